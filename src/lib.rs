@@ -1,0 +1,8 @@
+//! blockdeck: moderation of Tencent Cloud Chat (TIM) blocklists.
+//!
+//! `tim` models the REST protocol and is shared by the client and the sandbox;
+//! `sandbox` is a local server that speaks the same protocol on loopback.
+
+pub mod secret;
+pub mod sandbox;
+pub mod tim;

@@ -1,0 +1,264 @@
+//! A local server that speaks the Tencent Chat REST protocol for the blocklist and related calls.
+//!
+//! It authenticates every call like the real service (query parameters, UserSig against the secret key,
+//! identifier, SDKAppID, admin list), enforces the per-API rate limit, applies the documented rules
+//! (see [`store`]), and can add latency and faults (see [`faults`]). It binds loopback by default and is
+//! what the demo, the tests and rehearsals of bulk operations run against.
+
+pub mod faults;
+mod routes;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::routing::{any, get};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use faults::{FaultKind, FaultSpec, Latency};
+pub use routes::Counters;
+pub use store::{Seed, Store};
+
+use crate::secret::SecretKey;
+
+/// Default SDKAppID of the sandbox.
+pub const DEFAULT_SDKAPPID: u64 = 1_400_000_000;
+/// Default admin identifier (the service's own default admin name).
+pub const DEFAULT_ADMIN: &str = "administrator";
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Everything that shapes a sandbox's behaviour.
+#[derive(Debug)]
+pub struct SandboxConfig {
+    pub sdkappid: u64,
+    pub admins: Vec<String>,
+    pub key: SecretKey,
+    pub seed: Seed,
+    pub latency: Latency,
+    /// Calls per second for each 200/s API (account_check gets half); 0 turns limiting off.
+    pub rate_limit: u32,
+    pub faults: FaultSpec,
+    /// Seed of the random draws of latency and faults, for reproducible runs.
+    pub fault_seed: Option<u64>,
+    /// How long an injected `timeout` fault holds the request.
+    pub hang: Duration,
+    /// Bad signatures from one identifier within a minute that lock it out for a minute (70050); 0 = never.
+    pub lockout_after: u32,
+    /// Where to keep state across restarts (read at start if it exists, written atomically on change).
+    pub state_file: Option<PathBuf>,
+}
+
+impl SandboxConfig {
+    /// Defaults of the `sandbox` command, on the embedded demo seed.
+    pub fn new(key: SecretKey) -> SandboxConfig {
+        SandboxConfig {
+            sdkappid: DEFAULT_SDKAPPID,
+            admins: vec![DEFAULT_ADMIN.to_owned()],
+            key,
+            seed: Seed::demo(),
+            latency: Latency::zero(),
+            rate_limit: 200,
+            faults: FaultSpec::none(),
+            fault_seed: None,
+            hang: Duration::from_secs(20),
+            lockout_after: 20,
+            state_file: None,
+        }
+    }
+}
+
+/// State shared by the request handlers.
+pub(crate) struct Shared {
+    config: SandboxConfig,
+    store: Mutex<Store>,
+    limiters: routes::Limiters,
+    rng: Mutex<StdRng>,
+    auth: Mutex<routes::AuthState>,
+    counters: Mutex<Counters>,
+    dirty: AtomicBool,
+    dirty_notify: tokio::sync::Notify,
+    stop: watch::Receiver<bool>,
+}
+
+pub(crate) type SharedState = Arc<Shared>;
+
+impl Shared {
+    fn mark_dirty(&self) {
+        if self.config.state_file.is_some() {
+            self.dirty.store(true, Ordering::Release);
+            self.dirty_notify.notify_one();
+        }
+    }
+
+    /// Writes the state file if something changed since the last write.
+    fn flush(&self) -> Result<()> {
+        let Some(path) = &self.config.state_file else {
+            return Ok(());
+        };
+        if !self.dirty.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let snapshot = self.store.lock().expect("store lock").snapshot();
+        let text = serde_json::to_string(&snapshot).context("encoding the sandbox state")?;
+        write_atomically(path, text.as_bytes())
+    }
+}
+
+/// Writes `bytes` to `path` so that a reader sees either the old or the new file, never a torn one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing sandbox state to {}", path.display()))
+}
+
+/// A running sandbox.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: SharedState,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    saver: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds `listen` (port 0 picks a free port), loads the state file or the seed, and starts serving.
+    pub async fn start(config: SandboxConfig, listen: SocketAddr) -> Result<Sandbox> {
+        let store = match &config.state_file {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading sandbox state {}", path.display()))?;
+                let seed = Seed::from_json(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: {e}; move it away to start from the seed",
+                        path.display()
+                    )
+                })?;
+                Store::from_seed(&seed).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            }
+            _ => Store::from_seed(&config.seed).map_err(|e| anyhow::anyhow!("seed: {e}"))?,
+        };
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let rng = match config.fault_seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        let shared = Arc::new(Shared {
+            limiters: routes::Limiters::new(config.rate_limit),
+            config,
+            store: Mutex::new(store),
+            rng: Mutex::new(rng),
+            auth: Mutex::new(routes::AuthState::default()),
+            counters: Mutex::new(Counters::default()),
+            dirty: AtomicBool::new(false),
+            dirty_notify: tokio::sync::Notify::new(),
+            stop: stop_rx.clone(),
+        });
+        let app = Router::new()
+            .route("/v4/{service}/{command}", any(routes::call))
+            .route("/sandbox/stats", get(routes::stats))
+            .fallback(routes::unknown_path)
+            .with_state(shared.clone());
+        let mut stop_signal = stop_rx.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop_signal.wait_for(|stopped| *stopped).await;
+                })
+                .await
+        });
+        let saver = shared.config.state_file.is_some().then(|| {
+            let shared = shared.clone();
+            let mut stop = stop_rx;
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = shared.dirty_notify.notified() => {}
+                        _ = stop.wait_for(|s| *s) => break,
+                    }
+                    // Coalesce a burst of changes into one write.
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    if let Err(e) = shared.flush() {
+                        tracing::error!("{e:#}");
+                    }
+                }
+            })
+        });
+        Ok(Sandbox {
+            addr,
+            shared,
+            stop: stop_tx,
+            server,
+            saver,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, the base URL a client uses.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn sdkappid(&self) -> u64 {
+        self.shared.config.sdkappid
+    }
+
+    /// The current state, in seed form.
+    pub fn snapshot(&self) -> Seed {
+        self.shared.store.lock().expect("store lock").snapshot()
+    }
+
+    /// Reads the live store (for tests and the demo's own checks).
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        f(&self.shared.store.lock().expect("store lock"))
+    }
+
+    /// What the sandbox has answered so far.
+    pub fn counters(&self) -> Counters {
+        self.shared.counters.lock().expect("counters lock").clone()
+    }
+
+    /// Stops serving (hung requests are released), then writes the state file one last time.
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.stop.send(true);
+        let served = self.server.await.context("sandbox server task")?;
+        if let Some(saver) = self.saver {
+            let _ = saver.await;
+        }
+        self.shared.flush()?;
+        served.context("sandbox server")
+    }
+}

@@ -131,6 +131,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
+    // A server's own errors (a failed state save, say) go to stderr; stdout carries the address only.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .init();
     let key = secret::load(args.key_file.as_deref())?;
     let seed = match &args.seed {
         Some(path) => {

@@ -100,6 +100,15 @@ impl Shared {
         }
     }
 
+    /// Sleeps for `duration`, or less if the sandbox is stopping.
+    async fn sleep_unless_stopped(&self, duration: Duration) {
+        let mut stop = self.stop.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => {}
+            _ = stop.wait_for(|stopped| *stopped) => {}
+        }
+    }
+
     /// Writes the state file if something changed since the last write.
     fn flush(&self) -> Result<()> {
         let Some(path) = &self.config.state_file else {

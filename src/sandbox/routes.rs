@@ -58,6 +58,22 @@ pub struct AuthState {
     locked_until: HashMap<String, Instant>,
 }
 
+impl AuthState {
+    /// Forgets expired lock-outs and stale bad-signature records once they pile up, so that a client
+    /// cycling through identifiers cannot grow them without bound.
+    fn prune(&mut self, now: Instant) {
+        if self.bad.len() + self.locked_until.len() < SIG_CACHE {
+            return;
+        }
+        self.locked_until.retain(|_, until| *until > now);
+        self.bad.retain(|_, times| {
+            times
+                .back()
+                .is_some_and(|t| now.duration_since(*t) <= LOCKOUT_WINDOW)
+        });
+    }
+}
+
 /// Counts of what the sandbox answered, by API and by code (0 = OK, 502 = gateway error, -1 = hung).
 #[derive(Default, Debug, Clone, Serialize)]
 pub struct Counters {
@@ -124,36 +140,48 @@ pub async fn call(
         (delay, fault, rng.random_bool(0.5))
     };
     if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
+        shared
+            .sleep_unless_stopped(Duration::from_millis(delay))
+            .await;
     }
 
-    let (response, code) = match fault {
-        Some(FaultKind::BadGateway) => (bad_gateway(), 502),
+    let record = |code: i64| {
+        shared
+            .counters
+            .lock()
+            .expect("counters lock")
+            .record(api, code)
+    };
+    match fault {
+        Some(FaultKind::BadGateway) => {
+            record(502);
+            bad_gateway()
+        }
         Some(FaultKind::Timeout) => {
-            let outcome = if apply_before_hang {
-                Some(answer(&shared, api, query.as_deref(), &body, None))
-            } else {
-                None
-            };
-            let mut stop = shared.stop.clone();
-            tokio::select! {
-                _ = tokio::time::sleep(config.hang) => {}
-                _ = stop.wait_for(|stopped| *stopped) => {}
-            }
+            // Counted before hanging: a client that gives up cancels this handler.
+            record(-1);
+            let outcome =
+                apply_before_hang.then(|| answer(&shared, api, query.as_deref(), &body, None));
+            shared.sleep_unless_stopped(config.hang).await;
             match outcome {
-                Some((resp, _)) => (resp, -1),
-                None => (fail(70169, "server timeout: the backend did not answer in time (sandbox fault injection)").0, -1),
+                Some((resp, _)) => resp,
+                None => fail(
+                    70169,
+                    "server timeout: the backend did not answer in time (sandbox fault injection)",
+                )
+                .0,
             }
         }
-        Some(FaultKind::Code(code)) => answer(&shared, api, query.as_deref(), &body, Some(code)),
-        None => answer(&shared, api, query.as_deref(), &body, None),
-    };
-    shared
-        .counters
-        .lock()
-        .expect("counters lock")
-        .record(api, code);
-    response
+        forced => {
+            let forced = match forced {
+                Some(FaultKind::Code(code)) => Some(code),
+                _ => None,
+            };
+            let (resp, code) = answer(&shared, api, query.as_deref(), &body, forced);
+            record(code);
+            resp
+        }
+    }
 }
 
 /// Any other path: the service answers 60009 with HTTP 200.
@@ -410,6 +438,7 @@ fn authenticate(shared: &SharedState, query: Option<&str>) -> Result<(), CallErr
         }
         auth.locked_until.remove(identifier);
     }
+    auth.prune(instant);
     let claims = match auth.cache.get(sig) {
         Some(claims) => Ok(claims.clone()),
         None => usersig::verify(sig, &config.key, identifier, sdkappid, now),

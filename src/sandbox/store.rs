@@ -139,6 +139,9 @@ impl CallError {
 /// Decides, item by item, whether an injected fault strikes (returns its code) or not.
 pub type ItemFaults<'a> = &'a mut dyn FnMut() -> Option<i64>;
 
+/// One item's `(A→B, B→A)`, or its failure code and text.
+type ItemDirections = Result<(bool, bool), (i64, String)>;
+
 const SNS_BAD_PARAMETER: i64 = 30001;
 const SNS_NO_ACCOUNT: i64 = 30003;
 const SNS_LIST_FULL: i64 = 30013;
@@ -434,56 +437,70 @@ impl Store {
         })
     }
 
-    /// black_list_check in Both or Single mode.
+    /// Both directions of a relation for each `To_Account`: `(A→B, B→A)` per item, or the item's
+    /// failure. `holds(x, y)` is the directed relation; in Single mode B→A is never looked at.
+    fn directions(
+        &self,
+        from: &str,
+        to_accounts: &[String],
+        both: bool,
+        faults: ItemFaults<'_>,
+        holds: fn(&Store, &str, &str) -> bool,
+    ) -> Result<Vec<(String, ItemDirections)>, CallError> {
+        self.check_from(from)?;
+        check_batch(to_accounts.len(), wire::MAX_BATCH)?;
+        Ok(to_accounts
+            .iter()
+            .map(|to| {
+                let outcome = if !self.accounts.contains_key(to.as_str()) {
+                    Err((SNS_NO_ACCOUNT, INFO_ACCOUNT_NOT_EXIST.to_owned()))
+                } else if let Some(code) = faults() {
+                    Err((code, fault_info(code)))
+                } else {
+                    Ok((holds(self, from, to), both && holds(self, to, from)))
+                };
+                (to.clone(), outcome)
+            })
+            .collect())
+    }
+
+    /// black_list_check in Both or Single mode. A failed item carries `_NO` and is in `Fail_Account`.
     pub fn black_list_check(
         &self,
         req: &BlackListCheckRequest,
         faults: ItemFaults<'_>,
     ) -> Result<BlackListCheckResponse, CallError> {
-        self.check_from(&req.from_account)?;
-        check_batch(req.to_account.len(), wire::MAX_BATCH)?;
         let both = match &req.check_type {
             BlackCheckType::Both => true,
             BlackCheckType::Single => false,
             BlackCheckType::Other(other) => {
-                return Err(CallError::new(
-                    SNS_BAD_PARAMETER,
-                    format!(
-                        "CheckType {other:?} is not BlackCheckResult_Type_Both or BlackCheckResult_Type_Single"
-                    ),
-                ));
+                return Err(bad_check_type(other, "BlackCheckResult_Type"));
             }
         };
-        let from = req.from_account.as_str();
         let mut resp = BlackListCheckResponse {
             envelope: Envelope::ok(),
             ..Default::default()
         };
-        for to in &req.to_account {
-            let failed = |code: i64, info: String| BlackListCheckItem {
-                to_account: to.clone(),
-                relation: BlackRelation::No,
-                result_code: code,
-                result_info: info,
-            };
-            let item = if !self.accounts.contains_key(to.as_str()) {
-                failed(SNS_NO_ACCOUNT, INFO_ACCOUNT_NOT_EXIST.to_owned())
-            } else if let Some(code) = faults() {
-                failed(code, fault_info(code))
-            } else {
-                let a_blocks_b = self.blocks(from, to);
-                let b_blocks_a = both && self.blocks(to, from);
-                BlackListCheckItem {
-                    to_account: to.clone(),
-                    relation: BlackRelation::from_directions(a_blocks_b, b_blocks_a),
-                    result_code: 0,
-                    result_info: String::new(),
+        for (to, outcome) in self.directions(
+            &req.from_account,
+            &req.to_account,
+            both,
+            faults,
+            Store::blocks,
+        )? {
+            let (relation, code, info) = match outcome {
+                Ok((ab, ba)) => (BlackRelation::from_directions(ab, ba), 0, String::new()),
+                Err((code, info)) => {
+                    resp.fail_account.push(to.clone());
+                    (BlackRelation::No, code, info)
                 }
             };
-            if item.result_code != 0 {
-                resp.fail_account.push(to.clone());
-            }
-            resp.black_list_check_item.push(item);
+            resp.black_list_check_item.push(BlackListCheckItem {
+                to_account: to,
+                relation,
+                result_code: code,
+                result_info: info,
+            });
         }
         Ok(resp)
     }
@@ -494,50 +511,35 @@ impl Store {
         req: &FriendCheckRequest,
         faults: ItemFaults<'_>,
     ) -> Result<FriendCheckResponse, CallError> {
-        self.check_from(&req.from_account)?;
-        check_batch(req.to_account.len(), wire::MAX_BATCH)?;
         let both = match &req.check_type {
             FriendCheckType::Both => true,
             FriendCheckType::Single => false,
-            FriendCheckType::Other(other) => {
-                return Err(CallError::new(
-                    SNS_BAD_PARAMETER,
-                    format!(
-                        "CheckType {other:?} is not CheckResult_Type_Both or CheckResult_Type_Single"
-                    ),
-                ));
-            }
+            FriendCheckType::Other(other) => return Err(bad_check_type(other, "CheckResult_Type")),
         };
-        let from = req.from_account.as_str();
         let mut resp = FriendCheckResponse {
             envelope: Envelope::ok(),
             ..Default::default()
         };
-        for to in &req.to_account {
-            let failed = |code: i64, info: String| FriendCheckItem {
-                to_account: to.clone(),
-                relation: FriendRelation::NoRelation,
-                result_code: code,
-                result_info: info,
-            };
-            let item = if !self.accounts.contains_key(to.as_str()) {
-                failed(SNS_NO_ACCOUNT, INFO_ACCOUNT_NOT_EXIST.to_owned())
-            } else if let Some(code) = faults() {
-                failed(code, fault_info(code))
-            } else {
-                let a_has_b = self.is_friend(from, to);
-                let b_has_a = both && self.is_friend(to, from);
-                FriendCheckItem {
-                    to_account: to.clone(),
-                    relation: FriendRelation::from_directions(a_has_b, b_has_a),
-                    result_code: 0,
-                    result_info: String::new(),
+        for (to, outcome) in self.directions(
+            &req.from_account,
+            &req.to_account,
+            both,
+            faults,
+            Store::is_friend,
+        )? {
+            let (relation, code, info) = match outcome {
+                Ok((ab, ba)) => (FriendRelation::from_directions(ab, ba), 0, String::new()),
+                Err((code, info)) => {
+                    resp.fail_account.push(to.clone());
+                    (FriendRelation::NoRelation, code, info)
                 }
             };
-            if item.result_code != 0 {
-                resp.fail_account.push(to.clone());
-            }
-            resp.info_item.push(item);
+            resp.info_item.push(FriendCheckItem {
+                to_account: to,
+                relation,
+                result_code: code,
+                result_info: info,
+            });
         }
         Ok(resp)
     }
@@ -670,6 +672,13 @@ impl Store {
         }
         Ok(resp)
     }
+}
+
+fn bad_check_type(value: &str, prefix: &str) -> CallError {
+    CallError::new(
+        SNS_BAD_PARAMETER,
+        format!("CheckType {value:?} is not {prefix}_Both or {prefix}_Single"),
+    )
 }
 
 fn change_response(items: Vec<ResultItem>) -> BlackListChangeResponse {

@@ -18,6 +18,8 @@ pub struct Sample {
     pub api: SeedApi,
     pub json: Value,
     pub is_response: bool,
+    /// The sample exactly as the document writes it (it may hold no-break spaces between tokens).
+    pub raw: &'static str,
 }
 
 const SEEDS: [(&str, SeedApi, &str); 5] = [
@@ -67,6 +69,7 @@ pub fn all() -> Vec<Sample> {
                         api,
                         json,
                         is_response,
+                        raw: &text[start..at],
                     });
                 }
                 _ => at = start + 1,

@@ -3,6 +3,8 @@
 //! `tim` models the REST protocol and is shared by the client and the sandbox;
 //! `sandbox` is a local server that speaks the same protocol on loopback.
 
+pub mod client;
+pub mod config;
 pub mod sandbox;
 pub mod secret;
 pub mod tim;

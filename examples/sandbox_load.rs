@@ -45,6 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let check_body = json!({"From_Account": "alice", "To_Account": targets, "CheckType": "BlackCheckResult_Type_Both"})
         .to_string();
 
+    blockdeck::client::http::install_crypto_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .pool_max_idle_per_host(conns as usize)

@@ -1630,6 +1630,7 @@ fn hanging(seed: Seed, hang_ms: u64, fault_seed: u64) -> SandboxConfig {
 }
 
 fn client_with_timeout(timeout: Duration) -> reqwest::Client {
+    blockdeck::client::http::install_crypto_provider();
     reqwest::Client::builder().timeout(timeout).build().unwrap()
 }
 

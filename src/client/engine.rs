@@ -1,0 +1,917 @@
+//! The bulk engine: runs a block, unblock or check over many (from, to) pairs at the service's speed
+//! limit, retries only the failed items of retryable classes, stops at once on authentication errors,
+//! confirms ambiguous answers with black_list_check, and accounts for every item.
+//!
+//! Pairs are deduplicated, grouped by `From_Account` and sent in chunks of at most 1000. Enough
+//! requests are kept in flight to reach the rate limit, which a per-API limiter enforces on our side so
+//! that the service never has to answer 60007. Every answered call is written to the journal (when one
+//! is given) before the next decision is taken, and the batch can be cancelled between requests.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use rand::Rng;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::http::{CallError, TimClient};
+use super::journal::{BatchId, Chunk, EndOutcome, ItemRecord, Journal};
+use super::{ItemStatus, Operation, Pair};
+use crate::tim::codes::{self, Class};
+use crate::tim::ids::UserId;
+use crate::tim::usersig::unix_now;
+use crate::tim::wire::{
+    self, Api, BlackCheckType, BlackListChangeRequest, BlackListChangeResponse,
+    BlackListCheckRequest, BlackListCheckResponse, BlackListGetRequest, BlackListGetResponse,
+    BlackListItem, BlackRelation,
+};
+
+/// How failed items are retried.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per item, the first one included.
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubled for each further one, with full jitter.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempt + 1` (attempt ≥ 1): exponential, capped, jittered between
+    /// half and the whole of it so that retries of many items spread out.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        let half = exp / 2;
+        half + exp
+            .saturating_sub(half)
+            .mul_f64(rand::rng().random::<f64>())
+    }
+}
+
+/// Client-side rate limits: one per API, and optionally one shared by all.
+pub struct Limits {
+    per_api: HashMap<Api, DefaultDirectRateLimiter>,
+    shared: Option<DefaultDirectRateLimiter>,
+}
+
+fn limiter(per_second: u32) -> Option<DefaultDirectRateLimiter> {
+    let rate = NonZeroU32::new(per_second)?;
+    // A small burst keeps our pace even, so that the service's own bucket is never drained by a
+    // burst and jitter in arrival times never tips a call over its limit.
+    let burst = NonZeroU32::new((per_second / 20).max(1)).expect("at least 1");
+    Some(RateLimiter::direct(
+        Quota::per_second(rate).allow_burst(burst),
+    ))
+}
+
+impl Limits {
+    /// `per_api` is the limit of the 200/s APIs (account_check gets half); 0 means no limit.
+    pub fn new(per_api: u32, shared: Option<u32>) -> Limits {
+        let per_api = Api::ALL
+            .into_iter()
+            .filter_map(|api| {
+                let n = u64::from(per_api) * u64::from(api.default_rate_limit()) / 200;
+                limiter(
+                    u32::try_from(n)
+                        .unwrap_or(u32::MAX)
+                        .max(u32::from(per_api > 0)),
+                )
+                .map(|l| (api, l))
+            })
+            .collect();
+        Limits {
+            per_api,
+            shared: shared.and_then(limiter),
+        }
+    }
+
+    pub fn unlimited() -> Limits {
+        Limits::new(0, None)
+    }
+
+    /// Waits until a call of `api` is allowed.
+    pub async fn acquire(&self, api: Api) {
+        if let Some(l) = self.per_api.get(&api) {
+            l.until_ready().await;
+        }
+        if let Some(l) = &self.shared {
+            l.until_ready().await;
+        }
+    }
+}
+
+/// Tunables of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Requests in flight at most; enough to reach the rate limit at the service's latency.
+    pub max_in_flight: usize,
+    pub retry: RetryPolicy,
+    /// Accounts per call (the service takes at most 1000).
+    pub chunk_size: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            max_in_flight: 32,
+            retry: RetryPolicy::default(),
+            chunk_size: wire::MAX_BATCH,
+        }
+    }
+}
+
+/// The final state of one pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemResult {
+    pub pair: Pair,
+    pub status: ItemStatus,
+    /// The service's last code for the item (0 on success).
+    pub code: i64,
+    pub info: String,
+    pub attempts: u32,
+}
+
+/// A snapshot of a running batch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    pub total: usize,
+    /// Items with a final status, success or failure.
+    pub finished: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    /// Items sent again after a retryable failure.
+    pub retries: u64,
+    pub calls: u64,
+    pub calls_per_sec: f64,
+    pub elapsed: Duration,
+    /// Codes of the failures seen so far (retried ones included), by code.
+    pub codes: BTreeMap<i64, u64>,
+}
+
+/// What the engine reports while it runs.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Progress(Progress),
+    /// An item reached its final status.
+    Item(ItemResult),
+}
+
+/// How a batch ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchEnd {
+    /// Every item has a final status (some may have failed).
+    Completed,
+    /// Cancelled between requests; unfinished items are marked so.
+    Cancelled,
+    /// Stopped at once by an authentication or lock-out error.
+    Stopped { code: i64, reason: String },
+}
+
+impl BatchEnd {
+    pub fn journal_outcome(&self) -> EndOutcome {
+        match self {
+            BatchEnd::Completed => EndOutcome::Completed,
+            BatchEnd::Cancelled => EndOutcome::Cancelled,
+            BatchEnd::Stopped { code, reason } => EndOutcome::Stopped {
+                code: *code,
+                reason: reason.clone(),
+            },
+        }
+    }
+}
+
+/// The outcome of a batch: every pair, in input order.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub operation: Operation,
+    pub items: Vec<ItemResult>,
+    pub calls: u64,
+    pub retries: u64,
+    pub elapsed: Duration,
+    pub end: BatchEnd,
+}
+
+impl Report {
+    pub fn succeeded(&self) -> usize {
+        self.items.iter().filter(|i| i.status.is_success()).count()
+    }
+
+    pub fn failed(&self) -> impl Iterator<Item = &ItemResult> {
+        self.items
+            .iter()
+            .filter(|i| matches!(i.status, ItemStatus::Failed { .. }))
+    }
+
+    pub fn unfinished(&self) -> impl Iterator<Item = &ItemResult> {
+        self.items
+            .iter()
+            .filter(|i| matches!(i.status, ItemStatus::Unfinished))
+    }
+
+    /// Failed items grouped by code, with the code's meaning.
+    pub fn failures_by_code(&self) -> BTreeMap<i64, Vec<&ItemResult>> {
+        let mut map: BTreeMap<i64, Vec<&ItemResult>> = BTreeMap::new();
+        for item in self.failed() {
+            map.entry(item.code).or_default().push(item);
+        }
+        map
+    }
+}
+
+/// Where the engine writes its chunk and end records.
+pub struct JournalTarget<'a> {
+    pub journal: &'a mut Journal,
+    pub batch: BatchId,
+}
+
+/// How one run is set up.
+pub struct RunOptions<'a> {
+    /// Check the real state of every pair first and apply only what is still needed (for resume).
+    pub precheck: bool,
+    pub journal: Option<JournalTarget<'a>>,
+    pub events: Option<mpsc::UnboundedSender<Event>>,
+    pub cancel: CancellationToken,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions {
+            precheck: false,
+            journal: None,
+            events: None,
+            cancel: CancellationToken::new(),
+        }
+    }
+}
+
+/// One page of a blocklist, as it arrives.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<BlackListItem>,
+    /// Index of the page's first entry.
+    pub start_index: u64,
+    /// Where the next page starts; 0 when this was the last.
+    pub next_index: u64,
+    pub sequence: u64,
+}
+
+/// The end of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOutcome {
+    pub total: usize,
+    pub sequence: u64,
+    /// The list changed while it was being paged (its sequence moved): a re-read gives a consistent view.
+    pub changed_while_listing: bool,
+}
+
+/// The bulk engine over one client.
+pub struct Engine {
+    client: Arc<TimClient>,
+    limits: Arc<Limits>,
+    options: EngineOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    /// Apply the operation (or, for a check batch, ask the relation).
+    Apply,
+    /// Confirm the state of items whose 30001 was not conclusive.
+    Confirm,
+    /// Check the state first and apply only what is needed (resume).
+    Precheck,
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    index: usize,
+    attempts: u32,
+    /// The inconclusive answer being confirmed.
+    pending: Option<(i64, String)>,
+}
+
+#[derive(Debug)]
+struct Job {
+    from: UserId,
+    slots: Vec<Slot>,
+    kind: JobKind,
+    ready_at: Instant,
+}
+
+enum Answer {
+    Changed(BlackListChangeResponse),
+    Checked(BlackListCheckResponse),
+}
+
+/// One item's answer: code, info, and the relation for checks.
+type ItemAnswer = (i64, String, Option<BlackRelation>);
+
+impl Answer {
+    fn items(self) -> HashMap<String, ItemAnswer> {
+        match self {
+            Answer::Changed(r) => r
+                .result_item
+                .into_iter()
+                .map(|i| (i.to_account, (i.result_code, i.result_info, None)))
+                .collect(),
+            Answer::Checked(r) => r
+                .black_list_check_item
+                .into_iter()
+                .map(|i| {
+                    (
+                        i.to_account,
+                        (i.result_code, i.result_info, Some(i.relation)),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The decision about one slot after an answer.
+enum Decision {
+    Final(ItemStatus),
+    Retry,
+    Confirm(i64, String),
+    /// Needs the operation applied (after a precheck).
+    Apply,
+    Stop(i64, String),
+}
+
+/// Mutable state of one run.
+struct Run<'a> {
+    op: Operation,
+    pairs: Vec<Pair>,
+    results: Vec<Option<ItemResult>>,
+    queue: VecDeque<Job>,
+    progress: Progress,
+    started: Instant,
+    stopped: Option<(i64, String)>,
+    max_attempts: u32,
+    opts: RunOptions<'a>,
+}
+
+impl Engine {
+    pub fn new(client: Arc<TimClient>, limits: Arc<Limits>, options: EngineOptions) -> Engine {
+        Engine {
+            client,
+            limits,
+            options,
+        }
+    }
+
+    pub fn client(&self) -> &Arc<TimClient> {
+        &self.client
+    }
+
+    /// Runs `op` over `pairs` (duplicates are dropped, keeping the first) and reports every pair.
+    pub async fn run(&self, op: Operation, pairs: Vec<Pair>, opts: RunOptions<'_>) -> Report {
+        let mut seen = HashSet::new();
+        let pairs: Vec<Pair> = pairs
+            .into_iter()
+            .filter(|p| seen.insert(p.clone()))
+            .collect();
+        let first_kind = if opts.precheck && op.mutates() {
+            JobKind::Precheck
+        } else {
+            JobKind::Apply
+        };
+        let now = Instant::now();
+        let mut run = Run {
+            op,
+            results: vec![None; pairs.len()],
+            queue: VecDeque::new(),
+            progress: Progress {
+                total: pairs.len(),
+                ..Progress::default()
+            },
+            started: now,
+            stopped: None,
+            max_attempts: self.options.retry.max_attempts.max(1),
+            pairs,
+            opts,
+        };
+        // Group by From_Account in first-seen order, then chunk.
+        let mut groups: Vec<(UserId, Vec<usize>)> = Vec::new();
+        let mut group_of: HashMap<UserId, usize> = HashMap::new();
+        for (index, pair) in run.pairs.iter().enumerate() {
+            let g = *group_of.entry(pair.from.clone()).or_insert_with(|| {
+                groups.push((pair.from.clone(), Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(index);
+        }
+        for (from, indices) in groups {
+            let slots = indices
+                .into_iter()
+                .map(|index| Slot {
+                    index,
+                    attempts: 0,
+                    pending: None,
+                })
+                .collect();
+            run.enqueue(from, slots, first_kind, now, self.options.chunk_size);
+        }
+        run.emit_progress();
+        self.drive(&mut run).await;
+
+        let end = if let Some((code, reason)) = run.stopped.clone() {
+            BatchEnd::Stopped { code, reason }
+        } else if run.results.iter().any(Option::is_none) {
+            BatchEnd::Cancelled
+        } else {
+            BatchEnd::Completed
+        };
+        let items: Vec<ItemResult> = run
+            .results
+            .iter()
+            .zip(&run.pairs)
+            .map(|(result, pair)| {
+                result.clone().unwrap_or_else(|| ItemResult {
+                    pair: pair.clone(),
+                    status: ItemStatus::Unfinished,
+                    code: 0,
+                    info: String::new(),
+                    attempts: 0,
+                })
+            })
+            .collect();
+        if let Some(target) = run.opts.journal.as_mut()
+            && let Err(e) = target.journal.end(&target.batch, end.journal_outcome())
+        {
+            tracing::error!("journal: {e}");
+        }
+        run.emit_progress();
+        Report {
+            operation: op,
+            items,
+            calls: run.progress.calls,
+            retries: run.progress.retries,
+            elapsed: run.started.elapsed(),
+            end,
+        }
+    }
+
+    async fn drive(&self, run: &mut Run<'_>) {
+        let mut tasks: JoinSet<(Job, Result<Answer, CallError>)> = JoinSet::new();
+        loop {
+            let halted = run.stopped.is_some() || run.opts.cancel.is_cancelled();
+            if !halted {
+                // Launch every ready job while there is room in flight.
+                while tasks.len() < self.options.max_in_flight.max(1) {
+                    let now = Instant::now();
+                    let Some(pos) = run.queue.iter().position(|j| j.ready_at <= now) else {
+                        break;
+                    };
+                    let job = run.queue.remove(pos).expect("position is valid");
+                    self.spawn(&mut tasks, run, job);
+                }
+            }
+            if tasks.is_empty() && (halted || run.queue.is_empty()) {
+                break;
+            }
+            let next_ready = run.queue.iter().map(|j| j.ready_at).min();
+            let cancel = run.opts.cancel.clone();
+            tokio::select! {
+                Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                    match joined {
+                        Ok((job, answer)) => self.absorb(run, job, answer),
+                        Err(e) => tracing::error!("engine task failed: {e}"),
+                    }
+                }
+                _ = sleep_until(next_ready), if !halted && next_ready.is_some() => {}
+                _ = cancel.cancelled(), if !halted => {}
+            }
+        }
+    }
+
+    fn spawn(
+        &self,
+        tasks: &mut JoinSet<(Job, Result<Answer, CallError>)>,
+        run: &mut Run<'_>,
+        mut job: Job,
+    ) {
+        for slot in &mut job.slots {
+            slot.attempts += 1;
+        }
+        let to: Vec<String> = job
+            .slots
+            .iter()
+            .map(|s| run.pairs[s.index].to.as_str().to_owned())
+            .collect();
+        let from = job.from.as_str().to_owned();
+        let (op, client, limits) = (run.op, self.client.clone(), self.limits.clone());
+        run.progress.calls += 1;
+        tasks.spawn(async move {
+            let check = |check_type| BlackListCheckRequest {
+                from_account: from.clone(),
+                to_account: to.clone(),
+                check_type,
+            };
+            let answer = match (job.kind, op) {
+                (JobKind::Apply, Operation::Block | Operation::Unblock) => {
+                    let api = op.api();
+                    limits.acquire(api).await;
+                    let req = BlackListChangeRequest {
+                        from_account: from.clone(),
+                        to_account: to.clone(),
+                    };
+                    client.call(api, &req).await.map(Answer::Changed)
+                }
+                (JobKind::Apply, Operation::Check { single }) => {
+                    limits.acquire(Api::BlackListCheck).await;
+                    let kind = if single {
+                        BlackCheckType::Single
+                    } else {
+                        BlackCheckType::Both
+                    };
+                    client
+                        .call(Api::BlackListCheck, &check(kind))
+                        .await
+                        .map(Answer::Checked)
+                }
+                (JobKind::Confirm | JobKind::Precheck, _) => {
+                    limits.acquire(Api::BlackListCheck).await;
+                    client
+                        .call(Api::BlackListCheck, &check(BlackCheckType::Single))
+                        .await
+                        .map(Answer::Checked)
+                }
+            };
+            (job, answer)
+        });
+    }
+
+    /// Takes in one answered call: decides each item, journals, requeues what needs it.
+    fn absorb(&self, run: &mut Run<'_>, job: Job, answer: Result<Answer, CallError>) {
+        let api = match job.kind {
+            JobKind::Apply => run.op.api(),
+            JobKind::Confirm | JobKind::Precheck => Api::BlackListCheck,
+        };
+        let attempt = job.slots.iter().map(|s| s.attempts).max().unwrap_or(1);
+        let mut records = Vec::with_capacity(job.slots.len());
+        let mut retry = Vec::new();
+        let mut confirm = Vec::new();
+        let mut apply = Vec::new();
+        match answer {
+            Ok(answer) => {
+                let mut items = answer.items();
+                for slot in job.slots {
+                    let to = run.pairs[slot.index].to.as_str();
+                    let (code, info, relation) = items.remove(to).unwrap_or_else(|| {
+                        (
+                            -3,
+                            "the answer had no result for this account".to_owned(),
+                            None,
+                        )
+                    });
+                    let decision = decide(run.op, job.kind, &slot, code, &info, relation.as_ref());
+                    let status = run.settle(
+                        &slot,
+                        decision,
+                        code,
+                        &info,
+                        &mut retry,
+                        &mut confirm,
+                        &mut apply,
+                    );
+                    records.push(run.record(&slot, code, &info, status));
+                }
+            }
+            Err(error) => {
+                let (code, info) = (error.code(), error.to_string());
+                let class = error.class();
+                for slot in job.slots {
+                    let decision = match class {
+                        Class::Retryable | Class::RateLimited => Decision::Retry,
+                        Class::SigExpired | Class::Auth | Class::Lockout => {
+                            Decision::Stop(code, info.clone())
+                        }
+                        _ => Decision::Final(ItemStatus::Failed {
+                            code,
+                            info: info.clone(),
+                        }),
+                    };
+                    let status = run.settle(
+                        &slot,
+                        decision,
+                        code,
+                        &info,
+                        &mut retry,
+                        &mut confirm,
+                        &mut apply,
+                    );
+                    records.push(run.record(&slot, code, &info, status));
+                }
+            }
+        }
+        if let Some(target) = run.opts.journal.as_mut() {
+            let chunk = Chunk {
+                batch: target.batch.clone(),
+                time: unix_now(),
+                api: api.command().to_owned(),
+                attempt,
+                items: records,
+            };
+            if let Err(e) = target.journal.chunk(&chunk) {
+                tracing::error!("journal: {e}");
+            }
+        }
+        let now = Instant::now();
+        let chunk_size = self.options.chunk_size;
+        if !retry.is_empty() {
+            let attempts = retry.iter().map(|s: &Slot| s.attempts).max().unwrap_or(1);
+            let at = now + self.options.retry.backoff(attempts);
+            run.progress.retries += retry.len() as u64;
+            run.enqueue(job.from.clone(), retry, job.kind, at, chunk_size);
+        }
+        if !confirm.is_empty() {
+            run.enqueue(job.from.clone(), confirm, JobKind::Confirm, now, chunk_size);
+        }
+        if !apply.is_empty() {
+            run.enqueue(job.from, apply, JobKind::Apply, now, chunk_size);
+        }
+        run.emit_progress();
+    }
+
+    /// Pages through `user`'s blocklist, sending each page to `pages` as it arrives. Retryable
+    /// failures are retried with back-off; others end the listing with the error.
+    pub async fn list(
+        &self,
+        user: &UserId,
+        page_size: u64,
+        pages: mpsc::Sender<Page>,
+        cancel: CancellationToken,
+    ) -> Result<ListOutcome, CallError> {
+        let page_size = page_size.clamp(1, wire::MAX_PAGE);
+        let mut start = 0u64;
+        let mut total = 0usize;
+        let mut first_sequence = None;
+        loop {
+            let req = BlackListGetRequest {
+                from_account: user.as_str().to_owned(),
+                start_index: start,
+                max_limited: page_size,
+                last_sequence: 0,
+            };
+            let mut attempt = 1;
+            let resp: BlackListGetResponse = loop {
+                if cancel.is_cancelled() {
+                    return Err(CallError::Transport {
+                        timeout: false,
+                        detail: "cancelled".to_owned(),
+                    });
+                }
+                self.limits.acquire(Api::BlackListGet).await;
+                match self.client.call(Api::BlackListGet, &req).await {
+                    Ok(resp) => break resp,
+                    Err(e)
+                        if e.class().is_retryable()
+                            && attempt < self.options.retry.max_attempts =>
+                    {
+                        tokio::time::sleep(self.options.retry.backoff(attempt)).await;
+                        attempt += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            let sequence = resp.current_sequence;
+            let first = *first_sequence.get_or_insert(sequence);
+            total += resp.black_list_item.len();
+            let next = resp.start_index;
+            let empty = resp.black_list_item.is_empty();
+            let page = Page {
+                items: resp.black_list_item,
+                start_index: start,
+                next_index: next,
+                sequence,
+            };
+            // 0 means the list is complete; a non-advancing index or an empty page would loop forever;
+            // a closed receiver means nobody is listening any more.
+            if pages.send(page).await.is_err() || next == 0 || next <= start || empty {
+                return Ok(ListOutcome {
+                    total,
+                    sequence,
+                    changed_while_listing: sequence != first,
+                });
+            }
+            start = next;
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Decides what to do with one item after its answer.
+fn decide(
+    op: Operation,
+    kind: JobKind,
+    slot: &Slot,
+    code: i64,
+    info: &str,
+    relation: Option<&BlackRelation>,
+) -> Decision {
+    match kind {
+        JobKind::Confirm | JobKind::Precheck if code == 0 => {
+            let Some((on_list, _)) = relation.and_then(BlackRelation::directions) else {
+                return Decision::Final(ItemStatus::Failed {
+                    code,
+                    info: format!(
+                        "black_list_check answered an unknown relation {:?}",
+                        relation.map(BlackRelation::as_str).unwrap_or_default()
+                    ),
+                });
+            };
+            let wanted = op == Operation::Block;
+            if on_list == wanted {
+                Decision::Final(ItemStatus::Already)
+            } else if kind == JobKind::Precheck {
+                Decision::Apply
+            } else {
+                let (code, info) = slot.pending.clone().unwrap_or((code, info.to_owned()));
+                Decision::Final(ItemStatus::Failed {
+                    code,
+                    info: format!("{info} (a check confirmed the change did not happen)"),
+                })
+            }
+        }
+        JobKind::Apply if code == 0 => match (op, relation) {
+            (Operation::Check { single }, Some(rel)) => match rel.directions() {
+                Some((a, b)) => Decision::Final(ItemStatus::Relation {
+                    a_blocks_b: a,
+                    b_blocks_a: (!single).then_some(b),
+                }),
+                None => Decision::Final(ItemStatus::Failed {
+                    code,
+                    info: format!("unknown relation {:?}", rel.as_str()),
+                }),
+            },
+            _ => Decision::Final(ItemStatus::Done),
+        },
+        _ => match codes::classify_item(op.code_op(), code, info) {
+            Class::Ok => Decision::Final(ItemStatus::Done),
+            Class::AlreadyInState => Decision::Final(ItemStatus::Already),
+            Class::Ambiguous if kind == JobKind::Apply => Decision::Confirm(code, info.to_owned()),
+            Class::Retryable | Class::RateLimited => Decision::Retry,
+            Class::SigExpired | Class::Auth | Class::Lockout => {
+                Decision::Stop(code, info.to_owned())
+            }
+            Class::Ambiguous | Class::Permanent => Decision::Final(ItemStatus::Failed {
+                code,
+                info: info.to_owned(),
+            }),
+        },
+    }
+}
+
+impl Run<'_> {
+    fn enqueue(
+        &mut self,
+        from: UserId,
+        slots: Vec<Slot>,
+        kind: JobKind,
+        ready_at: Instant,
+        chunk: usize,
+    ) {
+        let mut slots = slots.into_iter().peekable();
+        while slots.peek().is_some() {
+            let part: Vec<Slot> = slots.by_ref().take(chunk.max(1)).collect();
+            self.queue.push_back(Job {
+                from: from.clone(),
+                slots: part,
+                kind,
+                ready_at,
+            });
+        }
+    }
+
+    /// Applies a decision to a slot; returns the status to journal for it.
+    #[allow(clippy::too_many_arguments)]
+    fn settle(
+        &mut self,
+        slot: &Slot,
+        decision: Decision,
+        code: i64,
+        info: &str,
+        retry: &mut Vec<Slot>,
+        confirm: &mut Vec<Slot>,
+        apply: &mut Vec<Slot>,
+    ) -> ItemStatus {
+        if code != 0 {
+            *self.progress.codes.entry(code).or_default() += 1;
+        }
+        match decision {
+            Decision::Final(status) => {
+                self.finish(slot, status.clone(), code, info);
+                status
+            }
+            Decision::Retry if slot.attempts < self.max_attempts => {
+                retry.push(slot.clone());
+                ItemStatus::Unfinished
+            }
+            Decision::Retry => {
+                let status = ItemStatus::Failed {
+                    code,
+                    info: format!("{info} (gave up after {} attempts)", slot.attempts),
+                };
+                self.finish(slot, status.clone(), code, info);
+                status
+            }
+            Decision::Confirm(code, info) => {
+                confirm.push(Slot {
+                    pending: Some((code, info)),
+                    ..slot.clone()
+                });
+                ItemStatus::Unfinished
+            }
+            Decision::Apply => {
+                apply.push(slot.clone());
+                ItemStatus::Unfinished
+            }
+            Decision::Stop(code, info) => {
+                if self.stopped.is_none() {
+                    self.stopped = Some((code, stop_reason(code, &info)));
+                }
+                ItemStatus::Unfinished
+            }
+        }
+    }
+
+    fn finish(&mut self, slot: &Slot, status: ItemStatus, code: i64, info: &str) {
+        let success = status.is_success();
+        let result = ItemResult {
+            pair: self.pairs[slot.index].clone(),
+            status,
+            code,
+            info: info.to_owned(),
+            attempts: slot.attempts,
+        };
+        if self.results[slot.index].is_none() {
+            self.progress.finished += 1;
+            if success {
+                self.progress.succeeded += 1;
+            } else {
+                self.progress.failed += 1;
+            }
+        }
+        if let Some(tx) = &self.opts.events {
+            let _ = tx.send(Event::Item(result.clone()));
+        }
+        self.results[slot.index] = Some(result);
+    }
+
+    fn record(&self, slot: &Slot, code: i64, info: &str, status: ItemStatus) -> ItemRecord {
+        let pair = &self.pairs[slot.index];
+        ItemRecord {
+            from: pair.from.clone(),
+            to: pair.to.clone(),
+            code,
+            info: info.to_owned(),
+            status,
+        }
+    }
+
+    fn emit_progress(&mut self) {
+        self.progress.elapsed = self.started.elapsed();
+        let secs = self.progress.elapsed.as_secs_f64();
+        self.progress.calls_per_sec = if secs > 0.0 {
+            self.progress.calls as f64 / secs
+        } else {
+            0.0
+        };
+        if let Some(tx) = &self.opts.events {
+            let _ = tx.send(Event::Progress(self.progress.clone()));
+        }
+    }
+}
+
+/// A stop reason in plain words, with the remedy from the catalog.
+fn stop_reason(code: i64, info: &str) -> String {
+    let meaning = codes::lookup(code).meaning;
+    if info.is_empty() || meaning.contains(info) {
+        format!("stopped by error {code}: {meaning}")
+    } else {
+        format!("stopped by error {code}: {meaning} (service said: {info})")
+    }
+}

@@ -1,0 +1,1870 @@
+//! The journal: an append-only JSONL file recording every batch the bulk engine runs, so that an
+//! interrupted batch (a killed process, a dropped SSH session) can be resumed and every item is
+//! accounted for.
+//!
+//! Each line is one JSON object with a `"type"` tag (`intent`, `chunk`, `resume`, `end`) and a
+//! format version `"v": 1`:
+//!
+//! - `intent` — what a batch is about to do, written and synced to disk before its first request;
+//! - `chunk` — one answered call: the raw per-item codes and the engine's decision for each item;
+//! - `resume` — a later run picks the batch up again;
+//! - `end` — the run stopped, with its outcome.
+//!
+//! The journal only ever receives IDs, codes and metadata: never a key, a UserSig or a URL query
+//! (the base URL is stripped of query, fragment and credentials when written).
+//!
+//! Every record is written with a single `write` of the whole line on a file opened in append
+//! mode, so that two blockdeck processes sharing the journal never interleave inside a line. A
+//! record cut short by a crash leaves a torn last line; readers skip it with a warning, and the
+//! next writer starts on a fresh line.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{ItemStatus, Operation, Pair};
+use crate::display;
+use crate::tim::ids::UserId;
+
+/// The record format version this code writes and understands.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How many recent batch IDs an unknown-ID error lists.
+const RECENT_SHOWN: usize = 5;
+
+/// How many matches an ambiguous-prefix error lists.
+const MATCHES_SHOWN: usize = 10;
+
+/// The longest batch ID accepted when reading one back.
+const MAX_BATCH_ID_BYTES: usize = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Batch IDs and UTC formatting
+
+/// The identity of one batch, e.g. `20261122T013500Z-3f9a`: the UTC start time to the second and
+/// four random hex digits. IDs sort by start time.
+///
+/// Serialised as a plain string. Parsing accepts 1 to 64 ASCII letters, digits, `-`, `_` and `.`,
+/// so that an ID read from a journal is always safe to show and to use in a file name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BatchId(String);
+
+impl BatchId {
+    /// A fresh ID for a batch starting at `now`.
+    pub fn generate(now: SystemTime) -> BatchId {
+        let (y, mo, d, h, mi, s) = utc_parts(unix_secs(now));
+        let suffix: u16 = rand::random();
+        BatchId(format!(
+            "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z-{suffix:04x}"
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a string is not a batch ID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchIdError {
+    #[error("a batch ID cannot be empty")]
+    Empty,
+    #[error("a batch ID is at most {MAX_BATCH_ID_BYTES} characters (got {0})")]
+    TooLong(usize),
+    #[error(
+        "a batch ID contains only letters, digits, '-', '_' and '.' (like 20261122T013500Z-3f9a)"
+    )]
+    BadChar,
+}
+
+fn validate_batch_id(id: &str) -> Result<(), BatchIdError> {
+    if id.is_empty() {
+        return Err(BatchIdError::Empty);
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return Err(BatchIdError::BadChar);
+    }
+    if id.len() > MAX_BATCH_ID_BYTES {
+        return Err(BatchIdError::TooLong(id.len()));
+    }
+    Ok(())
+}
+
+impl FromStr for BatchId {
+    type Err = BatchIdError;
+
+    fn from_str(s: &str) -> Result<BatchId, BatchIdError> {
+        validate_batch_id(s)?;
+        Ok(BatchId(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for BatchId {
+    type Error = BatchIdError;
+
+    fn try_from(s: String) -> Result<BatchId, BatchIdError> {
+        validate_batch_id(&s)?;
+        Ok(BatchId(s))
+    }
+}
+
+impl From<BatchId> for String {
+    fn from(id: BatchId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for BatchId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Seconds since the Unix epoch (0 for times before it).
+fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn now_secs() -> u64 {
+    unix_secs(SystemTime::now())
+}
+
+/// (year, month, day, hour, minute, second) in UTC.
+fn utc_parts(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = (secs / 86_400) as i64;
+    let rem = (secs % 86_400) as u32;
+    let (y, mo, d) = display::civil_from_days(days);
+    (y, mo, d, rem / 3_600, rem / 60 % 60, rem % 60)
+}
+
+/// Untrusted text made safe to print (see [`display::sanitize`]).
+fn esc(text: &str) -> String {
+    display::sanitize(text).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+/// Who is running blockdeck: the OS user and, over SSH, the client's IP address.
+fn whoami() -> (String, Option<String>) {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .map(|v| v.to_string_lossy().into_owned())
+            .filter(|v| !v.trim().is_empty())
+    };
+    let user = var("USER")
+        .or_else(|| var("LOGNAME"))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let client = var("SSH_CLIENT")
+        .as_deref()
+        .and_then(ssh_client_ip)
+        .or_else(|| var("SSH_CONNECTION").as_deref().and_then(ssh_client_ip));
+    (user, client)
+}
+
+/// The client address from the value of `SSH_CLIENT` (`ip port port`) or `SSH_CONNECTION`
+/// (`ip port ip port`): the first field.
+fn ssh_client_ip(value: &str) -> Option<String> {
+    value.split_whitespace().next().map(str::to_owned)
+}
+
+/// A URL reduced to scheme, host, port and path: no query, fragment or `user:password@`.
+fn strip_url(url: &str) -> &str {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    &url[..end]
+}
+
+fn strip_url_credentials(url: &str) -> String {
+    let url = strip_url(url);
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+fn serialize_base_url<S: Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&strip_url_credentials(url))
+}
+
+/// A batch is about to start: everything needed to resume it. Written and synced to disk before
+/// the batch's first request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    pub batch: BatchId,
+    /// Unix seconds.
+    pub time: u64,
+    pub os_user: String,
+    /// The SSH client's IP address, when running over SSH.
+    pub ssh_client: Option<String>,
+    pub profile: Option<String>,
+    pub sdkappid: u64,
+    /// The endpoint, without query (written stripped of query, fragment and credentials).
+    #[serde(serialize_with = "serialize_base_url")]
+    pub base_url: String,
+    pub operation: Operation,
+    /// The pairs, in the order the engine will send them.
+    pub targets: Vec<Pair>,
+}
+
+impl Intent {
+    /// An intent stamped with the current time, the OS user (`USER`, `LOGNAME`, else `unknown`)
+    /// and the SSH client address (`SSH_CLIENT`, else `SSH_CONNECTION`).
+    pub fn new(
+        batch: BatchId,
+        profile: Option<String>,
+        sdkappid: u64,
+        base_url: &str,
+        operation: Operation,
+        targets: Vec<Pair>,
+    ) -> Intent {
+        let (os_user, ssh_client) = whoami();
+        Intent {
+            batch,
+            time: now_secs(),
+            os_user,
+            ssh_client,
+            profile,
+            sdkappid,
+            base_url: strip_url_credentials(base_url),
+            operation,
+            targets,
+        }
+    }
+}
+
+/// One answered call of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chunk {
+    pub batch: BatchId,
+    /// Unix seconds.
+    pub time: u64,
+    /// The REST command, e.g. `black_list_add`.
+    pub api: String,
+    /// Which attempt of this call answered (1 for the first).
+    pub attempt: u32,
+    pub items: Vec<ItemRecord>,
+}
+
+/// One item of an answered call: the raw code and info the service gave, and the engine's
+/// decision.
+///
+/// On disk the decision is flattened into the item, e.g.
+/// `{"from":"a","to":"b","code":0,"status":"done"}`; `info` is left out when empty, a relation
+/// adds `a_blocks_b`/`b_blocks_a`, and a failure adds `fail_code`/`fail_info` only where they
+/// differ from the raw `code`/`info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRecord {
+    pub from: UserId,
+    pub to: UserId,
+    pub code: i64,
+    pub info: String,
+    pub status: ItemStatus,
+}
+
+impl ItemRecord {
+    pub fn pair(&self) -> Pair {
+        Pair::new(self.from.clone(), self.to.clone())
+    }
+}
+
+#[derive(Serialize)]
+struct ItemOut<'a> {
+    from: &'a UserId,
+    to: &'a UserId,
+    code: i64,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    info: &'a str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a_blocks_b: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b_blocks_a: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fail_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fail_info: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct ItemIn {
+    from: UserId,
+    to: UserId,
+    code: i64,
+    #[serde(default)]
+    info: String,
+    status: String,
+    a_blocks_b: Option<bool>,
+    b_blocks_a: Option<bool>,
+    fail_code: Option<i64>,
+    fail_info: Option<String>,
+}
+
+impl Serialize for ItemRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = ItemOut {
+            from: &self.from,
+            to: &self.to,
+            code: self.code,
+            info: &self.info,
+            status: "",
+            a_blocks_b: None,
+            b_blocks_a: None,
+            fail_code: None,
+            fail_info: None,
+        };
+        out.status = match &self.status {
+            ItemStatus::Done => "done",
+            ItemStatus::Already => "already",
+            ItemStatus::Relation {
+                a_blocks_b,
+                b_blocks_a,
+            } => {
+                out.a_blocks_b = Some(*a_blocks_b);
+                out.b_blocks_a = *b_blocks_a;
+                "relation"
+            }
+            ItemStatus::Failed { code, info } => {
+                out.fail_code = (*code != self.code).then_some(*code);
+                out.fail_info = (*info != self.info).then_some(info.as_str());
+                "failed"
+            }
+            ItemStatus::Unfinished => "unfinished",
+        };
+        out.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ItemRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ItemRecord, D::Error> {
+        use serde::de::Error;
+        let item = ItemIn::deserialize(deserializer)?;
+        let status = match item.status.as_str() {
+            "done" => ItemStatus::Done,
+            "already" => ItemStatus::Already,
+            "relation" => ItemStatus::Relation {
+                a_blocks_b: item
+                    .a_blocks_b
+                    .ok_or_else(|| D::Error::missing_field("a_blocks_b"))?,
+                b_blocks_a: item.b_blocks_a,
+            },
+            "failed" => ItemStatus::Failed {
+                code: item.fail_code.unwrap_or(item.code),
+                info: item.fail_info.unwrap_or_else(|| item.info.clone()),
+            },
+            "unfinished" => ItemStatus::Unfinished,
+            other => {
+                return Err(D::Error::unknown_variant(
+                    other,
+                    &["done", "already", "relation", "failed", "unfinished"],
+                ));
+            }
+        };
+        Ok(ItemRecord {
+            from: item.from,
+            to: item.to,
+            code: item.code,
+            info: item.info,
+            status,
+        })
+    }
+}
+
+/// A later run resumes an earlier batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    pub batch: BatchId,
+    /// Unix seconds.
+    pub time: u64,
+    pub os_user: String,
+    pub ssh_client: Option<String>,
+}
+
+impl Resume {
+    /// A resume of `batch` now, by the current OS user (see [`Intent::new`]).
+    pub fn new(batch: BatchId) -> Resume {
+        let (os_user, ssh_client) = whoami();
+        Resume {
+            batch,
+            time: now_secs(),
+            os_user,
+            ssh_client,
+        }
+    }
+}
+
+/// How a run of a batch ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndOutcome {
+    /// Every item has a final status (some may have failed).
+    Completed,
+    /// The user cancelled the batch.
+    Cancelled,
+    /// The process was asked to stop (a signal, a lost terminal) before the batch was done.
+    Interrupted,
+    /// The service refused to go on: an authentication or lock-out error.
+    Stopped { code: i64, reason: String },
+}
+
+impl EndOutcome {
+    /// A short label: `completed`, `cancelled`, `interrupted`, `stopped (70001)`.
+    pub fn label(&self) -> String {
+        match self {
+            EndOutcome::Completed => "completed".into(),
+            EndOutcome::Cancelled => "cancelled".into(),
+            EndOutcome::Interrupted => "interrupted".into(),
+            EndOutcome::Stopped { code, .. } => format!("stopped ({code})"),
+        }
+    }
+}
+
+/// A run of a batch ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct End {
+    pub batch: BatchId,
+    /// Unix seconds.
+    pub time: u64,
+    pub outcome: EndOutcome,
+}
+
+/// A record as read back.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Record {
+    Intent(Intent),
+    Chunk(Chunk),
+    Resume(Resume),
+    End(End),
+}
+
+/// A record as written: the tag and version first, then the record's own fields.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    v: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// The full line for a record, newline included.
+fn encode_line<T: Serialize>(kind: &'static str, body: &T) -> io::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(&Envelope {
+        kind,
+        v: FORMAT_VERSION,
+        body,
+    })?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/// An open journal file, appended to.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+/// The journal used unless another is chosen: `$XDG_STATE_HOME/blockdeck/journal.jsonl` or its
+/// platform equivalent, else `~/.local/state/blockdeck/journal.jsonl`.
+pub fn default_path() -> PathBuf {
+    let base = dirs::state_dir()
+        .or_else(|| dirs::home_dir().map(|home| home.join(".local").join("state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("blockdeck").join("journal.jsonl")
+}
+
+/// An I/O error that names the journal and what was being done.
+fn io_context(path: &Path, doing: &str, e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("cannot {doing} the journal {}: {e}", path.display()),
+    )
+}
+
+impl Journal {
+    /// Opens (creating if needed) the journal at `path` for appending. Missing parent
+    /// directories are created private to the user (0700), the file is created 0600, and an
+    /// existing file readable by group or others is tightened to 0600. Existing directories are
+    /// left as they are.
+    pub fn open(path: &Path) -> io::Result<Journal> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dirs(parent)
+                .map_err(|e| io_context(path, "create the directory of", e))?;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options
+            .open(path)
+            .map_err(|e| io_context(path, "open", e))?;
+        let meta = file.metadata().map_err(|e| io_context(path, "open", e))?;
+        if !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the journal {} is not a regular file; choose another path with --journal",
+                    path.display()
+                ),
+            ));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if meta.permissions().mode() & 0o077 != 0 {
+                file.set_permissions(fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io_context(path, "restrict the permissions of", e))?;
+            }
+        }
+        // A record torn by a crash leaves the file without a final newline: start a fresh line
+        // so that the next record is not glued to it.
+        if meta.len() > 0 {
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::End(-1))
+                .and_then(|_| file.read_exact(&mut last))
+                .map_err(|e| io_context(path, "read", e))?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n")
+                    .map_err(|e| io_context(path, "write to", e))?;
+            }
+        }
+        Ok(Journal {
+            file,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records that a batch is about to start, and waits until it is on disk.
+    pub fn intent(&mut self, intent: &Intent) -> io::Result<()> {
+        self.append("intent", intent, true)
+    }
+
+    /// Records one answered call (not synced: a lost chunk only means re-checking its items).
+    pub fn chunk(&mut self, chunk: &Chunk) -> io::Result<()> {
+        self.append("chunk", chunk, false)
+    }
+
+    /// Records that a batch is resumed, and waits until it is on disk.
+    pub fn resume(&mut self, resume: &Resume) -> io::Result<()> {
+        self.append("resume", resume, true)
+    }
+
+    /// Records that the current run of `batch` ended now, and waits until it is on disk.
+    pub fn end(&mut self, batch: &BatchId, outcome: EndOutcome) -> io::Result<()> {
+        let end = End {
+            batch: batch.clone(),
+            time: now_secs(),
+            outcome,
+        };
+        self.append("end", &end, true)
+    }
+
+    fn append<T: Serialize>(&mut self, kind: &'static str, body: &T, sync: bool) -> io::Result<()> {
+        let line = encode_line(kind, body).map_err(|e| io_context(&self.path, "encode for", e))?;
+        // One write of the whole line: appends from other processes land before or after it.
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.flush())
+            .map_err(|e| io_context(&self.path, "write to", e))?;
+        if sync {
+            self.file
+                .sync_data()
+                .map_err(|e| io_context(&self.path, "sync", e))?;
+        }
+        Ok(())
+    }
+}
+
+fn create_private_dirs(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// What is known about one pair of a batch: its latest record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRecordSummary {
+    pub status: ItemStatus,
+    pub code: i64,
+    pub info: String,
+    /// How many answered calls carried the pair, over every run of the batch.
+    pub attempts: u32,
+}
+
+/// Item counts of a batch. `done` includes check answers; `pending` counts targets with no
+/// final status yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub total: usize,
+    pub done: usize,
+    pub already: usize,
+    pub failed: usize,
+    pub pending: usize,
+}
+
+/// Everything the journal says about one batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchState {
+    pub intent: Intent,
+    /// The latest record of each pair that has one.
+    pub items: IndexMap<Pair, ItemRecordSummary>,
+    pub resumes: Vec<Resume>,
+    /// The latest `end` record: (unix seconds, outcome).
+    pub end: Option<(u64, EndOutcome)>,
+    /// How many chunk records the batch has.
+    pub chunks: usize,
+    /// Whether the latest run (the intent, or the latest resume) has an `end` record.
+    ended_latest_run: bool,
+}
+
+/// How a target stands.
+enum Standing<'a> {
+    Pending,
+    Failed(i64, &'a str),
+    Success(&'a ItemStatus),
+}
+
+impl BatchState {
+    fn new(intent: Intent) -> BatchState {
+        BatchState {
+            intent,
+            items: IndexMap::new(),
+            resumes: Vec::new(),
+            end: None,
+            chunks: 0,
+            ended_latest_run: false,
+        }
+    }
+
+    pub fn id(&self) -> &BatchId {
+        &self.intent.batch
+    }
+
+    /// The targets, once each, in intent order, with how each stands.
+    fn standings(&self) -> impl Iterator<Item = (&Pair, Standing<'_>)> {
+        let mut seen = HashSet::with_capacity(self.intent.targets.len());
+        self.intent
+            .targets
+            .iter()
+            .filter(move |pair| seen.insert(*pair))
+            .map(|pair| {
+                let standing = match self.items.get(pair).map(|item| &item.status) {
+                    None | Some(ItemStatus::Unfinished) => Standing::Pending,
+                    Some(ItemStatus::Failed { code, info }) => Standing::Failed(*code, info),
+                    Some(status) => Standing::Success(status),
+                };
+                (pair, standing)
+            })
+    }
+
+    /// Targets with no record yet, or left unfinished by a cancel or stop.
+    pub fn pending(&self) -> Vec<Pair> {
+        self.standings()
+            .filter(|(_, s)| matches!(s, Standing::Pending))
+            .map(|(pair, _)| pair.clone())
+            .collect()
+    }
+
+    /// Targets whose latest status is a failure, with its code and info.
+    pub fn failed(&self) -> Vec<(Pair, i64, String)> {
+        self.standings()
+            .filter_map(|(pair, s)| match s {
+                Standing::Failed(code, info) => Some((pair.clone(), code, info.to_owned())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Pending and failed targets together, in intent order: what a resume re-checks.
+    pub fn unfinished(&self) -> Vec<Pair> {
+        self.standings()
+            .filter(|(_, s)| !matches!(s, Standing::Success(_)))
+            .map(|(pair, _)| pair.clone())
+            .collect()
+    }
+
+    /// Whether the latest run ended with `completed` and no target is pending. Failed items do
+    /// not make a batch incomplete: their status is final.
+    pub fn is_complete(&self) -> bool {
+        self.ended_latest_run
+            && matches!(self.end, Some((_, EndOutcome::Completed)))
+            && !self
+                .standings()
+                .any(|(_, s)| matches!(s, Standing::Pending))
+    }
+
+    /// The opposite of [`is_complete`](Self::is_complete): the latest run has no `end` (it was
+    /// killed, or is still running elsewhere), or it was cancelled, interrupted or stopped, or
+    /// targets are still pending.
+    pub fn is_incomplete(&self) -> bool {
+        !self.is_complete()
+    }
+
+    /// Whether the latest run (the first, or the latest resume) has recorded its end.
+    pub fn latest_run_ended(&self) -> bool {
+        self.ended_latest_run
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for (_, standing) in self.standings() {
+            counts.total += 1;
+            match standing {
+                Standing::Pending => counts.pending += 1,
+                Standing::Failed(..) => counts.failed += 1,
+                Standing::Success(ItemStatus::Already) => counts.already += 1,
+                Standing::Success(_) => counts.done += 1,
+            }
+        }
+        counts
+    }
+
+    /// How the latest run stands: `completed`, `cancelled`, `stopped (70001)`, or `not ended`
+    /// when it has no end record (killed, or still running in another process).
+    pub fn state_label(&self) -> String {
+        match &self.end {
+            Some((_, outcome)) if self.ended_latest_run => outcome.label(),
+            _ => "not ended".to_owned(),
+        }
+    }
+
+    /// One line for the batch list, e.g.
+    /// `20261122T013500Z-3f9a  2026-11-22 01:35:00Z  block    5000 pairs  done 4990 already 3
+    /// failed 7 pending 0  completed  by alice@10.0.0.5 profile prod-sgp`.
+    pub fn summary_line(&self) -> String {
+        let c = self.counts();
+        let intent = &self.intent;
+        let mut line = format!(
+            "{}  {}  {:<7} {:>5} pairs  done {} already {} failed {} pending {}  {}",
+            esc(intent.batch.as_str()),
+            display::utc(intent.time),
+            intent.operation.verb(),
+            c.total,
+            c.done,
+            c.already,
+            c.failed,
+            c.pending,
+            self.state_label(),
+        );
+        if !self.resumes.is_empty() {
+            line.push_str(&format!(" (resumed {}×)", self.resumes.len()));
+        }
+        line.push_str("  by ");
+        line.push_str(&esc(&intent.os_user));
+        if let Some(client) = &intent.ssh_client {
+            line.push('@');
+            line.push_str(&esc(client));
+        }
+        if let Some(profile) = &intent.profile {
+            line.push_str(" profile ");
+            line.push_str(&esc(profile));
+        }
+        line
+    }
+
+    /// Newest first: by start time, then by ID.
+    fn recency_key(&self) -> (u64, &BatchId) {
+        (self.intent.time, &self.intent.batch)
+    }
+}
+
+/// The journal as read: its batches in the order they were started, and the lines that could
+/// not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalRead {
+    pub path: PathBuf,
+    pub batches: Vec<BatchState>,
+    /// (1-based line number, reason) of each line skipped.
+    pub warnings: Vec<(usize, String)>,
+}
+
+impl JournalRead {
+    /// [`find_batch`] over these batches, with errors naming the journal file.
+    pub fn find(&self, id: Option<&str>) -> Result<&BatchState, JournalError> {
+        find_batch(&self.batches, id).map_err(|e| e.in_file(&self.path))
+    }
+}
+
+/// Reads the whole journal. Unusable lines (a record torn by a crash, a foreign or newer
+/// record, records of a batch whose intent is missing) are skipped and reported as warnings.
+pub fn read_batches(path: &Path) -> Result<JournalRead, JournalError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(JournalError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        Err(error) => {
+            return Err(JournalError::Read {
+                path: path.to_owned(),
+                error,
+            });
+        }
+    };
+    let (batches, warnings) = parse_journal(&bytes);
+    Ok(JournalRead {
+        path: path.to_owned(),
+        batches,
+        warnings,
+    })
+}
+
+/// Builds the batches from the journal's bytes.
+fn parse_journal(bytes: &[u8]) -> (Vec<BatchState>, Vec<(usize, String)>) {
+    let mut batches: IndexMap<BatchId, Building> = IndexMap::new();
+    let mut warnings = Vec::new();
+    let ends_with_newline = bytes.last() == Some(&b'\n');
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    // `split` yields an empty piece after a final newline; it is not a line.
+    let count = if ends_with_newline {
+        lines.len() - 1
+    } else {
+        lines.len()
+    };
+    for (index, raw) in lines.iter().take(count).enumerate() {
+        let line_no = index + 1;
+        let torn = !ends_with_newline && index + 1 == count;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let record = match decode_line(raw) {
+            Ok(record) => record,
+            Err(reason) if torn => {
+                warnings.push((
+                    line_no,
+                    format!("incomplete last line, probably cut short by a crash ({reason})"),
+                ));
+                continue;
+            }
+            Err(reason) => {
+                warnings.push((line_no, reason));
+                continue;
+            }
+        };
+        apply(&mut batches, record, line_no, &mut warnings);
+    }
+    (batches.into_values().map(|b| b.state).collect(), warnings)
+}
+
+/// A batch being read, with its targets indexed for checking the pairs of chunks.
+struct Building {
+    state: BatchState,
+    targets: HashSet<Pair>,
+}
+
+fn decode_line(raw: &[u8]) -> Result<Record, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(raw).map_err(|e| format!("not a JSON record: {e}"))?;
+    let version = value
+        .get("v")
+        .ok_or_else(|| "not a blockdeck record (no \"v\" version field)".to_owned())?;
+    if version.as_u64() != Some(u64::from(FORMAT_VERSION)) {
+        return Err(format!(
+            "record version {} is not understood by this blockdeck (it reads version \
+             {FORMAT_VERSION}); a newer blockdeck may have written it",
+            esc(&version.to_string())
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| format!("unusable record: {}", esc(&e.to_string())))
+}
+
+fn apply(
+    batches: &mut IndexMap<BatchId, Building>,
+    record: Record,
+    line_no: usize,
+    warnings: &mut Vec<(usize, String)>,
+) {
+    let record = match record {
+        Record::Intent(intent) => {
+            if batches.contains_key(&intent.batch) {
+                warnings.push((
+                    line_no,
+                    format!(
+                        "second intent for batch {}; the first is kept",
+                        intent.batch
+                    ),
+                ));
+            } else {
+                let targets = intent.targets.iter().cloned().collect();
+                let id = intent.batch.clone();
+                let state = BatchState::new(intent);
+                batches.insert(id, Building { state, targets });
+            }
+            return;
+        }
+        other => other,
+    };
+    let batch_id = match &record {
+        Record::Intent(intent) => &intent.batch,
+        Record::Chunk(chunk) => &chunk.batch,
+        Record::Resume(resume) => &resume.batch,
+        Record::End(end) => &end.batch,
+    };
+    let Some(Building { state, targets }) = batches.get_mut(batch_id) else {
+        warnings.push((
+            line_no,
+            format!("record for batch {batch_id}, whose intent is missing; skipped"),
+        ));
+        return;
+    };
+    match record {
+        Record::Intent(_) => {}
+        Record::Chunk(chunk) => {
+            state.chunks += 1;
+            let mut foreign = 0usize;
+            for item in chunk.items {
+                let pair = item.pair();
+                if !targets.contains(&pair) {
+                    foreign += 1;
+                    continue;
+                }
+                let attempts = state.items.get(&pair).map_or(0, |s| s.attempts) + 1;
+                state.items.insert(
+                    pair,
+                    ItemRecordSummary {
+                        status: item.status,
+                        code: item.code,
+                        info: item.info,
+                        attempts,
+                    },
+                );
+            }
+            if foreign > 0 {
+                warnings.push((
+                    line_no,
+                    format!(
+                        "{foreign} item(s) for pairs that are not targets of batch {}; skipped",
+                        state.intent.batch
+                    ),
+                ));
+            }
+        }
+        Record::Resume(resume) => {
+            state.resumes.push(resume);
+            state.ended_latest_run = false;
+        }
+        Record::End(end) => {
+            state.end = Some((end.time, end.outcome));
+            state.ended_latest_run = true;
+        }
+    }
+}
+
+/// Finds a batch: by full ID or unique prefix, or without an ID the most recent incomplete one.
+pub fn find_batch<'a>(
+    batches: &'a [BatchState],
+    id: Option<&str>,
+) -> Result<&'a BatchState, JournalError> {
+    let mut by_recency: Vec<&BatchState> = batches.iter().collect();
+    by_recency.sort_by(|a, b| b.recency_key().cmp(&a.recency_key()));
+    if by_recency.is_empty() {
+        return Err(JournalError::NoBatches { path: None });
+    }
+    match id {
+        Some(id) => {
+            if let Some(exact) = by_recency.iter().find(|b| b.id().as_str() == id) {
+                return Ok(exact);
+            }
+            let matches: Vec<&BatchState> = by_recency
+                .iter()
+                .copied()
+                .filter(|b| b.id().as_str().starts_with(id))
+                .collect();
+            match matches.as_slice() {
+                [one] => Ok(one),
+                [] => Err(JournalError::NoSuchBatch {
+                    id: esc(id),
+                    recent: by_recency
+                        .iter()
+                        .take(RECENT_SHOWN)
+                        .map(|b| b.id().clone())
+                        .collect(),
+                    path: None,
+                }),
+                many => Err(JournalError::Ambiguous {
+                    prefix: esc(id),
+                    total: many.len(),
+                    matches: many
+                        .iter()
+                        .take(MATCHES_SHOWN)
+                        .map(|b| b.id().clone())
+                        .collect(),
+                    path: None,
+                }),
+            }
+        }
+        None => by_recency
+            .iter()
+            .copied()
+            .find(|b| b.is_incomplete())
+            .ok_or_else(|| JournalError::NothingIncomplete {
+                latest: by_recency[0].id().clone(),
+                path: None,
+            }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// Why the journal could not be read or a batch not found.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(
+        "no journal at {}: no batch has been run with it yet (if the journal lives elsewhere, \
+         pass --journal PATH)",
+        .path.display()
+    )]
+    Missing { path: PathBuf },
+    #[error(
+        "cannot read the journal {}: {error} (check that it is a file you can read, or pass \
+         --journal PATH)",
+        .path.display()
+    )]
+    Read { path: PathBuf, error: io::Error },
+    #[error("the journal{} holds no batch yet: nothing to resume", in_file(.path))]
+    NoBatches { path: Option<PathBuf> },
+    #[error(
+        "no batch {id} in the journal{}; the most recent are {} (list them all with `blockdeck \
+         journal`)",
+        in_file(.path),
+        list_ids(.recent, .recent.len())
+    )]
+    NoSuchBatch {
+        id: String,
+        recent: Vec<BatchId>,
+        path: Option<PathBuf>,
+    },
+    #[error(
+        "batch ID prefix {prefix} matches {total} batches in the journal{}: {}; give more of the ID",
+        in_file(.path),
+        list_ids(.matches, *.total)
+    )]
+    Ambiguous {
+        prefix: String,
+        total: usize,
+        matches: Vec<BatchId>,
+        path: Option<PathBuf>,
+    },
+    #[error(
+        "every batch in the journal{} is complete (the latest is {latest}); to re-check one, \
+         give its ID",
+        in_file(.path)
+    )]
+    NothingIncomplete {
+        latest: BatchId,
+        path: Option<PathBuf>,
+    },
+}
+
+impl JournalError {
+    /// The same error, naming the journal file.
+    fn in_file(mut self, file: &Path) -> JournalError {
+        match &mut self {
+            JournalError::NoBatches { path }
+            | JournalError::NoSuchBatch { path, .. }
+            | JournalError::Ambiguous { path, .. }
+            | JournalError::NothingIncomplete { path, .. } => *path = Some(file.to_owned()),
+            JournalError::Missing { .. } | JournalError::Read { .. } => {}
+        }
+        self
+    }
+}
+
+fn in_file(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!(" {}", p.display()))
+        .unwrap_or_default()
+}
+
+fn list_ids(ids: &[BatchId], total: usize) -> String {
+    let mut text = ids
+        .iter()
+        .map(|id| esc(id.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if total > ids.len() {
+        text.push_str(&format!(" and {} more", total - ids.len()));
+    }
+    text
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::time::Duration;
+
+    fn uid(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+
+    fn pair(a: &str, b: &str) -> Pair {
+        Pair::new(uid(a), uid(b))
+    }
+
+    fn id(s: &str) -> BatchId {
+        s.parse().unwrap()
+    }
+
+    fn intent(batch: &str, time: u64, targets: Vec<Pair>) -> Intent {
+        Intent {
+            batch: id(batch),
+            time,
+            os_user: "alice".into(),
+            ssh_client: Some("10.0.0.5".into()),
+            profile: Some("prod-sgp".into()),
+            sdkappid: 1_400_000_000,
+            base_url: "https://adminapisgp.im.qcloud.com".into(),
+            operation: Operation::Block,
+            targets,
+        }
+    }
+
+    fn item(p: &Pair, code: i64, status: ItemStatus) -> ItemRecord {
+        let info = match &status {
+            ItemStatus::Failed { info, .. } => info.clone(),
+            _ => String::new(),
+        };
+        ItemRecord {
+            from: p.from.clone(),
+            to: p.to.clone(),
+            code,
+            info,
+            status,
+        }
+    }
+
+    fn chunk(batch: &str, items: Vec<ItemRecord>) -> Chunk {
+        Chunk {
+            batch: id(batch),
+            time: 1_795_311_301,
+            api: "black_list_add".into(),
+            attempt: 1,
+            items,
+        }
+    }
+
+    fn failed(code: i64) -> ItemStatus {
+        ItemStatus::Failed {
+            code,
+            info: format!("error {code}"),
+        }
+    }
+
+    fn journal_in(dir: &tempfile::TempDir) -> (Journal, PathBuf) {
+        let path = dir
+            .path()
+            .join("state")
+            .join("blockdeck")
+            .join("journal.jsonl");
+        (Journal::open(&path).unwrap(), path)
+    }
+
+    fn read(path: &Path) -> JournalRead {
+        read_batches(path).unwrap()
+    }
+
+    #[test]
+    fn batch_id_format_and_order() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_311_300);
+        let a = BatchId::generate(t);
+        let s = a.as_str();
+        assert_eq!(s.len(), 21, "{s}");
+        assert!(s.starts_with("20261122T013500Z-"), "{s}");
+        assert!(
+            s[17..]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        // A later second sorts after, whatever the random part.
+        for _ in 0..50 {
+            let later = BatchId::generate(t + Duration::from_secs(1));
+            assert!(a < later);
+        }
+        let next_year = BatchId::generate(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+        assert!(next_year.as_str().starts_with("20270115T080000Z-"));
+        assert!(a < next_year);
+        assert_eq!(a.to_string().parse::<BatchId>().unwrap(), a);
+        assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{s}\""));
+    }
+
+    #[test]
+    fn batch_id_parsing_rejects_unsafe_text() {
+        assert_eq!("".parse::<BatchId>(), Err(BatchIdError::Empty));
+        assert_eq!("a\u{1b}[2J".parse::<BatchId>(), Err(BatchIdError::BadChar));
+        assert_eq!("a/b".parse::<BatchId>(), Err(BatchIdError::BadChar));
+        assert!(matches!(
+            "x".repeat(65).parse::<BatchId>(),
+            Err(BatchIdError::TooLong(65))
+        ));
+        assert!(serde_json::from_str::<BatchId>("\"a\\u202eb\"").is_err());
+    }
+
+    #[test]
+    fn batch_ids_before_the_epoch_clamp_to_it() {
+        let before = UNIX_EPOCH - Duration::from_secs(10);
+        assert!(
+            BatchId::generate(before)
+                .as_str()
+                .starts_with("19700101T000000Z-")
+        );
+    }
+
+    #[test]
+    fn ssh_client_is_the_first_field() {
+        assert_eq!(
+            ssh_client_ip("10.0.0.5 52311 22").as_deref(),
+            Some("10.0.0.5")
+        );
+        assert_eq!(
+            ssh_client_ip("fe80::1%eth0 52311 fe80::2 22").as_deref(),
+            Some("fe80::1%eth0")
+        );
+        assert_eq!(
+            ssh_client_ip("  192.168.1.9   1 22 ").as_deref(),
+            Some("192.168.1.9")
+        );
+        assert_eq!(ssh_client_ip(""), None);
+        assert_eq!(ssh_client_ip("   "), None);
+    }
+
+    #[test]
+    fn intent_line_has_exactly_the_expected_fields() {
+        let mut i = intent("20261122T013500Z-3f9a", 1_795_311_300, vec![pair("a", "b")]);
+        i.base_url = "https://admin:pw@adminapisgp.im.qcloud.com/v4?usersig=SECRET&x=1#frag".into();
+        let line = encode_line("intent", &i).unwrap();
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
+        let text = String::from_utf8(line).unwrap();
+        assert!(text.starts_with("{\"type\":\"intent\",\"v\":1,"), "{text}");
+        assert!(!text.contains("SECRET") && !text.contains("pw"), "{text}");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "type": "intent",
+                "v": 1,
+                "batch": "20261122T013500Z-3f9a",
+                "time": 1_795_311_300u64,
+                "os_user": "alice",
+                "ssh_client": "10.0.0.5",
+                "profile": "prod-sgp",
+                "sdkappid": 1_400_000_000u64,
+                "base_url": "https://adminapisgp.im.qcloud.com/v4",
+                "operation": "block",
+                "targets": [["a", "b"]],
+            })
+        );
+    }
+
+    #[test]
+    fn intent_new_strips_the_url_and_names_the_user() {
+        let i = Intent::new(
+            id("b1"),
+            None,
+            1,
+            "http://u:p@127.0.0.1:8080/?sdkappid=1&usersig=xyz",
+            Operation::Check { single: true },
+            vec![],
+        );
+        assert_eq!(i.base_url, "http://127.0.0.1:8080/");
+        assert!(!i.os_user.is_empty());
+        assert!(i.time > 1_700_000_000);
+        assert_eq!(strip_url_credentials("http://h/p@x?q"), "http://h/p@x");
+    }
+
+    #[test]
+    fn item_records_are_compact_and_round_trip() {
+        let p = pair("a", "b");
+        let cases = [
+            (
+                item(&p, 0, ItemStatus::Done),
+                r#"{"from":"a","to":"b","code":0,"status":"done"}"#,
+            ),
+            (
+                item(&p, 30_515, ItemStatus::Already),
+                r#"{"from":"a","to":"b","code":30515,"status":"already"}"#,
+            ),
+            (
+                item(
+                    &p,
+                    0,
+                    ItemStatus::Relation {
+                        a_blocks_b: true,
+                        b_blocks_a: None,
+                    },
+                ),
+                r#"{"from":"a","to":"b","code":0,"status":"relation","a_blocks_b":true}"#,
+            ),
+            (
+                item(&p, 30_001, failed(30_001)),
+                r#"{"from":"a","to":"b","code":30001,"info":"error 30001","status":"failed"}"#,
+            ),
+            (
+                ItemRecord {
+                    info: "raw".into(),
+                    ..item(&p, 30_006, failed(70_001))
+                },
+                r#"{"from":"a","to":"b","code":30006,"info":"raw","status":"failed","fail_code":70001,"fail_info":"error 70001"}"#,
+            ),
+            (
+                item(&p, 0, ItemStatus::Unfinished),
+                r#"{"from":"a","to":"b","code":0,"status":"unfinished"}"#,
+            ),
+        ];
+        for (record, json) in cases {
+            assert_eq!(serde_json::to_string(&record).unwrap(), json);
+            assert_eq!(serde_json::from_str::<ItemRecord>(json).unwrap(), record);
+        }
+        let relation = item(
+            &p,
+            0,
+            ItemStatus::Relation {
+                a_blocks_b: false,
+                b_blocks_a: Some(true),
+            },
+        );
+        let json = serde_json::to_string(&relation).unwrap();
+        assert_eq!(serde_json::from_str::<ItemRecord>(&json).unwrap(), relation);
+        assert!(
+            serde_json::from_str::<ItemRecord>(
+                r#"{"from":"a","to":"b","code":0,"status":"weird"}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn writes_and_reads_back_a_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, path) = journal_in(&dir);
+        assert_eq!(journal.path(), path);
+        let targets = vec![pair("a", "x"), pair("b", "x"), pair("c", "x")];
+        let b = "20261122T013500Z-3f9a";
+        journal
+            .intent(&intent(b, 1_795_311_300, targets.clone()))
+            .unwrap();
+        journal
+            .chunk(&chunk(
+                b,
+                vec![
+                    item(&targets[0], 0, ItemStatus::Done),
+                    item(&targets[1], 30_515, ItemStatus::Already),
+                    item(&targets[2], 40_001, failed(40_001)),
+                ],
+            ))
+            .unwrap();
+        journal.end(&id(b), EndOutcome::Completed).unwrap();
+        drop(journal);
+
+        let text = fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.lines().all(|l| l.starts_with("{\"type\":")));
+
+        let read = read(&path);
+        assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+        assert_eq!(read.batches.len(), 1);
+        let batch = &read.batches[0];
+        assert_eq!(batch.intent.targets, targets);
+        assert_eq!(batch.chunks, 1);
+        assert_eq!(batch.items.len(), 3);
+        assert_eq!(batch.items[&targets[2]].code, 40_001);
+        assert_eq!(batch.items[&targets[2]].attempts, 1);
+        assert!(matches!(batch.end, Some((_, EndOutcome::Completed))));
+        assert!(batch.pending().is_empty());
+        assert_eq!(
+            batch.failed(),
+            vec![(targets[2].clone(), 40_001, "error 40001".to_owned())]
+        );
+        assert_eq!(batch.unfinished(), vec![targets[2].clone()]);
+        assert!(batch.is_complete());
+        assert!(!batch.is_incomplete());
+        assert_eq!(
+            batch.counts(),
+            Counts {
+                total: 3,
+                done: 1,
+                already: 1,
+                failed: 1,
+                pending: 0
+            }
+        );
+        assert_eq!(
+            batch.summary_line(),
+            "20261122T013500Z-3f9a  2026-11-22 01:35:00Z  block       3 pairs  done 1 already 1 \
+             failed 1 pending 0  completed  by alice@10.0.0.5 profile prod-sgp"
+        );
+    }
+
+    #[test]
+    fn latest_record_per_pair_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, path) = journal_in(&dir);
+        let targets = vec![pair("a", "x"), pair("b", "x")];
+        journal.intent(&intent("b1", 10, targets.clone())).unwrap();
+        journal
+            .chunk(&chunk(
+                "b1",
+                vec![
+                    item(&targets[0], 30_006, failed(30_006)),
+                    item(&targets[1], 0, ItemStatus::Done),
+                ],
+            ))
+            .unwrap();
+        journal
+            .chunk(&Chunk {
+                attempt: 2,
+                ..chunk("b1", vec![item(&targets[0], 0, ItemStatus::Done)])
+            })
+            .unwrap();
+        journal.end(&id("b1"), EndOutcome::Completed).unwrap();
+        let batch = &read(&path).batches[0];
+        assert_eq!(batch.items[&targets[0]].status, ItemStatus::Done);
+        assert_eq!(batch.items[&targets[0]].code, 0);
+        assert_eq!(batch.items[&targets[0]].attempts, 2);
+        assert_eq!(batch.items[&targets[1]].attempts, 1);
+        assert_eq!(batch.chunks, 2);
+        assert!(batch.failed().is_empty());
+        assert!(batch.unfinished().is_empty());
+        assert_eq!(batch.counts().done, 2);
+    }
+
+    #[test]
+    fn torn_last_line_is_a_warning_and_the_next_writer_starts_a_new_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, path) = journal_in(&dir);
+        let targets = vec![pair("a", "x"), pair("b", "x")];
+        journal.intent(&intent("b1", 10, targets.clone())).unwrap();
+        journal
+            .chunk(&chunk("b1", vec![item(&targets[0], 0, ItemStatus::Done)]))
+            .unwrap();
+        drop(journal);
+        // A chunk cut in half by SIGKILL.
+        let whole = encode_line(
+            "chunk",
+            &chunk("b1", vec![item(&targets[1], 0, ItemStatus::Done)]),
+        )
+        .unwrap();
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(&whole[..whole.len() / 2]).unwrap();
+        drop(file);
+
+        let first = read(&path);
+        assert_eq!(first.warnings.len(), 1, "{:?}", first.warnings);
+        assert_eq!(first.warnings[0].0, 3);
+        assert!(
+            first.warnings[0].1.contains("incomplete last line"),
+            "{:?}",
+            first.warnings
+        );
+        let batch = &first.batches[0];
+        assert_eq!(batch.pending(), vec![targets[1].clone()]);
+        assert!(batch.is_incomplete());
+        assert_eq!(batch.state_label(), "not ended");
+
+        // Resuming appends after the torn line without gluing onto it.
+        let mut journal = Journal::open(&path).unwrap();
+        journal.resume(&Resume::new(id("b1"))).unwrap();
+        journal
+            .chunk(&chunk("b1", vec![item(&targets[1], 0, ItemStatus::Done)]))
+            .unwrap();
+        journal.end(&id("b1"), EndOutcome::Completed).unwrap();
+        let second = read(&path);
+        assert_eq!(second.warnings.len(), 1, "{:?}", second.warnings);
+        assert_eq!(second.warnings[0].0, 3);
+        assert!(second.warnings[0].1.contains("not a JSON record"));
+        let batch = &second.batches[0];
+        assert_eq!(batch.resumes.len(), 1);
+        assert!(batch.is_complete());
+        assert_eq!(batch.counts().done, 2);
+    }
+
+    #[test]
+    fn garbage_and_orphans_are_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, path) = journal_in(&dir);
+        journal.chunk(&chunk("orphan", vec![])).unwrap();
+        journal
+            .intent(&intent("b1", 10, vec![pair("a", "x")]))
+            .unwrap();
+        drop(journal);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"hello\n\n{\"type\":\"end\",\"v\":2}\n{\"type\":\"end\"}\n")
+            .unwrap();
+        file.write_all(b"{\"type\":\"party\",\"v\":1}\n").unwrap();
+        drop(file);
+        let mut journal = Journal::open(&path).unwrap();
+        journal.intent(&intent("b1", 11, vec![])).unwrap();
+        journal
+            .chunk(&chunk(
+                "b1",
+                vec![item(&pair("z", "z"), 0, ItemStatus::Done)],
+            ))
+            .unwrap();
+
+        let read = read(&path);
+        let lines: Vec<usize> = read.warnings.iter().map(|w| w.0).collect();
+        assert_eq!(lines, vec![1, 3, 5, 6, 7, 8, 9], "{:?}", read.warnings);
+        assert!(read.warnings[0].1.contains("intent is missing"));
+        assert!(read.warnings[2].1.contains("version 2"));
+        assert!(read.warnings[3].1.contains("no \"v\""));
+        assert!(read.warnings[5].1.contains("second intent"));
+        assert!(read.warnings[6].1.contains("not targets"));
+        assert_eq!(read.batches.len(), 1);
+        assert_eq!(read.batches[0].intent.time, 10);
+        assert!(read.batches[0].items.is_empty());
+    }
+
+    #[test]
+    fn interrupted_and_resumed_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, path) = journal_in(&dir);
+        let t = vec![
+            pair("a", "x"),
+            pair("b", "x"),
+            pair("c", "x"),
+            pair("d", "x"),
+        ];
+        // b1: killed after one chunk, no end.
+        journal.intent(&intent("b1", 100, t.clone())).unwrap();
+        journal
+            .chunk(&chunk(
+                "b1",
+                vec![
+                    item(&t[0], 0, ItemStatus::Done),
+                    item(&t[1], 40_001, failed(40_001)),
+                ],
+            ))
+            .unwrap();
+        // b2: cancelled, then resumed and completed.
+        journal.intent(&intent("b2", 200, t.clone())).unwrap();
+        journal
+            .chunk(&chunk(
+                "b2",
+                vec![
+                    item(&t[0], 0, ItemStatus::Done),
+                    item(&t[1], 0, ItemStatus::Unfinished),
+                    item(&t[2], 40_001, failed(40_001)),
+                ],
+            ))
+            .unwrap();
+        journal.end(&id("b2"), EndOutcome::Cancelled).unwrap();
+        // b3: completed, then resumed (to retry failures) and killed.
+        journal.intent(&intent("b3", 300, t[..1].to_vec())).unwrap();
+        journal
+            .chunk(&chunk("b3", vec![item(&t[0], 0, ItemStatus::Done)]))
+            .unwrap();
+        journal.end(&id("b3"), EndOutcome::Completed).unwrap();
+
+        let r = read(&path);
+        let b1 = &r.batches[0];
+        assert_eq!(b1.pending(), vec![t[2].clone(), t[3].clone()]);
+        assert_eq!(
+            b1.failed(),
+            vec![(t[1].clone(), 40_001, "error 40001".into())]
+        );
+        assert_eq!(b1.unfinished(), t[1..].to_vec());
+        assert!(b1.is_incomplete());
+        assert_eq!(b1.end, None);
+
+        let b2 = &r.batches[1];
+        assert_eq!(b2.pending(), vec![t[1].clone(), t[3].clone()]);
+        assert_eq!(b2.unfinished(), t[1..].to_vec());
+        assert!(b2.is_incomplete());
+        assert_eq!(b2.state_label(), "cancelled");
+        assert!(r.batches[2].is_complete());
+
+        journal.resume(&Resume::new(id("b2"))).unwrap();
+        journal
+            .chunk(&chunk(
+                "b2",
+                vec![
+                    item(&t[1], 0, ItemStatus::Done),
+                    item(&t[2], 30_515, ItemStatus::Already),
+                    item(&t[3], 0, ItemStatus::Done),
+                ],
+            ))
+            .unwrap();
+        journal.end(&id("b2"), EndOutcome::Completed).unwrap();
+        journal.resume(&Resume::new(id("b3"))).unwrap();
+
+        let r = read(&path);
+        let b2 = &r.batches[1];
+        assert_eq!(b2.resumes.len(), 1);
+        assert!(b2.unfinished().is_empty());
+        assert!(b2.is_complete());
+        assert_eq!(
+            b2.counts(),
+            Counts {
+                total: 4,
+                done: 3,
+                already: 1,
+                failed: 0,
+                pending: 0
+            }
+        );
+        assert!(b2.summary_line().contains("completed (resumed 1×)"));
+        // A resume with no end after it: the earlier completion no longer counts.
+        let b3 = &r.batches[2];
+        assert!(matches!(b3.end, Some((_, EndOutcome::Completed))));
+        assert!(!b3.latest_run_ended());
+        assert!(b3.is_incomplete());
+        assert!(b3.unfinished().is_empty());
+    }
+
+    #[test]
+    fn stopped_batch_is_incomplete() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, path) = journal_in(&dir);
+        journal
+            .intent(&intent("b1", 1, vec![pair("a", "b")]))
+            .unwrap();
+        let outcome = EndOutcome::Stopped {
+            code: 70_001,
+            reason: "UserSig expired".into(),
+        };
+        journal.end(&id("b1"), outcome.clone()).unwrap();
+        let r = read(&path);
+        assert_eq!(r.batches[0].end.as_ref().map(|e| &e.1), Some(&outcome));
+        assert!(r.batches[0].is_incomplete());
+        assert_eq!(r.batches[0].state_label(), "stopped (70001)");
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(r#""outcome":{"stopped":{"code":70001,"reason":"UserSig expired"}}"#)
+        );
+    }
+
+    #[test]
+    fn summary_line_escapes_untrusted_text() {
+        let mut i = intent("b1", 0, vec![]);
+        i.os_user = "mallory\u{1b}]0;pwned\u{7}".into();
+        i.ssh_client = None;
+        i.profile = Some("pro\u{202e}d".into());
+        let line = BatchState::new(i).summary_line();
+        assert!(
+            !line.chars().any(|c| display::is_unsafe(c) && c != '\\'),
+            "{line:?}"
+        );
+        assert!(
+            line.ends_with("by mallory\\u{1b}]0;pwned\\u{7} profile pro\\u{202e}d"),
+            "{line}"
+        );
+        assert!(line.contains("not ended"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_and_directories_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, path) = journal_in(&dir);
+        journal.intent(&intent("b1", 1, vec![])).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(path.parent().unwrap().parent().unwrap()), 0o700);
+
+        // An existing file open to others is tightened; an existing directory is left alone.
+        let loose = dir.path().join("loose.jsonl");
+        fs::write(&loose, b"").unwrap();
+        fs::set_permissions(&loose, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        Journal::open(&loose).unwrap();
+        assert_eq!(mode(&loose), 0o600);
+        assert_eq!(mode(dir.path()), 0o755);
+    }
+
+    #[test]
+    fn concurrent_appenders_never_split_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, path) = journal_in(&dir);
+        // Large records (about 40 kB each) make any interleaving inside a line visible.
+        let targets: Vec<Pair> = (0..1_000)
+            .map(|i| pair(&format!("user{i:05}"), &format!("target{i:05}")))
+            .collect();
+        let writers: Vec<_> = ["w1", "w2"]
+            .into_iter()
+            .map(|name| {
+                let path = path.clone();
+                let targets = targets.clone();
+                std::thread::spawn(move || {
+                    let mut journal = Journal::open(&path).unwrap();
+                    journal.intent(&intent(name, 1, targets.clone())).unwrap();
+                    for _ in 0..20 {
+                        let items = targets
+                            .iter()
+                            .map(|p| item(p, 0, ItemStatus::Done))
+                            .collect();
+                        journal.chunk(&chunk(name, items)).unwrap();
+                    }
+                    journal.end(&id(name), EndOutcome::Completed).unwrap();
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        // And alternately through two handles in one thread.
+        let mut one = Journal::open(&path).unwrap();
+        let mut two = Journal::open(&path).unwrap();
+        one.intent(&intent("w3", 2, targets.clone())).unwrap();
+        two.intent(&intent("w4", 2, targets.clone())).unwrap();
+        one.end(&id("w3"), EndOutcome::Completed).unwrap();
+        two.end(&id("w4"), EndOutcome::Interrupted).unwrap();
+
+        let r = read(&path);
+        assert!(
+            r.warnings.is_empty(),
+            "{:?}",
+            &r.warnings[..r.warnings.len().min(3)]
+        );
+        assert_eq!(
+            fs::read_to_string(&path).unwrap().lines().count(),
+            2 * 22 + 4
+        );
+        assert_eq!(r.batches.len(), 4);
+        for b in &r.batches[..2] {
+            assert_eq!(b.chunks, 20);
+            assert!(b.is_complete());
+            assert_eq!(b.items.values().map(|s| s.attempts).max(), Some(20));
+        }
+        assert_eq!(r.batches[2].pending().len(), 1_000);
+        assert!(r.batches[3].is_incomplete());
+    }
+
+    #[test]
+    fn find_batch_by_id_prefix_or_recency() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, path) = journal_in(&dir);
+        let ids = [
+            "20261120T090000Z-aaaa",
+            "20261121T090000Z-bbbb",
+            "20261122T090000Z-cccc",
+            "20261122T090000Z-cddd",
+        ];
+        for (n, b) in ids.iter().enumerate() {
+            journal
+                .intent(&intent(b, 1_000 + n as u64, vec![pair("a", "b")]))
+                .unwrap();
+            journal
+                .chunk(&chunk(b, vec![item(&pair("a", "b"), 0, ItemStatus::Done)]))
+                .unwrap();
+        }
+        journal.end(&id(ids[0]), EndOutcome::Completed).unwrap();
+        journal.end(&id(ids[2]), EndOutcome::Completed).unwrap();
+        journal.end(&id(ids[3]), EndOutcome::Completed).unwrap();
+        let r = read(&path);
+
+        assert_eq!(r.find(Some(ids[1])).unwrap().id().as_str(), ids[1]);
+        assert_eq!(r.find(Some("20261120")).unwrap().id().as_str(), ids[0]);
+        assert_eq!(
+            r.find(Some("20261122T090000Z-cd")).unwrap().id().as_str(),
+            ids[3]
+        );
+        // Without an ID: the most recent incomplete batch (b has no end).
+        assert_eq!(r.find(None).unwrap().id().as_str(), ids[1]);
+
+        let err = r.find(Some("20261122")).unwrap_err();
+        assert!(matches!(err, JournalError::Ambiguous { total: 2, .. }));
+        let msg = err.to_string();
+        assert!(
+            msg.contains(ids[2]) && msg.contains(ids[3]) && !msg.contains(ids[0]),
+            "{msg}"
+        );
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+
+        let err = find_batch(&r.batches, Some("2025\u{1b}[2J")).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, JournalError::NoSuchBatch { .. }));
+        assert!(msg.contains("2025\\u{1b}[2J"), "{msg}");
+        assert!(!msg.contains('\u{1b}'));
+        // The most recent first.
+        let newest = msg.find(ids[3]).unwrap();
+        assert!(newest < msg.find(ids[0]).unwrap(), "{msg}");
+
+        // Once b is finished there is nothing left to resume.
+        journal.end(&id(ids[1]), EndOutcome::Completed).unwrap();
+        let r = read(&path);
+        let err = r.find(None).unwrap_err();
+        assert!(
+            matches!(&err, JournalError::NothingIncomplete { latest, .. } if latest.as_str() == ids[3])
+        );
+
+        assert!(matches!(
+            find_batch(&[], None),
+            Err(JournalError::NoBatches { .. })
+        ));
+        assert!(matches!(
+            find_batch(&[], Some("x")),
+            Err(JournalError::NoBatches { .. })
+        ));
+    }
+
+    #[test]
+    fn no_such_batch_lists_only_the_five_most_recent() {
+        let batches: Vec<BatchState> = (0..8)
+            .map(|n| BatchState::new(intent(&format!("b{n}"), n, vec![])))
+            .collect();
+        let JournalError::NoSuchBatch { recent, .. } =
+            find_batch(&batches, Some("zz")).unwrap_err()
+        else {
+            panic!("wrong error");
+        };
+        let recent: Vec<&str> = recent.iter().map(BatchId::as_str).collect();
+        assert_eq!(recent, ["b7", "b6", "b5", "b4", "b3"]);
+    }
+
+    #[test]
+    fn missing_journal_is_a_distinct_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("none.jsonl");
+        let err = read_batches(&path).unwrap_err();
+        assert!(matches!(err, JournalError::Missing { .. }));
+        assert!(err.to_string().contains("none.jsonl"));
+        assert!(err.to_string().contains("--journal"));
+    }
+
+    #[test]
+    fn default_path_ends_in_blockdeck_journal() {
+        assert!(default_path().ends_with("blockdeck/journal.jsonl"));
+    }
+}

@@ -112,7 +112,10 @@ pub enum ItemStatus {
     /// The pair was already as desired (confirmed by the service's answer or by a check).
     Already,
     /// A check's answer: does `from` block `to`, and `to` block `from` (None in Single mode).
-    Relation { a_blocks_b: bool, b_blocks_a: Option<bool> },
+    Relation {
+        a_blocks_b: bool,
+        b_blocks_a: Option<bool>,
+    },
     /// The item failed with this code and will not be retried.
     Failed { code: i64, info: String },
     /// The item was not finished because the batch was cancelled or stopped.
@@ -122,6 +125,9 @@ pub enum ItemStatus {
 impl ItemStatus {
     /// Whether the pair is now in the state the batch wanted.
     pub fn is_success(&self) -> bool {
-        matches!(self, ItemStatus::Done | ItemStatus::Already | ItemStatus::Relation { .. })
+        matches!(
+            self,
+            ItemStatus::Done | ItemStatus::Already | ItemStatus::Relation { .. }
+        )
     }
 }

@@ -18,8 +18,8 @@ pub const ADD_ALREADY_EXIST: &str = "Err_SNS_BlackListAdd_Already_Exist";
 pub const DELETE_NOT_EXIST: &str = "Err_SNS_BlackListDelete_Not_Exist";
 
 /// The part of the strings above that decides the outcome; matched anywhere in `ResultInfo`.
-const ALREADY_EXIST_MARK: &str = "Already_Exist";
-const NOT_EXIST_MARK: &str = "Not_Exist";
+const ALREADY_EXIST_MARK: &str = "BlackListAdd_Already_Exist";
+const NOT_EXIST_MARK: &str = "BlackListDelete_Not_Exist";
 
 /// What a client should do about an outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -257,8 +257,10 @@ pub enum Op {
 /// Classifies one item of a batch answer from its `ResultCode` and `ResultInfo`.
 ///
 /// - code 0 is [`Class::Ok`];
-/// - an add whose text says `Already_Exist`, or a delete whose text says `Not_Exist`, is
-///   [`Class::AlreadyInState`] whatever the code (the service has used both 30001 and 31307);
+/// - an add whose text says `BlackListAdd_Already_Exist`, or a delete whose text says
+///   `BlackListDelete_Not_Exist`, is [`Class::AlreadyInState`] whatever the code (the service has
+///   used both 30001 and 31307) — except 30003: an account that does not exist is never "already"
+///   anything, whatever the text (a typo must surface as a failure);
 /// - any other 30001 on an add or delete is [`Class::Ambiguous`];
 /// - everything else is classified by [`lookup`].
 pub fn classify_item(op: Op, code: i64, info: &str) -> Class {
@@ -266,6 +268,7 @@ pub fn classify_item(op: Op, code: i64, info: &str) -> Class {
         return Class::Ok;
     }
     match op {
+        _ if code == 30003 => lookup(code).class,
         Op::Add if info.contains(ALREADY_EXIST_MARK) => Class::AlreadyInState,
         Op::Delete if info.contains(NOT_EXIST_MARK) => Class::AlreadyInState,
         Op::Add | Op::Delete if code == 30001 => Class::Ambiguous,
@@ -434,8 +437,17 @@ mod tests {
             Class::AlreadyInState
         );
         assert_eq!(
-            classify_item(Op::Delete, 31307, "xx_Not_Exist"),
+            classify_item(Op::Delete, 31307, "Err_SNS_BlackListDelete_Not_Exist tid 9"),
             Class::AlreadyInState
+        );
+        // An unknown account is a failure, not "already unblocked", whatever its text says.
+        assert_eq!(
+            classify_item(Op::Delete, 30003, "Err_SNS_Account_Not_Exist"),
+            Class::Permanent
+        );
+        assert_eq!(
+            classify_item(Op::Delete, 30001, "Err_SNS_Account_Not_Exist"),
+            Class::Ambiguous
         );
     }
 

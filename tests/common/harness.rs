@@ -42,6 +42,7 @@ pub async fn start(config: SandboxConfig) -> Sandbox {
 }
 
 pub fn http() -> reqwest::Client {
+    blockdeck::client::http::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

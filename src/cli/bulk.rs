@@ -1,0 +1,666 @@
+//! The headless commands that talk to the service: list, block, unblock, check, journal, resume.
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::output::{self, ProgressView};
+use super::{Exit, GlobalArgs, exit};
+use crate::client::engine::{
+    BatchEnd, Engine, EngineOptions, Event, JournalTarget, Limits, Report, RunOptions,
+};
+use crate::client::http::{ClientOptions, Endpoint, TimClient};
+use crate::client::journal::{self, BatchId, Intent, Journal, Resume};
+use crate::client::{Operation, Pair};
+use crate::config::Settings;
+use crate::display::{self, sanitize};
+use crate::tim::codes::Class;
+use crate::tim::ids::{self, UserId};
+use crate::tim::wire::{self, BlackListChangeRequest};
+
+/// Pairs changed without asking, on a terminal; more asks for confirmation unless `--yes`.
+const CONFIRM_ABOVE: usize = 10;
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// The user whose blocklist to print.
+    user: String,
+    /// JSON Lines: one object per entry.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// CSV with a header row.
+    #[arg(long)]
+    csv: bool,
+    /// Entries per black_list_get call (at most 1000).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    page_size: u64,
+}
+
+#[derive(Args)]
+pub struct Targets {
+    /// FROM then TO... (with --file: FROM, and the file lists TO IDs; without FROM the file lists FROM,TO pairs).
+    #[arg(value_name = "ID")]
+    ids: Vec<String>,
+    /// File of IDs (one per line) or FROM,TO pairs; `-` reads standard input. `#` starts a comment.
+    #[arg(long, short = 'f', value_name = "PATH")]
+    file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    targets: Targets,
+    /// Print the calls that would be sent, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for confirmation (asked on a terminal when more than 10 pairs change).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// JSON Lines on stdout, one object per pair.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    targets: Targets,
+    /// Only whether FROM blocks each TO (BlackCheckResult_Type_Single).
+    #[arg(long)]
+    single: bool,
+    /// JSON Lines on stdout, one object per pair.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct JournalArgs {
+    /// Only batches that did not finish (cancelled, interrupted, stopped, or with pending pairs).
+    #[arg(long)]
+    incomplete: bool,
+    /// JSON Lines: one object per batch.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ResumeArgs {
+    /// Batch ID or a unique prefix (default: the most recent incomplete batch).
+    batch: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// JSON Lines on stdout, one object per pair.
+    #[arg(long)]
+    json: bool,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// The engine for the resolved settings.
+fn connect(settings: &Settings) -> Result<Engine, Exit> {
+    let key = settings
+        .load_secret()
+        .map_err(|e| Exit::usage(e.to_string()))?;
+    let client = TimClient::new(
+        Endpoint {
+            base_url: settings.base_url.clone(),
+            sdkappid: settings.sdkappid,
+            admin: settings.admin.clone(),
+        },
+        key,
+        ClientOptions {
+            timeout: settings.timeout,
+            ..ClientOptions::default()
+        },
+    )
+    .map_err(Exit::usage)?;
+    let limits = Limits::new(settings.rate_limit, settings.shared_rate_limit);
+    Ok(Engine::new(
+        Arc::new(client),
+        Arc::new(limits),
+        EngineOptions::default(),
+    ))
+}
+
+/// Parses an argument as a UserID, naming it in the error.
+fn arg_id(text: &str, what: &str) -> Result<UserId, Exit> {
+    UserId::parse(text).map_err(|e| {
+        Exit::usage(format!(
+            "{what} {:?}: {e}; nothing was sent",
+            sanitize(text)
+        ))
+    })
+}
+
+fn read_input(path: &PathBuf) -> Result<String, Exit> {
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Exit::usage(format!("cannot read standard input: {e}")))?;
+    } else {
+        text = std::fs::read_to_string(path)
+            .map_err(|e| Exit::usage(format!("cannot read {}: {e}", path.display())))?;
+    }
+    Ok(text)
+}
+
+/// The pairs named on the command line and in the file, validated; any bad line stops everything.
+fn gather(targets: &Targets) -> Result<Vec<Pair>, Exit> {
+    let mut pairs = Vec::new();
+    let from = targets.ids.first().map(|f| arg_id(f, "FROM")).transpose()?;
+    for (i, to) in targets.ids.iter().enumerate().skip(1) {
+        let to = arg_id(to, &format!("TO #{i}"))?;
+        pairs.push(Pair::new(from.clone().expect("FROM exists"), to));
+    }
+    if let Some(path) = &targets.file {
+        let text = read_input(path)?;
+        let name = if path.as_os_str() == "-" {
+            "standard input".to_owned()
+        } else {
+            path.display().to_string()
+        };
+        match &from {
+            Some(from) => {
+                let parsed = ids::parse_ids(&text);
+                if !parsed.is_clean() {
+                    return Err(Exit::usage(format!(
+                        "{name} has lines that are not UserIDs; nothing was sent:\n{}",
+                        parsed.report()
+                    )));
+                }
+                note_duplicates(&name, parsed.duplicates.len());
+                pairs.extend(
+                    parsed
+                        .into_values()
+                        .into_iter()
+                        .map(|to| Pair::new(from.clone(), to)),
+                );
+            }
+            None => {
+                let parsed = ids::parse_pairs(&text);
+                if !parsed.is_clean() {
+                    return Err(Exit::usage(format!(
+                        "{name} has lines that are not FROM,TO pairs of UserIDs; nothing was sent:\n{}",
+                        parsed.report()
+                    )));
+                }
+                note_duplicates(&name, parsed.duplicates.len());
+                pairs.extend(
+                    parsed
+                        .into_values()
+                        .into_iter()
+                        .map(|(from, to)| Pair::new(from, to)),
+                );
+            }
+        }
+    } else if targets.ids.len() < 2 {
+        return Err(Exit::usage(
+            "name FROM and at least one TO, or pass --file PATH (IDs with FROM, FROM,TO pairs without)",
+        ));
+    }
+    if let Some(p) = pairs.iter().find(|p| p.from == p.to) {
+        return Err(Exit::usage(format!(
+            "{} is paired with itself; a user cannot block themselves. Nothing was sent",
+            sanitize(p.from.as_str())
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    pairs.retain(|p| seen.insert(p.clone()));
+    if pairs.is_empty() {
+        return Err(Exit::usage("no pairs to act on: the input lists no IDs"));
+    }
+    Ok(pairs)
+}
+
+fn note_duplicates(name: &str, n: usize) {
+    if n > 0 {
+        eprintln!("note: {name} lists {n} duplicate line(s); each pair is sent once");
+    }
+}
+
+/// Asks y/n on the terminal; anything but y/yes declines.
+fn confirm(question: &str) -> bool {
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// A sample of the targets for confirmations.
+fn sample(pairs: &[Pair]) -> String {
+    let mut text: Vec<String> = pairs
+        .iter()
+        .take(5)
+        .map(|p| {
+            format!(
+                "{} → {}",
+                sanitize(p.from.as_str()),
+                sanitize(p.to.as_str())
+            )
+        })
+        .collect();
+    if pairs.len() > 5 {
+        text.push(format!("and {} more", pairs.len() - 5));
+    }
+    text.join(", ")
+}
+
+/// Cancels the batch on Ctrl-C, SIGTERM or SIGHUP; a second Ctrl-C exits at once (the journal then
+/// shows the batch as interrupted, and `blockdeck resume` finishes it).
+fn cancel_on_signals(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        super::shutdown_signal().await;
+        eprintln!("\ncancelling: waiting for the requests in flight (Ctrl-C again to quit now)");
+        cancel.cancel();
+        let _ = tokio::signal::ctrl_c().await;
+        std::process::exit(i32::from(exit::CANCELLED));
+    });
+}
+
+/// Runs a batch with progress on stderr and signals wired to cancellation.
+async fn run_batch(
+    engine: &Engine,
+    op: Operation,
+    pairs: Vec<Pair>,
+    precheck: bool,
+    journal: Option<JournalTarget<'_>>,
+) -> Report {
+    let cancel = CancellationToken::new();
+    cancel_on_signals(cancel.clone());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let view = ProgressView::new(pairs.len(), op.verb());
+    let run = engine.run(
+        op,
+        pairs,
+        RunOptions {
+            precheck,
+            journal,
+            events: Some(tx),
+            cancel,
+        },
+    );
+    tokio::pin!(run);
+    let report = loop {
+        tokio::select! {
+            report = &mut run => break report,
+            Some(event) = rx.recv() => {
+                if let Event::Progress(p) = event {
+                    view.update(&p);
+                }
+            }
+        }
+    };
+    view.finish();
+    report
+}
+
+/// The exit code a report calls for.
+fn report_code(report: &Report) -> u8 {
+    match &report.end {
+        BatchEnd::Stopped { code, .. } => {
+            if matches!(
+                crate::tim::codes::lookup(*code).class,
+                Class::Auth | Class::Lockout | Class::SigExpired
+            ) {
+                exit::AUTH
+            } else {
+                exit::SOME_FAILED
+            }
+        }
+        BatchEnd::Cancelled => exit::CANCELLED,
+        BatchEnd::Completed if report.failed().next().is_some() => exit::SOME_FAILED,
+        BatchEnd::Completed => exit::OK,
+    }
+}
+
+fn refuse_read_only(settings: &Settings, what: &str) -> Result<(), Exit> {
+    if settings.read_only {
+        let source = settings
+            .profile_name
+            .as_ref()
+            .map_or("--read-only".to_owned(), |p| {
+                format!("profile {p} or --read-only")
+            });
+        return Err(Exit::usage(format!(
+            "read-only mode ({source}) refuses to {what}; nothing was sent"
+        )));
+    }
+    Ok(())
+}
+
+pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8> {
+    let settings = global.settings()?;
+    refuse_read_only(&settings, op.verb())?;
+    let pairs = gather(&args.targets)?;
+    if args.dry_run {
+        print_dry_run(op, &pairs);
+        return Ok(exit::OK);
+    }
+    let froms = pairs
+        .iter()
+        .map(|p| &p.from)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    if pairs.len() > CONFIRM_ABOVE && !args.yes && interactive() {
+        let question = format!(
+            "{} {} pair(s) for {froms} user(s) via {}? {}",
+            capitalise(op.verb()),
+            pairs.len(),
+            sanitize(&settings.base_url),
+            sample(&pairs)
+        );
+        if !confirm(&question) {
+            eprintln!("nothing was sent");
+            return Ok(exit::CANCELLED);
+        }
+    }
+    let engine = connect(&settings)?;
+    let mut journal = Journal::open(&settings.journal_path).map_err(|e| {
+        Exit::usage(format!(
+            "cannot open the journal {}: {e}; pass --journal PATH to use another file",
+            settings.journal_path.display()
+        ))
+    })?;
+    let batch = BatchId::generate(std::time::SystemTime::now());
+    let intent = Intent::new(
+        batch.clone(),
+        settings.profile_name.clone(),
+        settings.sdkappid,
+        &settings.base_url,
+        op,
+        pairs.clone(),
+    );
+    journal
+        .intent(&intent)
+        .with_context(|| format!("writing the journal {}", settings.journal_path.display()))?;
+    eprintln!("batch {batch}: {} {} pair(s)", op.verb(), pairs.len());
+    let rt = runtime()?;
+    let report = rt.block_on(run_batch(
+        &engine,
+        op,
+        pairs,
+        false,
+        Some(JournalTarget {
+            journal: &mut journal,
+            batch: batch.clone(),
+        }),
+    ));
+    finish(&report, Some(batch.as_str()), args.json)
+}
+
+fn finish(report: &Report, batch: Option<&str>, json: bool) -> Result<u8> {
+    if json {
+        output::print_json_lines(report, batch);
+    }
+    output::print_summary(report, batch);
+    Ok(report_code(report))
+}
+
+fn capitalise(verb: &str) -> String {
+    let mut chars = verb.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// Prints the calls a change would send: one per From_Account and chunk of 1000.
+fn print_dry_run(op: Operation, pairs: &[Pair]) {
+    let mut groups: indexmap::IndexMap<&UserId, Vec<&UserId>> = indexmap::IndexMap::new();
+    for p in pairs {
+        groups.entry(&p.from).or_default().push(&p.to);
+    }
+    let mut calls = 0;
+    let mut out = std::io::stdout().lock();
+    for (from, tos) in groups {
+        for chunk in tos.chunks(wire::MAX_BATCH) {
+            let body = BlackListChangeRequest {
+                from_account: from.as_str().to_owned(),
+                to_account: chunk.iter().map(|t| t.as_str().to_owned()).collect(),
+            };
+            let body = serde_json::to_string(&body).expect("serialisable");
+            let _ = writeln!(out, "POST /v4/{} {body}", op.api().path());
+            calls += 1;
+        }
+    }
+    eprintln!(
+        "dry run: {calls} call(s) for {} pair(s) would be sent; nothing was sent",
+        pairs.len()
+    );
+}
+
+pub fn check(global: &GlobalArgs, args: CheckArgs) -> Result<u8> {
+    let settings = global.settings()?;
+    let pairs = gather(&args.targets)?;
+    let engine = connect(&settings)?;
+    let rt = runtime()?;
+    let op = Operation::Check {
+        single: args.single,
+    };
+    let report = rt.block_on(run_batch(&engine, op, pairs, false, None));
+    if args.json {
+        output::print_json_lines(&report, None);
+    } else {
+        let mut out = std::io::stdout().lock();
+        for item in &report.items {
+            let _ = writeln!(out, "{}", output::relation_words(item));
+        }
+    }
+    if report.failed().next().is_some() || report.end != BatchEnd::Completed {
+        output::print_summary(&report, None);
+    }
+    Ok(report_code(&report))
+}
+
+pub fn list(global: &GlobalArgs, args: ListArgs) -> Result<u8> {
+    let settings = global.settings()?;
+    let user = arg_id(&args.user, "USER")?;
+    let engine = connect(&settings)?;
+    let rt = runtime()?;
+    let now = crate::tim::usersig::unix_now();
+    let result = rt.block_on(async {
+        let (tx, mut rx) = mpsc::channel(4);
+        let cancel = CancellationToken::new();
+        let lister = engine.list(&user, args.page_size, tx, cancel);
+        tokio::pin!(lister);
+        let mut out = std::io::stdout().lock();
+        if args.csv {
+            let _ = writeln!(out, "to_account,add_black_time_stamp,added_utc");
+        }
+        let mut printed = 0usize;
+        let mut print = |page: crate::client::engine::Page| {
+            for item in page.items {
+                printed += 1;
+                let t = item.add_black_time_stamp;
+                let line = if args.json {
+                    serde_json::json!({
+                        "from": user.as_str(),
+                        "to": item.to_account,
+                        "add_black_time_stamp": t,
+                        "added_utc": display::utc(t),
+                    })
+                    .to_string()
+                } else if args.csv {
+                    format!(
+                        "{},{t},{}",
+                        output::csv_field(&item.to_account),
+                        display::utc(t)
+                    )
+                } else {
+                    format!(
+                        "{:<34} {:>10}  {}",
+                        sanitize(&item.to_account),
+                        display::ago(t, now),
+                        display::utc(t)
+                    )
+                };
+                let _ = writeln!(out, "{line}");
+            }
+        };
+        loop {
+            tokio::select! {
+                outcome = &mut lister => {
+                    while let Ok(page) = rx.try_recv() {
+                        print(page);
+                    }
+                    break outcome.map(|o| (o, printed));
+                }
+                Some(page) = rx.recv() => print(page),
+            }
+        }
+    });
+    match result {
+        Ok((outcome, printed)) => {
+            if !args.json && !args.csv {
+                eprintln!(
+                    "{}: {printed} entr{} (sequence {})",
+                    sanitize(user.as_str()),
+                    if printed == 1 { "y" } else { "ies" },
+                    outcome.sequence
+                );
+            }
+            if outcome.changed_while_listing {
+                eprintln!(
+                    "note: the list changed while it was being read; run again for a consistent view"
+                );
+            }
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            let code = match e.class() {
+                Class::Auth | Class::Lockout | Class::SigExpired => exit::AUTH,
+                _ => exit::SOME_FAILED,
+            };
+            Err(Exit {
+                code,
+                message: format!("listing {} failed: {e}", sanitize(user.as_str())),
+            }
+            .into())
+        }
+    }
+}
+
+pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
+    let path = global
+        .journal
+        .clone()
+        .map_or_else(|| global.settings().map(|s| s.journal_path), Ok)
+        .unwrap_or_else(|_| journal::default_path());
+    if !path.exists() {
+        eprintln!("no journal at {} yet: no batch has run", path.display());
+        return Ok(exit::OK);
+    }
+    let read = journal::read_batches(&path).map_err(|e| Exit::usage(e.to_string()))?;
+    for (line, reason) in &read.warnings {
+        eprintln!("warning: {}:{line}: {}", path.display(), sanitize(reason));
+    }
+    let mut out = std::io::stdout().lock();
+    for batch in read
+        .batches
+        .iter()
+        .filter(|b| !args.incomplete || b.is_incomplete())
+    {
+        if args.json {
+            let counts = batch.counts();
+            let line = serde_json::json!({
+                "batch": batch.id().as_str(),
+                "time": batch.intent.time,
+                "operation": batch.intent.operation,
+                "os_user": batch.intent.os_user,
+                "ssh_client": batch.intent.ssh_client,
+                "profile": batch.intent.profile,
+                "sdkappid": batch.intent.sdkappid,
+                "total": counts.total,
+                "done": counts.done,
+                "already": counts.already,
+                "failed": counts.failed,
+                "pending": counts.pending,
+                "state": batch.state_label(),
+                "incomplete": batch.is_incomplete(),
+            });
+            let _ = writeln!(out, "{line}");
+        } else {
+            let _ = writeln!(out, "{}", batch.summary_line());
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
+    let settings = global.settings()?;
+    let read =
+        journal::read_batches(&settings.journal_path).map_err(|e| Exit::usage(e.to_string()))?;
+    let batch = read
+        .find(args.batch.as_deref())
+        .map_err(|e| Exit::usage(e.to_string()))?;
+    let op = batch.intent.operation;
+    if op.mutates() {
+        refuse_read_only(&settings, op.verb())?;
+    }
+    if batch.intent.sdkappid != settings.sdkappid {
+        return Err(Exit::usage(format!(
+            "batch {} was made for SDKAppID {}, but the settings point at {}; select its profile with --profile",
+            batch.id(),
+            batch.intent.sdkappid,
+            settings.sdkappid
+        ))
+        .into());
+    }
+    let pairs = batch.unfinished();
+    let id = batch.id().clone();
+    if pairs.is_empty() {
+        eprintln!("batch {id} has nothing left to do");
+        return Ok(exit::OK);
+    }
+    if pairs.len() > CONFIRM_ABOVE && !args.yes && interactive() {
+        let question = format!(
+            "Resume batch {id}: re-check {} unfinished pair(s) and {} what is still needed? {}",
+            pairs.len(),
+            op.verb(),
+            sample(&pairs)
+        );
+        if !confirm(&question) {
+            eprintln!("nothing was sent");
+            return Ok(exit::CANCELLED);
+        }
+    }
+    let engine = connect(&settings)?;
+    let mut journal = Journal::open(&settings.journal_path)
+        .with_context(|| format!("opening the journal {}", settings.journal_path.display()))?;
+    journal
+        .resume(&Resume::new(id.clone()))
+        .with_context(|| format!("writing the journal {}", settings.journal_path.display()))?;
+    eprintln!("batch {id}: resuming {} unfinished pair(s)", pairs.len());
+    let rt = runtime()?;
+    let report = rt.block_on(run_batch(
+        &engine,
+        op,
+        pairs,
+        true,
+        Some(JournalTarget {
+            journal: &mut journal,
+            batch: id.clone(),
+        }),
+    ));
+    finish(&report, Some(id.as_str()), args.json)
+}

@@ -1,0 +1,410 @@
+//! The command line: parsing, settings, and dispatch to the headless commands, the sandbox and the
+//! dashboard.
+
+mod bulk;
+mod output;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::config::{self, Overrides, Region, Settings};
+use crate::sandbox::{self, FaultSpec, Latency, Sandbox, SandboxConfig, Seed};
+use crate::secret;
+use crate::tim::usersig;
+
+/// Exit codes of the headless commands.
+pub mod exit {
+    /// Everything done.
+    pub const OK: u8 = 0;
+    /// Some items failed (they are listed).
+    pub const SOME_FAILED: u8 = 1;
+    /// Usage or configuration error: nothing was sent.
+    pub const USAGE: u8 = 2;
+    /// Authentication error (bad key, wrong app, locked out).
+    pub const AUTH: u8 = 3;
+    /// Cancelled or interrupted; `blockdeck resume` finishes the batch.
+    pub const CANCELLED: u8 = 4;
+}
+
+/// An error that maps to a particular exit code.
+#[derive(Debug)]
+pub struct Exit {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Exit {
+    pub fn usage(message: impl Into<String>) -> Exit {
+        Exit {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+#[derive(Parser)]
+#[command(
+    name = "blockdeck",
+    version,
+    about = "Moderate Tencent Cloud Chat blocklists from the terminal",
+    long_about = "Moderate Tencent Cloud Chat (TIM) blocklists: look users up, page through their \
+                  blocklists, check who blocks whom, block and unblock in bulk at the service's speed \
+                  limit, with a journal of every change.\n\nThe secret key comes from \
+                  BLOCKDECK_SECRET_KEY or a key file (--key-file or the profile's key_file), never \
+                  from a flag value or the config file."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags that override the selected profile.
+#[derive(Args, Debug, Default, Clone)]
+pub struct GlobalArgs {
+    /// Profile of the config file to use.
+    #[arg(long, global = true, value_name = "NAME", env = "BLOCKDECK_PROFILE")]
+    pub profile: Option<String>,
+    /// Base URL of the REST API (a backup domain, a proxy, or a sandbox such as http://127.0.0.1:8080).
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Region of the app: china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley, jakarta.
+    #[arg(long, global = true, value_name = "R")]
+    pub region: Option<Region>,
+    /// SDKAppID of the app.
+    #[arg(long, global = true, value_name = "N")]
+    pub sdkappid: Option<u64>,
+    /// App admin identifier the calls are made as (the sandbox takes it repeatedly: its admins).
+    #[arg(long, global = true, value_name = "ID")]
+    pub admin: Vec<String>,
+    /// File holding the secret key (must not be readable by group or others).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// Refuse every change: only reads are made.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Config file (default: the platform's config dir, or BLOCKDECK_CONFIG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Journal file (default: the XDG state dir, e.g. ~/.local/state/blockdeck/journal.jsonl).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Calls per second per API (account_check gets half); for the sandbox, 0 turns its limit off.
+    #[arg(long, global = true, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Per-request timeout in seconds (more than the backend's own 3 s).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
+
+impl GlobalArgs {
+    /// The one admin a client acts as.
+    fn admin(&self) -> Result<Option<String>, Exit> {
+        match self.admin.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one.clone())),
+            _ => Err(Exit::usage(
+                "--admin was given more than once: a client acts as one admin identifier",
+            )),
+        }
+    }
+
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            profile: self.profile.clone(),
+            base_url: self.base_url.clone(),
+            region: self.region,
+            sdkappid: self.sdkappid,
+            admin: self.admin.last().cloned(),
+            key_file: self.key_file.clone(),
+            read_only: self.read_only,
+            config: self.config.clone(),
+            journal: self.journal.clone(),
+            rate_limit: self.rate_limit,
+            timeout_secs: self.timeout,
+        }
+    }
+
+    pub fn settings(&self) -> Result<Settings, Exit> {
+        self.admin()?;
+        Settings::resolve(&self.overrides()).map_err(|e| Exit::usage(e.to_string()))
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Open the dashboard on the embedded demo sandbox.
+    Demo {
+        /// Address of the demo sandbox (default: a free loopback port).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Seed data for the demo sandbox instead of the embedded assets/demo.json.
+        #[arg(long, value_name = "FILE")]
+        seed: Option<PathBuf>,
+    },
+    /// Print a user's whole blocklist, all pages, with when each entry was added.
+    List(bulk::ListArgs),
+    /// Put accounts on a user's blocklist (FROM TO..., or --file).
+    Block(bulk::ChangeArgs),
+    /// Take accounts off a user's blocklist (FROM TO..., or --file).
+    Unblock(bulk::ChangeArgs),
+    /// Tell whether FROM blocks each TO, and (unless --single) whether each TO blocks FROM.
+    Check(bulk::CheckArgs),
+    /// List the batches in the journal.
+    Journal(bulk::JournalArgs),
+    /// Finish an interrupted batch: re-check its unfinished items and apply only what is still needed.
+    Resume(bulk::ResumeArgs),
+    /// Show or set up the config file (profiles).
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print shell completions.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Run a local server that speaks the Tencent Chat REST protocol (blocklist and related calls).
+    ///
+    /// The secret key comes from BLOCKDECK_SECRET_KEY or --key-file, never from a flag value.
+    Sandbox(SandboxArgs),
+    /// Print a UserSig for the admin identifier, for debugging with curl.
+    Usersig {
+        /// Validity of the UserSig in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+        expire: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConfigAction {
+    /// Print where the config file is.
+    Path,
+    /// Print the settings that the selected profile and flags resolve to (never the key).
+    Show,
+    /// Write a profile from the global flags (--profile NAME --region R --sdkappid N --admin ID
+    /// --key-file PATH); the file is created readable only by you and holds no secret.
+    Init {
+        /// Make this profile the default one.
+        #[arg(long)]
+        default: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct SandboxArgs {
+    /// Address to listen on; port 0 picks a free port. The address chosen is printed on stdout.
+    #[arg(long, value_name = "ADDR", default_value = sandbox::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Seed data (default: the embedded assets/demo.json).
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Delay added to every call, fixed (50) or drawn from a range (20-80), in milliseconds.
+    #[arg(long, value_name = "N[-M]", default_value = "0")]
+    latency_ms: Latency,
+    /// Faults to inject, e.g. 30006:0.05,30008:0.02,502:0.01,timeout:0.01.
+    #[arg(long, value_name = "SPEC", default_value = "")]
+    faults: FaultSpec,
+    /// Seed of the random draws of faults and latency, for reproducible runs.
+    #[arg(long, value_name = "N")]
+    fault_seed: Option<u64>,
+    /// How long a `timeout` fault holds the request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 20_000)]
+    hang_ms: u64,
+    /// Bad UserSigs from one identifier within a minute that lock it out for a minute (70050); 0 = never.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    lockout_after: u32,
+    /// Keep state in this file across restarts (written atomically after changes).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let code = e.downcast_ref::<Exit>().map_or(exit::USAGE, |x| x.code);
+            eprintln!("blockdeck: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let global = cli.global;
+    match cli.command {
+        None | Some(Command::Demo { .. }) => {
+            println!(
+                "The dashboard is coming soon. Meanwhile, `blockdeck sandbox` serves the demo data \
+                 over the Tencent Chat REST protocol on 127.0.0.1:8080."
+            );
+            Ok(exit::OK)
+        }
+        Some(Command::List(args)) => bulk::list(&global, args),
+        Some(Command::Block(args)) => bulk::change(&global, crate::client::Operation::Block, args),
+        Some(Command::Unblock(args)) => {
+            bulk::change(&global, crate::client::Operation::Unblock, args)
+        }
+        Some(Command::Check(args)) => bulk::check(&global, args),
+        Some(Command::Journal(args)) => bulk::journal(&global, args),
+        Some(Command::Resume(args)) => bulk::resume(&global, args),
+        Some(Command::Config { action }) => config_command(&global, action),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "blockdeck", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+        Some(Command::Usersig { expire }) => {
+            let (sdkappid, admin, key) = match global.settings() {
+                Ok(settings) => {
+                    let key = settings
+                        .load_secret()
+                        .map_err(|e| Exit::usage(e.to_string()))?;
+                    (settings.sdkappid, settings.admin, key)
+                }
+                // A UserSig needs no endpoint: without a usable profile, sign from the flags,
+                // defaulting to the sandbox's SDKAppID and admin.
+                Err(e) if global.profile.is_none() => {
+                    let key = secret::load(global.key_file.as_deref())
+                        .map_err(|e| Exit::usage(e.to_string()))?;
+                    let admin = global
+                        .admin()?
+                        .unwrap_or_else(|| sandbox::DEFAULT_ADMIN.to_owned());
+                    let sdkappid = global.sdkappid.unwrap_or_else(|| {
+                        eprintln!(
+                            "blockdeck: {e}; signing for the sandbox's SDKAppID {}",
+                            sandbox::DEFAULT_SDKAPPID
+                        );
+                        sandbox::DEFAULT_SDKAPPID
+                    });
+                    (sdkappid, admin, key)
+                }
+                Err(e) => return Err(e.into()),
+            };
+            println!("{}", usersig::sign_now(&key, sdkappid, &admin, expire));
+            Ok(exit::OK)
+        }
+        Some(Command::Sandbox(args)) => run_sandbox(&global, args),
+    }
+}
+
+fn config_command(global: &GlobalArgs, action: ConfigAction) -> Result<u8> {
+    let overrides = global.overrides();
+    let path = overrides
+        .config
+        .clone()
+        .unwrap_or_else(config::default_path);
+    match action {
+        ConfigAction::Path => {
+            println!("{}", path.display());
+        }
+        ConfigAction::Show => {
+            let settings = global.settings()?;
+            println!("{}", settings.describe());
+        }
+        ConfigAction::Init { default } => {
+            let name = global.profile.clone().ok_or_else(|| {
+                Exit::usage("name the profile to write: blockdeck config init --profile NAME ...")
+            })?;
+            let profile = config::Profile {
+                region: global.region,
+                base_url: global.base_url.clone(),
+                sdkappid: global.sdkappid,
+                admin: global.admin()?,
+                rate_limit: global.rate_limit,
+                read_only: global.read_only,
+                key_file: global.key_file.clone(),
+                timeout_secs: global.timeout,
+                ..config::Profile::default()
+            };
+            config::init_profile(&path, &name, profile, default)
+                .map_err(|e| Exit::usage(e.to_string()))?;
+            println!(
+                "wrote profile {name} to {} (readable only by you)",
+                path.display()
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
+    // A server's own errors (a failed state save, say) go to stderr; stdout carries the address only.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .init();
+    let key = secret::load(global.key_file.as_deref()).map_err(|e| Exit::usage(e.to_string()))?;
+    let seed = match &args.seed {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read seed file {}", path.display()))?;
+            Seed::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => Seed::demo(),
+    };
+    let admins = if global.admin.is_empty() {
+        vec![sandbox::DEFAULT_ADMIN.to_owned()]
+    } else {
+        global.admin.clone()
+    };
+    let config = SandboxConfig {
+        sdkappid: global.sdkappid.unwrap_or(sandbox::DEFAULT_SDKAPPID),
+        admins,
+        key,
+        seed,
+        latency: args.latency_ms,
+        rate_limit: global.rate_limit.unwrap_or(200),
+        faults: args.faults,
+        fault_seed: args.fault_seed,
+        hang: Duration::from_millis(args.hang_ms),
+        lockout_after: args.lockout_after,
+        state_file: args.state,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let sandbox = Sandbox::start(config, args.listen).await?;
+        println!("listening on {}", sandbox.base_url());
+        std::io::stdout().flush().ok();
+        shutdown_signal().await;
+        sandbox.stop().await?;
+        Ok(exit::OK)
+    })
+}
+
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP.
+pub(crate) async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

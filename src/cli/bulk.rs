@@ -267,10 +267,10 @@ fn sample(pairs: &[Pair]) -> String {
 
 /// Cancels the batch on Ctrl-C, SIGTERM or SIGHUP; a second Ctrl-C exits at once (the journal then
 /// shows the batch as interrupted, and `blockdeck resume` finishes it).
-fn cancel_on_signals(cancel: CancellationToken) {
+fn cancel_on_signals(cancel: CancellationToken, say: impl Fn(&str) + Send + 'static) {
     tokio::spawn(async move {
         super::shutdown_signal().await;
-        eprintln!("\ncancelling: waiting for the requests in flight (Ctrl-C again to quit now)");
+        say("cancelling: waiting for the requests in flight (Ctrl-C again to quit now)");
         cancel.cancel();
         let _ = tokio::signal::ctrl_c().await;
         std::process::exit(i32::from(exit::CANCELLED));
@@ -286,9 +286,9 @@ async fn run_batch(
     journal: Option<JournalTarget<'_>>,
 ) -> Report {
     let cancel = CancellationToken::new();
-    cancel_on_signals(cancel.clone());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let view = ProgressView::new(pairs.len(), op.verb());
+    cancel_on_signals(cancel.clone(), view.printer());
     let run = engine.run(
         op,
         pairs,

@@ -45,6 +45,15 @@ impl ProgressView {
         }
     }
 
+    /// Prints a line above the bar (or plainly on stderr when there is no bar).
+    pub fn printer(&self) -> impl Fn(&str) + Send + 'static {
+        let bar = self.bar.clone();
+        move |text: &str| match &bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

@@ -301,7 +301,10 @@ enum JobKind {
 #[derive(Debug, Clone)]
 struct Slot {
     index: usize,
+    /// Calls that carried the item and were answered (rate-limit refusals not counted).
     attempts: u32,
+    /// Calls refused for the rate limit (60007 and kin).
+    throttled: u32,
     /// The inconclusive answer being confirmed.
     pending: Option<(i64, String)>,
 }
@@ -313,6 +316,9 @@ struct Job {
     kind: JobKind,
     ready_at: Instant,
 }
+
+/// A job back from its task, with its answer, or `None` when it was never sent.
+type TaskOutcome = (Job, Option<Result<Answer, CallError>>);
 
 enum Answer {
     Changed(BlackListChangeResponse),
@@ -345,9 +351,12 @@ impl Answer {
 }
 
 /// The decision about one slot after an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Decision {
     Final(ItemStatus),
     Retry,
+    /// Refused for the rate limit: retried after a pause, without using up the item's attempts.
+    Throttled,
     Confirm(i64, String),
     /// Needs the operation applied (after a precheck).
     Apply,
@@ -363,6 +372,14 @@ struct Run<'a> {
     progress: Progress,
     started: Instant,
     stopped: Option<(i64, String)>,
+    /// Cancelled when the batch is cancelled or stopped: nothing more is sent.
+    halt: CancellationToken,
+    /// Set when an answer in the current absorb was a rate-limit refusal.
+    throttled: bool,
+    /// Consecutive answers with rate-limit refusals: the pause grows with it.
+    throttle_streak: u32,
+    /// No request is launched before this (after rate-limit refusals).
+    pause_until: Instant,
     max_attempts: u32,
     opts: RunOptions<'a>,
 }
@@ -403,6 +420,10 @@ impl Engine {
             },
             started: now,
             stopped: None,
+            halt: opts.cancel.child_token(),
+            throttled: false,
+            throttle_streak: 0,
+            pause_until: now,
             max_attempts: self.options.retry.max_attempts.max(1),
             pairs,
             opts,
@@ -423,6 +444,7 @@ impl Engine {
                 .map(|index| Slot {
                     index,
                     attempts: 0,
+                    throttled: 0,
                     pending: None,
                 })
                 .collect();
@@ -469,13 +491,16 @@ impl Engine {
     }
 
     async fn drive(&self, run: &mut Run<'_>) {
-        let mut tasks: JoinSet<(Job, Result<Answer, CallError>)> = JoinSet::new();
+        let mut tasks: JoinSet<TaskOutcome> = JoinSet::new();
         loop {
-            let halted = run.stopped.is_some() || run.opts.cancel.is_cancelled();
+            let halted = run.halt.is_cancelled();
             if !halted {
                 // Launch every ready job while there is room in flight.
                 while tasks.len() < self.options.max_in_flight.max(1) {
                     let now = Instant::now();
+                    if run.pause_until > now {
+                        break;
+                    }
                     let Some(pos) = run.queue.iter().position(|j| j.ready_at <= now) else {
                         break;
                     };
@@ -486,27 +511,27 @@ impl Engine {
             if tasks.is_empty() && (halted || run.queue.is_empty()) {
                 break;
             }
-            let next_ready = run.queue.iter().map(|j| j.ready_at).min();
-            let cancel = run.opts.cancel.clone();
+            let next_ready = run
+                .queue
+                .iter()
+                .map(|j| j.ready_at.max(run.pause_until))
+                .min();
+            let halt = run.halt.clone();
             tokio::select! {
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                     match joined {
-                        Ok((job, answer)) => self.absorb(run, job, answer),
+                        Ok((job, Some(answer))) => self.absorb(run, job, answer),
+                        Ok((job, None)) => Engine::unsent(run, job),
                         Err(e) => tracing::error!("engine task failed: {e}"),
                     }
                 }
                 _ = sleep_until(next_ready), if !halted && next_ready.is_some() => {}
-                _ = cancel.cancelled(), if !halted => {}
+                _ = halt.cancelled(), if !halted => {}
             }
         }
     }
 
-    fn spawn(
-        &self,
-        tasks: &mut JoinSet<(Job, Result<Answer, CallError>)>,
-        run: &mut Run<'_>,
-        mut job: Job,
-    ) {
+    fn spawn(&self, tasks: &mut JoinSet<TaskOutcome>, run: &mut Run<'_>, mut job: Job) {
         for slot in &mut job.slots {
             slot.attempts += 1;
         }
@@ -517,8 +542,18 @@ impl Engine {
             .collect();
         let from = job.from.as_str().to_owned();
         let (op, client, limits) = (run.op, self.client.clone(), self.limits.clone());
+        let halt = run.halt.clone();
+        let api = match job.kind {
+            JobKind::Apply => op.api(),
+            JobKind::Confirm | JobKind::Precheck => Api::BlackListCheck,
+        };
         run.progress.calls += 1;
         tasks.spawn(async move {
+            // A request still waiting for its turn is not sent once the batch halts.
+            tokio::select! {
+                _ = limits.acquire(api) => {}
+                _ = halt.cancelled() => return (job, None),
+            }
             let check = |check_type| BlackListCheckRequest {
                 from_account: from.clone(),
                 to_account: to.clone(),
@@ -526,8 +561,6 @@ impl Engine {
             };
             let answer = match (job.kind, op) {
                 (JobKind::Apply, Operation::Block | Operation::Unblock) => {
-                    let api = op.api();
-                    limits.acquire(api).await;
                     let req = BlackListChangeRequest {
                         from_account: from.clone(),
                         to_account: to.clone(),
@@ -535,27 +568,29 @@ impl Engine {
                     client.call(api, &req).await.map(Answer::Changed)
                 }
                 (JobKind::Apply, Operation::Check { single }) => {
-                    limits.acquire(Api::BlackListCheck).await;
                     let kind = if single {
                         BlackCheckType::Single
                     } else {
                         BlackCheckType::Both
                     };
-                    client
-                        .call(Api::BlackListCheck, &check(kind))
-                        .await
-                        .map(Answer::Checked)
+                    client.call(api, &check(kind)).await.map(Answer::Checked)
                 }
-                (JobKind::Confirm | JobKind::Precheck, _) => {
-                    limits.acquire(Api::BlackListCheck).await;
-                    client
-                        .call(Api::BlackListCheck, &check(BlackCheckType::Single))
-                        .await
-                        .map(Answer::Checked)
-                }
+                (JobKind::Confirm | JobKind::Precheck, _) => client
+                    .call(api, &check(BlackCheckType::Single))
+                    .await
+                    .map(Answer::Checked),
             };
-            (job, answer)
+            (job, Some(answer))
         });
+    }
+
+    /// Puts back a job that was never sent: its items stay unfinished.
+    fn unsent(run: &mut Run<'_>, mut job: Job) {
+        for slot in &mut job.slots {
+            slot.attempts -= 1;
+        }
+        run.progress.calls -= 1;
+        run.queue.push_back(job);
     }
 
     /// Takes in one answered call: decides each item, journals, requeues what needs it.
@@ -599,7 +634,8 @@ impl Engine {
                 let class = error.class();
                 for slot in job.slots {
                     let decision = match class {
-                        Class::Retryable | Class::RateLimited => Decision::Retry,
+                        Class::Retryable => Decision::Retry,
+                        Class::RateLimited => Decision::Throttled,
                         Class::SigExpired | Class::Auth | Class::Lockout => {
                             Decision::Stop(code, info.clone())
                         }
@@ -634,6 +670,15 @@ impl Engine {
             }
         }
         let now = Instant::now();
+        if std::mem::take(&mut run.throttled) {
+            // The service says we are too fast: everyone waits, longer each time in a row.
+            run.throttle_streak += 1;
+            run.pause_until = run
+                .pause_until
+                .max(now + self.options.retry.backoff(run.throttle_streak));
+        } else {
+            run.throttle_streak = 0;
+        }
         let chunk_size = self.options.chunk_size;
         if !retry.is_empty() {
             let attempts = retry.iter().map(|s: &Slot| s.attempts).max().unwrap_or(1);
@@ -723,6 +768,12 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
+/// Rate-limit refusals of one item before the engine gives up on it.
+const MAX_THROTTLED: u32 = 64;
+
+/// The code recorded for an item that a batch answer left out: its fate is unknown, so it is retried.
+pub const NO_ITEM_ANSWER: i64 = -3;
+
 /// Decides what to do with one item after its answer.
 fn decide(
     op: Operation,
@@ -732,6 +783,9 @@ fn decide(
     info: &str,
     relation: Option<&BlackRelation>,
 ) -> Decision {
+    if code == NO_ITEM_ANSWER {
+        return Decision::Retry;
+    }
     match kind {
         JobKind::Confirm | JobKind::Precheck if code == 0 => {
             let Some((on_list, _)) = relation.and_then(BlackRelation::directions) else {
@@ -773,7 +827,8 @@ fn decide(
             Class::Ok => Decision::Final(ItemStatus::Done),
             Class::AlreadyInState => Decision::Final(ItemStatus::Already),
             Class::Ambiguous if kind == JobKind::Apply => Decision::Confirm(code, info.to_owned()),
-            Class::Retryable | Class::RateLimited => Decision::Retry,
+            Class::Retryable => Decision::Retry,
+            Class::RateLimited => Decision::Throttled,
             Class::SigExpired | Class::Auth | Class::Lockout => {
                 Decision::Stop(code, info.to_owned())
             }
@@ -831,11 +886,30 @@ impl Run<'_> {
                 ItemStatus::Unfinished
             }
             Decision::Retry => {
+                let info = format!("{info} (gave up after {} attempts)", slot.attempts);
                 let status = ItemStatus::Failed {
                     code,
-                    info: format!("{info} (gave up after {} attempts)", slot.attempts),
+                    info: info.clone(),
                 };
-                self.finish(slot, status.clone(), code, info);
+                self.finish(slot, status.clone(), code, &info);
+                status
+            }
+            Decision::Throttled if slot.throttled < MAX_THROTTLED => {
+                self.throttled = true;
+                retry.push(Slot {
+                    attempts: slot.attempts - 1,
+                    throttled: slot.throttled + 1,
+                    ..slot.clone()
+                });
+                ItemStatus::Unfinished
+            }
+            Decision::Throttled => {
+                let info = format!("{info} (still rate-limited after {MAX_THROTTLED} tries)");
+                let status = ItemStatus::Failed {
+                    code,
+                    info: info.clone(),
+                };
+                self.finish(slot, status.clone(), code, &info);
                 status
             }
             Decision::Confirm(code, info) => {
@@ -852,6 +926,7 @@ impl Run<'_> {
             Decision::Stop(code, info) => {
                 if self.stopped.is_none() {
                     self.stopped = Some((code, stop_reason(code, &info)));
+                    self.halt.cancel();
                 }
                 ItemStatus::Unfinished
             }
@@ -913,5 +988,172 @@ fn stop_reason(code: i64, info: &str) -> String {
         format!("stopped by error {code}: {meaning}")
     } else {
         format!("stopped by error {code}: {meaning} (service said: {info})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tim::codes::{ADD_ALREADY_EXIST, DELETE_NOT_EXIST};
+
+    fn slot() -> Slot {
+        Slot {
+            index: 0,
+            attempts: 1,
+            throttled: 0,
+            pending: None,
+        }
+    }
+
+    fn apply(op: Operation, code: i64, info: &str) -> Decision {
+        decide(op, JobKind::Apply, &slot(), code, info, None)
+    }
+
+    #[test]
+    fn answers_to_changes_are_decided_by_class() {
+        use Operation::{Block, Unblock};
+        assert_eq!(apply(Block, 0, ""), Decision::Final(ItemStatus::Done));
+        assert_eq!(
+            apply(Block, 30001, ADD_ALREADY_EXIST),
+            Decision::Final(ItemStatus::Already)
+        );
+        assert_eq!(
+            apply(Block, 31307, ADD_ALREADY_EXIST),
+            Decision::Final(ItemStatus::Already)
+        );
+        assert_eq!(
+            apply(Unblock, 30001, DELETE_NOT_EXIST),
+            Decision::Final(ItemStatus::Already)
+        );
+        assert_eq!(
+            apply(Block, 30001, ""),
+            Decision::Confirm(30001, String::new())
+        );
+        assert_eq!(
+            apply(Unblock, 30001, "odd"),
+            Decision::Confirm(30001, "odd".into())
+        );
+        for code in [30006, 30007, 30008, 70169, NO_ITEM_ANSWER] {
+            assert_eq!(apply(Block, code, "x"), Decision::Retry, "{code}");
+        }
+        for code in [60007, 60011, 60018] {
+            assert_eq!(apply(Block, code, "x"), Decision::Throttled, "{code}");
+        }
+        for code in [70009, 70050, 30004] {
+            assert!(
+                matches!(apply(Unblock, code, "x"), Decision::Stop(c, _) if c == code),
+                "{code}"
+            );
+        }
+        assert!(matches!(
+            apply(Unblock, 30003, "Err_SNS_Account_Not_Exist"),
+            Decision::Final(ItemStatus::Failed { code: 30003, .. })
+        ));
+        assert!(matches!(
+            apply(Block, 30013, "full"),
+            Decision::Final(ItemStatus::Failed { code: 30013, .. })
+        ));
+    }
+
+    #[test]
+    fn confirmations_settle_ambiguous_items() {
+        let pending = Slot {
+            pending: Some((30001, "Err_X".into())),
+            ..slot()
+        };
+        let confirm =
+            |op, rel: BlackRelation| decide(op, JobKind::Confirm, &pending, 0, "", Some(&rel));
+        assert_eq!(
+            confirm(Operation::Block, BlackRelation::AWithB),
+            Decision::Final(ItemStatus::Already)
+        );
+        assert_eq!(
+            confirm(Operation::Unblock, BlackRelation::No),
+            Decision::Final(ItemStatus::Already)
+        );
+        match confirm(Operation::Block, BlackRelation::No) {
+            Decision::Final(ItemStatus::Failed { code, info }) => {
+                assert_eq!(code, 30001);
+                assert!(
+                    info.starts_with("Err_X") && info.contains("check confirmed"),
+                    "{info}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A precheck applies what is not yet as wanted, and nothing else.
+        let pre =
+            |op, rel: BlackRelation| decide(op, JobKind::Precheck, &slot(), 0, "", Some(&rel));
+        assert_eq!(
+            pre(Operation::Unblock, BlackRelation::AWithB),
+            Decision::Apply
+        );
+        assert_eq!(
+            pre(Operation::Unblock, BlackRelation::No),
+            Decision::Final(ItemStatus::Already)
+        );
+        assert_eq!(pre(Operation::Block, BlackRelation::No), Decision::Apply);
+        assert!(matches!(
+            pre(Operation::Block, BlackRelation::Other("?".into())),
+            Decision::Final(ItemStatus::Failed { .. })
+        ));
+    }
+
+    #[test]
+    fn check_answers_become_relations() {
+        let both = decide(
+            Operation::Check { single: false },
+            JobKind::Apply,
+            &slot(),
+            0,
+            "",
+            Some(&BlackRelation::BWithA),
+        );
+        assert_eq!(
+            both,
+            Decision::Final(ItemStatus::Relation {
+                a_blocks_b: false,
+                b_blocks_a: Some(true)
+            })
+        );
+        let single = decide(
+            Operation::Check { single: true },
+            JobKind::Apply,
+            &slot(),
+            0,
+            "",
+            Some(&BlackRelation::AWithB),
+        );
+        assert_eq!(
+            single,
+            Decision::Final(ItemStatus::Relation {
+                a_blocks_b: true,
+                b_blocks_a: None
+            })
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped_with_jitter() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        };
+        for _ in 0..100 {
+            let first = policy.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = policy.backoff(3);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400));
+            assert!(policy.backoff(30) <= Duration::from_secs(1));
+        }
+    }
+
+    #[test]
+    fn limits_cover_every_api_and_the_shared_cap() {
+        let limits = Limits::new(200, Some(300));
+        assert_eq!(limits.per_api.len(), Api::ALL.len());
+        assert!(limits.shared.is_some());
+        assert!(Limits::unlimited().per_api.is_empty());
     }
 }

@@ -137,11 +137,11 @@ const CATALOG: &[(i64, &str, &str, Class)] = &[
       account (e.g. administrator)", Auth),
     (30005, "SensitiveWords",
      "a relationship field contains words the app's filter forbids", Permanent),
-    (30006, "InternalError", "the service had an internal error — it will be retried", Retryable),
-    (30007, "Timeout", "the service timed out — it will be retried later", Retryable),
+    (30006, "InternalError", "the service had an internal error (temporary: retried)", Retryable),
+    (30007, "Timeout", "the service timed out (temporary: retried later)", Retryable),
     (30008, "WriteConflict",
-     "another change to the same list was being written at the same time — it will be retried \
-      (fewer, larger batches avoid this)", Retryable),
+     "another change to the same list was being written at the same time (temporary: retried; \
+      fewer, larger batches avoid it)", Retryable),
     (30009, "FriendRequestsForbidden",
      "this user is barred from sending friend requests", Permanent),
     (30010, "FriendListFull", "the user's friend list is full", Permanent),
@@ -165,10 +165,10 @@ const CATALOG: &[(i64, &str, &str, Class)] = &[
     (60006, "InvalidSdkAppId",
      "the SDKAppID is invalid — check the profile's SDKAppID", Auth),
     (60007, "RateLimitExceeded",
-     "too many REST calls per second — slowing down (lower the rate limit of the profile if this \
-      persists)", RateLimited),
+     "too many REST calls per second (blockdeck slows down and retries; lower the profile's \
+      rate_limit if this persists)", RateLimited),
     (60008, "RequestTimeout",
-     "the request timed out or was malformed on the way — it will be retried", Retryable),
+     "the request timed out or was malformed on the way (temporary: retried)", Retryable),
     (60009, "BadUrl", "the request URL or resource is wrong", Permanent),
     (60010, "AdminRequired",
      "this call needs an app admin — set the profile's identifier to an admin account", Auth),
@@ -210,13 +210,13 @@ const CATALOG: &[(i64, &str, &str, Class)] = &[
      "too many bad signatures: the app is locked for one minute — stopped; fix the secret key, then \
       wait a minute before trying again", Lockout),
     (70107, "UserNotFound", "the user does not exist in this app", Permanent),
-    (70169, "ServerTimeout", "the service timed out — it will be retried", Retryable),
-    (70202, "ServerTimeout", "the service timed out — it will be retried", Retryable),
+    (70169, "ServerTimeout", "the service timed out (temporary: retried)", Retryable),
+    (70202, "ServerTimeout", "the service timed out (temporary: retried)", Retryable),
     (70206, "BadBatchSize", "the batch has too many or too few entries", Permanent),
     (70402, "BadParameter", "a request parameter is invalid", Permanent),
     (70403, "AdminRequired",
      "this call needs an app admin — set the profile's identifier to an admin account", Auth),
-    (70500, "InternalError", "the service had an internal error — it will be retried", Retryable),
+    (70500, "InternalError", "the service had an internal error (temporary: retried)", Retryable),
 ];
 
 /// Describes `code`. Unknown codes are reported as permanent failures.

@@ -100,7 +100,7 @@ pub struct ResumeArgs {
     json: bool,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -265,14 +265,23 @@ fn sample(pairs: &[Pair]) -> String {
     text.join(", ")
 }
 
-/// Cancels the batch on Ctrl-C, SIGTERM or SIGHUP; a second Ctrl-C exits at once (the journal then
-/// shows the batch as interrupted, and `blockdeck resume` finishes it).
-fn cancel_on_signals(cancel: CancellationToken, say: impl Fn(&str) + Send + 'static) {
+/// Cancels the batch on Ctrl-C, SIGTERM or SIGHUP; a second Ctrl-C exits at once, after recording
+/// the batch as interrupted in the journal (`blockdeck resume` finishes it).
+fn cancel_on_signals(
+    cancel: CancellationToken,
+    say: impl Fn(&str) + Send + 'static,
+    journaled: Option<(PathBuf, BatchId)>,
+) {
     tokio::spawn(async move {
         super::shutdown_signal().await;
         say("cancelling: waiting for the requests in flight (Ctrl-C again to quit now)");
         cancel.cancel();
         let _ = tokio::signal::ctrl_c().await;
+        if let Some((path, batch)) = journaled
+            && let Ok(mut journal) = Journal::open(&path)
+        {
+            let _ = journal.end(&batch, journal::EndOutcome::Interrupted);
+        }
         std::process::exit(i32::from(exit::CANCELLED));
     });
 }
@@ -288,7 +297,10 @@ async fn run_batch(
     let cancel = CancellationToken::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let view = ProgressView::new(pairs.len(), op.verb());
-    cancel_on_signals(cancel.clone(), view.printer());
+    let journaled = journal
+        .as_ref()
+        .map(|t| (t.journal.path().to_path_buf(), t.batch.clone()));
+    cancel_on_signals(cancel.clone(), view.printer(), journaled);
     let run = engine.run(
         op,
         pairs,

@@ -397,6 +397,10 @@ impl Engine {
         &self.client
     }
 
+    pub fn limits(&self) -> &Arc<Limits> {
+        &self.limits
+    }
+
     /// Runs `op` over `pairs` (duplicates are dropped, keeping the first) and reports every pair.
     pub async fn run(&self, op: Operation, pairs: Vec<Pair>, opts: RunOptions<'_>) -> Report {
         let mut seen = HashSet::new();
@@ -806,7 +810,11 @@ fn decide(
                 let (code, info) = slot.pending.clone().unwrap_or((code, info.to_owned()));
                 Decision::Final(ItemStatus::Failed {
                     code,
-                    info: format!("{info} (a check confirmed the change did not happen)"),
+                    info: if info.is_empty() {
+                        "a check confirmed the change did not happen".to_owned()
+                    } else {
+                        format!("{info} (a check confirmed the change did not happen)")
+                    },
                 })
             }
         }
@@ -935,11 +943,17 @@ impl Run<'_> {
 
     fn finish(&mut self, slot: &Slot, status: ItemStatus, code: i64, info: &str) {
         let success = status.is_success();
+        // A failure carries its own code and words (a confirmed 30001, say), which win over the
+        // answer that settled it.
+        let (code, info) = match &status {
+            ItemStatus::Failed { code, info } => (*code, info.clone()),
+            _ => (code, info.to_owned()),
+        };
         let result = ItemResult {
             pair: self.pairs[slot.index].clone(),
             status,
             code,
-            info: info.to_owned(),
+            info,
             attempts: slot.attempts,
         };
         if self.results[slot.index].is_none() {

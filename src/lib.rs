@@ -3,10 +3,15 @@
 //! `tim` models the REST protocol and is shared by the client and the sandbox;
 //! `sandbox` is a local server that speaks the same protocol on loopback.
 
+pub mod app;
 pub mod cli;
 pub mod client;
 pub mod config;
 pub mod display;
+pub mod runtime;
 pub mod sandbox;
 pub mod secret;
+pub mod term;
 pub mod tim;
+pub mod ui;
+pub mod worker;

@@ -2,6 +2,7 @@
 //! dashboard.
 
 mod bulk;
+mod dashboard;
 mod output;
 
 use std::io::Write;
@@ -250,13 +251,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     let global = cli.global;
     match cli.command {
-        None | Some(Command::Demo { .. }) => {
-            println!(
-                "The dashboard is coming soon. Meanwhile, `blockdeck sandbox` serves the demo data \
-                 over the Tencent Chat REST protocol on 127.0.0.1:8080."
-            );
-            Ok(exit::OK)
-        }
+        None => dashboard::for_profile(&global),
+        Some(Command::Demo { listen, seed }) => dashboard::demo(&global, listen, seed),
         Some(Command::List(args)) => bulk::list(&global, args),
         Some(Command::Block(args)) => bulk::change(&global, crate::client::Operation::Block, args),
         Some(Command::Unblock(args)) => {

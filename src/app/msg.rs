@@ -1,0 +1,94 @@
+//! What flows into `update` (messages) and out of it (effects).
+
+use crossterm::event::KeyEvent;
+
+use crate::client::engine::{ItemResult, Progress, Report};
+use crate::client::{Operation, Pair};
+use crate::tim::ids::UserId;
+
+/// The first facts about a looked-up account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountInfo {
+    pub exists: bool,
+    /// Raw nickname (sanitized by `update`).
+    pub nick: Option<String>,
+    pub forbid_send: bool,
+    pub friends: Option<u64>,
+}
+
+/// Everything `update` reacts to.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// A second passed (only while something moves on screen).
+    Tick(u64),
+    /// Lookup `req`: the account's facts.
+    Account {
+        req: u64,
+        info: AccountInfo,
+    },
+    /// Lookup `req`: a page of the blocklist (raw IDs and add times).
+    Page {
+        req: u64,
+        entries: Vec<(String, u64)>,
+        last: bool,
+        sequence: u64,
+    },
+    /// Lookup `req`: nicknames of listed entries (raw).
+    Nicks {
+        req: u64,
+        nicks: Vec<(String, String)>,
+    },
+    /// Lookup `req` failed.
+    LookupFailed {
+        req: u64,
+        error: String,
+    },
+    /// Batch `id` moved on.
+    BatchProgress {
+        id: u64,
+        progress: Progress,
+    },
+    /// An item of batch `id` reached its final status.
+    BatchItem {
+        id: u64,
+        item: ItemResult,
+    },
+    /// Batch `id` ended, with its journal batch ID.
+    BatchDone {
+        id: u64,
+        report: Report,
+        journal: Option<String>,
+    },
+    /// Batch `id` could not start (journal unwritable, say).
+    BatchFailed {
+        id: u64,
+        error: String,
+    },
+}
+
+/// Everything `update` asks the worker (or the runtime) to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Look a user up: account, nickname, friends, then the blocklist page by page, then nicknames.
+    Lookup { req: u64, user: UserId },
+    /// Run a batch through the engine, journaled.
+    RunBatch {
+        id: u64,
+        op: Operation,
+        pairs: Vec<Pair>,
+    },
+    /// Cancel the running batch between requests.
+    CancelBatch,
+    /// Leave the dashboard.
+    Quit,
+}
+
+impl Effect {
+    /// Whether carrying out this effect changes blocklists.
+    pub fn mutates(&self) -> bool {
+        matches!(self, Effect::RunBatch { op, .. } if op.mutates())
+    }
+}

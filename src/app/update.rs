@@ -1,0 +1,916 @@
+//! `update(&mut Model, Msg) -> Vec<Effect>`: every change of the dashboard's state happens here.
+//!
+//! Keys typed into the lookup line, the filter, the palette or the block prompt are text; single
+//! letters are commands only when a table has focus. Destructive actions become a
+//! [`PendingAction`] shown for `y`/`n` confirmation before any effect is produced. Every effect leaves
+//! through [`gate`], the one place where read-only mode is enforced.
+
+use crossterm::event::{Event, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::keymap::{self, Action, Context};
+use super::model::{
+    BatchOutcome, FailureGroup, Focus, Level, Model, Overlay, PAGE_ROWS, PendingAction, Row,
+    Running, SAMPLE, UserSummary,
+};
+use super::msg::{AccountInfo, Effect, Msg};
+use crate::client::engine::{BatchEnd, Report};
+use crate::client::{ItemStatus, Operation, Pair};
+use crate::display::sanitize;
+use crate::tim::codes;
+use crate::tim::ids::UserId;
+
+/// Applies one message and returns what the worker must do.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let effects = match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Paste(text) => on_paste(model, &text),
+        Msg::Resize(w, h) => {
+            model.width = w;
+            model.height = h;
+            fix_scroll(model);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            model.now = now;
+            Vec::new()
+        }
+        Msg::Account { req, info } if req == model.lookup_req => on_account(model, info),
+        Msg::Page {
+            req,
+            entries,
+            last,
+            sequence,
+        } if req == model.lookup_req => on_page(model, entries, last, sequence),
+        Msg::Nicks { req, nicks } if req == model.lookup_req => on_nicks(model, nicks),
+        Msg::LookupFailed { req, error } if req == model.lookup_req => {
+            model.list.loading = false;
+            model.log(Level::Error, format!("lookup failed: {}", sanitize(&error)));
+            Vec::new()
+        }
+        Msg::BatchProgress { id, progress } if running_id(model) == Some(id) => {
+            if let Some(r) = model.running.as_mut() {
+                r.progress = progress;
+            }
+            Vec::new()
+        }
+        Msg::BatchItem { id, item } if running_id(model) == Some(id) => {
+            model.apply_item(&item);
+            fix_scroll(model);
+            Vec::new()
+        }
+        Msg::BatchDone {
+            id,
+            report,
+            journal,
+        } if running_id(model) == Some(id) => on_batch_done(model, &report, journal),
+        Msg::BatchFailed { id, error } if running_id(model) == Some(id) => {
+            let quit = model.running.take().is_some_and(|r| r.quit_after);
+            model.log(
+                Level::Error,
+                format!("the batch did not start: {}", sanitize(&error)),
+            );
+            if quit { quit_now(model) } else { Vec::new() }
+        }
+        // An answer to an older lookup or batch: dropped.
+        _ => Vec::new(),
+    };
+    gate(model, effects)
+}
+
+/// The one place effects leave `update`: in read-only mode nothing that changes a blocklist passes.
+fn gate(model: &mut Model, effects: Vec<Effect>) -> Vec<Effect> {
+    if !model.read_only {
+        return effects;
+    }
+    let (refused, allowed): (Vec<Effect>, Vec<Effect>) =
+        effects.into_iter().partition(Effect::mutates);
+    if !refused.is_empty() {
+        model.running = None;
+        model.log(
+            Level::Warning,
+            "read-only mode: the change was refused and nothing was sent",
+        );
+    }
+    allowed
+}
+
+fn running_id(model: &Model) -> Option<u64> {
+    model.running.as_ref().map(|r| r.id)
+}
+
+/// The key contexts in force, most specific first.
+pub fn contexts(model: &Model) -> Vec<Context> {
+    match &model.overlay {
+        Overlay::Confirm(_) | Overlay::QuitConfirm => vec![Context::Confirm],
+        Overlay::Result => vec![Context::Result],
+        Overlay::Help => vec![Context::Help],
+        Overlay::Palette(_) | Overlay::Filter(_) | Overlay::BlockPrompt { .. } => {
+            vec![Context::Typing]
+        }
+        Overlay::None => {
+            let mut ctx = Vec::with_capacity(3);
+            if model.running.is_some() {
+                ctx.push(Context::Running);
+            }
+            ctx.push(match model.focus {
+                Focus::Lookup => Context::Lookup,
+                Focus::Blocklist => Context::Table,
+                Focus::Activity => Context::Activity,
+            });
+            ctx.push(Context::Global);
+            ctx
+        }
+    }
+}
+
+fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let ctx = contexts(model);
+    if let Some(action) = keymap::lookup(&ctx, &key, model.read_only) {
+        return act(model, action);
+    }
+    // Not a command: text for whichever line is being typed.
+    let event = Event::Key(key);
+    match &mut model.overlay {
+        Overlay::Palette(input) => {
+            input.handle_event(&event);
+        }
+        Overlay::BlockPrompt { input, error } => {
+            let changed = input.handle_event(&event).is_some();
+            if changed {
+                *error = None;
+            }
+        }
+        Overlay::Filter(input) => {
+            let changed = input.handle_event(&event).is_some();
+            if changed {
+                model.list.filter = input.value().to_owned();
+                model.list.rebuild_view();
+                fix_scroll(model);
+            }
+        }
+        Overlay::None if model.focus == Focus::Lookup => {
+            let changed = model.lookup.handle_event(&event).is_some();
+            if changed {
+                model.history_pos = None;
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn insert(input: &mut Input, text: &str) {
+    for ch in text.chars() {
+        input.handle(tui_input::InputRequest::InsertChar(ch));
+    }
+}
+
+fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
+    // Lines of pasted text become spaces: every line of the prompts is one line.
+    let flat: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    match &mut model.overlay {
+        Overlay::Palette(input) => insert(input, &flat),
+        Overlay::BlockPrompt { input, error } => {
+            insert(input, &flat);
+            *error = None;
+        }
+        Overlay::Filter(input) => {
+            insert(input, &flat);
+            model.list.filter = input.value().to_owned();
+            model.list.rebuild_view();
+            fix_scroll(model);
+        }
+        Overlay::None if model.focus == Focus::Lookup => {
+            insert(&mut model.lookup, flat.trim());
+            model.history_pos = None;
+        }
+        // A list of IDs pasted onto the table opens the block prompt with them.
+        Overlay::None
+            if model.focus == Focus::Blocklist && !model.read_only && model.user.is_some() =>
+        {
+            let mut input = Input::default();
+            insert(&mut input, flat.trim());
+            model.overlay = Overlay::BlockPrompt { input, error: None };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn act(model: &mut Model, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit | Action::Interrupt => {
+            if model.running.is_some() {
+                model.overlay = Overlay::QuitConfirm;
+                Vec::new()
+            } else {
+                quit_now(model)
+            }
+        }
+        Action::CancelBatch => cancel_batch(model),
+        Action::FocusNext => {
+            model.focus = model.focus.next();
+            Vec::new()
+        }
+        Action::FocusPrev => {
+            model.focus = model.focus.prev();
+            Vec::new()
+        }
+        Action::Help => {
+            model.overlay = Overlay::Help;
+            Vec::new()
+        }
+        Action::Palette => {
+            model.overlay = Overlay::Palette(Input::default());
+            Vec::new()
+        }
+        Action::Filter => {
+            model.focus = Focus::Blocklist;
+            model.overlay = Overlay::Filter(Input::new(model.list.filter.clone()));
+            Vec::new()
+        }
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => {
+            move_cursor(model, action);
+            Vec::new()
+        }
+        Action::NextPage | Action::PrevPage => {
+            let list = &mut model.list;
+            let page = list.page();
+            let target = if action == Action::NextPage {
+                (page + 1).min(list.pages() - 1)
+            } else {
+                page.saturating_sub(1)
+            };
+            list.cursor = (target * PAGE_ROWS).min(list.view.len().saturating_sub(1));
+            fix_scroll(model);
+            Vec::new()
+        }
+        Action::Mark => {
+            if let Some(row) = model.list.current() {
+                let id = row.to.clone();
+                if !model.list.marks.remove(&id) {
+                    model.list.marks.insert(id);
+                }
+                move_cursor(model, Action::Down);
+            }
+            Vec::new()
+        }
+        Action::MarkRange => {
+            let list = &mut model.list;
+            match list.anchor.take() {
+                None if !list.view.is_empty() => list.anchor = Some(list.cursor),
+                None => {}
+                Some(anchor) => {
+                    let (a, b) = (anchor.min(list.cursor), anchor.max(list.cursor));
+                    let ids: Vec<UserId> = list.view[a..=b.min(list.view.len() - 1)]
+                        .iter()
+                        .map(|&i| list.rows[i].to.clone())
+                        .collect();
+                    list.marks.extend(ids);
+                }
+            }
+            Vec::new()
+        }
+        Action::MarkAll => {
+            let list = &mut model.list;
+            let ids: Vec<UserId> = list.view.iter().map(|&i| list.rows[i].to.clone()).collect();
+            list.marks.extend(ids);
+            Vec::new()
+        }
+        Action::ClearMarks => {
+            model.list.marks.clear();
+            model.list.anchor = None;
+            Vec::new()
+        }
+        Action::Unblock => {
+            let Some(owner) = model.list.owner.clone() else {
+                return Vec::new();
+            };
+            let targets = model.list.targets();
+            if targets.is_empty() {
+                return Vec::new();
+            }
+            let marked = !model.list.marks.is_empty();
+            let pairs: Vec<Pair> = targets
+                .into_iter()
+                .map(|to| Pair::new(owner.clone(), to))
+                .collect();
+            let title = format!(
+                "Unblock {} {} of {}",
+                pairs.len(),
+                if marked { "marked entries" } else { "entry" },
+                sanitize(owner.as_str())
+            );
+            ask(model, Operation::Unblock, pairs, title, None);
+            Vec::new()
+        }
+        Action::Block => {
+            if model.list.owner.is_none() {
+                model.log(
+                    Level::Warning,
+                    "look a user up first: blocks are added to their list",
+                );
+                return Vec::new();
+            }
+            model.overlay = Overlay::BlockPrompt {
+                input: Input::default(),
+                error: None,
+            };
+            Vec::new()
+        }
+        Action::Refresh => match model.list.owner.clone() {
+            Some(owner) => start_lookup(model, owner),
+            None => Vec::new(),
+        },
+        Action::RetryFailed => {
+            let Some(last) = &model.last else {
+                model.log(Level::Info, "no batch to retry yet");
+                return Vec::new();
+            };
+            let pairs = last.failed_pairs();
+            if pairs.is_empty() {
+                model.log(Level::Info, "the last batch has no failed items");
+                return Vec::new();
+            }
+            let op = last.op;
+            let title = format!("Retry the {} failed item(s) of the last {op}", pairs.len());
+            ask(model, op, pairs, title, None);
+            Vec::new()
+        }
+        Action::Undo => {
+            let Some(last) = &model.last else {
+                model.log(Level::Info, "no batch to undo yet");
+                return Vec::new();
+            };
+            let Some(op) = last.op.inverse() else {
+                return Vec::new();
+            };
+            if last.done.is_empty() {
+                model.log(Level::Info, "the last batch changed nothing to undo");
+                return Vec::new();
+            }
+            let pairs = last.done.clone();
+            let (title, warning) = match op {
+                Operation::Block => (
+                    format!(
+                        "Undo: block again the {} pair(s) the last batch unblocked",
+                        pairs.len()
+                    ),
+                    "blocking again removes any friendship between them, both ways",
+                ),
+                _ => (
+                    format!(
+                        "Undo: unblock the {} pair(s) the last batch blocked",
+                        pairs.len()
+                    ),
+                    "friendships removed by the block are not restored",
+                ),
+            };
+            ask(model, op, pairs, title, Some(warning.to_owned()));
+            Vec::new()
+        }
+        Action::Sort => {
+            model.list.sort = model.list.sort.next();
+            model.list.rebuild_view();
+            fix_scroll(model);
+            Vec::new()
+        }
+        Action::ShowResult => {
+            if model.last.is_some() {
+                model.overlay = Overlay::Result;
+            }
+            Vec::new()
+        }
+        Action::Submit => submit(model),
+        Action::HistoryPrev | Action::HistoryNext => {
+            browse_history(model, action == Action::HistoryPrev);
+            Vec::new()
+        }
+        Action::Yes => match std::mem::take(&mut model.overlay) {
+            Overlay::Confirm(pending) => start_batch(model, pending),
+            Overlay::QuitConfirm => {
+                if let Some(r) = model.running.as_mut() {
+                    r.quit_after = true;
+                }
+                cancel_batch(model)
+            }
+            other => {
+                model.overlay = other;
+                Vec::new()
+            }
+        },
+        Action::No => {
+            if matches!(model.overlay, Overlay::Confirm(_)) {
+                model.log(Level::Info, "cancelled: nothing was sent");
+            }
+            model.overlay = Overlay::None;
+            Vec::new()
+        }
+        Action::Close => {
+            if let Overlay::Filter(_) = model.overlay {
+                model.list.filter.clear();
+                model.list.rebuild_view();
+                fix_scroll(model);
+            }
+            model.overlay = Overlay::None;
+            Vec::new()
+        }
+    }
+}
+
+fn quit_now(model: &mut Model) -> Vec<Effect> {
+    model.should_quit = true;
+    vec![Effect::Quit]
+}
+
+fn cancel_batch(model: &mut Model) -> Vec<Effect> {
+    match model.running.as_mut() {
+        Some(r) if !r.cancelling => {
+            r.cancelling = true;
+            model.log(
+                Level::Warning,
+                "cancelling the batch after the requests in flight",
+            );
+            vec![Effect::CancelBatch]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Shows a destructive action for confirmation (nothing is sent before `y`).
+fn ask(model: &mut Model, op: Operation, pairs: Vec<Pair>, title: String, warning: Option<String>) {
+    if model.running.is_some() {
+        model.log(
+            Level::Warning,
+            "a batch is running: wait for it to end (or cancel it)",
+        );
+        return;
+    }
+    model.overlay = Overlay::Confirm(PendingAction {
+        op,
+        pairs,
+        title,
+        warning,
+    });
+}
+
+fn start_batch(model: &mut Model, pending: PendingAction) -> Vec<Effect> {
+    model.batch_seq += 1;
+    let id = model.batch_seq;
+    model.running = Some(Running {
+        id,
+        op: pending.op,
+        total: pending.pairs.len(),
+        progress: Default::default(),
+        cancelling: false,
+        quit_after: false,
+    });
+    model.log(Level::Info, format!("{}: started", pending.title));
+    vec![Effect::RunBatch {
+        id,
+        op: pending.op,
+        pairs: pending.pairs,
+    }]
+}
+
+fn start_lookup(model: &mut Model, user: UserId) -> Vec<Effect> {
+    model.lookup_req += 1;
+    model.user = Some(UserSummary {
+        id_shown: sanitize(user.as_str()).into_owned(),
+        id: user.clone(),
+        exists: None,
+        nick: None,
+        forbid_send: false,
+        friends: None,
+    });
+    let keep_marks = model.list.owner.as_ref() == Some(&user);
+    let list = &mut model.list;
+    list.owner = Some(user.clone());
+    list.rows.clear();
+    list.view.clear();
+    list.cursor = 0;
+    list.scroll = 0;
+    list.anchor = None;
+    list.complete = false;
+    list.loading = true;
+    if !keep_marks {
+        list.marks.clear();
+        list.filter.clear();
+    }
+    model.focus = Focus::Blocklist;
+    vec![Effect::Lookup {
+        req: model.lookup_req,
+        user,
+    }]
+}
+
+fn submit(model: &mut Model) -> Vec<Effect> {
+    match std::mem::take(&mut model.overlay) {
+        Overlay::Palette(input) => run_command(model, input.value()),
+        Overlay::Filter(input) => {
+            model.list.filter = input.value().to_owned();
+            Vec::new()
+        }
+        Overlay::BlockPrompt { input, .. } => {
+            let text = input.value().to_owned();
+            match parse_targets(model, &text) {
+                Ok(pairs) => {
+                    let owner = sanitize(pairs[0].from.as_str()).into_owned();
+                    let title = format!("Block {} account(s) for {owner}", pairs.len());
+                    ask(
+                        model,
+                        Operation::Block,
+                        pairs,
+                        title,
+                        Some("blocking also removes any friendship between them, both ways".into()),
+                    );
+                }
+                Err(error) => {
+                    model.overlay = Overlay::BlockPrompt {
+                        input,
+                        error: Some(error),
+                    };
+                }
+            }
+            Vec::new()
+        }
+        Overlay::None if model.focus == Focus::Lookup => {
+            let text = model.lookup.value().trim().to_owned();
+            if text.is_empty() {
+                return Vec::new();
+            }
+            match UserId::parse(&text) {
+                Ok(user) => {
+                    model.history.retain(|h| h != &text);
+                    model.history.push(text);
+                    if model.history.len() > super::model::HISTORY_KEEP {
+                        model.history.remove(0);
+                    }
+                    model.history_pos = None;
+                    model.lookup.reset();
+                    start_lookup(model, user)
+                }
+                Err(e) => {
+                    model.log(
+                        Level::Error,
+                        format!("{:?} is not a UserID: {e}", sanitize(&text)),
+                    );
+                    Vec::new()
+                }
+            }
+        }
+        other => {
+            model.overlay = other;
+            Vec::new()
+        }
+    }
+}
+
+/// Splits typed or pasted IDs (spaces, commas, new lines) and validates each for the looked-up user.
+fn parse_targets(model: &Model, text: &str) -> Result<Vec<Pair>, String> {
+    let Some(owner) = model.list.owner.clone() else {
+        return Err("look a user up first".to_owned());
+    };
+    let mut pairs: Vec<Pair> = Vec::new();
+    let mut problems = Vec::new();
+    for (n, token) in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .enumerate()
+    {
+        match UserId::parse(token) {
+            Ok(id) if id == owner => problems.push(format!(
+                "#{} {}: that is the user themself",
+                n + 1,
+                sanitize(token)
+            )),
+            Ok(id) => {
+                let pair = Pair::new(owner.clone(), id);
+                if !pairs.contains(&pair) {
+                    pairs.push(pair);
+                }
+            }
+            Err(e) => problems.push(format!("#{} {}: {e}", n + 1, sanitize(token))),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    if pairs.is_empty() {
+        return Err("type or paste at least one UserID".to_owned());
+    }
+    Ok(pairs)
+}
+
+fn run_command(model: &mut Model, line: &str) -> Vec<Effect> {
+    let mut words = line.split_whitespace();
+    let command = words.next().unwrap_or_default();
+    let rest: Vec<&str> = words.collect();
+    match command {
+        "" => Vec::new(),
+        "q" | "quit" => act(model, Action::Quit),
+        "user" | "u" => match rest.as_slice() {
+            [id] => match UserId::parse(id) {
+                Ok(user) => start_lookup(model, user),
+                Err(e) => {
+                    model.log(Level::Error, format!(":user {}: {e}", sanitize(id)));
+                    Vec::new()
+                }
+            },
+            _ => {
+                model.log(Level::Error, ":user takes one UserID, e.g. :user alice");
+                Vec::new()
+            }
+        },
+        "block" | "unblock" => {
+            if model.read_only {
+                model.log(
+                    Level::Warning,
+                    "read-only mode: blocklists cannot be changed",
+                );
+                return Vec::new();
+            }
+            let op = if command == "block" {
+                Operation::Block
+            } else {
+                Operation::Unblock
+            };
+            match parse_targets(model, &rest.join(" ")) {
+                Ok(pairs) => {
+                    let owner = sanitize(pairs[0].from.as_str()).into_owned();
+                    let title = format!("{} {} account(s) for {owner}", capital(op), pairs.len());
+                    let warning = (op == Operation::Block).then(|| {
+                        "blocking also removes any friendship between them, both ways".to_owned()
+                    });
+                    ask(model, op, pairs, title, warning);
+                }
+                Err(e) => model.log(Level::Error, format!(":{command}: {e}")),
+            }
+            Vec::new()
+        }
+        other => {
+            model.log(
+                Level::Error,
+                format!(
+                    "unknown command :{}; try :user ID, :block ID…, :unblock ID… or :q",
+                    sanitize(other)
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn capital(op: Operation) -> &'static str {
+    match op {
+        Operation::Block => "Block",
+        Operation::Unblock => "Unblock",
+        Operation::Check { .. } => "Check",
+    }
+}
+
+fn browse_history(model: &mut Model, back: bool) {
+    if model.history.is_empty() {
+        return;
+    }
+    let last = model.history.len() - 1;
+    let pos = match (model.history_pos, back) {
+        (None, true) => Some(last),
+        (None, false) => None,
+        (Some(p), true) => Some(p.saturating_sub(1)),
+        (Some(p), false) if p < last => Some(p + 1),
+        (Some(_), false) => None,
+    };
+    model.history_pos = pos;
+    model.lookup = Input::new(pos.map(|p| model.history[p].clone()).unwrap_or_default());
+}
+
+fn move_cursor(model: &mut Model, action: Action) {
+    if model.focus == Focus::Activity {
+        let max = model
+            .activity
+            .len()
+            .saturating_sub(model.bands().activity_rows());
+        let step = model.bands().activity_rows();
+        model.activity_scroll = match action {
+            Action::Up => model.activity_scroll + 1,
+            Action::Down => model.activity_scroll.saturating_sub(1),
+            Action::PageUp => model.activity_scroll + step,
+            Action::PageDown => model.activity_scroll.saturating_sub(step),
+            Action::Top => max,
+            _ => 0,
+        }
+        .min(max);
+        return;
+    }
+    let rows = model.bands().table_rows();
+    let list = &mut model.list;
+    let last = list.view.len().saturating_sub(1);
+    list.cursor = match action {
+        Action::Up => list.cursor.saturating_sub(1),
+        Action::Down => (list.cursor + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => list.cursor.saturating_sub(rows),
+        Action::PageDown => (list.cursor + rows).min(last),
+        _ => list.cursor,
+    };
+    fix_scroll(model);
+}
+
+/// Keeps `list.scroll` within the cursor's page and the cursor on screen.
+fn fix_scroll(model: &mut Model) {
+    let rows = model.bands().table_rows();
+    let list = &mut model.list;
+    list.cursor = list.cursor.min(list.view.len().saturating_sub(1));
+    let page = list.page_range();
+    let mut scroll = list.scroll.clamp(page.start, page.end.max(page.start));
+    if list.cursor < scroll {
+        scroll = list.cursor;
+    }
+    if list.cursor >= scroll + rows {
+        scroll = list.cursor + 1 - rows;
+    }
+    list.scroll = scroll.max(page.start);
+}
+
+fn on_account(model: &mut Model, info: AccountInfo) -> Vec<Effect> {
+    if let Some(user) = model.user.as_mut() {
+        user.exists = Some(info.exists);
+        user.nick = info.nick.as_deref().map(|n| sanitize(n).into_owned());
+        user.forbid_send = info.forbid_send;
+        user.friends = info.friends;
+        if !info.exists {
+            let id = user.id_shown.clone();
+            model.log(Level::Warning, format!("{id} does not exist in this app"));
+        }
+    }
+    Vec::new()
+}
+
+fn on_page(
+    model: &mut Model,
+    entries: Vec<(String, u64)>,
+    last: bool,
+    sequence: u64,
+) -> Vec<Effect> {
+    let mut skipped = 0;
+    for (id, added) in entries {
+        match UserId::parse(&id) {
+            Ok(to) => model.list.rows.push(Row::new(to, added)),
+            Err(_) => skipped += 1,
+        }
+    }
+    if skipped > 0 {
+        model.log(
+            Level::Warning,
+            format!("{skipped} entr(ies) with an ID blockdeck cannot act on were left out"),
+        );
+    }
+    model.list.loading = !last;
+    model.list.complete = last;
+    model.list.sequence = sequence;
+    model.list.rebuild_view();
+    fix_scroll(model);
+    if last && let Some(owner) = model.list.owner.as_ref() {
+        let text = format!(
+            "{} blocks {} account(s)",
+            sanitize(owner.as_str()),
+            model.list.rows.len()
+        );
+        model.log(Level::Info, text);
+    }
+    Vec::new()
+}
+
+fn on_nicks(model: &mut Model, nicks: Vec<(String, String)>) -> Vec<Effect> {
+    let map: std::collections::HashMap<String, String> = nicks.into_iter().collect();
+    for row in &mut model.list.rows {
+        if let Some(nick) = map.get(row.to.as_str()) {
+            row.nick = Some(sanitize(nick).into_owned());
+        }
+    }
+    if !model.list.filter.is_empty() {
+        model.list.rebuild_view();
+        fix_scroll(model);
+    }
+    Vec::new()
+}
+
+fn on_batch_done(model: &mut Model, report: &Report, journal: Option<String>) -> Vec<Effect> {
+    let quit_after = model.running.take().is_some_and(|r| r.quit_after);
+    let outcome = outcome_of(report, journal);
+    let verb = outcome.op.verb();
+    let level = match (&report.end, outcome.failed_count()) {
+        (BatchEnd::Completed, 0) => Level::Success,
+        (BatchEnd::Completed, _) => Level::Warning,
+        _ => Level::Error,
+    };
+    model.log(
+        level,
+        format!(
+            "{verb}: {} done, {} already so, {} failed, {} unfinished — {}{}",
+            outcome.done.len(),
+            outcome.already,
+            outcome.failed_count(),
+            outcome.unfinished.len(),
+            outcome.end,
+            outcome
+                .journal_batch
+                .as_ref()
+                .map(|b| format!(" (batch {})", sanitize(b)))
+                .unwrap_or_default()
+        ),
+    );
+    for group in &outcome.failures {
+        for (_, pair, info) in &group.items {
+            let text = format!(
+                "✗ {pair}: error {} — {} ({info})",
+                group.code, group.meaning
+            );
+            model.log(Level::Error, text);
+        }
+    }
+    model.last = Some(outcome);
+    if quit_after {
+        return quit_now(model);
+    }
+    if matches!(model.overlay, Overlay::None) {
+        model.overlay = Overlay::Result;
+    }
+    Vec::new()
+}
+
+fn outcome_of(report: &Report, journal: Option<String>) -> BatchOutcome {
+    let mut done = Vec::new();
+    let mut already = 0;
+    let mut unfinished = Vec::new();
+    let mut groups: Vec<FailureGroup> = Vec::new();
+    for item in &report.items {
+        match &item.status {
+            ItemStatus::Done => done.push(item.pair.clone()),
+            ItemStatus::Already | ItemStatus::Relation { .. } => already += 1,
+            ItemStatus::Unfinished => unfinished.push(item.pair.clone()),
+            ItemStatus::Failed { code, info } => {
+                let shown = format!(
+                    "{} → {}",
+                    sanitize(item.pair.from.as_str()),
+                    sanitize(item.pair.to.as_str())
+                );
+                let entry = (item.pair.clone(), shown, sanitize(info).into_owned());
+                match groups.iter_mut().find(|g| g.code == *code) {
+                    Some(g) => g.items.push(entry),
+                    None => groups.push(FailureGroup {
+                        code: *code,
+                        meaning: codes::lookup(*code).meaning,
+                        items: vec![entry],
+                    }),
+                }
+            }
+        }
+    }
+    groups.sort_by_key(|g| g.code);
+    let end = match &report.end {
+        BatchEnd::Completed => "completed".to_owned(),
+        BatchEnd::Cancelled => "cancelled".to_owned(),
+        BatchEnd::Stopped { reason, .. } => sanitize(reason).into_owned(),
+    };
+    BatchOutcome {
+        op: report.operation,
+        total: report.items.len(),
+        done,
+        already,
+        failures: groups,
+        unfinished,
+        end,
+        journal_batch: journal,
+        elapsed: report.elapsed,
+        calls: report.calls,
+    }
+}
+
+/// The first `SAMPLE` pairs of an action, sanitized, for confirmations.
+pub fn sample(pairs: &[Pair]) -> (Vec<String>, usize) {
+    let shown = pairs
+        .iter()
+        .take(SAMPLE)
+        .map(|p| {
+            format!(
+                "{} → {}",
+                sanitize(p.from.as_str()),
+                sanitize(p.to.as_str())
+            )
+        })
+        .collect();
+    (shown, pairs.len().saturating_sub(SAMPLE))
+}

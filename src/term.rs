@@ -1,0 +1,65 @@
+//! The terminal's lifecycle: raw mode, the alternate screen and bracketed paste on the way in, and
+//! all of it undone on the way out — on quit, on error, on a panic in any task, and on signals.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::cursor::Show;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal in dashboard mode; restores it when dropped.
+pub struct TerminalGuard(());
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<TerminalGuard> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, EnterAlternateScreen, EnableBracketedPaste) {
+            restore();
+            return Err(e);
+        }
+        Ok(TerminalGuard(()))
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Undoes everything `enter` enabled; does nothing when the terminal is not in dashboard mode, so
+/// it is safe to call from several places.
+pub fn restore() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let mut out = io::stdout();
+        let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, Show);
+        let _ = disable_raw_mode();
+        let _ = out.flush();
+    }
+}
+
+/// A panic anywhere (the UI thread or a worker task) restores the terminal before the message is
+/// printed, then ends the process: a dashboard with half its tasks dead must not carry on.
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let was_active = ACTIVE.load(Ordering::SeqCst);
+            restore();
+            previous(info);
+            if was_active {
+                std::process::exit(101);
+            }
+        }));
+    });
+}

@@ -1,0 +1,59 @@
+//! The activity pane: what happened, newest at the bottom, each line with a time and a level
+//! symbol (`✓` done, `!` warning, `✗` error, `·` information).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::line_fit;
+use super::text::scrub;
+use super::theme::{Theme, level_symbol};
+use crate::app::model::{Focus, Model};
+
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let focused = model.focus == Focus::Activity;
+    let (prefix, style) = theme.title_prefix(focused);
+    let rows = model.bands().activity_rows();
+    let total = model.activity.len();
+    let back = model.activity_scroll.min(total.saturating_sub(rows));
+    let mut title = vec![
+        Span::styled(prefix, style),
+        Span::styled("Activity ", style),
+    ];
+    if back > 0 {
+        title.push(Span::styled(format!("· {back} newer below "), theme.dim));
+    }
+    let block = theme.pane(title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+
+    let end = total - back;
+    let start = end.saturating_sub(rows.min(usize::from(inner.height)));
+    let room = usize::from(inner.width);
+    let lines: Vec<Line> = model.activity[start..end]
+        .iter()
+        .map(|line| {
+            let level = theme.level(line.level);
+            line_fit(
+                vec![
+                    Span::styled(scrub(&line.time), theme.dim),
+                    Span::raw(" "),
+                    Span::styled(level_symbol(line.level), level),
+                    Span::raw(" "),
+                    Span::styled(scrub(&line.text), level),
+                ],
+                room,
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        let hint = Line::styled("nothing yet", theme.dim);
+        frame.render_widget(Paragraph::new(hint), inner);
+        return;
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,107 @@
+//! The lookup pane: the `> ` line where a user ID is typed, and what is known about that user.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+
+use super::text::{clip, input_window, line_fit, scrub};
+use super::theme::Theme;
+use crate::app::model::{Focus, Model, Overlay};
+
+const PROMPT: &str = "> ";
+
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let focused = model.focus == Focus::Lookup;
+    let (prefix, style) = theme.title_prefix(focused);
+    let block = theme.pane(
+        vec![Span::styled(prefix, style), Span::styled("Lookup ", style)],
+        focused,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width <= PROMPT.len() as u16 {
+        return;
+    }
+
+    let room = usize::from(inner.width) - PROMPT.len();
+    let (typed, col) = input_window(model.lookup.value(), model.lookup.cursor(), room);
+    let line = Line::from(vec![Span::styled(PROMPT, theme.key), Span::raw(typed)]);
+    frame.render_widget(line, Rect { height: 1, ..inner });
+    if focused && matches!(model.overlay, Overlay::None) {
+        frame.set_cursor_position(Position::new(inner.x + PROMPT.len() as u16 + col, inner.y));
+    }
+
+    if inner.height >= 2 {
+        let summary = line_fit(
+            summary(model, theme, usize::from(inner.width)),
+            usize::from(inner.width),
+        );
+        frame.render_widget(
+            summary,
+            Rect {
+                y: inner.y + 1,
+                height: 1,
+                ..inner
+            },
+        );
+    }
+}
+
+/// Narrowest a nickname is cut to (quotes included) to make room for the facts after it.
+const NICK_MIN: usize = 8;
+
+/// `alice  “Alice” · exists · blocks 250+ · 12 friends · barred from friend requests`, in `room`
+/// columns: the nickname gives way first, then the end of the line.
+fn summary<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
+    let Some(user) = &model.user else {
+        return vec![Span::styled(
+            "type a user ID and press Enter to see their blocklist",
+            theme.dim,
+        )];
+    };
+    let sep = || Span::styled(" · ", theme.dim);
+    let id = Span::styled(scrub(&user.id_shown), theme.heading);
+    let mut out = Vec::with_capacity(16);
+    out.push(match user.exists {
+        Some(true) => Span::styled("exists", theme.success),
+        Some(false) => Span::styled("does not exist", theme.error),
+        None => Span::styled("checking…", theme.dim),
+    });
+    let list = &model.list;
+    let loaded = list.rows.len();
+    let blocks = if list.loading && loaded == 0 {
+        "blocks …".to_owned()
+    } else if list.loading || (!list.complete && loaded > 0) {
+        format!("blocks {loaded}+")
+    } else {
+        format!("blocks {loaded}")
+    };
+    out.push(sep());
+    out.push(Span::raw(blocks));
+    if let Some(friends) = user.friends {
+        out.push(sep());
+        out.push(Span::raw(if friends == 1 {
+            "1 friend".to_owned()
+        } else {
+            format!("{friends} friends")
+        }));
+    }
+    if user.forbid_send {
+        out.push(sep());
+        out.push(Span::styled("barred from friend requests", theme.warning));
+    }
+    let facts: usize = out.iter().map(Span::width).sum();
+    let mut line = Vec::with_capacity(out.len() + 4);
+    let id_w = id.width();
+    line.push(id);
+    if let Some(nick) = user.nick.as_deref().filter(|n| !n.is_empty()) {
+        // Two spaces and two quotes around it, and ` · ` after it.
+        let left = room.saturating_sub(id_w + 4 + 3 + facts).max(NICK_MIN - 2);
+        line.push(Span::raw("  “"));
+        line.push(Span::raw(clip(nick, left)));
+        line.push(Span::raw("”"));
+    }
+    line.push(sep());
+    line.extend(out);
+    line
+}

@@ -1,0 +1,518 @@
+//! What sits on top of the panes: the help, the `:` and `/` lines, the block prompt, the
+//! confirmation, the summary of the last batch and the quit question.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use tui_input::Input;
+
+use super::statusbar::{duration, key_label, op_word};
+use super::text::{clip, fit, input_window, line_fit, scrub, width, wrap};
+use super::theme::Theme;
+use crate::app::keymap::{self, Action, Binding, COMMANDS, Context};
+use crate::app::model::{BatchOutcome, Model, PendingAction, SAMPLE};
+use crate::client::Pair;
+use crate::display::sanitize;
+
+/// Items listed per failure group in the summary.
+const PER_GROUP: usize = 5;
+
+/// A `width`×`height` rectangle centred in `area` (cut to it).
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// Draws `lines` in a centred popup titled `title`, `inner_width` columns wide inside the border;
+/// lines beyond the screen give way to a last `…`. Returns the inner area.
+fn popup(
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    inner_width: u16,
+    mut lines: Vec<Line<'_>>,
+) -> Rect {
+    // A row of the panes stays in sight above and below.
+    let max_lines = usize::from(area.height.saturating_sub(4));
+    if lines.len() > max_lines {
+        lines.truncate(max_lines.saturating_sub(1));
+        lines.push(Line::styled("…", theme.dim));
+    }
+    let rect = centered(area, inner_width + 2, lines.len() as u16 + 2);
+    let block = theme.popup(title);
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    inner
+}
+
+/// Inner width of a popup that would like `want` columns, within `area` less a margin.
+fn popup_width(area: Rect, want: u16) -> u16 {
+    want.min(area.width.saturating_sub(6)).max(10)
+}
+
+/// `alice → bob`, sanitized.
+fn pair_text(pair: &Pair) -> String {
+    format!(
+        "{} → {}",
+        sanitize(pair.from.as_str()),
+        sanitize(pair.to.as_str())
+    )
+}
+
+/// `y confirm · n/Esc cancel`, from the key map.
+fn confirm_keys(theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::with_capacity(8);
+    for (i, b) in keymap::bar(&[Context::Confirm], false)
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.dim));
+        }
+        spans.push(Span::styled(b.label, theme.key));
+        spans.push(Span::raw(" "));
+        spans.push(Span::raw(b.short));
+    }
+    Line::from(spans)
+}
+
+/// The confirmation of a destructive action: what, how many, a sample of the targets, the
+/// warning, and `y`/`n` (never Enter).
+pub fn confirm(action: &PendingAction, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let w = popup_width(area, 72);
+    let room = usize::from(w);
+    let mut lines: Vec<Line> = Vec::with_capacity(16);
+    for l in wrap(&action.title, room) {
+        lines.push(Line::styled(l, theme.heading));
+    }
+    let n = action.pairs.len();
+    let what = match action.op {
+        crate::client::Operation::Check { .. } => "pair",
+        _ => "entry",
+    };
+    let count = match (n, what) {
+        (1, w) => format!("1 {w}:"),
+        (n, "entry") => format!("{n} entries:"),
+        (n, w) => format!("{n} {w}s:"),
+    };
+    lines.push(Line::raw(count));
+    for pair in action.pairs.iter().take(SAMPLE) {
+        lines.push(Line::raw(
+            fit(&format!("  {}", pair_text(pair)), room).into_owned(),
+        ));
+    }
+    if n > SAMPLE {
+        lines.push(Line::styled(
+            format!("  and {} more", n - SAMPLE),
+            theme.dim,
+        ));
+    }
+    if let Some(warning) = &action.warning {
+        lines.push(Line::raw(""));
+        for (i, l) in wrap(warning, room.saturating_sub(2))
+            .into_iter()
+            .enumerate()
+        {
+            let mark = if i == 0 { "! " } else { "  " };
+            lines.push(Line::from(vec![
+                Span::styled(mark, theme.warning),
+                Span::styled(l, theme.warning),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(confirm_keys(theme));
+    popup(theme, frame, area, " Confirm ", w, lines);
+}
+
+/// `q` while a batch runs.
+pub fn quit_confirm(theme: &Theme, frame: &mut Frame, area: Rect) {
+    let w = popup_width(area, 46);
+    let mut lines: Vec<Line> = wrap(
+        "a batch is running: cancel it and quit? y/n",
+        usize::from(w),
+    )
+    .into_iter()
+    .map(|l| Line::styled(l, theme.heading))
+    .collect();
+    lines.push(Line::raw(""));
+    lines.push(confirm_keys(theme));
+    popup(theme, frame, area, " Quit ", w, lines);
+}
+
+/// `b`: the IDs to block for the looked-up user, with the problem of the last attempt.
+pub fn block_prompt(
+    model: &Model,
+    input: &Input,
+    error: Option<&str>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let w = popup_width(area, 76);
+    let room = usize::from(w);
+    let owner = model.list.owner.as_ref().map_or_else(
+        || "(nobody looked up)".to_owned(),
+        |o| sanitize(o.as_str()).into_owned(),
+    );
+    let mut lines: Vec<Line> = Vec::with_capacity(10);
+    let ask = format!("Block for {owner}: IDs separated by spaces, commas or new lines");
+    for l in wrap(&ask, room) {
+        lines.push(Line::raw(l));
+    }
+    lines.push(Line::raw(""));
+    let (typed, col) = input_window(input.value(), input.cursor(), room.saturating_sub(2));
+    let input_row = lines.len();
+    lines.push(Line::from(vec![
+        Span::styled("> ", theme.key),
+        Span::raw(typed),
+    ]));
+    if let Some(error) = error {
+        lines.push(Line::raw(""));
+        for (i, l) in wrap(error, room.saturating_sub(2)).into_iter().enumerate() {
+            let mark = if i == 0 { "✗ " } else { "  " };
+            lines.push(Line::from(vec![
+                Span::styled(mark, theme.error),
+                Span::styled(l, theme.error),
+            ]));
+        }
+    }
+    let inner = popup(theme, frame, area, " Block ", w, lines);
+    let y = inner.y + input_row as u16;
+    if y < inner.bottom() {
+        frame.set_cursor_position(Position::new(inner.x + 2 + col, y));
+    }
+}
+
+/// The `:` or `/` line, drawn over the status line, with the cursor.
+pub fn input_line(
+    model: &Model,
+    sigil: &'static str,
+    input: &Input,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    // The filter tells how much of the list passes it, at the right.
+    let count = if sigil == "/" && model.list.owner.is_some() {
+        format!(
+            "  {} of {} match",
+            model.list.view.len(),
+            model.list.rows.len()
+        )
+    } else {
+        String::new()
+    };
+    let room = usize::from(area.width)
+        .saturating_sub(width(sigil) + width(&count))
+        .max(1);
+    let (typed, col) = input_window(input.value(), input.cursor(), room);
+    let pad = room.saturating_sub(width(&typed));
+    let line = Line::from(vec![
+        Span::styled(sigil, theme.key),
+        Span::raw(typed),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(count, theme.dim),
+    ]);
+    frame.render_widget(line_fit(line.spans, usize::from(area.width)), area);
+    frame.set_cursor_position(Position::new(area.x + width(sigil) as u16 + col, area.y));
+}
+
+/// The summary of the last batch: how it ended, the counts, and failures grouped by code.
+pub fn result(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let w = popup_width(area, 90);
+    let room = usize::from(w);
+    let Some(last) = &model.last else {
+        let lines = vec![Line::styled("no batch has run yet", theme.dim)];
+        popup(theme, frame, area, " Last batch ", w.min(40), lines);
+        return;
+    };
+    // Fewer items per failure group until the summary fits the screen.
+    let fits = usize::from(area.height.saturating_sub(4));
+    let mut per_group = PER_GROUP;
+    let mut lines = result_lines(last, model.read_only, theme, room, per_group);
+    while lines.len() > fits && per_group > 1 {
+        per_group -= 1;
+        lines = result_lines(last, model.read_only, theme, room, per_group);
+    }
+    let title = format!(" Last batch: {} ", op_word(last.op));
+    popup(theme, frame, area, &title, w, lines);
+}
+
+fn result_lines<'a>(
+    last: &BatchOutcome,
+    read_only: bool,
+    theme: &Theme,
+    room: usize,
+    per_group: usize,
+) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line> = Vec::with_capacity(40);
+    for l in wrap(&last.end, room) {
+        lines.push(Line::styled(l, theme.heading));
+    }
+    let failed = last.failed_count();
+    let counts = vec![
+        Span::styled(format!("✓ done {}", last.done.len()), theme.success),
+        Span::styled(" · ", theme.dim),
+        Span::raw(format!("already {}", last.already)),
+        Span::styled(" · ", theme.dim),
+        Span::styled(
+            format!("✗ failed {failed}"),
+            if failed > 0 { theme.error } else { theme.text },
+        ),
+        Span::styled(" · ", theme.dim),
+        Span::styled(
+            format!("unfinished {}", last.unfinished.len()),
+            if last.unfinished.is_empty() {
+                theme.text
+            } else {
+                theme.warning
+            },
+        ),
+        Span::styled(format!("  of {}", last.total), theme.dim),
+    ];
+    lines.push(line_fit(counts, room));
+    let mut facts = format!("{} calls in {}", last.calls, duration(last.elapsed));
+    if let Some(journal) = &last.journal_batch {
+        facts.push_str(" · journal batch ");
+        facts.push_str(&scrub(journal));
+    }
+    lines.push(Line::styled(fit(&facts, room).into_owned(), theme.dim));
+
+    for group in &last.failures {
+        lines.push(Line::raw(""));
+        let head = format!(
+            "✗ {} — {} ({})",
+            group.code,
+            scrub(group.meaning),
+            group.items.len()
+        );
+        lines.push(Line::styled(fit(&head, room).into_owned(), theme.error));
+        for (_, pair, info) in group.items.iter().take(per_group) {
+            let pair = format!("  {}", scrub(pair));
+            let pair_w = width(&pair).min(room);
+            let mut spans = vec![Span::raw(fit(&pair, room).into_owned())];
+            if !info.is_empty() && pair_w + 3 < room {
+                spans.push(Span::styled(
+                    format!("  {}", clip(info, room - pair_w - 2)),
+                    theme.dim,
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+        if group.items.len() > per_group {
+            lines.push(Line::styled(
+                format!("  and {} more", group.items.len() - per_group),
+                theme.dim,
+            ));
+        }
+    }
+    if !last.unfinished.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("! not sent ({})", last.unfinished.len()),
+            theme.warning,
+        ));
+        for pair in last.unfinished.iter().take(per_group) {
+            lines.push(Line::raw(
+                fit(&format!("  {}", pair_text(pair)), room).into_owned(),
+            ));
+        }
+        if last.unfinished.len() > per_group {
+            lines.push(Line::styled(
+                format!("  and {} more", last.unfinished.len() - per_group),
+                theme.dim,
+            ));
+        }
+    }
+    let mut hints = Vec::with_capacity(6);
+    if !read_only {
+        if failed + last.unfinished.len() > 0 {
+            hints.push((Action::RetryFailed, "retries the failed items"));
+        }
+        if !last.done.is_empty() && last.op.mutates() {
+            hints.push((Action::Undo, "undoes the batch"));
+        }
+    }
+    if !hints.is_empty() {
+        lines.push(Line::raw(""));
+        let mut spans = vec![Span::styled("after closing: ", theme.dim)];
+        for (i, (action, words)) in hints.into_iter().enumerate() {
+            let Some(label) = key_label(action) else {
+                continue;
+            };
+            if i > 0 {
+                spans.push(Span::styled(" · ", theme.dim));
+            }
+            spans.push(Span::styled(label, theme.key));
+            spans.push(Span::raw(format!(" {words}")));
+        }
+        lines.push(line_fit(spans, room));
+    }
+    lines
+}
+
+/// One line of the help.
+enum HelpLine {
+    Heading(&'static str),
+    Entry(String, String),
+    Blank,
+}
+
+/// The help's lines, from the key map: each binding once (a binding that works anywhere under
+/// "Anywhere"), a binding whose key is part of the previous one's label (`k` after `j/k`) merged
+/// into it, then the palette's commands.
+fn help_lines(read_only: bool, blanks: bool) -> Vec<HelpLine> {
+    let groups = keymap::help(read_only);
+    let mut out = Vec::with_capacity(64);
+    let mut listed: Vec<*const Binding> = Vec::with_capacity(64);
+    for (title, bindings) in &groups {
+        let anywhere = *title == "Anywhere";
+        let mut entries: Vec<(&'static str, String)> = Vec::with_capacity(bindings.len());
+        for &b in bindings {
+            let ptr: *const Binding = b;
+            let general = b.contexts.contains(&Context::Global);
+            if listed.contains(&ptr) || (general && !anywhere) {
+                continue;
+            }
+            listed.push(ptr);
+            if let Some((label, help)) = entries.last_mut()
+                && label.split('/').any(|part| part == b.label)
+            {
+                help.push_str(", ");
+                help.push_str(b.help);
+                continue;
+            }
+            entries.push((b.label, b.help.to_owned()));
+        }
+        if entries.is_empty() {
+            continue;
+        }
+        if blanks && !out.is_empty() {
+            out.push(HelpLine::Blank);
+        }
+        out.push(HelpLine::Heading(title));
+        out.extend(
+            entries
+                .into_iter()
+                .map(|(label, help)| HelpLine::Entry(label.to_owned(), help)),
+        );
+    }
+    if blanks {
+        out.push(HelpLine::Blank);
+    }
+    out.push(HelpLine::Heading("Commands (after :)"));
+    for &(command, help, mutates) in COMMANDS {
+        if read_only && mutates {
+            continue;
+        }
+        out.push(HelpLine::Entry(format!(":{command}"), help.to_owned()));
+    }
+    out
+}
+
+/// Narrowest help column.
+const HELP_COLUMN: usize = 34;
+/// Space between help columns.
+const HELP_GAP: usize = 2;
+
+/// The help: every key for where it works, in as many columns as the screen needs.
+pub fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    // Full width on a narrow screen, a margin on a wide one.
+    let w = if area.width <= 84 {
+        area.width
+    } else {
+        (area.width - 4).min(140)
+    };
+    let inner_w = usize::from(w.saturating_sub(2));
+    let inner_h = usize::from(area.height.saturating_sub(2)).max(1);
+    let max_cols = ((inner_w + HELP_GAP) / (HELP_COLUMN + HELP_GAP)).max(1);
+    let columns_for = |n: usize| n.div_ceil(inner_h).max(1);
+    let mut lines = help_lines(model.read_only, true);
+    if columns_for(lines.len()) > max_cols {
+        lines = help_lines(model.read_only, false);
+    }
+    let cols = columns_for(lines.len()).min(max_cols);
+    let col_w = (inner_w - (cols - 1) * HELP_GAP) / cols;
+
+    // Fill column by column to even heights; a column never starts with a blank line, and, when
+    // there is room to spare, never ends with a heading.
+    let target = lines.len().div_ceil(cols);
+    let spare = cols * inner_h >= lines.len() + cols;
+    let mut columns: Vec<Vec<&HelpLine>> = vec![Vec::with_capacity(inner_h); cols];
+    let mut c = 0;
+    let mut overflow = false;
+    for line in &lines {
+        let height = if c + 1 == cols { inner_h } else { target };
+        let orphan = spare
+            && c + 1 < cols
+            && matches!(line, HelpLine::Heading(_))
+            && columns[c].len() + 1 >= height;
+        if columns[c].len() >= height || orphan {
+            c += 1;
+            if c == cols {
+                overflow = true;
+                break;
+            }
+        }
+        if columns[c].is_empty() && matches!(line, HelpLine::Blank) {
+            continue;
+        }
+        columns[c].push(line);
+    }
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+    let rect = centered(area, w, rows as u16 + 2);
+    let block = theme.popup(" Help — keys for where the cursor is ");
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+
+    for (i, column) in columns.iter().enumerate() {
+        let label_w = column
+            .iter()
+            .map(|l| match l {
+                HelpLine::Entry(label, _) => width(label),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+            + 2;
+        let x = inner.x + (i * (col_w + HELP_GAP)) as u16;
+        for (row, line) in column.iter().enumerate() {
+            let y = inner.y + row as u16;
+            if y >= inner.bottom() {
+                break;
+            }
+            let last = overflow && i == cols - 1 && row == column.len() - 1;
+            let rendered = if last {
+                Line::styled("… (a taller terminal shows the rest)", theme.dim)
+            } else {
+                match line {
+                    HelpLine::Heading(h) => Line::styled(*h, theme.heading),
+                    HelpLine::Blank => Line::raw(""),
+                    HelpLine::Entry(label, help) => Line::from(vec![
+                        Span::styled(
+                            format!(
+                                "{label}{}",
+                                " ".repeat(label_w.saturating_sub(width(label)))
+                            ),
+                            theme.key,
+                        ),
+                        Span::raw(fit(help, col_w.saturating_sub(label_w)).into_owned()),
+                    ]),
+                }
+            };
+            let cell = Rect::new(x, y, col_w as u16, 1);
+            frame.render_widget(line_fit(rendered.spans, col_w), cell);
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! Fixtures for the dashboard's tests: a [`Dash`] that builds a [`Model`] by feeding `Msg`s through
+//! `update` in the order the worker and the terminal send them, and the answers the worker would
+//! give (pages of realistic and hostile IDs, nicknames, batch items and reports). Everything is
+//! deterministic: the clock is [`NOW`] and nothing touches the network.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use blockdeck::app::model::{Connection, Focus, Overlay, PendingAction};
+use blockdeck::app::msg::AccountInfo;
+use blockdeck::app::{Effect, Model, Msg, update};
+use blockdeck::client::engine::{BatchEnd, ItemResult, Progress, Report};
+use blockdeck::client::{ItemStatus, Operation, Pair};
+use blockdeck::tim::ids::UserId;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// 2026-11-22 01:35:00Z.
+pub const NOW: u64 = 1_795_311_300;
+/// When the first entry of a roster was added (40 days before [`NOW`]).
+pub const FIRST_ADDED: u64 = NOW - 40 * 86_400;
+/// Seconds between two consecutive entries of a roster.
+pub const ADDED_STEP: u64 = 317;
+/// The journal batch ID the worker would report.
+pub const JOURNAL: &str = "20261122T013500Z-3f2a";
+
+/// The nickname of `evil_osc`: an OSC sequence that would retitle the terminal.
+pub const EVIL_OSC_NICK: &str = "\u{1b}]0;pwned\u{7}x";
+/// The nickname of `evil_bidi`: right-to-left override, so that it would read "admin".
+pub const EVIL_BIDI_NICK: &str = "\u{202e}nimda\u{202c}";
+
+/// The first entries of every roster, then `user_NNNN` up to the size asked for.
+pub const NAMED: &[(&str, Option<&str>)] = &[
+    ("bob", Some("Bob")),
+    ("carol_91", Some("Carol 李")),
+    ("evil_osc", Some(EVIL_OSC_NICK)),
+    ("evil_bidi", Some(EVIL_BIDI_NICK)),
+    ("@RBT#support", Some("Support bot")),
+    ("dave.smith", None),
+    ("wx_5f3a9c0e", Some("小明")),
+    ("erin-k", Some("Erin K")),
+];
+
+pub fn id(s: &str) -> UserId {
+    UserId::parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
+}
+
+pub fn pair(from: &str, to: &str) -> Pair {
+    Pair::new(id(from), id(to))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+pub fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+pub fn ch(c: char) -> KeyEvent {
+    let mods = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    KeyEvent::new(KeyCode::Char(c), mods)
+}
+
+pub fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+pub fn enter() -> KeyEvent {
+    key(KeyCode::Enter)
+}
+
+pub fn esc() -> KeyEvent {
+    key(KeyCode::Esc)
+}
+
+pub fn back_tab() -> KeyEvent {
+    KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the worker answers
+
+/// The `i`-th entry of a roster: its raw ID and raw nickname.
+pub fn roster_entry(i: usize) -> (String, Option<String>) {
+    match NAMED.get(i) {
+        Some((id, nick)) => ((*id).to_owned(), nick.map(str::to_owned)),
+        None => {
+            let nick = match i % 3 {
+                0 => None,
+                1 => Some(format!("User {i}")),
+                _ => Some(format!("玩家{i}")),
+            };
+            (format!("user_{i:04}"), nick)
+        }
+    }
+}
+
+/// The blocklist entries of a roster of `n`, as black_list_get returns them (oldest first).
+pub fn roster(n: usize) -> Vec<(String, u64)> {
+    (0..n)
+        .map(|i| (roster_entry(i).0, added_at(i)))
+        .collect()
+}
+
+/// When the `i`-th entry of a roster was added.
+pub fn added_at(i: usize) -> u64 {
+    FIRST_ADDED + i as u64 * ADDED_STEP
+}
+
+/// The nicknames portrait_get returns for `entries` (accounts without one are left out).
+pub fn nicks_for(entries: &[(String, u64)]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .filter_map(|(to, _)| {
+            let i = (0..NAMED.len() + 10_000).find(|&i| roster_entry(i).0 == *to)?;
+            roster_entry(i).1.map(|nick| (to.clone(), nick))
+        })
+        .collect()
+}
+
+pub fn account(nick: &str, friends: u64) -> AccountInfo {
+    AccountInfo {
+        exists: true,
+        nick: Some(nick.to_owned()),
+        forbid_send: false,
+        friends: Some(friends),
+    }
+}
+
+pub fn item(pair: Pair, status: ItemStatus) -> ItemResult {
+    let (code, info) = match &status {
+        ItemStatus::Failed { code, info } => (*code, info.clone()),
+        _ => (0, String::new()),
+    };
+    ItemResult {
+        pair,
+        status,
+        code,
+        info,
+        attempts: 1,
+    }
+}
+
+pub fn done(pair: Pair) -> ItemResult {
+    item(pair, ItemStatus::Done)
+}
+
+pub fn already(pair: Pair) -> ItemResult {
+    item(pair, ItemStatus::Already)
+}
+
+pub fn failed(pair: Pair, code: i64, info: &str) -> ItemResult {
+    let mut it = item(
+        pair,
+        ItemStatus::Failed {
+            code,
+            info: info.to_owned(),
+        },
+    );
+    it.attempts = 3;
+    it
+}
+
+pub fn unfinished(pair: Pair) -> ItemResult {
+    item(pair, ItemStatus::Unfinished)
+}
+
+/// A report as the engine builds it: every pair in input order.
+pub fn report(op: Operation, items: Vec<ItemResult>, end: BatchEnd) -> Report {
+    let calls = items.len().div_ceil(50) as u64 + 2;
+    Report {
+        operation: op,
+        calls,
+        retries: 2,
+        elapsed: Duration::from_millis(3_400),
+        end,
+        items,
+    }
+}
+
+/// The engine's progress after the first `finished` of `total` items, `failed` of them failed.
+pub fn progress(total: usize, finished: usize, failed: usize) -> Progress {
+    Progress {
+        total,
+        finished,
+        succeeded: finished - failed,
+        failed,
+        retries: 12,
+        calls: (finished as u64).div_ceil(50) * 4,
+        calls_per_sec: 198.4,
+        elapsed: Duration::from_millis(2_060),
+        codes: [(30006, 12), (30003, failed as u64)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model
+
+pub fn connection() -> Connection {
+    Connection {
+        label: "demo".into(),
+        base_url: "http://127.0.0.1:5080".into(),
+        sdkappid: 1_400_000_000,
+        admin: "administrator".into(),
+    }
+}
+
+/// A model being driven through `update`, with the effects of every step kept.
+#[derive(Debug, Clone)]
+pub struct Dash {
+    pub model: Model,
+    /// Every effect `update` returned so far, in order.
+    pub effects: Vec<Effect>,
+}
+
+impl Default for Dash {
+    fn default() -> Self {
+        Dash::new()
+    }
+}
+
+impl Dash {
+    /// A fresh 80×24 dashboard: colour, read-write.
+    pub fn new() -> Dash {
+        Dash::with(false, false)
+    }
+
+    pub fn with(read_only: bool, monochrome: bool) -> Dash {
+        let mut dash = Dash {
+            model: Model::new(connection(), read_only, monochrome, NOW),
+            effects: Vec::new(),
+        };
+        dash.send(Msg::Resize(80, 24));
+        dash
+    }
+
+    pub fn read_only() -> Dash {
+        Dash::with(true, false)
+    }
+
+    /// The terminal's size, as the runtime reports it.
+    pub fn size(mut self, width: u16, height: u16) -> Dash {
+        self.send(Msg::Resize(width, height));
+        self
+    }
+
+    pub fn send(&mut self, msg: Msg) -> Vec<Effect> {
+        let fx = update(&mut self.model, msg);
+        self.effects.extend(fx.iter().cloned());
+        fx
+    }
+
+    pub fn press(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.send(Msg::Key(key))
+    }
+
+    pub fn press_n(&mut self, key: KeyEvent, n: usize) -> Vec<Effect> {
+        (0..n).flat_map(|_| self.press(key)).collect()
+    }
+
+    /// Types `text` key by key.
+    pub fn type_text(&mut self, text: &str) -> Vec<Effect> {
+        text.chars().flat_map(|c| self.press(ch(c))).collect()
+    }
+
+    pub fn paste(&mut self, text: &str) -> Vec<Effect> {
+        self.send(Msg::Paste(text.to_owned()))
+    }
+
+    /// Moves the keyboard to `focus` with Tab, as a user would.
+    pub fn focus(&mut self, focus: Focus) {
+        for _ in 0..3 {
+            if self.model.focus == focus {
+                return;
+            }
+            self.press(key(KeyCode::Tab));
+        }
+        assert_eq!(self.model.focus, focus);
+    }
+
+    /// Types `user` into the lookup line and presses Enter; returns the lookup's request number.
+    pub fn look_up(&mut self, user: &str) -> u64 {
+        self.focus(Focus::Lookup);
+        self.type_text(user);
+        let fx = self.press(enter());
+        match fx.as_slice() {
+            [Effect::Lookup { req, user: u }] if u.as_str() == user => *req,
+            other => panic!("looking up {user:?} gave {other:?}"),
+        }
+    }
+
+    /// Answers lookup `req` like the worker: the account, then `pages` of 100 of `entries` (the
+    /// last one flagged when every entry has been sent), then the nicknames of what was sent.
+    pub fn answer(&mut self, req: u64, entries: &[(String, u64)], pages: usize) {
+        self.send(Msg::Account {
+            req,
+            info: AccountInfo {
+                exists: true,
+                nick: Some("Alice 李".into()),
+                forbid_send: false,
+                friends: Some(12),
+            },
+        });
+        self.pages(req, entries, pages);
+        let sent = entries.len().min(pages * 100);
+        self.send(Msg::Nicks {
+            req,
+            nicks: nicks_for(&entries[..sent]),
+        });
+    }
+
+    /// Sends the first `pages` pages of 100 of `entries` for lookup `req`.
+    pub fn pages(&mut self, req: u64, entries: &[(String, u64)], pages: usize) {
+        let chunks: Vec<&[(String, u64)]> = entries.chunks(100).collect();
+        if chunks.is_empty() {
+            self.send(Msg::Page {
+                req,
+                entries: Vec::new(),
+                last: true,
+                sequence: 7,
+            });
+        }
+        for (n, chunk) in chunks.iter().enumerate().take(pages) {
+            self.send(Msg::Page {
+                req,
+                entries: chunk.to_vec(),
+                last: n + 1 == chunks.len(),
+                sequence: 7,
+            });
+        }
+    }
+
+    /// Looks `user` up and loads a roster of `n` entries completely; returns the request number.
+    pub fn load(&mut self, user: &str, n: usize) -> u64 {
+        let req = self.look_up(user);
+        self.answer(req, &roster(n), usize::MAX);
+        req
+    }
+
+    /// `alice` with a complete roster of `n`, the blocklist focused.
+    pub fn alice(n: usize) -> Dash {
+        let mut dash = Dash::new();
+        dash.load("alice", n);
+        dash
+    }
+
+    /// Marks `n` rows from the cursor down with space.
+    pub fn mark(&mut self, n: usize) {
+        self.press_n(ch(' '), n);
+    }
+
+    /// The confirmation shown, if any.
+    pub fn pending(&self) -> Option<&PendingAction> {
+        match &self.model.overlay {
+            Overlay::Confirm(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Confirms the open confirmation with `y`; returns the batch's id, operation and pairs.
+    pub fn confirm(&mut self) -> (u64, Operation, Vec<Pair>) {
+        let fx = self.press(ch('y'));
+        match fx.as_slice() {
+            [Effect::RunBatch { id, op, pairs }] => (*id, *op, pairs.clone()),
+            other => panic!("y gave {other:?}"),
+        }
+    }
+
+    /// Reports `items` of batch `id` like the worker: each item, a progress update after each,
+    /// then the end (with the journal's batch ID).
+    pub fn finish(&mut self, id: u64, op: Operation, items: Vec<ItemResult>, end: BatchEnd) {
+        let total = items.len();
+        let mut failed_n = 0;
+        for (n, it) in items.iter().enumerate() {
+            if matches!(it.status, ItemStatus::Failed { .. }) {
+                failed_n += 1;
+            }
+            if !matches!(it.status, ItemStatus::Unfinished) {
+                self.send(Msg::BatchItem {
+                    id,
+                    item: it.clone(),
+                });
+                self.send(Msg::BatchProgress {
+                    id,
+                    progress: progress(total, n + 1, failed_n),
+                });
+            }
+        }
+        self.send(Msg::BatchDone {
+            id,
+            report: report(op, items, end),
+            journal: Some(JOURNAL.into()),
+        });
+    }
+
+    /// `alice` with `n` entries after an unblock of the first five rows: two done, one already
+    /// off the list, one failed (30003, with a hostile ResultInfo), one unfinished (cancelled).
+    /// The summary is closed and the cursor is back on the first row.
+    pub fn after_unblock(n: usize) -> Dash {
+        let mut dash = Dash::alice(n);
+        dash.mark(5);
+        dash.press(ch('x'));
+        let (bid, op, pairs) = dash.confirm();
+        assert_eq!(op, Operation::Unblock);
+        dash.press(ctrl('c'));
+        let items = vec![
+            done(pairs[0].clone()),
+            done(pairs[1].clone()),
+            already(pairs[2].clone()),
+            failed(pairs[3].clone(), 30003, "Err_SNS_\u{1b}[31mFAIL\u{202e}"),
+            unfinished(pairs[4].clone()),
+        ];
+        dash.finish(bid, op, items, BatchEnd::Cancelled);
+        assert!(matches!(dash.model.overlay, Overlay::Result));
+        dash.press(esc());
+        dash.press(ch('g'));
+        dash
+    }
+
+    /// The activity pane's texts.
+    pub fn log_texts(&self) -> Vec<&str> {
+        self.model.activity.iter().map(|l| l.text.as_str()).collect()
+    }
+
+    /// Whether an activity line contains `needle`.
+    pub fn logged(&self, needle: &str) -> bool {
+        self.model.activity.iter().any(|l| l.text.contains(needle))
+    }
+}

@@ -100,12 +100,9 @@ async fn lookup(
     tx: UnboundedSender<Msg>,
     cancel: CancellationToken,
 ) {
-    let client = engine.client().clone();
-    let limits = engine.limits().clone();
     let id = user.as_str().to_owned();
     let account = async {
-        limits.acquire(Api::AccountCheck).await;
-        client
+        engine
             .call::<_, AccountCheckResponse>(
                 Api::AccountCheck,
                 &AccountCheckRequest {
@@ -117,8 +114,7 @@ async fn lookup(
             .await
     };
     let profile = async {
-        limits.acquire(Api::PortraitGet).await;
-        client
+        engine
             .call::<_, PortraitGetResponse>(
                 Api::PortraitGet,
                 &PortraitGetRequest {
@@ -129,8 +125,7 @@ async fn lookup(
             .await
     };
     let friends = async {
-        limits.acquire(Api::FriendGet).await;
-        client
+        engine
             .call::<_, FriendGetResponse>(
                 Api::FriendGet,
                 &FriendGetRequest {
@@ -237,9 +232,7 @@ async fn lookup(
 /// Fetches the nicknames of listed entries, 100 per call.
 async fn nicknames(engine: Arc<Engine>, req: u64, ids: Vec<String>, tx: UnboundedSender<Msg>) {
     for chunk in ids.chunks(wire::MAX_PROFILE_BATCH) {
-        engine.limits().acquire(Api::PortraitGet).await;
         let answer = engine
-            .client()
             .call::<_, PortraitGetResponse>(
                 Api::PortraitGet,
                 &PortraitGetRequest {

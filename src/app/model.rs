@@ -146,6 +146,13 @@ impl Blocklist {
     /// Rebuilds `view` after rows, filter or sort changed, keeping the cursor on the same entry.
     pub fn rebuild_view(&mut self) {
         let current = self.current().map(|r| r.to.clone());
+        self.rebuild_view_at(current);
+    }
+
+    /// Rebuilds `view`, putting the cursor on `keep` if it is still listed (else where it was).
+    /// Call this instead of [`Blocklist::rebuild_view`] after `rows` shrank, when `view` is stale.
+    pub fn rebuild_view_at(&mut self, keep: Option<UserId>) {
+        let current = keep;
         let needle = self.filter.to_lowercase();
         let mut view: Vec<usize> = (0..self.rows.len())
             .filter(|&i| {
@@ -414,9 +421,10 @@ impl Model {
         let to = &item.pair.to;
         match (item.status.clone(), self_op(self)) {
             (ItemStatus::Done | ItemStatus::Already, Some(Operation::Unblock)) => {
+                let keep = self.list.current().map(|r| r.to.clone());
                 self.list.rows.retain(|r| &r.to != to);
                 self.list.marks.remove(to);
-                self.list.rebuild_view();
+                self.list.rebuild_view_at(keep);
             }
             (ItemStatus::Done, Some(Operation::Block))
                 if !self.list.rows.iter().any(|r| &r.to == to) =>
@@ -496,5 +504,52 @@ impl Blocklist {
             start = cursor + 1 - rows;
         }
         start..(start + rows).min(page.end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::engine::Progress;
+
+    fn id(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn finished_unblocks_leave_the_table_in_place() {
+        let mut model = Model::new(Connection::default(), false, false, 100);
+        model.list.owner = Some(id("alice"));
+        for (i, to) in ["a", "b", "c", "d"].iter().enumerate() {
+            model.list.rows.push(Row::new(id(to), i as u64));
+        }
+        model.list.rebuild_view();
+        model.list.cursor = 3;
+        model.running = Some(Running {
+            id: 1,
+            op: Operation::Unblock,
+            total: 2,
+            progress: Progress::default(),
+            cancelling: false,
+            quit_after: false,
+        });
+        for to in ["a", "d"] {
+            model.apply_item(&ItemResult {
+                pair: Pair::new(id("alice"), id(to)),
+                status: ItemStatus::Done,
+                code: 0,
+                info: String::new(),
+                attempts: 1,
+            });
+        }
+        let left: Vec<&str> = model
+            .list
+            .view
+            .iter()
+            .map(|&i| model.list.rows[i].to.as_str())
+            .collect();
+        assert_eq!(left, ["b", "c"]);
+        // The cursor was on "d", which went: it stays in range.
+        assert_eq!(model.list.current().map(|r| r.to.as_str()), Some("c"));
     }
 }

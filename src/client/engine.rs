@@ -401,6 +401,34 @@ impl Engine {
         &self.limits
     }
 
+    /// One call within the rate limit, retried with back-off while it fails with a retryable
+    /// class (a rate-limit refusal waits longer and does not count as an attempt, up to a bound).
+    pub async fn call<Req: serde::Serialize + ?Sized, Resp: crate::tim::wire::Response>(
+        &self,
+        api: Api,
+        req: &Req,
+    ) -> Result<Resp, CallError> {
+        let (mut attempt, mut throttled) = (1, 0);
+        loop {
+            self.limits.acquire(api).await;
+            match self.client.call(api, req).await {
+                Ok(resp) => return Ok(resp),
+                Err(e) if e.class() == Class::RateLimited && throttled < MAX_THROTTLED => {
+                    throttled += 1;
+                    tokio::time::sleep(self.options.retry.backoff(throttled.min(8))).await;
+                }
+                Err(e)
+                    if e.class() == Class::Retryable
+                        && attempt < self.options.retry.max_attempts =>
+                {
+                    tokio::time::sleep(self.options.retry.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Runs `op` over `pairs` (duplicates are dropped, keeping the first) and reports every pair.
     pub async fn run(&self, op: Operation, pairs: Vec<Pair>, opts: RunOptions<'_>) -> Report {
         let mut seen = HashSet::new();
@@ -719,27 +747,13 @@ impl Engine {
                 max_limited: page_size,
                 last_sequence: 0,
             };
-            let mut attempt = 1;
-            let resp: BlackListGetResponse = loop {
-                if cancel.is_cancelled() {
-                    return Err(CallError::Transport {
-                        timeout: false,
-                        detail: "cancelled".to_owned(),
-                    });
-                }
-                self.limits.acquire(Api::BlackListGet).await;
-                match self.client.call(Api::BlackListGet, &req).await {
-                    Ok(resp) => break resp,
-                    Err(e)
-                        if e.class().is_retryable()
-                            && attempt < self.options.retry.max_attempts =>
-                    {
-                        tokio::time::sleep(self.options.retry.backoff(attempt)).await;
-                        attempt += 1;
-                    }
-                    Err(e) => return Err(e),
-                }
-            };
+            if cancel.is_cancelled() {
+                return Err(CallError::Transport {
+                    timeout: false,
+                    detail: "cancelled".to_owned(),
+                });
+            }
+            let resp: BlackListGetResponse = self.call(Api::BlackListGet, &req).await?;
             let sequence = resp.current_sequence;
             let first = *first_sequence.get_or_insert(sequence);
             total += resp.black_list_item.len();

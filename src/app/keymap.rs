@@ -543,6 +543,30 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_key() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("### Key map")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("README has a Key map section");
+        for b in KEYMAP {
+            let keys: Vec<&str> = if b.label == "/" {
+                vec!["/"]
+            } else {
+                b.label.split('/').collect()
+            };
+            for key in keys {
+                assert!(
+                    section.contains(&format!("`{key}`")),
+                    "README's key map does not mention `{key}` ({:?})",
+                    b.action
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_action_bound_in_a_context_is_reachable() {
         // No binding is shadowed entirely by an earlier one in all of its contexts.
         for b in KEYMAP {

@@ -12,7 +12,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::keymap::{self, Action, Context};
 use super::model::{
     BatchOutcome, FailureGroup, Focus, Level, Model, Overlay, PAGE_ROWS, PendingAction, Row,
-    Running, SAMPLE, UserSummary,
+    Running, UserSummary,
 };
 use super::msg::{AccountInfo, Effect, Msg};
 use crate::client::engine::{BatchEnd, Report};
@@ -862,12 +862,11 @@ fn outcome_of(report: &Report, journal: Option<String>) -> BatchOutcome {
             ItemStatus::Already | ItemStatus::Relation { .. } => already += 1,
             ItemStatus::Unfinished => unfinished.push(item.pair.clone()),
             ItemStatus::Failed { code, info } => {
-                let shown = format!(
-                    "{} → {}",
-                    sanitize(item.pair.from.as_str()),
-                    sanitize(item.pair.to.as_str())
+                let entry = (
+                    item.pair.clone(),
+                    item.pair.to_string(),
+                    sanitize(info).into_owned(),
                 );
-                let entry = (item.pair.clone(), shown, sanitize(info).into_owned());
                 match groups.iter_mut().find(|g| g.code == *code) {
                     Some(g) => g.items.push(entry),
                     None => groups.push(FailureGroup {
@@ -897,20 +896,4 @@ fn outcome_of(report: &Report, journal: Option<String>) -> BatchOutcome {
         elapsed: report.elapsed,
         calls: report.calls,
     }
-}
-
-/// The first `SAMPLE` pairs of an action, sanitized, for confirmations.
-pub fn sample(pairs: &[Pair]) -> (Vec<String>, usize) {
-    let shown = pairs
-        .iter()
-        .take(SAMPLE)
-        .map(|p| {
-            format!(
-                "{} → {}",
-                sanitize(p.from.as_str()),
-                sanitize(p.to.as_str())
-            )
-        })
-        .collect();
-    (shown, pairs.len().saturating_sub(SAMPLE))
 }

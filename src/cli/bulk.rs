@@ -108,11 +108,19 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// The engine for the resolved settings.
+/// The engine for the resolved settings, with the secret key they name.
 fn connect(settings: &Settings) -> Result<Engine, Exit> {
     let key = settings
         .load_secret()
         .map_err(|e| Exit::usage(e.to_string()))?;
+    engine_for(settings, key)
+}
+
+/// The engine for the resolved settings and a key.
+pub(super) fn engine_for(
+    settings: &Settings,
+    key: crate::secret::SecretKey,
+) -> Result<Engine, Exit> {
     let client = TimClient::new(
         Endpoint {
             base_url: settings.base_url.clone(),
@@ -248,17 +256,7 @@ fn interactive() -> bool {
 
 /// A sample of the targets for confirmations.
 fn sample(pairs: &[Pair]) -> String {
-    let mut text: Vec<String> = pairs
-        .iter()
-        .take(5)
-        .map(|p| {
-            format!(
-                "{} → {}",
-                sanitize(p.from.as_str()),
-                sanitize(p.to.as_str())
-            )
-        })
-        .collect();
+    let mut text: Vec<String> = pairs.iter().take(5).map(Pair::to_string).collect();
     if pairs.len() > 5 {
         text.push(format!("and {} more", pairs.len() - 5));
     }

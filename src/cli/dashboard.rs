@@ -13,8 +13,6 @@ use tokio::sync::mpsc;
 use super::{Exit, GlobalArgs, exit};
 use crate::app::Model;
 use crate::app::model::Connection;
-use crate::client::engine::{Engine, EngineOptions, Limits};
-use crate::client::http::{ClientOptions, Endpoint, TimClient};
 use crate::config::Settings;
 use crate::runtime::{self, Ending};
 use crate::sandbox::{self, Latency, Sandbox, SandboxConfig, Seed};
@@ -128,24 +126,7 @@ async fn open(target: Target) -> Result<u8> {
         key,
     } = target;
     log_to_file(&settings);
-    let client = TimClient::new(
-        Endpoint {
-            base_url: settings.base_url.clone(),
-            sdkappid: settings.sdkappid,
-            admin: settings.admin.clone(),
-        },
-        key,
-        ClientOptions {
-            timeout: settings.timeout,
-            ..ClientOptions::default()
-        },
-    )
-    .map_err(Exit::usage)?;
-    let engine = Arc::new(Engine::new(
-        Arc::new(client),
-        Arc::new(Limits::new(settings.rate_limit, settings.shared_rate_limit)),
-        EngineOptions::default(),
-    ));
+    let engine = Arc::new(super::bulk::engine_for(&settings, key)?);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(
         engine,

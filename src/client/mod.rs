@@ -97,9 +97,15 @@ impl From<Pair> for (UserId, UserId) {
     }
 }
 
+/// `from → to`, sanitized for a screen (IDs are untrusted text).
 impl fmt::Display for Pair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} → {}", self.from, self.to)
+        write!(
+            f,
+            "{} → {}",
+            crate::display::sanitize(self.from.as_str()),
+            crate::display::sanitize(self.to.as_str())
+        )
     }
 }
 

@@ -61,11 +61,7 @@ fn popup_width(area: Rect, want: u16) -> u16 {
 
 /// `alice → bob`, sanitized.
 fn pair_text(pair: &Pair) -> String {
-    format!(
-        "{} → {}",
-        sanitize(pair.from.as_str()),
-        sanitize(pair.to.as_str())
-    )
+    pair.to_string()
 }
 
 /// `y confirm · n/Esc cancel`, from the key map.

@@ -102,12 +102,20 @@ fn running_id(model: &Model) -> Option<u64> {
 
 /// The key contexts in force, most specific first.
 pub fn contexts(model: &Model) -> Vec<Context> {
+    // Over a popup, the popup's keys come first; Ctrl-C still cancels a running batch.
+    let with_running = |ctx: Context| {
+        let mut v = vec![ctx];
+        if model.running.is_some() {
+            v.push(Context::Running);
+        }
+        v
+    };
     match &model.overlay {
-        Overlay::Confirm(_) | Overlay::QuitConfirm => vec![Context::Confirm],
-        Overlay::Result => vec![Context::Result],
-        Overlay::Help => vec![Context::Help],
+        Overlay::Confirm(_) | Overlay::QuitConfirm => with_running(Context::Confirm),
+        Overlay::Result => with_running(Context::Result),
+        Overlay::Help => with_running(Context::Help),
         Overlay::Palette(_) | Overlay::Filter(_) | Overlay::BlockPrompt { .. } => {
-            vec![Context::Typing]
+            with_running(Context::Typing)
         }
         Overlay::None => {
             let mut ctx = Vec::with_capacity(3);
@@ -269,10 +277,16 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             let list = &mut model.list;
             match list.anchor.take() {
                 None if !list.view.is_empty() => list.anchor = Some(list.cursor),
+                // The view emptied (a filter) since the range began: nothing to mark.
+                _ if list.view.is_empty() => {}
                 None => {}
                 Some(anchor) => {
-                    let (a, b) = (anchor.min(list.cursor), anchor.max(list.cursor));
-                    let ids: Vec<UserId> = list.view[a..=b.min(list.view.len() - 1)]
+                    let last = list.view.len() - 1;
+                    let (a, b) = (
+                        anchor.min(list.cursor).min(last),
+                        anchor.max(list.cursor).min(last),
+                    );
+                    let ids: Vec<UserId> = list.view[a..=b]
                         .iter()
                         .map(|&i| list.rows[i].to.clone())
                         .collect();
@@ -398,12 +412,15 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::Yes => match std::mem::take(&mut model.overlay) {
             Overlay::Confirm(pending) => start_batch(model, pending),
-            Overlay::QuitConfirm => {
-                if let Some(r) = model.running.as_mut() {
+            Overlay::QuitConfirm => match model.running.as_mut() {
+                Some(r) => {
                     r.quit_after = true;
+                    // Quitting follows when the batch ends (at once if it is already cancelling).
+                    cancel_batch(model)
                 }
-                cancel_batch(model)
-            }
+                // The batch ended while the question was open.
+                None => quit_now(model),
+            },
             other => {
                 model.overlay = other;
                 Vec::new()
@@ -475,7 +492,6 @@ fn start_batch(model: &mut Model, pending: PendingAction) -> Vec<Effect> {
         cancelling: false,
         quit_after: false,
     });
-    model.log(Level::Info, format!("{}: started", pending.title));
     vec![Effect::RunBatch {
         id,
         op: pending.op,
@@ -551,12 +567,7 @@ fn submit(model: &mut Model) -> Vec<Effect> {
             }
             match UserId::parse(&text) {
                 Ok(user) => {
-                    model.history.retain(|h| h != &text);
-                    model.history.push(text);
-                    if model.history.len() > super::model::HISTORY_KEEP {
-                        model.history.remove(0);
-                    }
-                    model.history_pos = None;
+                    remember(model, &text);
                     model.lookup.reset();
                     start_lookup(model, user)
                 }
@@ -621,7 +632,10 @@ fn run_command(model: &mut Model, line: &str) -> Vec<Effect> {
         "q" | "quit" => act(model, Action::Quit),
         "user" | "u" => match rest.as_slice() {
             [id] => match UserId::parse(id) {
-                Ok(user) => start_lookup(model, user),
+                Ok(user) => {
+                    remember(model, id);
+                    start_lookup(model, user)
+                }
                 Err(e) => {
                     model.log(Level::Error, format!(":user {}: {e}", sanitize(id)));
                     Vec::new()
@@ -679,6 +693,16 @@ fn capital(op: Operation) -> &'static str {
     }
 }
 
+/// Adds a looked-up ID to the history (once, most recent last).
+fn remember(model: &mut Model, text: &str) {
+    model.history.retain(|h| h != text);
+    model.history.push(text.to_owned());
+    if model.history.len() > super::model::HISTORY_KEEP {
+        model.history.remove(0);
+    }
+    model.history_pos = None;
+}
+
 fn browse_history(model: &mut Model, back: bool) {
     if model.history.is_empty() {
         return;
@@ -686,7 +710,8 @@ fn browse_history(model: &mut Model, back: bool) {
     let last = model.history.len() - 1;
     let pos = match (model.history_pos, back) {
         (None, true) => Some(last),
-        (None, false) => None,
+        // Nothing recalled: ↓ leaves the typed text alone.
+        (None, false) => return,
         (Some(p), true) => Some(p.saturating_sub(1)),
         (Some(p), false) if p < last => Some(p + 1),
         (Some(_), false) => None,
@@ -834,10 +859,7 @@ fn on_batch_done(model: &mut Model, report: &Report, journal: Option<String>) ->
     );
     for group in &outcome.failures {
         for (_, pair, info) in &group.items {
-            let text = format!(
-                "✗ {pair}: error {} — {} ({info})",
-                group.code, group.meaning
-            );
+            let text = format!("{pair}: error {} — {} ({info})", group.code, group.meaning);
             model.log(Level::Error, text);
         }
     }

@@ -655,7 +655,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("✗ 30001 — the account does not exist (7)"),
+            text.contains("✗ 30001 (7) — the account does not exist"),
             "{text}"
         );
         // At 80×24 fewer items per group make room for everything else.
@@ -667,7 +667,7 @@ mod tests {
         model.height = 40;
         model.width = 120;
         let text = screen(&buffer(&model));
-        assert!(text.contains("✗ 20006 — rate limited (2)"), "{text}");
+        assert!(text.contains("✗ 20006 (2) — rate limited"), "{text}");
         assert!(text.contains("alice → user_0004"), "{text}");
         assert!(text.contains("and 2 more"), "{text}");
     }

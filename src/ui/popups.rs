@@ -287,10 +287,10 @@ fn result_lines<'a>(
     for group in &last.failures {
         lines.push(Line::raw(""));
         let head = format!(
-            "✗ {} — {} ({})",
+            "✗ {} ({}) — {}",
             group.code,
-            scrub(group.meaning),
-            group.items.len()
+            group.items.len(),
+            scrub(group.meaning)
         );
         lines.push(Line::styled(fit(&head, room).into_owned(), theme.error));
         for (_, pair, info) in group.items.iter().take(per_group) {

@@ -19,7 +19,11 @@ use crate::client::Operation;
 pub fn draw_bar(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width);
     // The contexts `update` looks keys up in, so the bar shows exactly the keys that work.
-    let bindings = keymap::bar(&update::contexts(model), model.read_only);
+    // While a batch runs, changes wait: the bar leaves them out as in read-only mode.
+    let bindings = keymap::bar(
+        &update::contexts(model),
+        model.read_only || model.running.is_some(),
+    );
     let pair_width = |b: &keymap::Binding| width(b.label) + 1 + width(b.short);
     let help = bindings.iter().copied().find(|b| b.action == Action::Help);
     let all: usize = bindings.iter().map(|b| pair_width(b) + 2).sum();

@@ -101,9 +101,7 @@ pub fn roster_entry(i: usize) -> (String, Option<String>) {
 
 /// The blocklist entries of a roster of `n`, as black_list_get returns them (oldest first).
 pub fn roster(n: usize) -> Vec<(String, u64)> {
-    (0..n)
-        .map(|i| (roster_entry(i).0, added_at(i)))
-        .collect()
+    (0..n).map(|i| (roster_entry(i).0, added_at(i))).collect()
 }
 
 /// When the `i`-th entry of a roster was added.
@@ -116,10 +114,18 @@ pub fn nicks_for(entries: &[(String, u64)]) -> Vec<(String, String)> {
     entries
         .iter()
         .filter_map(|(to, _)| {
-            let i = (0..NAMED.len() + 10_000).find(|&i| roster_entry(i).0 == *to)?;
+            let i = roster_index(to)?;
             roster_entry(i).1.map(|nick| (to.clone(), nick))
         })
         .collect()
+}
+
+/// The position of `to` in a roster.
+pub fn roster_index(to: &str) -> Option<usize> {
+    NAMED
+        .iter()
+        .position(|(id, _)| *id == to)
+        .or_else(|| to.strip_prefix("user_")?.parse().ok())
 }
 
 pub fn account(nick: &str, friends: u64) -> AccountInfo {
@@ -309,7 +315,7 @@ impl Dash {
             },
         });
         self.pages(req, entries, pages);
-        let sent = entries.len().min(pages * 100);
+        let sent = entries.len().min(pages.saturating_mul(100));
         self.send(Msg::Nicks {
             req,
             nicks: nicks_for(&entries[..sent]),
@@ -344,10 +350,12 @@ impl Dash {
         req
     }
 
-    /// `alice` with a complete roster of `n`, the blocklist focused.
+    /// `alice` with a complete roster of `n`, the blocklist focused; `effects` starts empty
+    /// again (the lookup's effect is not kept).
     pub fn alice(n: usize) -> Dash {
         let mut dash = Dash::new();
         dash.load("alice", n);
+        dash.effects.clear();
         dash
     }
 
@@ -405,11 +413,19 @@ impl Dash {
     /// The summary is closed and the cursor is back on the first row.
     pub fn after_unblock(n: usize) -> Dash {
         let mut dash = Dash::alice(n);
-        dash.mark(5);
-        dash.press(ch('x'));
-        let (bid, op, pairs) = dash.confirm();
+        dash.unblock_first_five();
+        dash
+    }
+
+    /// From the top of the list: marks five rows, unblocks them, cancels with Ctrl-C, and gets the
+    /// report of [`Dash::after_unblock`]; closes the summary and goes back to the first row.
+    pub fn unblock_first_five(&mut self) {
+        self.press(ch('g'));
+        self.mark(5);
+        self.press(ch('x'));
+        let (bid, op, pairs) = self.confirm();
         assert_eq!(op, Operation::Unblock);
-        dash.press(ctrl('c'));
+        self.press(ctrl('c'));
         let items = vec![
             done(pairs[0].clone()),
             done(pairs[1].clone()),
@@ -417,16 +433,19 @@ impl Dash {
             failed(pairs[3].clone(), 30003, "Err_SNS_\u{1b}[31mFAIL\u{202e}"),
             unfinished(pairs[4].clone()),
         ];
-        dash.finish(bid, op, items, BatchEnd::Cancelled);
-        assert!(matches!(dash.model.overlay, Overlay::Result));
-        dash.press(esc());
-        dash.press(ch('g'));
-        dash
+        self.finish(bid, op, items, BatchEnd::Cancelled);
+        assert!(matches!(self.model.overlay, Overlay::Result));
+        self.press(esc());
+        self.press(ch('g'));
     }
 
     /// The activity pane's texts.
     pub fn log_texts(&self) -> Vec<&str> {
-        self.model.activity.iter().map(|l| l.text.as_str()).collect()
+        self.model
+            .activity
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect()
     }
 
     /// Whether an activity line contains `needle`.

@@ -1,0 +1,471 @@
+//! The dashboard as drawn by `ui::view` into a `TestBackend`, for models built by feeding messages
+//! through `update` like the runtime does: insta snapshots of the characters at 80×24 and 120×40,
+//! and assertions on styles (cursor highlight, marks, NO_COLOR) and on the safety of every cell.
+
+mod common {
+    pub mod dashboard;
+}
+
+use blockdeck::app::model::{Focus, Overlay};
+use blockdeck::app::{Model, Msg};
+use blockdeck::client::Operation;
+use blockdeck::client::engine::BatchEnd;
+use blockdeck::ui;
+use common::dashboard::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use ratatui::text::Span;
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/// The buffer `ui::view` draws for `model`, at the model's size.
+fn render(model: &Model) -> Buffer {
+    let backend = TestBackend::new(model.width, model.height);
+    let mut terminal = Terminal::new(backend).expect("a test terminal");
+    terminal
+        .draw(|frame| ui::view(model, frame))
+        .expect("drawn");
+    terminal.backend().buffer().clone()
+}
+
+/// The characters of row `y`: each cell's symbol, the cells hidden under a wide character left
+/// out, trailing blanks trimmed.
+fn row_text(buf: &Buffer, y: u16) -> String {
+    let mut line = String::new();
+    let mut x = 0;
+    while x < buf.area.width {
+        let symbol = buf[(x, y)].symbol();
+        line.push_str(symbol);
+        x += Span::raw(symbol).width().max(1) as u16;
+    }
+    line.trim_end().to_owned()
+}
+
+fn rows(buf: &Buffer) -> Vec<String> {
+    (0..buf.area.height).map(|y| row_text(buf, y)).collect()
+}
+
+/// The whole screen as text, one line per row.
+fn text(buf: &Buffer) -> String {
+    rows(buf).join("\n")
+}
+
+/// The first row whose text contains `needle`.
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    rows(buf)
+        .iter()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} is not on screen:\n{}", text(buf))) as u16
+}
+
+/// Characters that must never reach a cell: controls and the invisible or direction-changing
+/// set.
+fn forbidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+#[track_caller]
+fn assert_safe(name: &str, buf: &Buffer) {
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let symbol = buf[(x, y)].symbol();
+            assert!(
+                !symbol.chars().any(forbidden),
+                "{name}: {symbol:?} at {x},{y}\n{}",
+                text(buf)
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The screens
+
+/// `alice` with a complete roster of `n` on a `w`×`h` terminal.
+fn alice(w: u16, h: u16, n: usize, mono: bool) -> Dash {
+    let mut d = Dash::with(false, mono).size(w, h);
+    d.load("alice", n);
+    d
+}
+
+fn start(w: u16, h: u16, mono: bool) -> Dash {
+    Dash::with(false, mono).size(w, h)
+}
+
+/// `alice` looked up: the account answered, the first page of 100 of 250 arrived with its
+/// nicknames, the rest is loading.
+fn mid_load(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = Dash::with(false, mono).size(w, h);
+    let req = d.look_up("alice");
+    d.answer(req, &roster(250), 1);
+    assert!(d.model.list.loading);
+    d
+}
+
+/// `bob` marked, then the filter `e` (which hides him), then the two hostile rows and a range of
+/// three marked; the cursor on the last of the range.
+fn marks_and_filter(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.press(ch(' '));
+    d.press(ch('/'));
+    d.type_text("e");
+    d.press(enter());
+    d.press(ch('g'));
+    d.mark(2);
+    d.press_n(ch('j'), 2);
+    d.press(ch('v'));
+    d.press_n(ch('j'), 2);
+    d.press(ch('v'));
+    assert_eq!(d.model.list.marks.len(), 6);
+    d
+}
+
+/// The confirmation of `x` on [`marks_and_filter`].
+fn confirm(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = marks_and_filter(w, h, mono);
+    d.press(ch('x'));
+    assert!(d.pending().is_some());
+    d
+}
+
+/// Every one of 1000 entries being unblocked: 340 finished, 3 of them failed.
+fn running(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 1000, mono);
+    d.press(ch('*'));
+    d.press(ch('x'));
+    let (bid, _, pairs) = d.confirm();
+    let mut failures = 0;
+    for (i, p) in pairs.iter().take(340).enumerate() {
+        let item = if [17, 123, 301].contains(&i) {
+            failures += 1;
+            failed(p.clone(), 30003, "account not found")
+        } else {
+            done(p.clone())
+        };
+        d.send(Msg::BatchItem { id: bid, item });
+    }
+    d.send(Msg::BatchProgress {
+        id: bid,
+        progress: progress(1000, 340, failures),
+    });
+    d.press(ch('g'));
+    d
+}
+
+/// The summary of an unblock of twelve entries: six done, one already off the list, five failed
+/// with two codes (one with a hostile ResultInfo).
+fn result(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.mark(12);
+    d.press(ch('x'));
+    let (bid, op, pairs) = d.confirm();
+    let status = |i: usize| match i {
+        2 => failed(
+            pairs[i].clone(),
+            30003,
+            "To_Account not found\u{1b}[2J\u{202e}",
+        ),
+        3 => failed(pairs[i].clone(), 30003, "account not imported"),
+        4 | 10 | 11 => failed(pairs[i].clone(), 30008, "write conflict after 3 attempts"),
+        7 => already(pairs[i].clone()),
+        _ => done(pairs[i].clone()),
+    };
+    let items = (0..pairs.len()).map(status).collect();
+    d.finish(bid, op, items, BatchEnd::Completed);
+    assert!(matches!(d.model.overlay, Overlay::Result));
+    d
+}
+
+fn help(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.press(ch('?'));
+    d
+}
+
+fn read_only(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = Dash::with(true, mono).size(w, h);
+    d.load("alice", 250);
+    d.mark(2);
+    d
+}
+
+type Screen = fn(u16, u16, bool) -> Dash;
+
+const SCREENS: &[(&str, Screen)] = &[
+    ("start", start),
+    ("mid_load", mid_load),
+    ("marks_filter", marks_and_filter),
+    ("confirm", confirm),
+    ("running", running),
+    ("result", result),
+    ("help", help),
+    ("read_only", read_only),
+];
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+
+fn snapshot(name: &str, w: u16, h: u16) {
+    let (_, screen) = SCREENS.iter().find(|(n, _)| *n == name).unwrap();
+    let d = screen(w, h, false);
+    let buf = render(&d.model);
+    assert_safe(name, &buf);
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(&buf));
+}
+
+#[test]
+fn snapshot_start() {
+    for (w, h) in SIZES {
+        snapshot("start", w, h);
+    }
+}
+
+#[test]
+fn snapshot_mid_load() {
+    for (w, h) in SIZES {
+        snapshot("mid_load", w, h);
+    }
+}
+
+#[test]
+fn snapshot_marks_and_filter() {
+    for (w, h) in SIZES {
+        snapshot("marks_filter", w, h);
+    }
+}
+
+#[test]
+fn snapshot_confirm() {
+    for (w, h) in SIZES {
+        snapshot("confirm", w, h);
+    }
+}
+
+#[test]
+fn snapshot_running() {
+    for (w, h) in SIZES {
+        snapshot("running", w, h);
+    }
+}
+
+#[test]
+fn snapshot_result() {
+    for (w, h) in SIZES {
+        snapshot("result", w, h);
+    }
+}
+
+#[test]
+fn snapshot_help() {
+    for (w, h) in SIZES {
+        snapshot("help", w, h);
+    }
+}
+
+#[test]
+fn snapshot_read_only() {
+    for (w, h) in SIZES {
+        snapshot("read_only", w, h);
+    }
+}
+
+#[test]
+fn snapshot_too_small() {
+    let d = alice(79, 23, 250, false);
+    assert!(!d.model.fits());
+    let buf = render(&d.model);
+    assert_safe("too small", &buf);
+    insta::assert_snapshot!("too_small_79x23", text(&buf));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the snapshots cannot show: styles and the safety of every cell
+
+#[test]
+fn no_cell_of_any_screen_holds_a_control_or_invisible_character() {
+    for &(name, screen) in SCREENS {
+        for (w, h) in SIZES.into_iter().chain([(79, 23), (200, 60)]) {
+            for mono in [false, true] {
+                let d = screen(w, h, mono);
+                let buf = render(&d.model);
+                assert_safe(&format!("{name} {w}×{h} mono={mono}"), &buf);
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_nicknames_are_shown_escaped() {
+    for (w, h) in SIZES {
+        let buf = render(&alice(w, h, 250, false).model);
+        let screen = text(&buf);
+        assert!(screen.contains("\\u{1b}]0;pwned\\u{7}x"), "{screen}");
+        assert!(screen.contains("\\u{202e}nimda\\u{202c}"), "{screen}");
+    }
+}
+
+/// The screen row of the table row showing `to`.
+fn table_row(buf: &Buffer, to: &str) -> u16 {
+    row_of(buf, &format!(" {to} "))
+}
+
+/// The inner columns of a table row (between the pane's borders).
+fn inner(buf: &Buffer) -> std::ops::Range<u16> {
+    1..buf.area.width - 1
+}
+
+#[test]
+fn the_cursor_row_is_highlighted_in_colour() {
+    for (w, h) in SIZES {
+        let d = marks_and_filter(w, h, false);
+        let buf = render(&d.model);
+        let cursor = d.model.list.current().unwrap().to.as_str().to_owned();
+        let y = table_row(&buf, &cursor);
+        assert!(row_text(&buf, y).starts_with("┃> [x]"), "{}", text(&buf));
+        for x in inner(&buf) {
+            let cell = &buf[(x, y)];
+            assert!(
+                cell.bg != Color::Reset || cell.modifier.contains(Modifier::BOLD),
+                "{w}×{h}: cell {x} of the cursor row is plain: {cell:?}"
+            );
+        }
+        // Other rows are not.
+        let other = table_row(&buf, "evil_bidi");
+        assert!(inner(&buf).all(|x| buf[(x, other)].bg == Color::Reset));
+        assert!(!row_text(&buf, other).contains('>'));
+    }
+}
+
+#[test]
+fn monochrome_uses_reverse_video_and_no_colour_at_all() {
+    for &(name, screen) in SCREENS {
+        for (w, h) in SIZES {
+            let d = screen(w, h, true);
+            let buf = render(&d.model);
+            for (i, cell) in buf.content().iter().enumerate() {
+                assert_eq!(
+                    (cell.fg, cell.bg, cell.underline_color),
+                    (Color::Reset, Color::Reset, Color::Reset),
+                    "{name} {w}×{h}: colour in cell {i} {:?}",
+                    cell.symbol()
+                );
+            }
+        }
+    }
+    for (w, h) in SIZES {
+        let d = marks_and_filter(w, h, true);
+        let buf = render(&d.model);
+        let y = table_row(&buf, d.model.list.current().unwrap().to.as_str());
+        assert!(row_text(&buf, y).starts_with("┃> [x]"), "{}", text(&buf));
+        for x in inner(&buf) {
+            assert!(
+                buf[(x, y)].modifier.contains(Modifier::REVERSED),
+                "{w}×{h}: cell {x} of the cursor row"
+            );
+        }
+        let other = table_row(&buf, "evil_bidi");
+        assert!(inner(&buf).all(|x| !buf[(x, other)].modifier.contains(Modifier::REVERSED)));
+    }
+}
+
+#[test]
+fn marked_rows_show_a_box_in_both_themes() {
+    for mono in [false, true] {
+        for (w, h) in SIZES {
+            let d = marks_and_filter(w, h, mono);
+            let buf = render(&d.model);
+            let list = &d.model.list;
+            let window = list.window(d.model.bands().table_rows());
+            assert!(window.len() >= 8, "{window:?}");
+            for pos in window {
+                let row = &list.rows[list.view[pos]];
+                let y = table_row(&buf, row.to.as_str());
+                let line = row_text(&buf, y);
+                let marked = list.is_marked(row);
+                assert_eq!(line.contains("[x]"), marked, "mono={mono} {w}×{h}: {line}");
+                assert_eq!(line.contains("[ ]"), !marked, "mono={mono} {w}×{h}: {line}");
+            }
+            assert!(text(&buf).contains("6 marked"), "{}", text(&buf));
+        }
+    }
+}
+
+#[test]
+fn the_table_shows_the_rows_update_keeps_in_view() {
+    // The view draws exactly the window `update` scrolled to.
+    for (w, h) in SIZES {
+        let mut d = alice(w, h, 250, false);
+        d.press(ch('n'));
+        d.press_n(ch('j'), 60);
+        let buf = render(&d.model);
+        let list = &d.model.list;
+        let rows = d.model.bands().table_rows();
+        let top = row_of(&buf, "To_Account") + 1;
+        for (k, pos) in (list.scroll..list.scroll + rows).enumerate() {
+            let to = list.rows[list.view[pos]].to.as_str();
+            assert!(
+                row_text(&buf, top + k as u16).contains(to),
+                "{w}×{h}: row {k} should show {to}\n{}",
+                text(&buf)
+            );
+        }
+        assert!(text(&buf).contains("page 2/3"), "{}", text(&buf));
+    }
+}
+
+#[test]
+fn focus_moves_the_pane_marker() {
+    let mut d = alice(80, 24, 20, false);
+    for (focus, title) in [
+        (Focus::Activity, "▶ Activity"),
+        (Focus::Lookup, "▶ Lookup"),
+        (Focus::Blocklist, "▶ Blocklist"),
+    ] {
+        d.focus(focus);
+        let screen = text(&render(&d.model));
+        assert_eq!(screen.matches('▶').count(), 1, "{screen}");
+        assert!(screen.contains(title), "{focus:?}\n{screen}");
+    }
+}
+
+#[test]
+fn the_running_batch_shows_its_progress_and_the_block_confirmation_its_warning() {
+    let buf = render(&running(80, 24, false).model);
+    let status = row_text(&buf, 22);
+    assert!(status.starts_with("unblock 340/1000"), "{status}");
+    assert!(status.contains("3 failed"), "{status}");
+    assert!(row_text(&buf, 23).starts_with("Ctrl-C/Esc cancel batch"));
+
+    let mut d = alice(80, 24, 20, false);
+    d.press(ch('b'));
+    d.paste("mallory\ntrent");
+    d.press(enter());
+    let screen = text(&render(&d.model));
+    assert!(screen.contains("Block 2 account(s) for alice"), "{screen}");
+    assert!(screen.contains("friendship"), "{screen}");
+    assert!(screen.contains("y confirm · n/Esc cancel"), "{screen}");
+    assert_eq!(d.pending().unwrap().op, Operation::Block);
+}
+
+#[test]
+fn failure_groups_show_their_count() {
+    for (w, h) in SIZES {
+        let screen = text(&render(&result(w, h, false).model));
+        assert!(screen.contains("(2)"), "{screen}");
+        assert!(screen.contains("(3)"), "{screen}");
+    }
+}
+
+#[test]
+fn failed_items_carry_one_mark_in_the_activity_pane() {
+    let screen = text(&render(&result(120, 40, false).model));
+    assert!(screen.contains("alice → evil_osc: error 30003"), "{screen}");
+    assert!(!screen.contains("✗ ✗"), "{screen}");
+}

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod display;
+pub mod feed;
 pub mod runtime;
 pub mod sandbox;
 pub mod secret;

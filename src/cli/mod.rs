@@ -233,6 +233,12 @@ pub struct SandboxArgs {
     /// Keep state in this file across restarts (written atomically after changes).
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Post Tencent's after-change webhooks (Sns.CallbackBlackListAdd/Delete) to this URL.
+    #[arg(long, value_name = "URL")]
+    callback_url: Option<String>,
+    /// Sign the webhooks with this token (RequestTime and Sign in the URL).
+    #[arg(long, value_name = "T", env = "BLOCKDECK_CALLBACK_TOKEN", requires = "callback_url", hide_env_values = true)]
+    callback_token: Option<String>,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -374,6 +380,10 @@ fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
         hang: Duration::from_millis(args.hang_ms),
         lockout_after: args.lockout_after,
         state_file: args.state,
+        callback: args.callback_url.map(|url| sandbox::CallbackTarget {
+            url,
+            token: args.callback_token,
+        }),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

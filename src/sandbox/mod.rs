@@ -5,6 +5,7 @@
 //! (see [`store`]), and can add latency and faults (see [`faults`]). It binds loopback by default and is
 //! what the demo, the tests and rehearsals of bulk operations run against.
 
+pub mod callbacks;
 pub mod faults;
 mod routes;
 pub mod store;
@@ -24,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use callbacks::{CallbackStats, CallbackTarget};
 pub use faults::{FaultKind, FaultSpec, Latency};
 pub use routes::Counters;
 pub use store::{Seed, Store};
@@ -56,6 +58,8 @@ pub struct SandboxConfig {
     pub lockout_after: u32,
     /// Where to keep state across restarts (read at start if it exists, written atomically on change).
     pub state_file: Option<PathBuf>,
+    /// Where to post a webhook after each call that changed a blocklist (see [`callbacks`]).
+    pub callback: Option<CallbackTarget>,
 }
 
 impl SandboxConfig {
@@ -73,6 +77,7 @@ impl SandboxConfig {
             hang: Duration::from_secs(20),
             lockout_after: 20,
             state_file: None,
+            callback: None,
         }
     }
 }
@@ -88,6 +93,8 @@ pub(crate) struct Shared {
     dirty: AtomicBool,
     dirty_notify: tokio::sync::Notify,
     stop: watch::Receiver<bool>,
+    /// The webhook queue, when a callback URL is configured.
+    callbacks: Option<callbacks::Delivery>,
 }
 
 pub(crate) type SharedState = Arc<Shared>;
@@ -154,6 +161,7 @@ pub struct Sandbox {
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     saver: Option<JoinHandle<()>>,
+    delivery: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -182,6 +190,14 @@ impl Sandbox {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_os_rng(),
         };
+        let (callbacks, delivery) = match &config.callback {
+            Some(target) => {
+                let (queue, task) =
+                    callbacks::Delivery::start(target, config.sdkappid, stop_rx.clone())?;
+                (Some(queue), Some(task))
+            }
+            None => (None, None),
+        };
         let shared = Arc::new(Shared {
             limiters: routes::Limiters::new(config.rate_limit),
             config,
@@ -192,6 +208,7 @@ impl Sandbox {
             dirty: AtomicBool::new(false),
             dirty_notify: tokio::sync::Notify::new(),
             stop: stop_rx.clone(),
+            callbacks,
         });
         let app = Router::new()
             .route("/v4/{service}/{command}", any(routes::call))
@@ -229,6 +246,7 @@ impl Sandbox {
             stop: stop_tx,
             server,
             saver,
+            delivery,
         })
     }
 
@@ -260,12 +278,24 @@ impl Sandbox {
         self.shared.counters.lock().expect("counters lock").clone()
     }
 
-    /// Stops serving (hung requests are released), then writes the state file one last time.
+    /// What became of the webhooks so far; `None` without a callback URL.
+    pub fn callback_stats(&self) -> Option<CallbackStats> {
+        self.shared
+            .callbacks
+            .as_ref()
+            .map(callbacks::Delivery::stats)
+    }
+
+    /// Stops serving (hung requests are released) and posting webhooks (those not sent yet are
+    /// dropped), then writes the state file one last time.
     pub async fn stop(self) -> Result<()> {
         let _ = self.stop.send(true);
         let served = self.server.await.context("sandbox server task")?;
         if let Some(saver) = self.saver {
             let _ = saver.await;
+        }
+        if let Some(delivery) = self.delivery {
+            let _ = delivery.await;
         }
         self.shared.flush()?;
         served.context("sandbox server")

@@ -17,8 +17,11 @@ use serde_json::Value;
 use super::faults::FaultKind;
 use super::store::{CallError, Store};
 use super::{SandboxConfig, SharedState};
+use crate::feed::ChangeKind;
 use crate::tim::usersig::{self, Claims};
-use crate::tim::wire::{Api, Envelope, ErrorResponse};
+use crate::tim::wire::{
+    Api, BlackListChangeRequest, BlackListChangeResponse, Envelope, ErrorResponse,
+};
 
 /// Bad signatures from one identifier within [`LOCKOUT_WINDOW`] that lock it out.
 const LOCKOUT_WINDOW: Duration = Duration::from_secs(60);
@@ -305,18 +308,21 @@ fn dispatch(shared: &SharedState, api: Api, value: Value) -> Result<Dispatched, 
     let changed;
     let response = match api {
         Api::BlackListAdd => {
-            let req = parse(api, value)?;
+            let req: BlackListChangeRequest = parse(api, value)?;
             let mut store = shared.store.lock().expect("store lock");
             let (resp, c) = store.black_list_add(&req, now_secs(), &mut draw)?;
             changed = c;
+            // Queued under the store lock, so that webhooks go out in the order of the changes.
+            notify(shared, ChangeKind::Block, &req, &resp);
             let codes = resp.result_item.iter().map(|i| i.result_code).collect();
             (json_response(&resp), codes)
         }
         Api::BlackListDelete => {
-            let req = parse(api, value)?;
+            let req: BlackListChangeRequest = parse(api, value)?;
             let mut store = shared.store.lock().expect("store lock");
             let (resp, c) = store.black_list_delete(&req, &mut draw)?;
             changed = c;
+            notify(shared, ChangeKind::Unblock, &req, &resp);
             let codes = resp.result_item.iter().map(|i| i.result_code).collect();
             (json_response(&resp), codes)
         }
@@ -330,6 +336,24 @@ fn dispatch(shared: &SharedState, api: Api, value: Value) -> Result<Dispatched, 
         shared.mark_dirty();
     }
     Ok(response)
+}
+
+/// Queues the webhook of a change call: the items that succeeded, if any (never waits).
+fn notify(
+    shared: &SharedState,
+    kind: ChangeKind,
+    req: &BlackListChangeRequest,
+    resp: &BlackListChangeResponse,
+) {
+    if let Some(callbacks) = &shared.callbacks {
+        let changed: Vec<String> = resp
+            .result_item
+            .iter()
+            .filter(|item| item.result_code == 0)
+            .map(|item| item.to_account.clone())
+            .collect();
+        callbacks.changed(kind, &req.from_account, changed);
+    }
 }
 
 fn read_only(
@@ -505,12 +529,20 @@ fn authenticate(shared: &SharedState, query: Option<&str>) -> Result<(), CallErr
 pub async fn stats(State(shared): State<SharedState>) -> Response {
     let counters = shared.counters.lock().expect("counters lock").clone();
     let store = shared.store.lock().expect("store lock").stats();
-    json_response(&serde_json::json!({
+    let mut stats = serde_json::json!({
         "calls": counters.calls,
         "codes": counters.codes,
         "item_codes": counters.item_codes,
         "accounts": store.accounts,
         "blocks": store.blocks,
         "friendships": store.friendships,
-    }))
+    });
+    // Only with a callback URL, so that the answer is unchanged without one.
+    if let Some(callbacks) = &shared.callbacks {
+        let c = callbacks.stats();
+        stats["callbacks_sent"] = c.sent.into();
+        stats["callbacks_failed"] = c.failed.into();
+        stats["callbacks_dropped"] = c.dropped.into();
+    }
+    json_response(&stats)
 }

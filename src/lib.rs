@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod display;
 pub mod feed;
+pub mod inspect;
 pub mod runtime;
 pub mod sandbox;
 pub mod secret;

@@ -65,7 +65,7 @@ where
     step(model, worker, Msg::Resize(size.width, size.height));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (mut term_signal, mut hangup) = signals()?;
+    let (mut term_signal, mut hangup, mut winch) = signals()?;
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     loop {
@@ -104,6 +104,15 @@ where
                 dirty = true;
             }
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
+            // A resize can be lost in the event stream when it arrives together with keys: the
+            // signal itself is the reliable source, and the size is read from the terminal.
+            _ = winch.recv() => {
+                let size = terminal.size().map_err(Into::into)?;
+                if (size.width, size.height) != (model.width, model.height) {
+                    step(model, worker, Msg::Resize(size.width, size.height));
+                    dirty = true;
+                }
+            }
             _ = term_signal.recv() => return stop_on_signal(model, worker, messages).await,
             _ = hangup.recv() => return stop_on_signal(model, worker, messages).await,
         }
@@ -135,11 +144,14 @@ async fn stop_on_signal(
     Ok(Ending::Signal)
 }
 
-#[cfg(unix)]
-fn signals() -> io::Result<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)> {
+type Signal = tokio::signal::unix::Signal;
+
+/// SIGTERM, SIGHUP and SIGWINCH.
+fn signals() -> io::Result<(Signal, Signal, Signal)> {
     use tokio::signal::unix::{SignalKind, signal};
     Ok((
         signal(SignalKind::terminate())?,
         signal(SignalKind::hangup())?,
+        signal(SignalKind::window_change())?,
     ))
 }

@@ -35,6 +35,8 @@ pub struct Worker {
     tx: UnboundedSender<Msg>,
     lookup: Option<CancellationToken>,
     batch: Option<CancellationToken>,
+    blockers: Option<CancellationToken>,
+    watch: Option<CancellationToken>,
 }
 
 impl Worker {
@@ -45,6 +47,8 @@ impl Worker {
             tx,
             lookup: None,
             batch: None,
+            blockers: None,
+            watch: None,
         }
     }
 
@@ -78,9 +82,69 @@ impl Worker {
                 ));
             }
             Effect::CancelBatch => self.cancel_batch(),
+            Effect::Inspect { req, a, b } => {
+                let (engine, tx) = (self.engine.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = crate::inspect::inspect(&engine, &a, &b)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Inspected { req, result });
+                });
+            }
+            Effect::FindBlockers {
+                req,
+                target,
+                candidates,
+            } => {
+                let cancel = CancellationToken::new();
+                if let Some(old) = self.blockers.replace(cancel.clone()) {
+                    old.cancel();
+                }
+                tokio::spawn(find_blockers(
+                    self.engine.clone(),
+                    req,
+                    target,
+                    candidates,
+                    self.tx.clone(),
+                    cancel,
+                ));
+            }
+            Effect::CancelBlockers => {
+                if let Some(b) = self.blockers.take() {
+                    b.cancel();
+                }
+            }
+            Effect::Watch(user) => {
+                if let Some(old) = self.watch.take() {
+                    old.cancel();
+                }
+                match user {
+                    Some(user) => {
+                        let cancel = CancellationToken::new();
+                        self.watch = Some(cancel.clone());
+                        tokio::spawn(watch(self.engine.clone(), user, self.tx.clone(), cancel));
+                    }
+                    None => {
+                        let _ = self.tx.send(Msg::FeedSource(None));
+                    }
+                }
+            }
+            Effect::Export { path, contents } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let rows = contents.lines().count();
+                    let result = std::fs::write(&path, contents)
+                        .map(|()| rows)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Exported { path, result });
+                });
+            }
             Effect::Quit => {
-                if let Some(l) = self.lookup.take() {
-                    l.cancel();
+                for token in [self.lookup.take(), self.blockers.take(), self.watch.take()]
+                    .into_iter()
+                    .flatten()
+                {
+                    token.cancel();
                 }
             }
         }
@@ -324,4 +388,103 @@ async fn batch(
         report,
         journal: Some(batch_id.to_string()),
     });
+}
+
+/// Resolves the candidates, then runs the reverse lookup, relaying its progress.
+async fn find_blockers(
+    engine: Arc<Engine>,
+    req: u64,
+    target: UserId,
+    candidates: crate::app::msg::Candidates,
+    tx: UnboundedSender<Msg>,
+    cancel: CancellationToken,
+) {
+    use crate::app::msg::Candidates;
+    let list = match candidates {
+        Candidates::Ids(ids) => Ok(ids),
+        Candidates::FriendsAnd(mut ids) => match crate::inspect::friends_of(&engine, &target).await
+        {
+            Ok(friends) => {
+                ids.extend(friends);
+                Ok(ids)
+            }
+            Err(e) => Err(format!("reading the friends of the user failed: {e}")),
+        },
+        Candidates::File(path) => match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let parsed = crate::tim::ids::parse_ids(&text);
+                if parsed.is_clean() {
+                    Ok(parsed.into_values())
+                } else {
+                    Err(format!("{path}: {}", parsed.report()))
+                }
+            }
+            Err(e) => Err(format!("cannot read {path}: {e}")),
+        },
+    };
+    let candidates = match list {
+        Ok(list) => list,
+        Err(error) => {
+            let _ = tx.send(Msg::BlockersDone {
+                req,
+                result: Err(error),
+            });
+            return;
+        }
+    };
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let relay_tx = tx.clone();
+    let relay = tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if relay_tx.send(Msg::Blockers { req, event }).is_err() {
+                break;
+            }
+        }
+    });
+    let report = crate::inspect::blockers(&engine, &target, candidates, events_tx, cancel).await;
+    let _ = relay.await;
+    let result = report
+        .map(|r| (r.checked, r.failed.len()))
+        .map_err(|e| e.to_string());
+    let _ = tx.send(Msg::BlockersDone { req, result });
+}
+
+/// Watch mode: polls the user's blocklist sequence and reports changes.
+async fn watch(
+    engine: Arc<Engine>,
+    user: UserId,
+    tx: UnboundedSender<Msg>,
+    cancel: CancellationToken,
+) {
+    use crate::feed::WatchMsg;
+    let _ = tx.send(Msg::FeedSource(Some(format!("watching {}", user.as_str()))));
+    let (watch_tx, mut watch_rx) = mpsc::unbounded_channel();
+    let poller = {
+        let (engine, user, cancel) = (engine.clone(), user.clone(), cancel.clone());
+        tokio::spawn(async move {
+            crate::feed::watch(
+                &engine,
+                &user,
+                std::time::Duration::from_secs(5),
+                watch_tx,
+                cancel,
+            )
+            .await;
+        })
+    };
+    while let Some(msg) = watch_rx.recv().await {
+        let forwarded = match msg {
+            WatchMsg::Started { user, sequence } | WatchMsg::Changed { user, sequence } => {
+                tx.send(Msg::ListChanged { user, sequence })
+            }
+            WatchMsg::Error { error, .. } => tx.send(Msg::WatchFailed {
+                error: error.to_string(),
+            }),
+        };
+        if forwarded.is_err() {
+            cancel.cancel();
+            break;
+        }
+    }
+    let _ = poller.await;
 }

@@ -1,6 +1,7 @@
 //! The dashboard's state machine, `app::update`, driven key by key and message by message with no
 //! terminal, worker or clock: every binding of the key map in every one of its contexts, every
-//! message, the confirmation of destructive actions, running batches, and read-only mode.
+//! message, the confirmation of destructive actions, running batches, read-only mode, the
+//! relationship inspector, the reverse lookup, the change feed, watch mode and exports.
 
 mod common {
     pub mod dashboard;
@@ -9,13 +10,18 @@ mod common {
 use std::collections::BTreeSet;
 
 use blockdeck::app::keymap::{self, Action, Context, KEYMAP};
-use blockdeck::app::model::{Focus, Level, Model, Overlay, PendingAction, Sort};
-use blockdeck::app::msg::AccountInfo;
+use blockdeck::app::model::{
+    ExportWhat, FEED_KEEP, FeedLine, Focus, Inspection, Inspector, Level, Model, Overlay,
+    PendingAction, Sort, VerdictLine,
+};
+use blockdeck::app::msg::{AccountInfo, Candidates};
 use blockdeck::app::update::contexts;
 use blockdeck::app::{Effect, Msg};
 use blockdeck::client::engine::BatchEnd;
 use blockdeck::client::{Operation, Pair};
-use blockdeck::display::is_unsafe;
+use blockdeck::display::{is_unsafe, sanitize, utc};
+use blockdeck::feed::{ChangeKind, Role};
+use blockdeck::inspect::{Verdict, consequences};
 use blockdeck::tim::codes;
 use blockdeck::tim::ids::UserId;
 use common::dashboard::*;
@@ -650,7 +656,7 @@ fn slash_filters_live_esc_clears_enter_keeps() {
 fn tab_and_shift_tab_cycle_the_panes() {
     let mut d = Dash::new();
     let mut seen = vec![d.model.focus];
-    for _ in 0..3 {
+    for _ in 0..4 {
         d.press(key(KeyCode::Tab));
         seen.push(d.model.focus);
     }
@@ -660,6 +666,7 @@ fn tab_and_shift_tab_cycle_the_panes() {
             Focus::Lookup,
             Focus::Blocklist,
             Focus::Activity,
+            Focus::Feed,
             Focus::Lookup
         ]
     );
@@ -668,11 +675,20 @@ fn tab_and_shift_tab_cycle_the_panes() {
         back_tab(),
         KeyEvent::new(KeyCode::BackTab, KeyModifiers::NONE),
         back_tab(),
+        back_tab(),
     ] {
         d.press(k);
         seen.push(d.model.focus);
     }
-    assert_eq!(seen, [Focus::Activity, Focus::Blocklist, Focus::Lookup]);
+    assert_eq!(
+        seen,
+        [
+            Focus::Feed,
+            Focus::Activity,
+            Focus::Blocklist,
+            Focus::Lookup
+        ]
+    );
     assert!(d.effects.is_empty());
 }
 
@@ -1140,7 +1156,12 @@ fn ctrl_c_or_esc_cancels_a_running_batch_once() {
         (esc(), ctrl('c')),
         (ctrl('c'), ctrl('c')),
     ] {
-        for focus in [Focus::Blocklist, Focus::Lookup, Focus::Activity] {
+        for focus in [
+            Focus::Blocklist,
+            Focus::Lookup,
+            Focus::Activity,
+            Focus::Feed,
+        ] {
             let mut d = Dash::alice(30);
             d.mark(3);
             d.press(ch('x'));
@@ -1508,7 +1529,8 @@ fn resize_updates_the_size_and_keeps_scroll_valid() {
     d.press(ch('n'));
     d.press_n(ch('j'), 40);
     assert_eq!(d.model.list.cursor, 140);
-    assert_eq!(d.model.list.scroll, 140 + 1 - 22);
+    // The window jumps by half its height when the cursor leaves it: 100, 111, 122.
+    assert_eq!(d.model.list.scroll, 122);
     for (w, h) in [(80, 24), (200, 60), (79, 23), (80, 10), (120, 40)] {
         assert!(d.send(Msg::Resize(w, h)).is_empty());
         assert_eq!((d.model.width, d.model.height), (w, h));
@@ -1533,13 +1555,18 @@ fn tick_updates_the_clock_only() {
 
 #[test]
 fn q_and_ctrl_c_quit_when_idle() {
-    for focus in [Focus::Blocklist, Focus::Activity] {
+    for focus in [Focus::Blocklist, Focus::Activity, Focus::Feed] {
         let mut d = Dash::alice(10);
         d.focus(focus);
         assert_eq!(d.press(ch('q')), vec![Effect::Quit]);
         assert!(d.model.should_quit);
     }
-    for focus in [Focus::Lookup, Focus::Blocklist, Focus::Activity] {
+    for focus in [
+        Focus::Lookup,
+        Focus::Blocklist,
+        Focus::Activity,
+        Focus::Feed,
+    ] {
         let mut d = Dash::alice(10);
         d.focus(focus);
         assert_eq!(d.press(ctrl('c')), vec![Effect::Quit]);
@@ -1582,8 +1609,9 @@ fn r_looks_the_same_user_up_again_and_drops_the_old_answers() {
 // ---------------------------------------------------------------------------------------------
 // Every message
 
-/// One message of each kind, for lookup `req` and the running batch `bid`.
-fn one_of_each(req: u64, bid: u64, p: &Pair) -> Vec<Msg> {
+/// One message of each kind, for lookup `req`, the running batch `bid` and the inspector or
+/// reverse lookup `side`.
+fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
     let all = vec![
         Msg::Key(ch('j')),
         Msg::Paste("x".into()),
@@ -1628,6 +1656,35 @@ fn one_of_each(req: u64, bid: u64, p: &Pair) -> Vec<Msg> {
             id: bid,
             error: "disk full".into(),
         },
+        Msg::Inspected {
+            req: side,
+            result: Ok(relationship("alice", "evil_osc", true, false)),
+        },
+        Msg::Blockers {
+            req: side,
+            event: blocker_found("mallory", true),
+        },
+        Msg::BlockersDone {
+            req: side,
+            result: Ok((20, 1)),
+        },
+        Msg::FeedChange(feed_event(ChangeKind::Block, "mallory", "trent", NOW + 2)),
+        Msg::FeedRejected {
+            reason: "bad signature".into(),
+        },
+        Msg::Burst(burst_of("mallory", Role::Blocking, ChangeKind::Block, 20)),
+        Msg::FeedSource(Some("webhooks on 127.0.0.1:9000".into())),
+        Msg::WatchFailed {
+            error: "poll timed out".into(),
+        },
+        Msg::ListChanged {
+            user: id("alice"),
+            sequence: 8,
+        },
+        Msg::Exported {
+            path: "alice.csv".into(),
+            result: Ok(20),
+        },
     ];
     // The match is exhaustive: a new kind of message has to be added here.
     for msg in &all {
@@ -1643,7 +1700,17 @@ fn one_of_each(req: u64, bid: u64, p: &Pair) -> Vec<Msg> {
             | Msg::BatchProgress { .. }
             | Msg::BatchItem { .. }
             | Msg::BatchDone { .. }
-            | Msg::BatchFailed { .. } => {}
+            | Msg::BatchFailed { .. }
+            | Msg::Inspected { .. }
+            | Msg::Blockers { .. }
+            | Msg::BlockersDone { .. }
+            | Msg::FeedChange(_)
+            | Msg::FeedRejected { .. }
+            | Msg::Burst(_)
+            | Msg::FeedSource(_)
+            | Msg::WatchFailed { .. }
+            | Msg::ListChanged { .. }
+            | Msg::Exported { .. } => {}
         }
     }
     all
@@ -1656,8 +1723,20 @@ fn every_message_kind_changes_what_it_should() {
     base.press(ch('x'));
     let (bid, _, pairs) = base.confirm();
     let req = base.model.lookup_req;
-    for msg in one_of_each(req, bid, &pairs[0]) {
+    let side = base.model.side_req + 1;
+    for msg in one_of_each(req, bid, side, &pairs[0]) {
         let mut d = base.clone();
+        // Answers of the inspector and the reverse lookup need their window open; a list change
+        // needs watch mode.
+        if matches!(msg, Msg::Inspected { .. }) {
+            assert_eq!(d.inspect_row(), side);
+        }
+        if matches!(msg, Msg::Blockers { .. } | Msg::BlockersDone { .. }) {
+            assert_eq!(d.find_blockers(), side);
+        }
+        if matches!(msg, Msg::ListChanged { .. }) {
+            assert_eq!(d.command("watch"), [Effect::Watch(Some(id("alice")))]);
+        }
         let before = d.model.clone();
         let name = format!("{msg:?}");
         let fx = d.send(msg.clone());
@@ -1689,6 +1768,50 @@ fn every_message_kind_changes_what_it_should() {
             Msg::BatchFailed { .. } => {
                 assert!(m.running.is_none() && m.last.is_none());
                 assert!(d.logged("disk full"));
+            }
+            Msg::Inspected { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                let i = d.inspector().expect("the inspector");
+                assert!(matches!(&i.result, Some(Ok(r)) if r.a_blocks_b), "{name}");
+            }
+            Msg::Blockers { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(d.blockers().unwrap().found, [(id("mallory"), true)]);
+            }
+            Msg::BlockersDone { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                let v = d.blockers().unwrap();
+                assert!(v.done && (v.checked, v.failed) == (20, 1), "{name}");
+            }
+            Msg::FeedChange(_) => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(m.feed.lines.len(), before.feed.lines.len() + 1);
+            }
+            Msg::FeedRejected { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(m.feed.rejected, before.feed.rejected + 1);
+            }
+            Msg::Burst(_) => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(m.feed.flagged, ["mallory"]);
+            }
+            Msg::FeedSource(_) => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(m.feed.source.as_deref(), Some("webhooks on 127.0.0.1:9000"));
+            }
+            Msg::WatchFailed { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert!(d.logged("poll timed out"));
+            }
+            Msg::ListChanged { .. } => {
+                // A batch runs: the list is not refreshed under it.
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(m.lookup_req, before.lookup_req);
+                assert_eq!(m.list.rows, before.list.rows);
+            }
+            Msg::Exported { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert!(d.logged("exported 20 row(s) to alice.csv"));
             }
         }
     }
@@ -1730,19 +1853,67 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
             d.focus(Focus::Activity);
             vec![("activity", d)]
         }
-        Context::Global => [Focus::Lookup, Focus::Blocklist, Focus::Activity]
-            .into_iter()
-            .map(|f| {
+        Context::Feed => {
+            with_feed(&mut d);
+            d.focus(Focus::Feed);
+            vec![("feed", d)]
+        }
+        Context::Global => [
+            Focus::Lookup,
+            Focus::Blocklist,
+            Focus::Activity,
+            Focus::Feed,
+        ]
+        .into_iter()
+        .map(|f| {
+            let mut d = d.clone();
+            d.focus(f);
+            let name = match f {
+                Focus::Lookup => "global/lookup",
+                Focus::Blocklist => "global/table",
+                Focus::Activity => "global/activity",
+                Focus::Feed => "global/feed",
+            };
+            (name, d)
+        })
+        .collect(),
+        Context::Inspector => {
+            // The answer says both block each other, only A blocks B, or has not come yet.
+            let row = current(&d.model).to_owned();
+            let answered = |a_blocks_b: bool, b_blocks_a: bool| {
                 let mut d = d.clone();
-                d.focus(f);
-                let name = match f {
-                    Focus::Lookup => "global/lookup",
-                    Focus::Blocklist => "global/table",
-                    Focus::Activity => "global/activity",
-                };
-                (name, d)
-            })
-            .collect(),
+                let req = d.inspect_row();
+                d.send(Msg::Inspected {
+                    req,
+                    result: Ok(relationship("alice", &row, a_blocks_b, b_blocks_a)),
+                });
+                d
+            };
+            let (mutual, one_way) = (answered(true, true), answered(true, false));
+            d.inspect_row();
+            vec![
+                ("inspector", mutual),
+                ("inspector/one way", one_way),
+                ("inspector/loading", d),
+            ]
+        }
+        Context::Blockers => {
+            let req = d.find_blockers();
+            d.send(Msg::Blockers {
+                req,
+                event: blockers_progress(1000, 1259, 1),
+            });
+            d.send(Msg::Blockers {
+                req,
+                event: blocker_found("mallory", true),
+            });
+            let mut finished = d.clone();
+            finished.send(Msg::BlockersDone {
+                req,
+                result: Ok((1259, 2)),
+            });
+            vec![("blockers", d), ("blockers/done", finished)]
+        }
         Context::Running => {
             d.press(ch('x'));
             d.confirm();
@@ -1781,6 +1952,17 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
                 ("block prompt", d),
             ]
         }
+    }
+}
+
+/// A few changes on the feed, one of them by `alice`.
+fn with_feed(d: &mut Dash) {
+    for (kind, from, to) in [
+        (ChangeKind::Block, "mallory", "trent"),
+        (ChangeKind::Unblock, "alice", "user_0003"),
+        (ChangeKind::Block, "trent", "alice"),
+    ] {
+        d.send(Msg::FeedChange(feed_event(kind, from, to, NOW)));
     }
 }
 
@@ -1864,6 +2046,20 @@ fn check(action: Action, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &[
             .min(max);
             assert_eq!(a.activity_scroll, want, "{what}");
             assert_eq!(a.list.cursor, b.list.cursor, "{what}");
+        }
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown
+            if ctx == Context::Feed =>
+        {
+            // What these keys move with the feed focused is the subject of
+            // `movement_keys_with_the_feed_focused_leave_the_table_alone`.
+            none(fx);
+            assert_eq!(a.focus, Focus::Feed, "{what}");
+            assert!(matches!(a.overlay, Overlay::None), "{what}");
         }
         Action::Up
         | Action::Down
@@ -2063,7 +2259,12 @@ fn check(action: Action, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &[
             assert_eq!(a.running.is_some(), b.running.is_some(), "{what}");
         }
         Action::Close => {
-            none(fx);
+            // Closing a reverse lookup that still runs stops it.
+            if matches!(&b.overlay, Overlay::Blockers(v) if !v.done) {
+                assert_eq!(fx, [Effect::CancelBlockers], "{what}");
+            } else {
+                none(fx);
+            }
             assert!(matches!(a.overlay, Overlay::None), "{what}");
             if let Overlay::Filter(_) = b.overlay {
                 assert!(a.list.filter.is_empty(), "{what}");
@@ -2073,6 +2274,117 @@ fn check(action: Action, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &[
         Action::CancelBatch => {
             assert_eq!(fx, [Effect::CancelBatch], "{what}");
             assert!(a.running.as_ref().unwrap().cancelling, "{what}");
+        }
+        Action::Inspect => {
+            let req = b.side_req + 1;
+            let row = b.list.current().unwrap().to.clone();
+            assert_eq!(
+                fx,
+                [Effect::Inspect {
+                    req,
+                    a: id("alice"),
+                    b: row.clone()
+                }],
+                "{what}"
+            );
+            assert_eq!(a.side_req, req, "{what}");
+            assert!(
+                matches!(&a.overlay, Overlay::Inspector(i)
+                    if *i == Inspector { req, a: id("alice"), b: row, result: None }),
+                "{what}: {:?}",
+                a.overlay
+            );
+        }
+        Action::FindBlockers => {
+            let req = b.side_req + 1;
+            let listed: Vec<UserId> = b.list.rows.iter().map(|r| r.to.clone()).collect();
+            assert_eq!(
+                fx,
+                [Effect::FindBlockers {
+                    req,
+                    target: id("alice"),
+                    candidates: Candidates::FriendsAnd(listed)
+                }],
+                "{what}"
+            );
+            assert!(
+                matches!(&a.overlay, Overlay::Blockers(v)
+                    if v.req == req && v.target == id("alice") && !v.done && v.found.is_empty()),
+                "{what}: {:?}",
+                a.overlay
+            );
+        }
+        Action::Export => {
+            none(fx);
+            if setup == "blockers" {
+                // A reverse lookup still running is not exported: its window stays.
+                assert!(
+                    matches!(&a.overlay, Overlay::Blockers(_)),
+                    "{what}: {:?}",
+                    a.overlay
+                );
+            } else {
+                let want = match setup {
+                    "table" => ExportWhat::List,
+                    // The activity pane exports the last batch when there is one (there is here).
+                    "result" | "activity" => ExportWhat::Batch,
+                    "feed" => ExportWhat::Feed,
+                    "blockers/done" => ExportWhat::Blockers,
+                    other => panic!("{what}: unexpected setup {other}"),
+                };
+                assert!(
+                    matches!(&a.overlay, Overlay::Export { input, what, error: None }
+                        if *what == want && input.value().ends_with(".csv")),
+                    "{what}: {:?}",
+                    a.overlay
+                );
+            }
+        }
+        Action::UnblockAB | Action::UnblockBA => {
+            none(fx);
+            let Overlay::Inspector(i) = &b.overlay else {
+                panic!("{what}: {:?}", b.overlay);
+            };
+            let ab = action == Action::UnblockAB;
+            match &i.result {
+                Some(Ok(seen)) => {
+                    let (from, to, blocks) = if ab {
+                        (&i.a, &i.b, seen.a_blocks_b)
+                    } else {
+                        (&i.b, &i.a, seen.b_blocks_a)
+                    };
+                    if blocks {
+                        let want = vec![Pair::new(from.clone(), to.clone())];
+                        assert!(
+                            matches!(&a.overlay, Overlay::Confirm(p)
+                                if p.op == Operation::Unblock && p.pairs == want),
+                            "{what}: {:?}",
+                            a.overlay
+                        );
+                    } else {
+                        assert_eq!(
+                            format!("{:?}", a.overlay),
+                            format!("{:?}", b.overlay),
+                            "{what}"
+                        );
+                        let last = a.activity.last().unwrap();
+                        assert!(
+                            last.text.contains("nothing to unblock"),
+                            "{what}: {}",
+                            last.text
+                        );
+                    }
+                }
+                // Nothing to act on before the answer.
+                _ => {
+                    assert_eq!(
+                        format!("{:?}", a.overlay),
+                        format!("{:?}", b.overlay),
+                        "{what}"
+                    );
+                    assert_eq!(a.activity, b.activity, "{what}");
+                }
+            }
         }
     }
     if action != Action::Yes {
@@ -2147,4 +2459,1332 @@ fn read_only_key_map_leaves_out_mutating_actions_in_every_context() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The relationship inspector
+
+/// Every string of an inspection, for the screen.
+fn inspection_strings(i: &Inspection) -> Vec<&str> {
+    let mut out = vec![
+        i.a_shown.as_str(),
+        i.b_shown.as_str(),
+        i.friendship.as_str(),
+    ];
+    out.extend(i.a_nick.as_deref());
+    out.extend(i.b_nick.as_deref());
+    for v in [
+        &i.a_messages_b,
+        &i.b_messages_a,
+        &i.a_requests_b,
+        &i.b_requests_a,
+    ] {
+        out.push(v.why.as_str());
+    }
+    out.extend(i.notes.iter().map(String::as_str));
+    out
+}
+
+/// A verdict as the inspector shows it.
+fn shown(v: &Verdict) -> VerdictLine {
+    VerdictLine {
+        allowed: v.allowed,
+        why: sanitize(&v.why).into_owned(),
+    }
+}
+
+/// The inspection shown, once answered.
+fn seen(d: &Dash) -> &Inspection {
+    match &d.inspector().expect("the inspector").result {
+        Some(Ok(i)) => i,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn i_on_a_row_inspects_the_looked_up_user_and_the_row_with_a_fresh_request() {
+    let mut d = Dash::alice(20);
+    d.press_n(ch('j'), 2);
+    assert_eq!(current(&d.model), "evil_osc");
+    assert_eq!(
+        d.press(ch('i')),
+        vec![Effect::Inspect {
+            req: 1,
+            a: id("alice"),
+            b: id("evil_osc")
+        }]
+    );
+    assert_eq!(
+        d.inspector(),
+        Some(&Inspector {
+            req: 1,
+            a: id("alice"),
+            b: id("evil_osc"),
+            result: None
+        })
+    );
+    assert_eq!(contexts(&d.model), [Context::Inspector]);
+    // Table keys do nothing under the inspector.
+    for k in [ch('j'), ch('i'), ch(' '), ch('w')] {
+        assert!(d.press(k).is_empty(), "{:?}", k.code);
+    }
+    assert_eq!(d.model.list.cursor, 2);
+    assert!(d.model.list.marks.is_empty());
+    assert_eq!(d.inspector().unwrap().req, 1);
+
+    // Closed and opened again on the next row: a new request.
+    assert!(d.press(esc()).is_empty());
+    assert!(matches!(d.model.overlay, Overlay::None));
+    d.press(ch('j'));
+    assert_eq!(
+        d.press(ch('i')),
+        vec![Effect::Inspect {
+            req: 2,
+            a: id("alice"),
+            b: id("evil_bidi")
+        }]
+    );
+    assert_eq!(d.model.side_req, 2);
+    // Looking around is allowed in read-only mode.
+    let mut d = Dash::read_only();
+    d.load("alice", 20);
+    assert!(matches!(
+        d.press(ch('i')).as_slice(),
+        [Effect::Inspect { req: 1, .. }]
+    ));
+}
+
+#[test]
+fn i_without_a_row_does_nothing() {
+    let mut d = Dash::new();
+    d.focus(Focus::Blocklist);
+    assert!(d.press(ch('i')).is_empty());
+    assert!(matches!(d.model.overlay, Overlay::None));
+    // An empty list, or a filter that hides every row.
+    let mut d = Dash::alice(0);
+    assert!(d.press(ch('i')).is_empty());
+    let mut d = Dash::alice(20);
+    d.press(ch('/'));
+    d.type_text("no such user");
+    d.press(enter());
+    assert!(d.press(ch('i')).is_empty());
+    assert!(matches!(d.model.overlay, Overlay::None));
+    assert_eq!(d.model.side_req, 0);
+}
+
+#[test]
+fn inspect_command_inspects_any_two_users() {
+    let mut d = Dash::new();
+    d.focus(Focus::Blocklist);
+    assert_eq!(
+        d.command("inspect mallory @RBT#support"),
+        vec![Effect::Inspect {
+            req: 1,
+            a: id("mallory"),
+            b: id("@RBT#support")
+        }]
+    );
+    assert_eq!(
+        d.inspector(),
+        Some(&Inspector {
+            req: 1,
+            a: id("mallory"),
+            b: id("@RBT#support"),
+            result: None
+        })
+    );
+    // The next one is a new request.
+    d.press(esc());
+    assert!(matches!(
+        d.command("inspect trent mallory").as_slice(),
+        [Effect::Inspect { req: 2, .. }]
+    ));
+
+    let long = format!("inspect bob {}", too_long());
+    for (line, needle) in [
+        ("inspect bob bob", "two different users"),
+        (long.as_str(), "33 bytes"),
+        ("inspect 李 bob", "non-ASCII"),
+        ("inspect bob", ":inspect takes two UserIDs"),
+        ("inspect bob carol dave", ":inspect takes two UserIDs"),
+    ] {
+        let mut d = Dash::alice(20);
+        assert!(d.command(line).is_empty(), "{line}");
+        assert!(matches!(d.model.overlay, Overlay::None), "{line}");
+        assert_eq!(d.model.side_req, 0, "{line}");
+        let last = d.model.activity.last().unwrap();
+        assert_eq!(last.level, Level::Error, "{line}");
+        assert!(last.text.contains(needle), "{line}: {}", last.text);
+    }
+}
+
+#[test]
+fn the_answer_is_shown_sanitized_with_the_verdicts_of_the_rules() {
+    let mut d = Dash::alice(20);
+    d.press_n(ch('j'), 3);
+    let req = d.inspect_row();
+    let mut rel = relationship("alice", "evil_bidi", true, false);
+    rel.a_nick = Some(EVIL_OSC_NICK.into());
+    rel.b_nick = Some(EVIL_BIDI_NICK.into());
+    rel.a_has_b = true;
+    rel.b_forbid_send = true;
+    assert!(
+        d.send(Msg::Inspected {
+            req,
+            result: Ok(rel.clone())
+        })
+        .is_empty()
+    );
+    let i = seen(&d);
+    let c = consequences(&rel);
+    assert_eq!(i.a_messages_b, shown(&c.a_messages_b));
+    assert_eq!(i.b_messages_a, shown(&c.b_messages_a));
+    assert_eq!(i.a_requests_b, shown(&c.a_requests_b));
+    assert_eq!(i.b_requests_a, shown(&c.b_requests_a));
+    let notes: Vec<String> = c.notes.iter().map(|n| sanitize(n).into_owned()).collect();
+    assert_eq!(i.notes, notes);
+    // Only alice blocks: she can message evil_bidi, not the other way; no requests either way.
+    let allowed = [
+        i.a_messages_b.allowed,
+        i.b_messages_a.allowed,
+        i.a_requests_b.allowed,
+        i.b_requests_a.allowed,
+    ];
+    assert_eq!(allowed, [true, false, false, false]);
+    assert_eq!(
+        (i.a_shown.as_str(), i.b_shown.as_str()),
+        ("alice", "evil_bidi")
+    );
+    assert_eq!(i.a_nick.as_deref(), Some("\\u{1b}]0;pwned\\u{7}x"));
+    assert_eq!(i.b_nick.as_deref(), Some("\\u{202e}nimda\\u{202c}"));
+    assert!(i.a_exists && i.b_exists && i.a_blocks_b && !i.b_blocks_a);
+    assert_eq!(i.friendship, "alice has evil_bidi as a friend (one way)");
+    for text in inspection_strings(i) {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(!text.chars().any(|c| c != '\\' && is_unsafe(c)), "{text:?}");
+    }
+
+    // An ID with a backslash is escaped wherever it is shown, verdicts included.
+    let mut d = Dash::new();
+    d.focus(Focus::Blocklist);
+    d.command("inspect a\\b carol_91");
+    let mut rel = relationship("a\\b", "carol_91", true, true);
+    rel.a_has_b = true;
+    rel.b_has_a = true;
+    d.send(Msg::Inspected {
+        req: 1,
+        result: Ok(rel.clone()),
+    });
+    let i = seen(&d);
+    assert_eq!(i.a_shown, "a\\\\b");
+    assert_eq!(i.friendship, "mutual friends");
+    assert_eq!(i.a_messages_b, shown(&consequences(&rel).a_messages_b));
+    assert!(
+        i.a_messages_b.why.contains("a\\\\b"),
+        "{}",
+        i.a_messages_b.why
+    );
+    assert!(!i.a_messages_b.allowed && !i.b_messages_a.allowed);
+
+    // An account that does not exist: nothing is possible, and a note says why.
+    let mut d = Dash::alice(20);
+    let req = d.inspect_row();
+    let mut rel = relationship("alice", "bob", false, false);
+    rel.b_exists = false;
+    d.send(Msg::Inspected {
+        req,
+        result: Ok(rel.clone()),
+    });
+    let i = seen(&d);
+    assert!(!i.b_exists);
+    assert!(
+        [
+            &i.a_messages_b,
+            &i.b_messages_a,
+            &i.a_requests_b,
+            &i.b_requests_a
+        ]
+        .iter()
+        .all(|v| !v.allowed)
+    );
+    assert_eq!(i.notes.len(), consequences(&rel).notes.len());
+    assert!(
+        i.notes.iter().any(|n| n.contains("does not exist")),
+        "{:?}",
+        i.notes
+    );
+    assert_eq!(i.friendship, "not friends");
+}
+
+#[test]
+fn a_failed_inspection_is_shown_sanitized() {
+    let mut d = Dash::alice(20);
+    let req = d.inspect_row();
+    d.send(Msg::Inspected {
+        req,
+        result: Err("timed out \u{1b}[2J after 10s".into()),
+    });
+    assert_eq!(
+        d.inspector().unwrap().result,
+        Some(Err("timed out \\u{1b}[2J after 10s".to_owned()))
+    );
+}
+
+#[test]
+fn an_answer_to_an_older_inspection_is_dropped() {
+    let mut d = Dash::alice(20);
+    let old = d.inspect_row();
+    d.press(esc());
+    d.press(ch('j'));
+    let req = d.inspect_row();
+    assert_eq!((old, req), (1, 2));
+    let before = d.model.clone();
+    assert!(
+        d.send(Msg::Inspected {
+            req: old,
+            result: Ok(relationship("alice", "bob", true, true)),
+        })
+        .is_empty()
+    );
+    assert_eq!(
+        d.inspector(),
+        Some(&Inspector {
+            req: 2,
+            a: id("alice"),
+            b: id("carol_91"),
+            result: None
+        })
+    );
+    assert_eq!(d.model.activity, before.activity);
+    // With the inspector closed, an answer changes nothing either.
+    d.press(esc());
+    d.send(Msg::Inspected {
+        req,
+        result: Ok(relationship("alice", "carol_91", true, true)),
+    });
+    assert!(matches!(d.model.overlay, Overlay::None));
+}
+
+/// `alice` with 20 entries, the inspector open on her and `evil_osc` with the blocks given.
+fn inspecting(a_blocks_b: bool, b_blocks_a: bool) -> Dash {
+    let mut d = Dash::alice(20);
+    d.press_n(ch('j'), 2);
+    let req = d.inspect_row();
+    d.send(Msg::Inspected {
+        req,
+        result: Ok(relationship("alice", "evil_osc", a_blocks_b, b_blocks_a)),
+    });
+    d
+}
+
+#[test]
+fn x_in_the_inspector_asks_to_unblock_a_to_b_only_when_a_blocks_b() {
+    let mut d = inspecting(true, false);
+    // X: evil_osc does not block alice; said so, and nothing else.
+    assert!(d.press(ch('X')).is_empty());
+    assert!(d.inspector().is_some());
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(
+        last.text,
+        "evil_osc does not block alice: nothing to unblock"
+    );
+    assert!(d.pending().is_none());
+    // x asks first.
+    assert!(d.press(ch('x')).is_empty());
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.op, Operation::Unblock);
+    assert_eq!(p.pairs, vec![pair("alice", "evil_osc")]);
+    assert_eq!(contexts(&d.model), [Context::Confirm]);
+    let (_, op, pairs) = d.confirm();
+    assert_eq!(
+        (op, pairs),
+        (Operation::Unblock, vec![pair("alice", "evil_osc")])
+    );
+    assert_eq!(d.effects.iter().filter(|e| e.mutates()).count(), 1);
+
+    // n cancels: nothing was sent.
+    let mut d = inspecting(true, false);
+    d.press(ch('x'));
+    assert!(d.press(ch('n')).is_empty());
+    assert!(d.model.running.is_none());
+    assert!(d.effects.iter().all(|e| !e.mutates()));
+}
+
+#[test]
+fn shift_x_in_the_inspector_asks_to_unblock_b_to_a_only_when_b_blocks_a() {
+    for shift_x in [
+        ch('X'),
+        KeyEvent::new(KeyCode::Char('X'), KeyModifiers::NONE),
+    ] {
+        let mut d = inspecting(false, true);
+        assert!(d.press(ch('x')).is_empty());
+        assert!(d.inspector().is_some());
+        assert_eq!(
+            d.model.activity.last().unwrap().text,
+            "alice does not block evil_osc: nothing to unblock"
+        );
+        assert!(d.press(shift_x).is_empty());
+        let p = d.pending().expect("a confirmation");
+        assert_eq!(
+            (p.op, p.pairs.clone()),
+            (Operation::Unblock, vec![pair("evil_osc", "alice")])
+        );
+        let (_, _, pairs) = d.confirm();
+        assert_eq!(pairs, vec![pair("evil_osc", "alice")]);
+    }
+    // Blocked both ways: either key asks for its own direction.
+    let mut d = inspecting(true, true);
+    d.press(ch('X'));
+    assert_eq!(d.pending().unwrap().pairs, vec![pair("evil_osc", "alice")]);
+}
+
+#[test]
+fn x_in_the_inspector_does_nothing_before_an_answer_or_after_a_failure() {
+    let mut d = Dash::alice(20);
+    let req = d.inspect_row();
+    for step in 0..2 {
+        let before = d.model.clone();
+        for k in [ch('x'), ch('X')] {
+            assert!(d.press(k).is_empty(), "{step}");
+        }
+        assert_eq!(d.model.activity, before.activity, "{step}");
+        assert!(d.inspector().is_some() && d.pending().is_none(), "{step}");
+        d.send(Msg::Inspected {
+            req,
+            result: Err("gone".into()),
+        });
+    }
+}
+
+#[test]
+fn read_only_x_and_shift_x_in_the_inspector_do_nothing() {
+    let mut d = Dash::read_only();
+    d.load("alice", 20);
+    let req = d.inspect_row();
+    d.send(Msg::Inspected {
+        req,
+        result: Ok(relationship("alice", "bob", true, true)),
+    });
+    let before = d.model.clone();
+    for k in [
+        ch('x'),
+        ch('X'),
+        KeyEvent::new(KeyCode::Char('X'), KeyModifiers::NONE),
+    ] {
+        assert!(d.press(k).is_empty());
+        assert_eq!(d.inspector(), before_inspector(&before));
+        assert_eq!(d.model.activity, before.activity);
+    }
+    assert!(d.effects.iter().all(|e| !e.mutates()));
+}
+
+fn before_inspector(m: &Model) -> Option<&Inspector> {
+    match &m.overlay {
+        Overlay::Inspector(i) => Some(i),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who blocks the looked-up user?
+
+fn listed(m: &Model) -> Vec<UserId> {
+    m.list.rows.iter().map(|r| r.to.clone()).collect()
+}
+
+#[test]
+fn w_asks_who_blocks_the_looked_up_user_among_listed_users_and_friends() {
+    let mut d = Dash::alice(20);
+    let want: Vec<UserId> = roster(20).iter().map(|(to, _)| id(to)).collect();
+    // A filter narrows the table, not the candidates.
+    d.press(ch('/'));
+    d.type_text("evil");
+    d.press(enter());
+    assert_eq!(
+        d.press(ch('w')),
+        vec![Effect::FindBlockers {
+            req: 1,
+            target: id("alice"),
+            candidates: Candidates::FriendsAnd(want)
+        }]
+    );
+    let v = d.blockers().expect("the reverse lookup");
+    assert_eq!(v.req, 1);
+    assert_eq!(v.target, id("alice"));
+    assert_eq!((v.checked, v.total, v.failed), (0, 0, 0));
+    assert!(!v.done && v.found.is_empty() && v.error.is_none());
+    assert!(v.source.contains("20 listed users"), "{}", v.source);
+    assert_eq!(contexts(&d.model), [Context::Blockers]);
+
+    // From the activity and feed panes too.
+    for focus in [Focus::Activity, Focus::Feed] {
+        let mut d = Dash::alice(5);
+        d.focus(focus);
+        assert!(matches!(
+            d.press(ch('w')).as_slice(),
+            [Effect::FindBlockers { req: 1, .. }]
+        ));
+    }
+}
+
+#[test]
+fn w_before_a_lookup_warns_and_does_nothing() {
+    let mut d = Dash::new();
+    d.focus(Focus::Blocklist);
+    assert!(d.press(ch('w')).is_empty());
+    assert!(matches!(d.model.overlay, Overlay::None));
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Warning);
+    assert!(last.text.contains("look a user up first"), "{}", last.text);
+    assert_eq!(d.model.side_req, 0);
+}
+
+#[test]
+fn blockers_command_takes_candidates_from_its_words() {
+    let all = listed(&Dash::alice(20).model);
+    for (line, want) in [
+        ("blockers", Candidates::FriendsAnd(all.clone())),
+        ("blockers listed", Candidates::Ids(all.clone())),
+        ("blockers friends", Candidates::FriendsAnd(Vec::new())),
+        ("blockers file x.txt", Candidates::File("x.txt".into())),
+        (
+            "blockers mallory @RBT#bot",
+            Candidates::Ids(vec![id("mallory"), id("@RBT#bot")]),
+        ),
+    ] {
+        let mut d = Dash::alice(20);
+        assert_eq!(
+            d.command(line),
+            vec![Effect::FindBlockers {
+                req: 1,
+                target: id("alice"),
+                candidates: want
+            }],
+            "{line}"
+        );
+        let v = d.blockers().expect(line);
+        assert!(v.req == 1 && !v.done, "{line}");
+    }
+
+    // A bad ID: an error, and nothing is looked up.
+    let mut d = Dash::alice(20);
+    assert!(
+        d.command(&format!("blockers mallory {}", too_long()))
+            .is_empty()
+    );
+    assert!(matches!(d.model.overlay, Overlay::None));
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Error);
+    assert!(last.text.contains("33 bytes"), "{}", last.text);
+    assert_eq!(d.model.side_req, 0);
+
+    // Before a lookup: a warning.
+    let mut d = Dash::new();
+    d.focus(Focus::Blocklist);
+    assert!(d.command("blockers listed").is_empty());
+    assert!(matches!(d.model.overlay, Overlay::None));
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Warning);
+    assert!(last.text.contains("look a user up first"), "{}", last.text);
+}
+
+#[test]
+fn reverse_lookup_messages_fill_the_window_and_older_ones_are_dropped() {
+    let mut d = Dash::alice(20);
+    let old = d.find_blockers();
+    assert_eq!(d.press(esc()), vec![Effect::CancelBlockers]);
+    let req = d.find_blockers();
+    assert_eq!((old, req), (1, 2));
+
+    assert!(
+        d.send(Msg::Blockers {
+            req,
+            event: blockers_progress(1000, 2400, 0),
+        })
+        .is_empty()
+    );
+    let v = d.blockers().unwrap();
+    assert_eq!((v.checked, v.total, v.calls_per_sec), (1000, 2400, 4.5));
+    for (who, mutual) in [("mallory", true), ("user_0003", false)] {
+        d.send(Msg::Blockers {
+            req,
+            event: blocker_found(who, mutual),
+        });
+    }
+    assert_eq!(
+        d.blockers().unwrap().found,
+        [(id("mallory"), true), (id("user_0003"), false)]
+    );
+
+    // The first lookup's late messages change nothing.
+    let before = d.blockers().cloned();
+    let activity = d.model.activity.clone();
+    d.send(Msg::Blockers {
+        req: old,
+        event: blocker_found("trent", false),
+    });
+    d.send(Msg::Blockers {
+        req: old,
+        event: blockers_progress(5, 5, 1),
+    });
+    d.send(Msg::BlockersDone {
+        req: old,
+        result: Ok((5, 0)),
+    });
+    assert_eq!(d.blockers().cloned(), before);
+    assert_eq!(d.model.activity, activity);
+
+    // The end: marked done and logged; the window stays until closed.
+    assert!(
+        d.send(Msg::BlockersDone {
+            req,
+            result: Ok((2400, 3)),
+        })
+        .is_empty()
+    );
+    let v = d.blockers().unwrap();
+    assert!(v.done && v.error.is_none());
+    assert_eq!((v.checked, v.failed), (2400, 3));
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Info);
+    assert_eq!(last.text, "who blocks alice: 2 found among 2400 checked");
+    assert!(d.press(esc()).is_empty(), "done: closing cancels nothing");
+    assert!(matches!(d.model.overlay, Overlay::None));
+    // Closed: later messages change nothing.
+    d.send(Msg::Blockers {
+        req,
+        event: blocker_found("trent", false),
+    });
+    assert!(matches!(d.model.overlay, Overlay::None));
+}
+
+#[test]
+fn a_reverse_lookup_that_could_not_run_keeps_its_reason_sanitized() {
+    let mut d = Dash::alice(20);
+    let req = d.find_blockers();
+    d.send(Msg::BlockersDone {
+        req,
+        result: Err("cannot read x.txt: \u{1b}[2J No such file".into()),
+    });
+    let v = d.blockers().unwrap();
+    assert!(v.done);
+    assert_eq!(
+        v.error.as_deref(),
+        Some("cannot read x.txt: \\u{1b}[2J No such file")
+    );
+    assert!(
+        d.log_texts().iter().all(|t| !t.contains('\u{1b}')),
+        "{:?}",
+        d.log_texts()
+    );
+}
+
+#[test]
+fn a_reverse_lookup_that_could_not_run_is_logged_as_a_failure() {
+    let mut d = Dash::alice(20);
+    let req = d.find_blockers();
+    d.send(Msg::BlockersDone {
+        req,
+        result: Err("cannot read x.txt: No such file".into()),
+    });
+    let last = d.model.activity.last().unwrap();
+    assert!(
+        matches!(last.level, Level::Error | Level::Warning),
+        "{:?}: {}",
+        last.level,
+        last.text
+    );
+    assert!(last.text.contains("No such file"), "{}", last.text);
+}
+
+#[test]
+fn closing_the_reverse_lookup_cancels_it_only_while_it_runs() {
+    for k in [esc(), enter(), ch('q')] {
+        let mut d = Dash::alice(20);
+        d.find_blockers();
+        d.send(Msg::Blockers {
+            req: 1,
+            event: blockers_progress(10, 30, 0),
+        });
+        assert_eq!(d.press(k), vec![Effect::CancelBlockers], "{:?}", k.code);
+        assert!(matches!(d.model.overlay, Overlay::None));
+        assert!(
+            !d.model.should_quit,
+            "{:?} closes, it does not quit",
+            k.code
+        );
+
+        let req = d.find_blockers();
+        d.send(Msg::BlockersDone {
+            req,
+            result: Ok((20, 0)),
+        });
+        assert!(d.press(k).is_empty(), "{:?}", k.code);
+        assert!(matches!(d.model.overlay, Overlay::None));
+        assert_eq!(
+            d.effects
+                .iter()
+                .filter(|e| **e == Effect::CancelBlockers)
+                .count(),
+            1
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The change feed
+
+#[test]
+fn feed_changes_are_kept_sanitized_with_their_raw_values() {
+    let mut d = Dash::alice(20);
+    assert!(
+        d.send(Msg::FeedChange(feed_event(
+            ChangeKind::Block,
+            "mallory",
+            "bob",
+            NOW + 7
+        )))
+        .is_empty()
+    );
+    let mut hostile = feed_event(
+        ChangeKind::Unblock,
+        "evil\u{1b}]0;x\u{7}",
+        "\u{202e}nimda",
+        NOW + 3661,
+    );
+    hostile.platform = "Web\u{1b}[2J".into();
+    d.send(Msg::FeedChange(hostile));
+    assert_eq!(
+        d.model.feed.lines,
+        vec![
+            FeedLine {
+                time: "01:35:07".into(),
+                verb: "blocked",
+                from: "mallory".into(),
+                to: "bob".into(),
+                platform: "RESTAPI".into(),
+                burst: false,
+                raw: ("mallory".into(), "bob".into(), NOW + 7),
+            },
+            FeedLine {
+                time: "02:36:01".into(),
+                verb: "unblocked",
+                from: "evil\\u{1b}]0;x\\u{7}".into(),
+                to: "\\u{202e}nimda".into(),
+                platform: "Web\\u{1b}[2J".into(),
+                burst: false,
+                raw: (
+                    "evil\u{1b}]0;x\u{7}".into(),
+                    "\u{202e}nimda".into(),
+                    NOW + 3661
+                ),
+            },
+        ]
+    );
+    for line in &d.model.feed.lines {
+        for text in [&line.time, &line.from, &line.to, &line.platform] {
+            assert!(!text.chars().any(|c| c != '\\' && is_unsafe(c)), "{text:?}");
+        }
+    }
+}
+
+#[test]
+fn the_feed_keeps_its_last_lines_only() {
+    let mut d = Dash::new();
+    for n in 0..FEED_KEEP + 5 {
+        d.send(Msg::FeedChange(feed_event(
+            ChangeKind::Block,
+            &format!("u{n}"),
+            "target",
+            NOW + n as u64,
+        )));
+    }
+    let lines = &d.model.feed.lines;
+    assert_eq!(lines.len(), FEED_KEEP);
+    assert_eq!(lines[0].raw.0, "u5");
+    assert_eq!(lines[FEED_KEEP - 1].raw.0, format!("u{}", FEED_KEEP + 4));
+}
+
+#[test]
+fn a_burst_is_logged_flagged_and_marks_later_lines_about_the_account() {
+    let mut d = Dash::alice(20);
+    d.send(Msg::FeedChange(feed_event(
+        ChangeKind::Block,
+        "spammer",
+        "bob",
+        NOW,
+    )));
+    assert!(
+        d.send(Msg::Burst(burst_of(
+            "spammer",
+            Role::Blocking,
+            ChangeKind::Block,
+            20
+        )))
+        .is_empty()
+    );
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Warning);
+    assert_eq!(last.text, "burst: spammer blocked 20 accounts in 60 s");
+    assert_eq!(d.model.feed.alerts, std::slice::from_ref(&last.text));
+    assert_eq!(d.model.feed.flagged, ["spammer"]);
+    for (kind, from, to) in [
+        (ChangeKind::Block, "spammer", "carol_91"),
+        (ChangeKind::Unblock, "erin-k", "spammer"),
+        (ChangeKind::Block, "erin-k", "dave.smith"),
+    ] {
+        d.send(Msg::FeedChange(feed_event(kind, from, to, NOW + 1)));
+    }
+    let bursts: Vec<bool> = d.model.feed.lines.iter().map(|l| l.burst).collect();
+    assert_eq!(bursts, [false, true, true, false]);
+
+    // The account blocked by many, with a hostile ID: escaped in the alert, raw in `flagged`.
+    let victim = "victim\u{1b}[2J";
+    d.send(Msg::Burst(burst_of(
+        victim,
+        Role::Blocked,
+        ChangeKind::Unblock,
+        25,
+    )));
+    assert_eq!(
+        d.model.activity.last().unwrap().text,
+        "burst: victim\\u{1b}[2J was unblocked by 25 accounts in 60 s"
+    );
+    assert_eq!(d.model.feed.flagged, ["spammer", victim]);
+    d.send(Msg::FeedChange(feed_event(
+        ChangeKind::Block,
+        "trent",
+        victim,
+        NOW + 2,
+    )));
+    assert!(d.model.feed.lines.last().unwrap().burst);
+    // Flagged once however many bursts.
+    d.send(Msg::Burst(burst_of(
+        "spammer",
+        Role::Blocking,
+        ChangeKind::Block,
+        20,
+    )));
+    assert_eq!(d.model.feed.flagged, ["spammer", victim]);
+    assert_eq!(d.model.feed.alerts.len(), 3);
+}
+
+#[test]
+fn refused_webhooks_are_counted_and_logged() {
+    let mut d = Dash::new();
+    for reason in ["bad signature", "stale RequestTime \u{1b}[2J"] {
+        assert!(
+            d.send(Msg::FeedRejected {
+                reason: reason.into()
+            })
+            .is_empty()
+        );
+    }
+    assert_eq!(d.model.feed.rejected, 2);
+    assert!(d.model.feed.lines.is_empty());
+    let texts = d.log_texts();
+    assert_eq!(
+        texts,
+        [
+            "webhook refused: bad signature",
+            "webhook refused: stale RequestTime \\u{1b}[2J"
+        ]
+    );
+    assert!(d.model.activity.iter().all(|l| l.level == Level::Warning));
+}
+
+#[test]
+fn the_feed_source_is_stored_sanitized() {
+    let mut d = Dash::new();
+    d.send(Msg::FeedSource(Some("webhooks on 127.0.0.1:9000".into())));
+    assert_eq!(
+        d.model.feed.source.as_deref(),
+        Some("webhooks on 127.0.0.1:9000")
+    );
+    d.send(Msg::FeedSource(Some("watching evil\u{1b}]0;x\u{7}".into())));
+    assert_eq!(
+        d.model.feed.source.as_deref(),
+        Some("watching evil\\u{1b}]0;x\\u{7}")
+    );
+    assert!(d.send(Msg::FeedSource(None)).is_empty());
+    assert_eq!(d.model.feed.source, None);
+}
+
+#[test]
+fn movement_keys_with_the_feed_focused_leave_the_table_alone() {
+    let mut d = Dash::alice(250);
+    for n in 0..50 {
+        d.send(Msg::FeedChange(feed_event(
+            ChangeKind::Block,
+            &format!("u{n}"),
+            "alice",
+            NOW,
+        )));
+    }
+    d.press_n(ch('j'), 5);
+    d.focus(Focus::Feed);
+    let (cursor, scroll) = (d.model.list.cursor, d.model.list.scroll);
+    for k in [
+        ch('k'),
+        ch('k'),
+        ch('j'),
+        ch('G'),
+        ch('g'),
+        key(KeyCode::PageUp),
+        key(KeyCode::PageDown),
+    ] {
+        assert!(d.press(k).is_empty());
+        assert_eq!(
+            (d.model.list.cursor, d.model.list.scroll),
+            (cursor, scroll),
+            "{:?} with the feed focused moved the table",
+            k.code
+        );
+    }
+    // The feed is what moves.
+    d.press(ch('k'));
+    assert_ne!(d.model.feed.scroll, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watch mode
+
+#[test]
+fn watch_command_follows_the_looked_up_user() {
+    let mut d = Dash::alice(20);
+    assert_eq!(d.command("watch"), vec![Effect::Watch(Some(id("alice")))]);
+    assert!(d.model.watching);
+    assert!(d.logged("watching alice"), "{:?}", d.log_texts());
+    assert_eq!(d.command("watch off"), vec![Effect::Watch(None)]);
+    assert!(!d.model.watching);
+    assert_eq!(
+        d.command("watch on"),
+        vec![Effect::Watch(Some(id("alice")))]
+    );
+    assert!(d.model.watching);
+
+    assert!(d.command("watch sideways").is_empty());
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Error);
+    assert!(
+        last.text.contains(":watch takes on or off"),
+        "{}",
+        last.text
+    );
+    assert!(d.model.watching);
+
+    // Before a lookup: a warning, nothing watched.
+    let mut d = Dash::new();
+    d.focus(Focus::Blocklist);
+    assert!(d.command("watch").is_empty());
+    assert!(!d.model.watching);
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Warning);
+    assert!(last.text.contains("look a user up first"), "{}", last.text);
+}
+
+#[test]
+fn a_new_sequence_of_the_watched_list_refreshes_it() {
+    let mut d = Dash::alice(20);
+    d.mark(2);
+    d.command("watch");
+    assert_eq!(d.model.list.sequence, 7);
+    let alice_at = |sequence| Msg::ListChanged {
+        user: id("alice"),
+        sequence,
+    };
+    // The same sequence, or another user's list: nothing.
+    assert!(d.send(alice_at(7)).is_empty());
+    assert!(
+        d.send(Msg::ListChanged {
+            user: id("bob"),
+            sequence: 8
+        })
+        .is_empty()
+    );
+    assert_eq!(d.model.lookup_req, 1);
+    // A new sequence: the list is looked up again, the marks kept.
+    assert_eq!(
+        d.send(alice_at(8)),
+        vec![Effect::Lookup {
+            req: 2,
+            user: id("alice")
+        }]
+    );
+    assert!(d.model.list.loading && d.model.list.rows.is_empty());
+    assert_eq!(marks(&d.model), ["bob", "carol_91"]);
+    assert!(
+        d.logged("alice's list changed: refreshing"),
+        "{:?}",
+        d.log_texts()
+    );
+    d.send(Msg::Page {
+        req: 2,
+        entries: roster(21),
+        last: true,
+        sequence: 8,
+    });
+    assert_eq!(d.model.list.rows.len(), 21);
+    assert!(d.send(alice_at(8)).is_empty());
+    // Not watching any more: nothing.
+    d.command("watch off");
+    assert!(d.send(alice_at(9)).is_empty());
+    assert_eq!(d.model.lookup_req, 2);
+}
+
+#[test]
+fn a_list_change_while_a_batch_runs_does_not_refresh() {
+    let mut d = Dash::alice(20);
+    d.command("watch");
+    d.mark(2);
+    d.press(ch('x'));
+    d.confirm();
+    let before = d.model.clone();
+    assert!(
+        d.send(Msg::ListChanged {
+            user: id("alice"),
+            sequence: 8
+        })
+        .is_empty()
+    );
+    assert_eq!(d.model.lookup_req, before.lookup_req);
+    assert_eq!(d.model.list.rows, before.list.rows);
+}
+
+#[test]
+fn a_failed_watch_poll_is_logged_and_watching_goes_on() {
+    let mut d = Dash::alice(20);
+    d.command("watch");
+    assert!(
+        d.send(Msg::WatchFailed {
+            error: "timed out \u{1b}[2J".into()
+        })
+        .is_empty()
+    );
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Warning);
+    assert_eq!(last.text, "watch: timed out \\u{1b}[2J");
+    assert!(d.model.watching);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+/// `alice`'s list with IDs that need quoting in CSV, added at [`T0`] + 0..5 in a shuffled order.
+fn quoting_list() -> Dash {
+    let mut d = Dash::new();
+    let req = d.look_up("alice");
+    let entries = [
+        ("zed_i", 3),
+        ("comma,id", 1),
+        ("quote\"id", 2),
+        ("amy", 0),
+        ("bob_i", 4),
+        (" lead_i", 5),
+    ]
+    .map(|(to, n)| (to.to_owned(), T0 + n))
+    .to_vec();
+    d.send(Msg::Page {
+        req,
+        entries,
+        last: true,
+        sequence: 3,
+    });
+    d.effects.clear();
+    d
+}
+
+/// 2023-11-14 22:13:20Z.
+const T0: u64 = 1_700_000_000;
+
+/// The list filtered on "i" (`amy` goes) and sorted by ID.
+fn filtered_and_sorted() -> Dash {
+    let mut d = quoting_list();
+    d.press(ch('/'));
+    d.type_text("i");
+    d.press(enter());
+    d.press_n(ch('s'), 2);
+    assert_eq!(d.model.list.sort, Sort::Id);
+    assert_eq!(
+        ids(&d.model),
+        [" lead_i", "bob_i", "comma,id", "quote\"id", "zed_i"]
+    );
+    d
+}
+
+/// The one export effect of `fx`.
+fn exported(fx: &[Effect]) -> (&str, &str) {
+    match fx {
+        [Effect::Export { path, contents }] => (path, contents),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn e_exports_the_table_as_filtered_and_sorted_to_csv() {
+    let mut d = filtered_and_sorted();
+    assert!(d.press(ch('e')).is_empty());
+    let (name, what, error) = d.export_prompt().expect("the export prompt");
+    let name = name.to_owned();
+    assert_eq!((what, error), (ExportWhat::List, None));
+    assert!(
+        name.starts_with("alice-blocklist-") && name.ends_with(".csv"),
+        "{name}"
+    );
+    assert_eq!(contexts(&d.model), [Context::Typing]);
+    let fx = d.press(enter());
+    let (path, contents) = exported(&fx);
+    assert_eq!(path, name);
+    let at = |n: u64| format!("{},{}", T0 + n, utc(T0 + n));
+    let want = [
+        "from,to,add_black_time_stamp,added_utc".to_owned(),
+        format!("alice,\" lead_i\",{}", at(5)),
+        format!("alice,bob_i,{}", at(4)),
+        format!("alice,\"comma,id\",{}", at(1)),
+        format!("alice,\"quote\"\"id\",{}", at(2)),
+        format!("alice,zed_i,{}", at(3)),
+    ];
+    assert_eq!(contents, want.join("\n") + "\n");
+    assert!(matches!(d.model.overlay, Overlay::None));
+    // Nothing of it is a change.
+    assert!(no_mutation(&fx));
+}
+
+#[test]
+fn a_json_name_exports_json_lines_that_parse() {
+    let mut d = filtered_and_sorted();
+    d.press(ch('e'));
+    d.type_export_name("list.json");
+    let fx = d.press(enter());
+    let (path, contents) = exported(&fx);
+    assert_eq!(path, "list.json");
+    let rows: Vec<serde_json::Value> = contents
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let tos: Vec<&str> = rows.iter().map(|r| r["to"].as_str().unwrap()).collect();
+    assert_eq!(tos, [" lead_i", "bob_i", "comma,id", "quote\"id", "zed_i"]);
+    assert_eq!(
+        rows[3],
+        serde_json::json!({
+            "from": "alice",
+            "to": "quote\"id",
+            "add_black_time_stamp": T0 + 2,
+            "added_utc": utc(T0 + 2),
+        })
+    );
+}
+
+#[test]
+fn a_name_without_csv_or_json_keeps_the_prompt_open_with_an_error() {
+    for name in ["list.txt", "list", "list.csv.bak", ""] {
+        let mut d = Dash::alice(20);
+        d.press(ch('e'));
+        d.type_export_name(name);
+        assert!(d.press(enter()).is_empty(), "{name:?}");
+        let (typed, what, error) = d.export_prompt().expect(name);
+        assert_eq!((typed, what), (name, ExportWhat::List));
+        let error = error.expect("an error");
+        assert!(error.contains(".csv or .json"), "{name:?}: {error}");
+        // Typing clears the error; Esc leaves without exporting.
+        d.type_text("x");
+        assert_eq!(d.export_prompt().unwrap().2, None);
+        assert!(d.press(esc()).is_empty());
+        assert!(matches!(d.model.overlay, Overlay::None));
+        assert!(d.effects.is_empty(), "{name:?}: {:?}", d.effects);
+    }
+}
+
+#[test]
+fn export_command_writes_what_is_shown() {
+    let mut d = filtered_and_sorted();
+    let fx = d.command("export out.csv");
+    let (path, contents) = exported(&fx);
+    assert_eq!(path, "out.csv");
+    assert_eq!(contents.lines().count(), 6);
+    assert!(contents.contains("\"comma,id\""), "{contents}");
+    // Without a name: the default one.
+    let fx = d.command("export");
+    assert!(exported(&fx).0.starts_with("alice-blocklist-"));
+    // A bad name is an error in the log.
+    assert!(d.command("export out.txt").is_empty());
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Error);
+    assert!(last.text.contains(".csv or .json"), "{}", last.text);
+}
+
+#[test]
+fn e_in_the_result_popup_exports_the_last_batch() {
+    let mut d = Dash::after_unblock(20);
+    d.press(ch('='));
+    assert!(d.press(ch('e')).is_empty());
+    let (name, what, _) = d.export_prompt().expect("the export prompt");
+    assert_eq!(what, ExportWhat::Batch);
+    assert!(
+        name.starts_with("alice-batch-") && name.ends_with(".csv"),
+        "{name}"
+    );
+    let fx = d.press(enter());
+    let (_, contents) = exported(&fx);
+    let rows: Vec<Vec<&str>> = contents.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows[0], ["from", "to", "status", "code", "info"]);
+    assert_eq!(rows[1], ["alice", "bob", "done", "0", ""]);
+    assert_eq!(rows[2], ["alice", "carol_91", "done", "0", ""]);
+    assert_eq!(rows[3][..4], ["alice", "evil_bidi", "failed", "30003"]);
+    assert!(rows[3][4].starts_with("Err_SNS_"), "{:?}", rows[3]);
+    assert_eq!(rows[4], ["alice", "@RBT#support", "unfinished", "0", ""]);
+    assert_eq!(rows.len(), 5, "{contents}");
+
+    // As JSON Lines.
+    let mut d = Dash::after_unblock(20);
+    d.press(ch('='));
+    d.press(ch('e'));
+    d.type_export_name("batch.json");
+    let fx = d.press(enter());
+    let rows: Vec<serde_json::Value> = exported(&fx)
+        .1
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[2]["status"], "failed");
+    assert_eq!(rows[2]["code"], 30003);
+}
+
+#[test]
+fn e_in_the_reverse_lookup_opens_the_export_of_the_blockers() {
+    let mut d = Dash::alice(20);
+    let req = d.find_blockers();
+    d.send(Msg::Blockers {
+        req,
+        event: blocker_found("mallory", true),
+    });
+    // While it runs, `e` waits for the end.
+    assert!(d.press(ch('e')).is_empty());
+    assert!(d.export_prompt().is_none());
+    d.send(Msg::BlockersDone {
+        req,
+        result: Ok((20, 0)),
+    });
+    assert!(d.press(ch('e')).is_empty());
+    let (name, what, error) = d.export_prompt().expect("the export prompt");
+    assert_eq!((what, error), (ExportWhat::Blockers, None));
+    assert!(
+        name.starts_with("alice-blockers-") && name.ends_with(".csv"),
+        "{name}"
+    );
+}
+
+#[test]
+fn e_in_the_reverse_lookup_exports_the_blockers() {
+    let mut d = Dash::alice(20);
+    let req = d.find_blockers();
+    for (who, mutual) in [("mallory", true), ("user_0003", false)] {
+        d.send(Msg::Blockers {
+            req,
+            event: blocker_found(who, mutual),
+        });
+    }
+    d.send(Msg::BlockersDone {
+        req,
+        result: Ok((20, 0)),
+    });
+    d.press(ch('e'));
+    let fx = d.press(enter());
+    assert_eq!(d.export_prompt(), None);
+    let (_, contents) = exported(&fx);
+    assert_eq!(
+        contents,
+        "blocker,target,mutual\nmallory,alice,true\nuser_0003,alice,false\n"
+    );
+}
+
+#[test]
+fn e_with_the_feed_focused_exports_the_feed() {
+    let mut d = Dash::alice(20);
+    d.send(Msg::FeedChange(feed_event(
+        ChangeKind::Block,
+        "mallory",
+        "bob",
+        NOW + 7,
+    )));
+    d.send(Msg::FeedChange(feed_event(
+        ChangeKind::Unblock,
+        "x,y",
+        "q\"z",
+        NOW + 8,
+    )));
+    d.focus(Focus::Feed);
+    assert!(d.press(ch('e')).is_empty());
+    let (name, what, _) = d.export_prompt().expect("the export prompt");
+    assert_eq!(what, ExportWhat::Feed);
+    assert!(
+        name.starts_with("alice-feed-") && name.ends_with(".csv"),
+        "{name}"
+    );
+    let fx = d.press(enter());
+    assert_eq!(
+        exported(&fx).1,
+        format!(
+            "time,change,from,to,platform\n{},blocked,mallory,bob,RESTAPI\n{},unblocked,\"x,y\",\"q\"\"z\",RESTAPI\n",
+            NOW + 7,
+            NOW + 8
+        )
+    );
+    // The palette exports the feed too while it has focus.
+    let fx = d.command("export feed.json");
+    let rows: Vec<serde_json::Value> = exported(&fx)
+        .1
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["from"], "x,y");
+    assert_eq!(rows[1]["change"], "unblocked");
+}
+
+#[test]
+fn exports_work_in_read_only_mode() {
+    let mut d = Dash::read_only();
+    d.load("alice", 20);
+    d.press(ch('e'));
+    let fx = d.press(enter());
+    assert_eq!(exported(&fx).1.lines().count(), 21);
+}
+
+#[test]
+fn a_name_pasted_into_the_export_prompt_is_inserted() {
+    let mut d = Dash::alice(20);
+    d.press(ch('e'));
+    d.press(ctrl('u'));
+    d.paste("/tmp/alice.csv");
+    assert_eq!(d.export_prompt().unwrap().0, "/tmp/alice.csv");
+}
+
+#[test]
+fn written_exports_are_logged() {
+    let mut d = Dash::new();
+    assert!(
+        d.send(Msg::Exported {
+            path: "alice.csv".into(),
+            result: Ok(12),
+        })
+        .is_empty()
+    );
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Success);
+    assert_eq!(last.text, "exported 12 row(s) to alice.csv");
+    d.send(Msg::Exported {
+        path: "/root/x\u{1b}[2J.csv".into(),
+        result: Err("Permission denied".into()),
+    });
+    let last = d.model.activity.last().unwrap();
+    assert_eq!(last.level, Level::Error);
+    assert_eq!(
+        last.text,
+        "export to /root/x\\u{1b}[2J.csv failed: Permission denied"
+    );
 }

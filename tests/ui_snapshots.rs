@@ -10,6 +10,7 @@ use blockdeck::app::model::{Focus, Overlay};
 use blockdeck::app::{Model, Msg};
 use blockdeck::client::Operation;
 use blockdeck::client::engine::BatchEnd;
+use blockdeck::feed::{ChangeKind, Role};
 use blockdeck::ui;
 use common::dashboard::*;
 use ratatui::Terminal;
@@ -194,6 +195,94 @@ fn read_only(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
+/// `i` on bob (the first row of alice's list), answered: alice and bob block each other and are
+/// not friends; alice has a nickname, bob none.
+fn inspector(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    let req = d.inspect_row();
+    assert!(d.inspector().is_some_and(|i| i.result.is_none()));
+    let mut rel = relationship("alice", "bob", true, true);
+    rel.a_nick = Some("Alice 李".into());
+    d.send(Msg::Inspected {
+        req,
+        result: Ok(rel),
+    });
+    assert!(
+        d.inspector()
+            .is_some_and(|i| matches!(i.result, Some(Ok(_))))
+    );
+    d
+}
+
+/// The feed focused after ten changes from the webhook listener: mallory blocks in a burst
+/// (flagged after her third change), bob and a hostile account block and unblock; one call was
+/// refused.
+fn feed(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.send(Msg::FeedSource(Some("webhooks on 127.0.0.1:9000".into())));
+    let changes: [(ChangeKind, &str, &str); 10] = [
+        (ChangeKind::Block, "bob", "carol_91"),
+        (ChangeKind::Block, "mallory", "user_0101"),
+        (ChangeKind::Block, "mallory", "user_0102"),
+        (ChangeKind::Block, "mallory", "user_0103"),
+        (ChangeKind::Unblock, "bob", "carol_91"),
+        (ChangeKind::Block, "mallory", "user_0104"),
+        (ChangeKind::Block, EVIL_OSC_NICK, "alice"),
+        (ChangeKind::Block, "mallory", "user_0105"),
+        (ChangeKind::Unblock, "erin-k", EVIL_BIDI_NICK),
+        (ChangeKind::Block, "mallory", "user_0106"),
+    ];
+    for (n, (kind, from, to)) in changes.into_iter().enumerate() {
+        d.send(Msg::FeedChange(feed_event(
+            kind,
+            from,
+            to,
+            NOW + 7 * n as u64,
+        )));
+        if n == 3 {
+            d.send(Msg::Burst(burst_of(
+                "mallory",
+                Role::Blocking,
+                ChangeKind::Block,
+                3,
+            )));
+        }
+    }
+    d.send(Msg::FeedRejected {
+        reason: "bad Sign".into(),
+    });
+    d.focus(Focus::Feed);
+    assert_eq!(d.model.feed.lines.len(), 10);
+    d
+}
+
+/// `w` on alice, part-way: 3000 of 20000 candidates checked, three blockers found.
+fn blockers(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    let req = d.find_blockers();
+    for (id, mutual) in [("mallory", true), ("trent", false), ("wx_5f3a9c0e", false)] {
+        d.send(Msg::Blockers {
+            req,
+            event: blocker_found(id, mutual),
+        });
+    }
+    d.send(Msg::Blockers {
+        req,
+        event: blockers_progress(3000, 20_000, 3),
+    });
+    d
+}
+
+/// `e` on the feed with a file name that is refused.
+fn export(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = feed(w, h, mono);
+    d.press(ch('e'));
+    d.type_export_name("feed.txt");
+    d.press(enter());
+    assert!(d.export_prompt().is_some_and(|(_, _, e)| e.is_some()));
+    d
+}
+
 type Screen = fn(u16, u16, bool) -> Dash;
 
 const SCREENS: &[(&str, Screen)] = &[
@@ -205,9 +294,21 @@ const SCREENS: &[(&str, Screen)] = &[
     ("result", result),
     ("help", help),
     ("read_only", read_only),
+    ("inspector", inspector),
+    ("feed", feed),
+    ("blockers", blockers),
+    ("export", export),
 ];
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// `screen` on a `w`×`h` terminal. Below 80×24 keys do nothing, so a smaller screen is built at
+/// the smallest usable size and then resized, as when a user shrinks the window.
+fn sized(screen: Screen, w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = screen(w.max(80), h.max(24), mono);
+    d.send(Msg::Resize(w, h));
+    d
+}
 
 // ---------------------------------------------------------------------------------------------
 // Snapshots
@@ -277,8 +378,22 @@ fn snapshot_read_only() {
 }
 
 #[test]
+fn snapshot_inspector() {
+    for (w, h) in SIZES {
+        snapshot("inspector", w, h);
+    }
+}
+
+#[test]
+fn snapshot_feed() {
+    for (w, h) in SIZES {
+        snapshot("feed", w, h);
+    }
+}
+
+#[test]
 fn snapshot_too_small() {
-    let d = alice(79, 23, 250, false);
+    let d = sized(|w, h, mono| alice(w, h, 250, mono), 79, 23, false);
     assert!(!d.model.fits());
     let buf = render(&d.model);
     assert_safe("too small", &buf);
@@ -293,7 +408,7 @@ fn no_cell_of_any_screen_holds_a_control_or_invisible_character() {
     for &(name, screen) in SCREENS {
         for (w, h) in SIZES.into_iter().chain([(79, 23), (200, 60)]) {
             for mono in [false, true] {
-                let d = screen(w, h, mono);
+                let d = sized(screen, w, h, mono);
                 let buf = render(&d.model);
                 assert_safe(&format!("{name} {w}×{h} mono={mono}"), &buf);
             }
@@ -321,6 +436,12 @@ fn inner(buf: &Buffer) -> std::ops::Range<u16> {
     1..buf.area.width - 1
 }
 
+/// The cells the cursor highlights on a table row: the `>` marker and the ID.
+fn cursor_cells(id: &str) -> impl Iterator<Item = u16> {
+    // `┃> [x] id`: the marker in column 1, the ID from column 7.
+    std::iter::once(1).chain(7..7 + id.len() as u16)
+}
+
 #[test]
 fn the_cursor_row_is_highlighted_in_colour() {
     for (w, h) in SIZES {
@@ -329,7 +450,7 @@ fn the_cursor_row_is_highlighted_in_colour() {
         let cursor = d.model.list.current().unwrap().to.as_str().to_owned();
         let y = table_row(&buf, &cursor);
         assert!(row_text(&buf, y).starts_with("┃> [x]"), "{}", text(&buf));
-        for x in inner(&buf) {
+        for x in cursor_cells(&cursor) {
             let cell = &buf[(x, y)];
             assert!(
                 cell.bg != Color::Reset || cell.modifier.contains(Modifier::BOLD),
@@ -362,9 +483,10 @@ fn monochrome_uses_reverse_video_and_no_colour_at_all() {
     for (w, h) in SIZES {
         let d = marks_and_filter(w, h, true);
         let buf = render(&d.model);
-        let y = table_row(&buf, d.model.list.current().unwrap().to.as_str());
+        let cursor = d.model.list.current().unwrap().to.as_str().to_owned();
+        let y = table_row(&buf, &cursor);
         assert!(row_text(&buf, y).starts_with("┃> [x]"), "{}", text(&buf));
-        for x in inner(&buf) {
+        for x in cursor_cells(&cursor) {
             assert!(
                 buf[(x, y)].modifier.contains(Modifier::REVERSED),
                 "{w}×{h}: cell {x} of the cursor row"
@@ -460,6 +582,66 @@ fn failure_groups_show_their_count() {
         let screen = text(&render(&result(w, h, false).model));
         assert!(screen.contains("(2)"), "{screen}");
         assert!(screen.contains("(3)"), "{screen}");
+    }
+}
+
+#[test]
+fn burst_changes_carry_a_mark_and_a_style_in_both_themes() {
+    for mono in [false, true] {
+        for (w, h) in SIZES {
+            let d = feed(w, h, mono);
+            let buf = render(&d.model);
+            let screen = text(&buf);
+            // The alert on top, the flagged changes marked, the others not.
+            assert!(
+                screen.contains("⚠ burst: mallory blocked 3 accounts in 60 s"),
+                "{screen}"
+            );
+            let y = row_of(&buf, "mallory blocked user_0106");
+            let line = row_text(&buf, y);
+            assert!(
+                line.contains("⚠ mallory blocked user_0106 (RESTAPI)"),
+                "{line}"
+            );
+            let x = line
+                .find("mallory")
+                .map(|b| Span::raw(&line[..b]).width())
+                .unwrap() as u16;
+            assert!(buf[(x, y)].modifier.contains(Modifier::BOLD), "mono={mono}");
+            let y = row_of(&buf, "erin-k unblocked");
+            let line = row_text(&buf, y);
+            assert!(!line.contains('⚠'), "{line}");
+            assert!(line.contains("\\u{202e}nimda\\u{202c}"), "{line}");
+        }
+    }
+    // Wide enough for five lines: the hostile account is escaped, and mallory's changes before
+    // the burst was flagged are not marked.
+    let screen = text(&render(&feed(120, 40, false).model));
+    assert!(
+        screen.contains("\\u{1b}]0;pwned\\u{7}x blocked alice"),
+        "{screen}"
+    );
+    assert!(screen.contains("· 1 refused"), "{screen}");
+}
+
+#[test]
+fn the_inspector_offers_only_the_unblocks_that_apply() {
+    for (w, h) in SIZES {
+        let screen = text(&render(&inspector(w, h, false).model));
+        assert!(
+            screen.contains("x unblock alice→bob · X unblock bob→alice · Esc close"),
+            "{screen}"
+        );
+        let mut d = Dash::with(true, false).size(w, h);
+        d.load("alice", 20);
+        let req = d.inspect_row();
+        d.send(Msg::Inspected {
+            req,
+            result: Ok(relationship("alice", "bob", true, true)),
+        });
+        let screen = text(&render(&d.model));
+        assert!(screen.contains("alice blocks bob: yes"), "{screen}");
+        assert!(!screen.contains("unblock"), "{screen}");
     }
 }
 

@@ -24,6 +24,12 @@ pub enum Context {
     Typing,
     /// Anywhere no popup is open.
     Global,
+    /// The feed pane has focus.
+    Feed,
+    /// The relationship inspector.
+    Inspector,
+    /// The reverse lookup's window.
+    Blockers,
 }
 
 /// Everything a key can ask for.
@@ -63,6 +69,16 @@ pub enum Action {
     No,
     Close,
     CancelBatch,
+    /// Inspect the looked-up user and the current row.
+    Inspect,
+    /// Who blocks the looked-up user (candidates: the listed users and their friends).
+    FindBlockers,
+    /// Export what is on screen.
+    Export,
+    /// In the inspector: unblock the first user's block of the second.
+    UnblockAB,
+    /// In the inspector: unblock the second user's block of the first.
+    UnblockBA,
 }
 
 impl Action {
@@ -70,7 +86,12 @@ impl Action {
     pub fn mutates(self) -> bool {
         matches!(
             self,
-            Action::Unblock | Action::Block | Action::RetryFailed | Action::Undo
+            Action::Unblock
+                | Action::Block
+                | Action::RetryFailed
+                | Action::Undo
+                | Action::UnblockAB
+                | Action::UnblockBA
         )
     }
 }
@@ -127,9 +148,36 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[(KeyCode::Esc, NONE), (KeyCode::Enter, NONE), ch('q')],
         label: "Esc",
         action: Action::Close,
-        contexts: &[Result, Help],
+        contexts: &[Result, Help, Inspector, Blockers],
         short: "close",
         help: "close this window",
+        in_bar: true,
+    },
+    Binding {
+        keys: &[ch('x')],
+        label: "x",
+        action: Action::UnblockAB,
+        contexts: &[Inspector],
+        short: "unblock A→B",
+        help: "remove B from A's blocklist (confirmed)",
+        in_bar: true,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('X'), SHIFT), (KeyCode::Char('X'), NONE)],
+        label: "X",
+        action: Action::UnblockBA,
+        contexts: &[Inspector],
+        short: "unblock B→A",
+        help: "remove A from B's blocklist (confirmed)",
+        in_bar: true,
+    },
+    Binding {
+        keys: &[ch('e')],
+        label: "e",
+        action: Action::Export,
+        contexts: &[Blockers, Result, Table, Activity, Feed],
+        short: "export",
+        help: "export what is shown (the list, the last batch, the feed, the blockers) to CSV or JSON",
         in_bar: true,
     },
     Binding {
@@ -178,11 +226,21 @@ pub static KEYMAP: &[Binding] = &[
         help: "cancel the running batch between requests",
         in_bar: true,
     },
+    // On the lookup line, letters are text: the bar shows how to quit from there.
     Binding {
         keys: &[(KeyCode::Char('c'), CTRL)],
         label: "Ctrl-C",
         action: Action::Interrupt,
-        contexts: &[Global, Lookup, Table, Activity],
+        contexts: &[Lookup],
+        short: "quit",
+        help: "quit (asks first while a batch runs)",
+        in_bar: true,
+    },
+    Binding {
+        keys: &[(KeyCode::Char('c'), CTRL)],
+        label: "Ctrl-C",
+        action: Action::Interrupt,
+        contexts: &[Global, Table, Activity, Feed],
         short: "",
         help: "quit (cancels a running batch first)",
         in_bar: false,
@@ -192,7 +250,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[(KeyCode::Tab, NONE)],
         label: "Tab",
         action: Action::FocusNext,
-        contexts: &[Global, Lookup, Table, Activity],
+        contexts: &[Global, Lookup, Table, Activity, Feed],
         short: "pane",
         help: "next pane",
         in_bar: false,
@@ -201,7 +259,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE)],
         label: "S-Tab",
         action: Action::FocusPrev,
-        contexts: &[Global, Lookup, Table, Activity],
+        contexts: &[Global, Lookup, Table, Activity, Feed],
         short: "",
         help: "previous pane",
         in_bar: false,
@@ -210,7 +268,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[ch('j'), (KeyCode::Down, NONE)],
         label: "j/k",
         action: Action::Down,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "move",
         help: "down",
         in_bar: false,
@@ -219,7 +277,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[ch('k'), (KeyCode::Up, NONE)],
         label: "k",
         action: Action::Up,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "",
         help: "up",
         in_bar: false,
@@ -228,7 +286,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[ch('g'), (KeyCode::Home, NONE)],
         label: "g",
         action: Action::Top,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "",
         help: "first row",
         in_bar: false,
@@ -241,7 +299,7 @@ pub static KEYMAP: &[Binding] = &[
         ],
         label: "G",
         action: Action::Bottom,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "",
         help: "last row",
         in_bar: false,
@@ -250,7 +308,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[(KeyCode::PageUp, NONE)],
         label: "PgUp",
         action: Action::PageUp,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "",
         help: "one screen up",
         in_bar: false,
@@ -259,7 +317,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[(KeyCode::PageDown, NONE)],
         label: "PgDn",
         action: Action::PageDown,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "",
         help: "one screen down",
         in_bar: false,
@@ -365,6 +423,24 @@ pub static KEYMAP: &[Binding] = &[
         in_bar: false,
     },
     Binding {
+        keys: &[ch('i')],
+        label: "i",
+        action: Action::Inspect,
+        contexts: &[Table],
+        short: "inspect",
+        help: "the relationship between the looked-up user and this row",
+        in_bar: true,
+    },
+    Binding {
+        keys: &[ch('w')],
+        label: "w",
+        action: Action::FindBlockers,
+        contexts: &[Table, Activity, Feed],
+        short: "who blocks",
+        help: "who blocks the looked-up user? (checks the listed users and their friends)",
+        in_bar: false,
+    },
+    Binding {
         keys: &[ch('/')],
         label: "/",
         action: Action::Filter,
@@ -395,7 +471,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[ch(':')],
         label: ":",
         action: Action::Palette,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "cmd",
         help: "command: :user ID, :block ID…, :unblock ID…, :q",
         in_bar: true,
@@ -404,7 +480,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[ch('?')],
         label: "?",
         action: Action::Help,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "help",
         help: "this help",
         in_bar: true,
@@ -413,7 +489,7 @@ pub static KEYMAP: &[Binding] = &[
         keys: &[ch('q')],
         label: "q",
         action: Action::Quit,
-        contexts: &[Table, Activity],
+        contexts: &[Table, Activity, Feed],
         short: "quit",
         help: "quit (asks first while a batch runs)",
         in_bar: true,
@@ -464,8 +540,10 @@ pub fn bar(contexts: &[Context], read_only: bool) -> Vec<&'static Binding> {
 
 /// Every binding the help lists, grouped under a heading per context.
 pub fn help(read_only: bool) -> Vec<(&'static str, Vec<&'static Binding>)> {
-    let groups: [(&str, Context); 6] = [
+    let groups: [(&str, Context); 8] = [
         ("Blocklist", Table),
+        ("Inspector", Inspector),
+        ("Feed", Feed),
         ("Lookup line", Lookup),
         ("Anywhere", Global),
         ("While a batch runs", Running),
@@ -490,6 +568,18 @@ pub static COMMANDS: &[(&str, &str, bool)] = &[
     ("user ID", "look a user up", false),
     ("block ID…", "block IDs for the looked-up user", true),
     ("unblock ID…", "unblock IDs for the looked-up user", true),
+    ("inspect A B", "the relationship between two users", false),
+    (
+        "blockers [friends|listed|file PATH|ID…]",
+        "who blocks the looked-up user, among these candidates",
+        false,
+    ),
+    (
+        "watch on|off",
+        "refresh the list when it changes (polls its sequence)",
+        false,
+    ),
+    ("export PATH", "export what is shown (.csv or .json)", false),
     ("q", "quit", false),
 ];
 

@@ -15,6 +15,8 @@ use crate::tim::ids::UserId;
 pub const PAGE_ROWS: usize = 100;
 /// Activity lines kept.
 pub const ACTIVITY_KEEP: usize = 500;
+/// Feed lines kept.
+pub const FEED_KEEP: usize = 1000;
 /// Lookup history kept.
 pub const HISTORY_KEEP: usize = 100;
 /// Targets shown in a confirmation.
@@ -27,6 +29,8 @@ pub enum Focus {
     Lookup,
     Blocklist,
     Activity,
+    /// The live change feed (webhooks or watch mode).
+    Feed,
 }
 
 impl Focus {
@@ -34,15 +38,17 @@ impl Focus {
         match self {
             Focus::Lookup => Focus::Blocklist,
             Focus::Blocklist => Focus::Activity,
-            Focus::Activity => Focus::Lookup,
+            Focus::Activity => Focus::Feed,
+            Focus::Feed => Focus::Lookup,
         }
     }
 
     pub fn prev(self) -> Focus {
         match self {
-            Focus::Lookup => Focus::Activity,
+            Focus::Lookup => Focus::Feed,
             Focus::Blocklist => Focus::Lookup,
             Focus::Activity => Focus::Blocklist,
+            Focus::Feed => Focus::Activity,
         }
     }
 }
@@ -140,6 +146,8 @@ pub struct Blocklist {
     pub loading: bool,
     /// The list's sequence at the last page.
     pub sequence: u64,
+    /// The feed reported a change to this list made elsewhere since it was loaded.
+    pub stale: bool,
 }
 
 impl Blocklist {
@@ -340,6 +348,123 @@ pub enum Overlay {
     Result,
     /// `q` while a batch runs.
     QuitConfirm,
+    /// `i`: the relationship between two users.
+    Inspector(Inspector),
+    /// `w`: who blocks the looked-up user.
+    Blockers(Blockers),
+    /// `e`: where to export what is on screen.
+    Export {
+        input: Input,
+        what: ExportWhat,
+        error: Option<String>,
+    },
+}
+
+/// What `e` exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportWhat {
+    /// The blocklist as filtered and sorted on screen.
+    List,
+    /// The last batch's items.
+    Batch,
+    /// The change feed.
+    Feed,
+    /// The blockers found by the reverse lookup.
+    Blockers,
+}
+
+impl ExportWhat {
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportWhat::List => "the blocklist as shown",
+            ExportWhat::Batch => "the last batch's results",
+            ExportWhat::Feed => "the change feed",
+            ExportWhat::Blockers => "the blockers found",
+        }
+    }
+}
+
+/// A verdict of the inspector, sanitized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictLine {
+    pub allowed: bool,
+    pub why: String,
+}
+
+/// The inspector's answer, sanitized for the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    pub a_shown: String,
+    pub b_shown: String,
+    pub a_nick: Option<String>,
+    pub b_nick: Option<String>,
+    pub a_exists: bool,
+    pub b_exists: bool,
+    pub a_blocks_b: bool,
+    pub b_blocks_a: bool,
+    /// "mutual friends", "A has B as a friend (one way)", "not friends".
+    pub friendship: String,
+    pub a_messages_b: VerdictLine,
+    pub b_messages_a: VerdictLine,
+    pub a_requests_b: VerdictLine,
+    pub b_requests_a: VerdictLine,
+    pub notes: Vec<String>,
+}
+
+/// The inspector popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspector {
+    pub req: u64,
+    pub a: UserId,
+    pub b: UserId,
+    /// `None` while loading; `Err` with the reason when it failed.
+    pub result: Option<Result<Inspection, String>>,
+}
+
+/// The reverse lookup ("who blocks X?").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blockers {
+    pub req: u64,
+    pub target: UserId,
+    /// Where the candidates came from, in words.
+    pub source: String,
+    pub checked: usize,
+    pub total: usize,
+    pub calls_per_sec: f64,
+    /// Raw blocker IDs with whether the block is mutual.
+    pub found: Vec<(UserId, bool)>,
+    pub failed: usize,
+    pub done: bool,
+    pub error: Option<String>,
+}
+
+/// One change seen on the feed, sanitized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedLine {
+    pub time: String,
+    /// `blocked` or `unblocked`.
+    pub verb: &'static str,
+    pub from: String,
+    pub to: String,
+    pub platform: String,
+    /// Part of a flagged burst.
+    pub burst: bool,
+    /// Raw values, for exports.
+    pub raw: (String, String, u64),
+}
+
+/// The live change feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Feed {
+    pub lines: Vec<FeedLine>,
+    /// Burst alerts, newest last, sanitized.
+    pub alerts: Vec<String>,
+    /// Accounts currently flagged by the burst detector (raw IDs).
+    pub flagged: Vec<String>,
+    pub rejected: usize,
+    /// `webhooks on ADDR`, `watching alice`, or nothing.
+    pub source: Option<String>,
+    pub scroll: usize,
 }
 
 /// Where the dashboard is connected, for the header.
@@ -381,6 +506,13 @@ pub struct Model {
     pub should_quit: bool,
     /// Unix seconds, refreshed on ticks and worker messages (for relative times).
     pub now: u64,
+    pub feed: Feed,
+    /// Requests numbered for the inspector and the reverse lookup (stale answers are dropped).
+    pub side_req: u64,
+    /// Watch mode: the looked-up user's sequence is polled and the list refreshed when it moves.
+    pub watching: bool,
+    /// The last finished reverse lookup, kept for exporting after its window is left.
+    pub last_blockers: Option<Blockers>,
 }
 
 impl Model {
@@ -504,6 +636,15 @@ impl Blocklist {
             start = cursor + 1 - rows;
         }
         start..(start + rows).min(page.end)
+    }
+}
+
+impl Model {
+    /// Feed lines that fit in the feed pane: its inner height, less the row of the latest burst
+    /// alert when there is one. The view draws this many, scrolled by `feed.scroll`.
+    pub fn feed_rows(&self) -> usize {
+        let alert = u16::from(!self.feed.alerts.is_empty());
+        usize::from(self.bands().activity.saturating_sub(2 + alert)).max(1)
     }
 }
 

@@ -67,6 +67,45 @@ pub enum Msg {
         id: u64,
         error: String,
     },
+    /// Inspector request `req` answered.
+    Inspected {
+        req: u64,
+        result: Result<crate::inspect::Relationship, String>,
+    },
+    /// Reverse lookup `req` moved on.
+    Blockers {
+        req: u64,
+        event: crate::inspect::BlockersEvent,
+    },
+    /// Reverse lookup `req` ended: (checked, failed), or why it could not run.
+    BlockersDone {
+        req: u64,
+        result: Result<(usize, usize), String>,
+    },
+    /// A change arrived on the feed (raw; `update` sanitizes).
+    FeedChange(crate::feed::FeedEvent),
+    /// A webhook was refused (bad signature, say).
+    FeedRejected {
+        reason: String,
+    },
+    /// The burst detector flagged an account.
+    Burst(crate::feed::Burst),
+    /// Where the feed comes from (`webhooks on 127.0.0.1:9000`, `watching alice`).
+    FeedSource(Option<String>),
+    /// A watch-mode poll failed (watching goes on).
+    WatchFailed {
+        error: String,
+    },
+    /// Watch mode saw the looked-up user's list change.
+    ListChanged {
+        user: UserId,
+        sequence: u64,
+    },
+    /// An export was written (rows), or why not.
+    Exported {
+        path: String,
+        result: Result<usize, String>,
+    },
 }
 
 /// Everything `update` asks the worker (or the runtime) to do.
@@ -82,8 +121,33 @@ pub enum Effect {
     },
     /// Cancel the running batch between requests.
     CancelBatch,
+    /// Find the relationship between two users.
+    Inspect { req: u64, a: UserId, b: UserId },
+    /// Find who blocks `target` among candidates.
+    FindBlockers {
+        req: u64,
+        target: UserId,
+        candidates: Candidates,
+    },
+    /// Stop the reverse lookup.
+    CancelBlockers,
+    /// Start or stop watching a user's list (`None` stops).
+    Watch(Option<UserId>),
+    /// Write `contents` to `path`.
+    Export { path: String, contents: String },
     /// Leave the dashboard.
     Quit,
+}
+
+/// Where the reverse lookup's candidates come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Candidates {
+    /// These IDs (the listed users, or IDs typed or pasted).
+    Ids(Vec<UserId>),
+    /// The target's friends (fetched by the worker), plus these IDs.
+    FriendsAnd(Vec<UserId>),
+    /// A file of IDs, one per line.
+    File(String),
 }
 
 impl Effect {

@@ -11,8 +11,9 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::keymap::{self, Action, Context};
 use super::model::{
-    BatchOutcome, FailureGroup, Focus, Level, Model, Overlay, PAGE_ROWS, PendingAction, Row,
-    Running, UserSummary,
+    BatchOutcome, Blockers, ExportWhat, FEED_KEEP, FailureGroup, FeedLine, Focus, Inspection,
+    Inspector, Level, Model, Overlay, PAGE_ROWS, PendingAction, Row, Running, UserSummary,
+    VerdictLine,
 };
 use super::msg::{AccountInfo, Effect, Msg};
 use crate::client::engine::{BatchEnd, Report};
@@ -73,6 +74,153 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             );
             if quit { quit_now(model) } else { Vec::new() }
         }
+        Msg::Inspected { req, result } => {
+            if let Overlay::Inspector(inspector) = &mut model.overlay
+                && inspector.req == req
+            {
+                inspector.result = Some(
+                    result
+                        .map(|rel| inspection_of(&rel))
+                        .map_err(|e| sanitize(&e).into_owned()),
+                );
+            }
+            Vec::new()
+        }
+        Msg::Blockers { req, event } => {
+            if let Overlay::Blockers(view) = &mut model.overlay
+                && view.req == req
+            {
+                match event {
+                    crate::inspect::BlockersEvent::Progress {
+                        checked,
+                        total,
+                        calls_per_sec,
+                        ..
+                    } => {
+                        view.checked = checked;
+                        view.total = total;
+                        view.calls_per_sec = calls_per_sec;
+                    }
+                    crate::inspect::BlockersEvent::Found { blocker, mutual } => {
+                        view.found.push((blocker, mutual));
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::BlockersDone { req, result } => {
+            if let Overlay::Blockers(view) = &mut model.overlay
+                && view.req == req
+            {
+                view.done = true;
+                let target = sanitize(view.target.as_str()).into_owned();
+                let (level, text) = match result {
+                    Ok((checked, failed)) => {
+                        view.checked = checked;
+                        view.failed = failed;
+                        (
+                            Level::Info,
+                            format!(
+                                "who blocks {target}: {} found among {checked} checked",
+                                view.found.len()
+                            ),
+                        )
+                    }
+                    Err(e) => {
+                        let e = sanitize(&e).into_owned();
+                        view.error = Some(e.clone());
+                        (
+                            Level::Error,
+                            format!("who blocks {target}: the lookup failed: {e}"),
+                        )
+                    }
+                };
+                model.last_blockers = Some(view.clone());
+                model.log(level, text);
+            }
+            Vec::new()
+        }
+        Msg::FeedChange(event) => {
+            on_feed(model, event);
+            Vec::new()
+        }
+        Msg::FeedRejected { reason } => {
+            model.feed.rejected += 1;
+            model.log(
+                Level::Warning,
+                format!("webhook refused: {}", sanitize(&reason)),
+            );
+            Vec::new()
+        }
+        Msg::Burst(burst) => {
+            let who = sanitize(&burst.account).into_owned();
+            let text = match burst.role {
+                crate::feed::Role::Blocking => format!(
+                    "burst: {who} {} {} accounts in {} s",
+                    if burst.kind == crate::feed::ChangeKind::Block {
+                        "blocked"
+                    } else {
+                        "unblocked"
+                    },
+                    burst.count,
+                    burst.window_secs
+                ),
+                crate::feed::Role::Blocked => format!(
+                    "burst: {who} was {} by {} accounts in {} s",
+                    if burst.kind == crate::feed::ChangeKind::Block {
+                        "blocked"
+                    } else {
+                        "unblocked"
+                    },
+                    burst.count,
+                    burst.window_secs
+                ),
+            };
+            model.log(Level::Warning, text.clone());
+            model.feed.alerts.push(text);
+            if model.feed.alerts.len() > 50 {
+                model.feed.alerts.remove(0);
+            }
+            if !model.feed.flagged.contains(&burst.account) {
+                model.feed.flagged.push(burst.account);
+            }
+            Vec::new()
+        }
+        Msg::FeedSource(source) => {
+            model.feed.source = source.map(|s| sanitize(&s).into_owned());
+            Vec::new()
+        }
+        Msg::ListChanged { user, sequence } => {
+            if model.watching
+                && model.list.owner.as_ref() == Some(&user)
+                && sequence != model.list.sequence
+                && model.running.is_none()
+            {
+                model.log(
+                    Level::Info,
+                    format!("{}'s list changed: refreshing", sanitize(user.as_str())),
+                );
+                return start_lookup(model, user);
+            }
+            Vec::new()
+        }
+        Msg::WatchFailed { error } => {
+            model.log(Level::Warning, format!("watch: {}", sanitize(&error)));
+            Vec::new()
+        }
+        Msg::Exported { path, result } => {
+            match result {
+                Ok(n) => model.log(
+                    Level::Success,
+                    format!("exported {n} row(s) to {}", sanitize(&path)),
+                ),
+                Err(e) => model.log(
+                    Level::Error,
+                    format!("export to {} failed: {}", sanitize(&path), sanitize(&e)),
+                ),
+            }
+            Vec::new()
+        }
         // An answer to an older lookup or batch: dropped.
         _ => Vec::new(),
     };
@@ -114,9 +262,12 @@ pub fn contexts(model: &Model) -> Vec<Context> {
         Overlay::Confirm(_) | Overlay::QuitConfirm => with_running(Context::Confirm),
         Overlay::Result => with_running(Context::Result),
         Overlay::Help => with_running(Context::Help),
-        Overlay::Palette(_) | Overlay::Filter(_) | Overlay::BlockPrompt { .. } => {
-            with_running(Context::Typing)
-        }
+        Overlay::Palette(_)
+        | Overlay::Filter(_)
+        | Overlay::BlockPrompt { .. }
+        | Overlay::Export { .. } => with_running(Context::Typing),
+        Overlay::Inspector(_) => with_running(Context::Inspector),
+        Overlay::Blockers(_) => with_running(Context::Blockers),
         Overlay::None => {
             let mut ctx = Vec::with_capacity(3);
             if model.running.is_some() {
@@ -126,6 +277,7 @@ pub fn contexts(model: &Model) -> Vec<Context> {
                 Focus::Lookup => Context::Lookup,
                 Focus::Blocklist => Context::Table,
                 Focus::Activity => Context::Activity,
+                Focus::Feed => Context::Feed,
             });
             ctx.push(Context::Global);
             ctx
@@ -134,6 +286,19 @@ pub fn contexts(model: &Model) -> Vec<Context> {
 }
 
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    // Below the smallest usable size nothing is on screen to act on: only quitting works.
+    if !model.fits() {
+        let quit = matches!(key.code, crossterm::event::KeyCode::Char('q'))
+            || (key.code == crossterm::event::KeyCode::Char('c')
+                && key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL));
+        return if quit {
+            act(model, Action::Quit)
+        } else {
+            Vec::new()
+        };
+    }
     let ctx = contexts(model);
     if let Some(action) = keymap::lookup(&ctx, &key, model.read_only) {
         return act(model, action);
@@ -144,7 +309,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Overlay::Palette(input) => {
             input.handle_event(&event);
         }
-        Overlay::BlockPrompt { input, error } => {
+        Overlay::BlockPrompt { input, error } | Overlay::Export { input, error, .. } => {
             let changed = input.handle_event(&event).is_some();
             if changed {
                 *error = None;
@@ -183,7 +348,7 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
         .collect();
     match &mut model.overlay {
         Overlay::Palette(input) => insert(input, &flat),
-        Overlay::BlockPrompt { input, error } => {
+        Overlay::BlockPrompt { input, error } | Overlay::Export { input, error, .. } => {
             insert(input, &flat);
             *error = None;
         }
@@ -433,7 +598,93 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             model.overlay = Overlay::None;
             Vec::new()
         }
+        Action::Inspect => match (model.list.owner.clone(), model.list.current()) {
+            (Some(owner), Some(row)) => {
+                let other = row.to.clone();
+                start_inspect(model, owner, other)
+            }
+            _ => Vec::new(),
+        },
+        Action::FindBlockers => {
+            let Some(target) = model.list.owner.clone() else {
+                model.log(
+                    Level::Warning,
+                    "look a user up first: the reverse lookup asks who blocks them",
+                );
+                return Vec::new();
+            };
+            let listed: Vec<UserId> = model.list.rows.iter().map(|r| r.to.clone()).collect();
+            let source = format!("{} listed users and the user's friends", listed.len());
+            start_blockers(
+                model,
+                target,
+                super::msg::Candidates::FriendsAnd(listed),
+                source,
+            )
+        }
+        Action::Export => {
+            if let Overlay::Blockers(view) = &model.overlay {
+                if !view.done {
+                    model.log(
+                        Level::Info,
+                        "the reverse lookup is still running: export when it is done",
+                    );
+                    return Vec::new();
+                }
+                model.last_blockers = Some(view.clone());
+            }
+            let what = match (&model.overlay, model.focus) {
+                (Overlay::Blockers(_), _) => ExportWhat::Blockers,
+                (Overlay::Result, _) => ExportWhat::Batch,
+                (_, Focus::Feed) => ExportWhat::Feed,
+                (_, Focus::Activity) if model.last.is_some() => ExportWhat::Batch,
+                _ => ExportWhat::List,
+            };
+            let default = default_export_name(model, what);
+            model.overlay = Overlay::Export {
+                input: Input::new(default),
+                what,
+                error: None,
+            };
+            Vec::new()
+        }
+        Action::UnblockAB | Action::UnblockBA => {
+            let Overlay::Inspector(inspector) = &model.overlay else {
+                return Vec::new();
+            };
+            let Some(Ok(seen)) = &inspector.result else {
+                return Vec::new();
+            };
+            let (from, to, blocks) = if action == Action::UnblockAB {
+                (inspector.a.clone(), inspector.b.clone(), seen.a_blocks_b)
+            } else {
+                (inspector.b.clone(), inspector.a.clone(), seen.b_blocks_a)
+            };
+            if !blocks {
+                model.log(
+                    Level::Info,
+                    format!(
+                        "{} does not block {}: nothing to unblock",
+                        sanitize(from.as_str()),
+                        sanitize(to.as_str())
+                    ),
+                );
+                return Vec::new();
+            }
+            let pair = Pair::new(from, to);
+            let title = format!("Unblock {pair}");
+            model.overlay = Overlay::None;
+            ask(model, Operation::Unblock, vec![pair], title, None);
+            Vec::new()
+        }
         Action::Close => {
+            if matches!(
+                model.overlay,
+                Overlay::Blockers(Blockers { done: false, .. })
+            ) {
+                model.overlay = Overlay::None;
+                return vec![Effect::CancelBlockers];
+            }
             if let Overlay::Filter(_) = model.overlay {
                 model.list.filter.clear();
                 model.list.rebuild_view();
@@ -519,6 +770,7 @@ fn start_lookup(model: &mut Model, user: UserId) -> Vec<Effect> {
     list.anchor = None;
     list.complete = false;
     list.loading = true;
+    list.stale = false;
     if !keep_marks {
         list.marks.clear();
         list.filter.clear();
@@ -536,6 +788,20 @@ fn submit(model: &mut Model) -> Vec<Effect> {
         Overlay::Filter(input) => {
             model.list.filter = input.value().to_owned();
             Vec::new()
+        }
+        Overlay::Export { input, what, .. } => {
+            let path = input.value().trim().to_owned();
+            match export_contents(model, what, &path) {
+                Ok(contents) => vec![Effect::Export { path, contents }],
+                Err(error) => {
+                    model.overlay = Overlay::Export {
+                        input,
+                        what,
+                        error: Some(error),
+                    };
+                    Vec::new()
+                }
+            }
         }
         Overlay::BlockPrompt { input, .. } => {
             let text = input.value().to_owned();
@@ -672,11 +938,128 @@ fn run_command(model: &mut Model, line: &str) -> Vec<Effect> {
             }
             Vec::new()
         }
+        "inspect" | "i" => match rest.as_slice() {
+            [a, b] => match (UserId::parse(a), UserId::parse(b)) {
+                (Ok(a), Ok(b)) if a != b => start_inspect(model, a, b),
+                (Ok(_), Ok(_)) => {
+                    model.log(Level::Error, ":inspect needs two different users");
+                    Vec::new()
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    model.log(Level::Error, format!(":inspect: {e}"));
+                    Vec::new()
+                }
+            },
+            _ => {
+                model.log(
+                    Level::Error,
+                    ":inspect takes two UserIDs, e.g. :inspect alice bob",
+                );
+                Vec::new()
+            }
+        },
+        "blockers" | "who" => {
+            let Some(target) = model.list.owner.clone() else {
+                model.log(
+                    Level::Warning,
+                    "look a user up first: :blockers asks who blocks them",
+                );
+                return Vec::new();
+            };
+            let listed: Vec<UserId> = model.list.rows.iter().map(|r| r.to.clone()).collect();
+            let (candidates, source) = match rest.as_slice() {
+                [] => (
+                    super::msg::Candidates::FriendsAnd(listed.clone()),
+                    format!("{} listed users and the user's friends", listed.len()),
+                ),
+                ["friends"] => (
+                    super::msg::Candidates::FriendsAnd(Vec::new()),
+                    "the user's friends".to_owned(),
+                ),
+                ["listed"] => (
+                    super::msg::Candidates::Ids(listed.clone()),
+                    format!("the {} listed users", listed.len()),
+                ),
+                ["file", path] => (
+                    super::msg::Candidates::File((*path).to_owned()),
+                    format!("the IDs in {}", sanitize(path)),
+                ),
+                ids => {
+                    let mut parsed = Vec::new();
+                    for id in ids {
+                        match UserId::parse(id) {
+                            Ok(id) => parsed.push(id),
+                            Err(e) => {
+                                model.log(Level::Error, format!(":blockers {}: {e}", sanitize(id)));
+                                return Vec::new();
+                            }
+                        }
+                    }
+                    let n = parsed.len();
+                    (
+                        super::msg::Candidates::Ids(parsed),
+                        format!("{n} given IDs"),
+                    )
+                }
+            };
+            start_blockers(model, target, candidates, source)
+        }
+        "watch" => match rest.as_slice() {
+            [] | ["on"] => match model.list.owner.clone() {
+                Some(user) => {
+                    model.watching = true;
+                    model.log(
+                        Level::Info,
+                        format!(
+                            "watching {}: the list refreshes when it changes",
+                            sanitize(user.as_str())
+                        ),
+                    );
+                    vec![Effect::Watch(Some(user))]
+                }
+                None => {
+                    model.log(
+                        Level::Warning,
+                        "look a user up first: :watch follows their list",
+                    );
+                    Vec::new()
+                }
+            },
+            ["off"] => {
+                model.watching = false;
+                model.log(Level::Info, "watch mode off");
+                vec![Effect::Watch(None)]
+            }
+            _ => {
+                model.log(Level::Error, ":watch takes on or off");
+                Vec::new()
+            }
+        },
+        "export" => {
+            let what = if model.focus == Focus::Feed {
+                ExportWhat::Feed
+            } else {
+                ExportWhat::List
+            };
+            let path = rest.join(" ");
+            let path = if path.is_empty() {
+                default_export_name(model, what)
+            } else {
+                path
+            };
+            match export_contents(model, what, &path) {
+                Ok(contents) => vec![Effect::Export { path, contents }],
+                Err(e) => {
+                    model.log(Level::Error, format!(":export: {e}"));
+                    Vec::new()
+                }
+            }
+        }
         other => {
             model.log(
                 Level::Error,
                 format!(
-                    "unknown command :{}; try :user ID, :block ID…, :unblock ID… or :q",
+                    "unknown command :{}; try :user ID, :block ID…, :unblock ID…, :inspect A B, :blockers, :watch, :export or :q",
                     sanitize(other)
                 ),
             );
@@ -721,6 +1104,20 @@ fn browse_history(model: &mut Model, back: bool) {
 }
 
 fn move_cursor(model: &mut Model, action: Action) {
+    if model.focus == Focus::Feed {
+        let rows = model.feed_rows();
+        let max = model.feed.lines.len().saturating_sub(rows);
+        model.feed.scroll = match action {
+            Action::Up => model.feed.scroll + 1,
+            Action::Down => model.feed.scroll.saturating_sub(1),
+            Action::PageUp => model.feed.scroll + rows,
+            Action::PageDown => model.feed.scroll.saturating_sub(rows),
+            Action::Top => max,
+            _ => 0,
+        }
+        .min(max);
+        return;
+    }
     if model.focus == Focus::Activity {
         let max = model
             .activity
@@ -760,11 +1157,20 @@ fn fix_scroll(model: &mut Model) {
     list.cursor = list.cursor.min(list.view.len().saturating_sub(1));
     let page = list.page_range();
     let mut scroll = list.scroll.clamp(page.start, page.end.max(page.start));
-    if list.cursor < scroll {
-        scroll = list.cursor;
-    }
-    if list.cursor >= scroll + rows {
-        scroll = list.cursor + 1 - rows;
+    if list.cursor < scroll || list.cursor >= scroll + rows {
+        // Leaving the window scrolls it by half a window, not one row: moving on rewrites the whole
+        // table once per half window instead of on every key, which over a slow SSH link is most
+        // of the bytes sent.
+        let last_start = page.end.saturating_sub(rows).max(page.start);
+        scroll = list
+            .cursor
+            .saturating_sub(rows / 2)
+            .clamp(page.start, last_start);
+        if list.cursor < scroll {
+            scroll = list.cursor;
+        } else if list.cursor >= scroll + rows {
+            scroll = list.cursor + 1 - rows;
+        }
     }
     list.scroll = scroll.max(page.start);
 }
@@ -918,4 +1324,287 @@ fn outcome_of(report: &Report, journal: Option<String>) -> BatchOutcome {
         elapsed: report.elapsed,
         calls: report.calls,
     }
+}
+
+fn start_inspect(model: &mut Model, a: UserId, b: UserId) -> Vec<Effect> {
+    model.side_req += 1;
+    let req = model.side_req;
+    model.overlay = Overlay::Inspector(Inspector {
+        req,
+        a: a.clone(),
+        b: b.clone(),
+        result: None,
+    });
+    vec![Effect::Inspect { req, a, b }]
+}
+
+fn start_blockers(
+    model: &mut Model,
+    target: UserId,
+    candidates: super::msg::Candidates,
+    source: String,
+) -> Vec<Effect> {
+    model.side_req += 1;
+    let req = model.side_req;
+    model.overlay = Overlay::Blockers(Blockers {
+        req,
+        target: target.clone(),
+        source,
+        checked: 0,
+        total: 0,
+        calls_per_sec: 0.0,
+        found: Vec::new(),
+        failed: 0,
+        done: false,
+        error: None,
+    });
+    vec![Effect::FindBlockers {
+        req,
+        target,
+        candidates,
+    }]
+}
+
+/// The inspector's answer in screen form: everything sanitized, the rules applied.
+fn inspection_of(rel: &crate::inspect::Relationship) -> Inspection {
+    let c = crate::inspect::consequences(rel);
+    let verdict = |v: &crate::inspect::Verdict| VerdictLine {
+        allowed: v.allowed,
+        why: sanitize(&v.why).into_owned(),
+    };
+    let (a, b) = (
+        sanitize(rel.a.as_str()).into_owned(),
+        sanitize(rel.b.as_str()).into_owned(),
+    );
+    let friendship = match (rel.a_has_b, rel.b_has_a) {
+        (true, true) => "mutual friends".to_owned(),
+        (true, false) => format!("{a} has {b} as a friend (one way)"),
+        (false, true) => format!("{b} has {a} as a friend (one way)"),
+        (false, false) => "not friends".to_owned(),
+    };
+    Inspection {
+        a_nick: rel.a_nick.as_deref().map(|n| sanitize(n).into_owned()),
+        b_nick: rel.b_nick.as_deref().map(|n| sanitize(n).into_owned()),
+        a_shown: a,
+        b_shown: b,
+        a_exists: rel.a_exists,
+        b_exists: rel.b_exists,
+        a_blocks_b: rel.a_blocks_b,
+        b_blocks_a: rel.b_blocks_a,
+        friendship,
+        a_messages_b: verdict(&c.a_messages_b),
+        b_messages_a: verdict(&c.b_messages_a),
+        a_requests_b: verdict(&c.a_requests_b),
+        b_requests_a: verdict(&c.b_requests_a),
+        notes: c.notes.iter().map(|n| sanitize(n).into_owned()).collect(),
+    }
+}
+
+fn on_feed(model: &mut Model, event: crate::feed::FeedEvent) {
+    let verb = match event.kind {
+        crate::feed::ChangeKind::Block => "blocked",
+        crate::feed::ChangeKind::Unblock => "unblocked",
+    };
+    let burst = model
+        .feed
+        .flagged
+        .iter()
+        .any(|f| f == &event.from || f == &event.to);
+    let line = FeedLine {
+        time: crate::display::utc(event.received)[11..19].to_owned(),
+        verb,
+        from: sanitize(&event.from).into_owned(),
+        to: sanitize(&event.to).into_owned(),
+        platform: sanitize(&event.platform).into_owned(),
+        burst,
+        raw: (event.from.clone(), event.to.clone(), event.received),
+    };
+    model.feed.lines.push(line);
+    if model.feed.lines.len() > FEED_KEEP {
+        let extra = model.feed.lines.len() - FEED_KEEP;
+        model.feed.lines.drain(..extra);
+    }
+    // A change to the list on screen, made elsewhere: refresh it when nothing of ours is running.
+    let ours = model.list.owner.as_ref().map(UserId::as_str) == Some(event.from.as_str());
+    // Changes the table already shows (our own batches, echoed by the webhooks) are not news.
+    let listed = model.list.rows.iter().any(|r| r.to.as_str() == event.to);
+    let news = match event.kind {
+        crate::feed::ChangeKind::Block => !listed,
+        crate::feed::ChangeKind::Unblock => listed,
+    };
+    if ours && news && model.running.is_none() && !model.list.stale {
+        model.list.stale = true;
+        model.log(
+            Level::Info,
+            format!(
+                "{}'s list was changed elsewhere ({verb} {}…): r refreshes it",
+                sanitize(&event.from),
+                sanitize(&event.to)
+            ),
+        );
+    }
+}
+
+/// A file name for an export: what, whose, when.
+fn default_export_name(model: &Model, what: ExportWhat) -> String {
+    let stamp = crate::display::utc(model.now)
+        .replace([' ', ':'], "")
+        .replace('-', "");
+    let stamp = stamp.trim_end_matches('Z');
+    let whose = model
+        .list
+        .owner
+        .as_ref()
+        .map(|o| {
+            o.as_str()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .unwrap_or_else(|| "blockdeck".to_owned());
+    let kind = match what {
+        ExportWhat::List => "blocklist",
+        ExportWhat::Batch => "batch",
+        ExportWhat::Feed => "feed",
+        ExportWhat::Blockers => "blockers",
+    };
+    format!("{whose}-{kind}-{stamp}.csv")
+}
+
+/// The export as CSV or JSON Lines, chosen by the file's extension. Values are raw (data, not screen
+/// text); CSV fields are quoted by RFC 4180.
+fn export_contents(model: &Model, what: ExportWhat, path: &str) -> Result<String, String> {
+    if path.is_empty() {
+        return Err("name a file, ending in .csv or .json".to_owned());
+    }
+    let json = if path.ends_with(".json") || path.ends_with(".jsonl") {
+        true
+    } else if path.ends_with(".csv") {
+        false
+    } else {
+        return Err("the file name must end in .csv or .json".to_owned());
+    };
+    let (header, rows): (Vec<&str>, Vec<Vec<serde_json::Value>>) = match what {
+        ExportWhat::List => {
+            let owner = model
+                .list
+                .owner
+                .as_ref()
+                .map(|o| o.as_str().to_owned())
+                .unwrap_or_default();
+            (
+                vec!["from", "to", "add_black_time_stamp", "added_utc"],
+                model
+                    .list
+                    .view
+                    .iter()
+                    .map(|&i| {
+                        let r = &model.list.rows[i];
+                        vec![
+                            owner.clone().into(),
+                            r.to.as_str().into(),
+                            r.added.into(),
+                            crate::display::utc(r.added).into(),
+                        ]
+                    })
+                    .collect(),
+            )
+        }
+        ExportWhat::Batch => {
+            let last = model.last.as_ref().ok_or("no batch has run yet")?;
+            let mut rows: Vec<Vec<serde_json::Value>> = Vec::new();
+            for p in &last.done {
+                rows.push(vec![
+                    p.from.as_str().into(),
+                    p.to.as_str().into(),
+                    "done".into(),
+                    0.into(),
+                    "".into(),
+                ]);
+            }
+            for g in &last.failures {
+                for (p, _, info) in &g.items {
+                    rows.push(vec![
+                        p.from.as_str().into(),
+                        p.to.as_str().into(),
+                        "failed".into(),
+                        g.code.into(),
+                        info.clone().into(),
+                    ]);
+                }
+            }
+            for p in &last.unfinished {
+                rows.push(vec![
+                    p.from.as_str().into(),
+                    p.to.as_str().into(),
+                    "unfinished".into(),
+                    0.into(),
+                    "".into(),
+                ]);
+            }
+            (vec!["from", "to", "status", "code", "info"], rows)
+        }
+        ExportWhat::Feed => (
+            vec!["time", "change", "from", "to", "platform"],
+            model
+                .feed
+                .lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.raw.2.into(),
+                        l.verb.into(),
+                        l.raw.0.clone().into(),
+                        l.raw.1.clone().into(),
+                        l.platform.clone().into(),
+                    ]
+                })
+                .collect(),
+        ),
+        ExportWhat::Blockers => {
+            let Some(view) = &model.last_blockers else {
+                return Err("no reverse lookup has finished yet".to_owned());
+            };
+            (
+                vec!["blocker", "target", "mutual"],
+                view.found
+                    .iter()
+                    .map(|(b, m)| vec![b.as_str().into(), view.target.as_str().into(), (*m).into()])
+                    .collect(),
+            )
+        }
+    };
+    let mut out = String::new();
+    if json {
+        for row in &rows {
+            let obj: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .map(|h| (*h).to_owned())
+                .zip(row.iter().cloned())
+                .collect();
+            out.push_str(&serde_json::Value::Object(obj).to_string());
+            out.push('\n');
+        }
+    } else {
+        out.push_str(&header.join(","));
+        out.push('\n');
+        for row in &rows {
+            let fields: Vec<String> = row
+                .iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => crate::display::csv_field(s),
+                    other => other.to_string(),
+                })
+                .collect();
+            out.push_str(&fields.join(","));
+            out.push('\n');
+        }
+    }
+    Ok(out)
 }

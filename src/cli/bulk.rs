@@ -62,8 +62,11 @@ pub struct ChangeArgs {
     #[arg(long, short = 'y')]
     yes: bool,
     /// JSON Lines on stdout, one object per pair.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     json: bool,
+    /// CSV on stdout, one row per pair (with a header).
+    #[arg(long)]
+    csv: bool,
 }
 
 #[derive(Args)]
@@ -74,8 +77,11 @@ pub struct CheckArgs {
     #[arg(long)]
     single: bool,
     /// JSON Lines on stdout, one object per pair.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     json: bool,
+    /// CSV on stdout, one row per pair (with a header).
+    #[arg(long)]
+    csv: bool,
 }
 
 #[derive(Args)]
@@ -96,8 +102,11 @@ pub struct ResumeArgs {
     #[arg(long, short = 'y')]
     yes: bool,
     /// JSON Lines on stdout, one object per pair.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     json: bool,
+    /// CSV on stdout, one row per pair (with a header).
+    #[arg(long)]
+    csv: bool,
 }
 
 pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -109,7 +118,7 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// The engine for the resolved settings, with the secret key they name.
-fn connect(settings: &Settings) -> Result<Engine, Exit> {
+pub(super) fn connect(settings: &Settings) -> Result<Engine, Exit> {
     let key = settings
         .load_secret()
         .map_err(|e| Exit::usage(e.to_string()))?;
@@ -143,7 +152,7 @@ pub(super) fn engine_for(
 }
 
 /// Parses an argument as a UserID, naming it in the error.
-fn arg_id(text: &str, what: &str) -> Result<UserId, Exit> {
+pub(super) fn arg_id(text: &str, what: &str) -> Result<UserId, Exit> {
     UserId::parse(text).map_err(|e| {
         Exit::usage(format!(
             "{what} {:?}: {e}; nothing was sent",
@@ -415,12 +424,14 @@ pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8
             batch: batch.clone(),
         }),
     ));
-    finish(&report, Some(batch.as_str()), args.json)
+    finish(&report, Some(batch.as_str()), args.json, args.csv)
 }
 
-fn finish(report: &Report, batch: Option<&str>, json: bool) -> Result<u8> {
+fn finish(report: &Report, batch: Option<&str>, json: bool, csv: bool) -> Result<u8> {
     if json {
         output::print_json_lines(report, batch);
+    } else if csv {
+        output::print_csv(report, batch);
     }
     output::print_summary(report, batch);
     Ok(report_code(report))
@@ -470,6 +481,8 @@ pub fn check(global: &GlobalArgs, args: CheckArgs) -> Result<u8> {
     let report = rt.block_on(run_batch(&engine, op, pairs, false, None));
     if args.json {
         output::print_json_lines(&report, None);
+    } else if args.csv {
+        output::print_csv(&report, None);
     } else {
         let mut out = std::io::stdout().lock();
         for item in &report.items {
@@ -513,7 +526,7 @@ pub fn list(global: &GlobalArgs, args: ListArgs) -> Result<u8> {
                 } else if args.csv {
                     format!(
                         "{},{t},{}",
-                        output::csv_field(&item.to_account),
+                        crate::display::csv_field(&item.to_account),
                         display::utc(t)
                     )
                 } else {
@@ -672,5 +685,5 @@ pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
             batch: id.clone(),
         }),
     ));
-    finish(&report, Some(id.as_str()), args.json)
+    finish(&report, Some(id.as_str()), args.json, args.csv)
 }

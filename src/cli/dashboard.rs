@@ -26,6 +26,19 @@ pub struct Target {
     pub label: String,
     pub settings: Settings,
     pub key: SecretKey,
+    /// Where to receive webhooks for the feed, and the token to check them with.
+    pub callbacks: Option<(SocketAddr, Option<String>)>,
+}
+
+/// Refuses a webhook listener that anyone on the network could feed with made-up changes.
+fn check_callbacks(addr: Option<SocketAddr>, token: &Option<String>) -> Result<(), Exit> {
+    match addr {
+        Some(a) if !a.ip().is_loopback() && token.is_none() => Err(Exit::usage(format!(
+            "--listen-callbacks {a} is reachable from the network: set the webhook token \
+             (--callback-token or BLOCKDECK_CALLBACK_TOKEN) so forged webhooks are refused"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// `blockdeck` with no command: the dashboard for the selected profile.
@@ -38,11 +51,15 @@ pub fn for_profile(global: &GlobalArgs) -> Result<u8> {
         .profile_name
         .clone()
         .unwrap_or_else(|| "flags".to_owned());
+    check_callbacks(global.listen_callbacks, &global.callback_token)?;
     let runtime = super::bulk::runtime()?;
     runtime.block_on(open(Target {
         label,
         settings,
         key,
+        callbacks: global
+            .listen_callbacks
+            .map(|a| (a, global.callback_token.clone())),
     }))
 }
 
@@ -57,7 +74,16 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
         }
         None => Seed::demo(),
     };
-    let key = SecretKey::random();
+    // With BLOCKDECK_SECRET_KEY (or --key-file) set, other tools can talk to the demo's sandbox too
+    // (pin its address with --listen); otherwise a random key.
+    let key = match (
+        &global.key_file,
+        std::env::var_os(crate::secret::SECRET_ENV),
+    ) {
+        (None, None) => SecretKey::random(),
+        _ => crate::secret::load(global.key_file.as_deref())
+            .map_err(|e| Exit::usage(e.to_string()))?,
+    };
     let mut config = SandboxConfig::new(key.clone());
     config.seed = seed;
     // A little latency, so the demo behaves like a real service over a network.
@@ -66,8 +92,30 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
     let journal = global.journal.clone().unwrap_or_else(|| {
         crate::config::default_journal_path().with_file_name("demo-journal.jsonl")
     });
+    check_callbacks(global.listen_callbacks, &global.callback_token)?;
     let runtime = super::bulk::runtime()?;
     runtime.block_on(async move {
+        // The demo feeds its own webhooks: a listener on loopback, signed with a random token.
+        let token = global
+            .callback_token
+            .clone()
+            .unwrap_or_else(|| SecretKey::random().expose()[..32].to_owned());
+        let callbacks = global
+            .listen_callbacks
+            .unwrap_or_else(|| "127.0.0.1:0".parse().expect("valid address"));
+        let (feed_tx, feed_rx) = mpsc::unbounded_channel();
+        let listener = crate::feed::Listener::start(
+            callbacks,
+            Some(token.clone()),
+            Some(sandbox::DEFAULT_SDKAPPID),
+            feed_tx,
+        )
+        .await?;
+        let mut config = config;
+        config.callback = Some(sandbox::CallbackTarget {
+            url: listener.url(),
+            token: Some(token),
+        });
         let sandbox = Sandbox::start(config, listen).await?;
         let settings = Settings {
             profile_name: Some("demo".to_owned()),
@@ -83,13 +131,18 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
             journal_path: journal,
             config_path: PathBuf::new(),
         };
-        let code = open(Target {
-            label: "demo sandbox".to_owned(),
-            settings,
-            key,
-        })
+        let code = open_with_feed(
+            Target {
+                label: "demo sandbox".to_owned(),
+                settings,
+                key,
+                callbacks: None,
+            },
+            Some(feed_rx),
+        )
         .await;
         sandbox.stop().await?;
+        let _ = listener.stop().await;
         code
     })
 }
@@ -114,6 +167,57 @@ fn log_to_file(settings: &Settings) {
 }
 
 async fn open(target: Target) -> Result<u8> {
+    match target.callbacks.clone() {
+        Some((addr, token)) => {
+            let (feed_tx, feed_rx) = mpsc::unbounded_channel();
+            let listener =
+                crate::feed::Listener::start(addr, token, Some(target.settings.sdkappid), feed_tx)
+                    .await
+                    .with_context(|| format!("cannot receive webhooks on {addr}"))?;
+            let code = open_with_feed(target, Some(feed_rx)).await;
+            let _ = listener.stop().await;
+            code
+        }
+        None => open_with_feed(target, None).await,
+    }
+}
+
+/// Turns webhook messages into dashboard messages, flagging bursts on the way.
+fn relay_feed(
+    mut feed: mpsc::UnboundedReceiver<crate::feed::FeedMsg>,
+    tx: mpsc::UnboundedSender<crate::app::Msg>,
+) {
+    use crate::app::Msg;
+    use crate::feed::{BurstDetector, FeedMsg};
+    tokio::spawn(async move {
+        let mut detector = BurstDetector::default();
+        while let Some(msg) = feed.recv().await {
+            let mut out = Vec::new();
+            match msg {
+                FeedMsg::Listening(addr) => {
+                    out.push(Msg::FeedSource(Some(format!("webhooks on {addr}"))));
+                }
+                FeedMsg::Rejected { reason, .. } => out.push(Msg::FeedRejected { reason }),
+                FeedMsg::Event(event) => {
+                    let bursts = detector.observe(&event, std::time::Instant::now());
+                    // The alert first, so the event that tipped it is shown as part of the burst.
+                    out.extend(bursts.into_iter().map(Msg::Burst));
+                    out.push(Msg::FeedChange(event));
+                }
+            }
+            for m in out {
+                if tx.send(m).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+}
+
+async fn open_with_feed(
+    target: Target,
+    feed: Option<mpsc::UnboundedReceiver<crate::feed::FeedMsg>>,
+) -> Result<u8> {
     if !std::io::stdout().is_terminal() {
         return Err(Exit::usage(
             "the dashboard needs a terminal; for scripts use the commands (blockdeck --help)",
@@ -124,10 +228,14 @@ async fn open(target: Target) -> Result<u8> {
         label,
         settings,
         key,
+        ..
     } = target;
     log_to_file(&settings);
     let engine = Arc::new(super::bulk::engine_for(&settings, key)?);
     let (tx, mut rx) = mpsc::unbounded_channel();
+    if let Some(feed) = feed {
+        relay_feed(feed, tx.clone());
+    }
     let mut worker = Worker::new(
         engine,
         JournalSettings {

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod dashboard;
+mod inspect;
 mod output;
 
 use std::io::Write;
@@ -111,6 +112,18 @@ pub struct GlobalArgs {
     /// Per-request timeout in seconds (more than the backend's own 3 s).
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Dashboard: receive Tencent's blocklist webhooks on this address for the live feed.
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen_callbacks: Option<SocketAddr>,
+    /// Webhook token: check each webhook's Sign (and, for the sandbox, sign them).
+    #[arg(
+        long,
+        global = true,
+        value_name = "T",
+        env = "BLOCKDECK_CALLBACK_TOKEN",
+        hide_env_values = true
+    )]
+    pub callback_token: Option<String>,
 }
 
 impl GlobalArgs {
@@ -166,6 +179,11 @@ pub enum Command {
     Unblock(bulk::ChangeArgs),
     /// Tell whether FROM blocks each TO, and (unless --single) whether each TO blocks FROM.
     Check(bulk::CheckArgs),
+    /// Show the relation between two users: blocks both ways, friendship, existence, nicknames,
+    /// and what each can do to the other.
+    Inspect(inspect::InspectArgs),
+    /// Find who, among candidates (a file of IDs or X's friends), has X on their blocklist.
+    Blockers(inspect::BlockersArgs),
     /// List the batches in the journal.
     Journal(bulk::JournalArgs),
     /// Finish an interrupted batch: re-check its unfinished items and apply only what is still needed.
@@ -236,9 +254,6 @@ pub struct SandboxArgs {
     /// Post Tencent's after-change webhooks (Sns.CallbackBlackListAdd/Delete) to this URL.
     #[arg(long, value_name = "URL")]
     callback_url: Option<String>,
-    /// Sign the webhooks with this token (RequestTime and Sign in the URL).
-    #[arg(long, value_name = "T", env = "BLOCKDECK_CALLBACK_TOKEN", requires = "callback_url", hide_env_values = true)]
-    callback_token: Option<String>,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -266,6 +281,8 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Check(args)) => bulk::check(&global, args),
         Some(Command::Journal(args)) => bulk::journal(&global, args),
+        Some(Command::Inspect(args)) => inspect::inspect(&global, args),
+        Some(Command::Blockers(args)) => inspect::blockers(&global, args),
         Some(Command::Resume(args)) => bulk::resume(&global, args),
         Some(Command::Config { action }) => config_command(&global, action),
         Some(Command::Completions { shell }) => {
@@ -382,7 +399,7 @@ fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
         state_file: args.state,
         callback: args.callback_url.map(|url| sandbox::CallbackTarget {
             url,
-            token: args.callback_token,
+            token: global.callback_token.clone(),
         }),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::client::engine::{BatchEnd, ItemResult, Progress, Report};
 use crate::client::{ItemStatus, Operation};
-use crate::display::sanitize;
+use crate::display::{csv_field, sanitize};
 use crate::tim::codes;
 use crate::tim::wire::BlackRelation;
 
@@ -124,6 +124,32 @@ pub fn print_json_lines(report: &Report, batch: Option<&str>) {
     }
 }
 
+/// Prints every item as CSV on stdout (header first), the same fields as the JSON lines.
+pub fn print_csv(report: &Report, batch: Option<&str>) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "batch,from,to,status,relation,code,info,attempts");
+    for item in &report.items {
+        let v = item_json(item, batch);
+        let field = |k: &str| match &v[k] {
+            serde_json::Value::String(s) => csv_field(s),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            field("batch"),
+            field("from"),
+            field("to"),
+            field("status"),
+            field("relation"),
+            field("code"),
+            field("info"),
+            field("attempts")
+        );
+    }
+}
+
 /// A check's answer in words.
 pub fn relation_words(item: &ItemResult) -> String {
     let (from, to) = (
@@ -231,26 +257,9 @@ pub fn print_summary(report: &Report, batch: Option<&str>) {
     }
 }
 
-/// RFC 4180 quoting for one CSV field.
-pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) || text.starts_with([' ', '\t']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(csv_field("alice"), "alice");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field(" lead"), "\" lead\"");
-    }
 
     #[test]
     fn relation_names_follow_the_protocol() {

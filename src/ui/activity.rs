@@ -1,5 +1,6 @@
 //! The activity pane: what happened, newest at the bottom, each line with a time and a level
-//! symbol (`✓` done, `!` warning, `✗` error, `·` information).
+//! symbol (`✓` done, `!` warning, `✗` error, `·` information). When it shares its band with
+//! nothing (narrow screens), its title says that Tab leads to the feed.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,7 +12,8 @@ use super::text::scrub;
 use super::theme::{Theme, level_symbol};
 use crate::app::model::{Focus, Model};
 
-pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// `alone`: the feed is not on screen, and the title points to it.
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: bool) {
     let focused = model.focus == Focus::Activity;
     let (prefix, style) = theme.title_prefix(focused);
     let rows = model.bands().activity_rows();
@@ -23,6 +25,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ];
     if back > 0 {
         title.push(Span::styled(format!("· {back} newer below "), theme.dim));
+    }
+    if alone {
+        title.push(Span::styled("· Tab: feed ", theme.dim));
     }
     let block = theme.pane(title, focused);
     let inner = block.inner(area);

@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::text::{clip, fit, scrub, width};
 use super::theme::Theme;
+use crate::app::keymap::Action;
 use crate::app::model::{Blocklist, Focus, Model};
 use crate::display::{ago, sanitize, utc};
 
@@ -79,14 +80,18 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let row = &list.rows[list.view[pos]];
         let marked = list.is_marked(row);
         let at_cursor = pos == list.cursor;
-        let mut style = if marked { theme.marked_row } else { theme.text };
-        if at_cursor {
-            style = style.patch(if focused {
+        let style = if marked { theme.marked_row } else { theme.text };
+        // The cursor highlights the marker and the ID, not the whole row: moving it then rewrites
+        // two short runs of cells, a small fraction of a row over a slow link.
+        let cursor_style = if at_cursor {
+            style.patch(if focused {
                 theme.cursor
             } else {
                 theme.cursor_idle
-            });
-        }
+            })
+        } else {
+            style
+        };
         let marker = if at_cursor && focused { ">" } else { " " };
         let mark = if marked {
             Cell::from(Span::styled("[x]", theme.marked_box))
@@ -95,9 +100,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         let since = format!("{:<8} {}", ago(row.added, model.now), utc(row.added));
         Row::new([
-            Cell::from(marker),
+            Cell::from(marker).style(cursor_style),
             mark,
-            Cell::from(clip(&row.to_shown, usize::from(id_w))),
+            Cell::from(clip(&row.to_shown, usize::from(id_w))).style(cursor_style),
             Cell::from(clip(row.nick.as_deref().unwrap_or(""), usize::from(nick_w))),
             Cell::from(fit(&since, usize::from(SINCE)).into_owned()),
         ])
@@ -128,6 +133,10 @@ fn title_parts(list: &Blocklist) -> Vec<(u8, String)> {
     }
     if !list.marks.is_empty() {
         parts.push((0, format!("{} marked", list.marks.len())));
+    }
+    if list.stale {
+        let refresh = super::statusbar::key_label(Action::Refresh).unwrap_or("r");
+        parts.push((0, format!("changed elsewhere: {refresh} refreshes")));
     }
     parts
 }

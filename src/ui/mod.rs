@@ -3,11 +3,16 @@
 //! sanitized text, cut to its column with an ellipsis.
 //!
 //! Layout, top to bottom, in the heights of [`Model::bands`] (which `update` scrolls by): header,
-//! lookup, blocklist, activity, status line, action bar; popups on top.
+//! lookup, blocklist, the bottom band, status line, action bar; popups on top. The bottom band
+//! holds the activity pane and the change feed side by side from [`SIDE_BY_SIDE`] columns, and
+//! one of them on narrower screens (the feed when it has focus).
 
 mod activity;
 mod blocklist;
+mod feed;
 mod header;
+mod help;
+mod inspect;
 mod lookup;
 mod popups;
 mod statusbar;
@@ -21,11 +26,15 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 pub use theme::Theme;
 
-use crate::app::model::{Model, Overlay};
+use crate::app::model::{Focus, Model, Overlay};
 
 /// Smallest terminal the layout is made for.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+/// From this width the activity pane and the feed share the bottom band.
+pub const SIDE_BY_SIDE: u16 = 120;
+/// The activity pane's share of the bottom band when the feed is beside it (percent).
+const ACTIVITY_SHARE: u16 = 55;
 
 /// Draws the whole dashboard.
 pub fn view(model: &Model, frame: &mut Frame) {
@@ -54,10 +63,13 @@ pub fn view(model: &Model, frame: &mut Frame) {
     header::draw(model, &theme, frame, header);
     lookup::draw(model, &theme, frame, lookup);
     blocklist::draw(model, &theme, frame, list);
-    activity::draw(model, &theme, frame, activity);
+    bottom(model, &theme, frame, activity);
     match &model.overlay {
         Overlay::Palette(input) => popups::input_line(model, ":", input, &theme, frame, status),
         Overlay::Filter(input) => popups::input_line(model, "/", input, &theme, frame, status),
+        Overlay::Export { input, what, error } => {
+            popups::export_line(*what, input, error.as_deref(), &theme, frame, status);
+        }
         _ => statusbar::draw_status(model, &theme, frame, status),
     }
     statusbar::draw_bar(model, &theme, frame, bar);
@@ -68,14 +80,32 @@ pub fn view(model: &Model, frame: &mut Frame) {
         ..area
     };
     match &model.overlay {
-        Overlay::Help => popups::help(model, &theme, frame, above_bar),
+        Overlay::Help => help::draw(model, &theme, frame, above_bar),
         Overlay::BlockPrompt { input, error } => {
             popups::block_prompt(model, input, error.as_deref(), &theme, frame, above_bar);
         }
         Overlay::Confirm(action) => popups::confirm(action, &theme, frame, above_bar),
         Overlay::Result => popups::result(model, &theme, frame, above_bar),
         Overlay::QuitConfirm => popups::quit_confirm(&theme, frame, above_bar),
-        Overlay::None | Overlay::Palette(_) | Overlay::Filter(_) => {}
+        Overlay::Inspector(view) => inspect::inspector(model, view, &theme, frame, above_bar),
+        Overlay::Blockers(view) => inspect::blockers(view, &theme, frame, above_bar),
+        Overlay::None | Overlay::Palette(_) | Overlay::Filter(_) | Overlay::Export { .. } => {}
+    }
+}
+
+/// The bottom band: activity and feed side by side when the screen is wide enough, else the one
+/// with focus (the activity pane unless the feed has it), its title pointing to the other.
+fn bottom(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if area.width >= SIDE_BY_SIDE {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(ACTIVITY_SHARE), Constraint::Fill(1)])
+                .areas(area);
+        activity::draw(model, theme, frame, left, false);
+        feed::draw(model, theme, frame, right, false);
+    } else if model.focus == Focus::Feed {
+        feed::draw(model, theme, frame, area, true);
+    } else {
+        activity::draw(model, theme, frame, area, true);
     }
 }
 
@@ -110,7 +140,8 @@ mod tests {
 
     use super::*;
     use crate::app::model::{
-        BatchOutcome, Connection, FailureGroup, Focus, Level, PendingAction, Row, Running, Sort,
+        BatchOutcome, Blockers, Connection, ExportWhat, FailureGroup, FeedLine, Focus, Inspection,
+        Inspector, Level, PendingAction, Row, Running, Sort, VerdictLine,
     };
     use crate::client::engine::Progress;
     use crate::client::{Operation, Pair};
@@ -364,7 +395,161 @@ mod tests {
         let mut mono = with_list(width, height, 250, false);
         mono.monochrome = true;
         out.push(("monochrome", mono));
+
+        out.push(("feed", with_feed(width, height, 30, true)));
+        let mut quiet = with_list(width, height, 10, false);
+        quiet.focus = Focus::Feed;
+        out.push(("empty feed", quiet));
+        for (name, result) in [
+            ("inspector loading", None),
+            ("inspector", Some(Ok(inspection(true, true)))),
+            ("inspector hostile", Some(Ok(hostile_inspection()))),
+            (
+                "inspector error",
+                Some(Err(
+                    sanitize(&format!("friend_check failed: {HOSTILE}")).into_owned()
+                )),
+            ),
+        ] {
+            let mut m = with_list(width, height, 250, false);
+            m.overlay = inspector_overlay(result);
+            out.push((name, m));
+        }
+        let mut b = with_list(width, height, 250, false);
+        b.overlay = Overlay::Blockers(blockers_view(false, 40));
+        out.push(("blockers", b));
+        let mut b = with_list(width, height, 250, false);
+        b.overlay = Overlay::Blockers(blockers_view(true, 3));
+        out.push(("blockers done", b));
+        let mut e = with_feed(width, height, 5, false);
+        e.overlay = export_overlay(HOSTILE, Some(&format!("cannot write {HOSTILE}")));
+        out.push(("export", e));
         out
+    }
+
+    /// `alice` with `n` feed lines (every fourth part of a burst), the feed focused, webhooks as
+    /// its source and two refused calls; with `alert`, two burst alerts (the latest is shown).
+    fn with_feed(width: u16, height: u16, n: usize, alert: bool) -> Model {
+        let mut model = with_list(width, height, 250, false);
+        model.focus = Focus::Feed;
+        model.feed.source = Some("webhooks on 127.0.0.1:9000".into());
+        model.feed.rejected = 2;
+        model.feed.lines = (0..n)
+            .map(|i| {
+                let from = if i % 4 == 0 { "mallory" } else { "bob" };
+                let to = format!("user_{i:04}");
+                FeedLine {
+                    time: crate::display::utc(NOW + i as u64)[11..19].to_owned(),
+                    verb: if i % 5 == 4 { "unblocked" } else { "blocked" },
+                    from: from.into(),
+                    to: to.clone(),
+                    platform: "RESTAPI".into(),
+                    burst: i % 4 == 0,
+                    raw: (from.into(), to, NOW + i as u64),
+                }
+            })
+            .collect();
+        if alert {
+            model.feed.alerts = vec![
+                "burst: eve blocked 20 accounts in 60 s".into(),
+                "burst: mallory blocked 30 accounts in 60 s".into(),
+            ];
+            model.feed.flagged = vec!["mallory".into()];
+        }
+        model
+    }
+
+    fn verdict(allowed: bool, why: &str) -> VerdictLine {
+        VerdictLine {
+            allowed,
+            why: why.into(),
+        }
+    }
+
+    /// alice and bob, both existing, not friends, with the blocks given.
+    fn inspection(a_blocks_b: bool, b_blocks_a: bool) -> Inspection {
+        let both = a_blocks_b && b_blocks_a;
+        Inspection {
+            a_shown: "alice".into(),
+            b_shown: "bob".into(),
+            a_nick: Some("Alice 李".into()),
+            b_nick: None,
+            a_exists: true,
+            b_exists: true,
+            a_blocks_b,
+            b_blocks_a,
+            friendship: "not friends".into(),
+            a_messages_b: verdict(
+                !b_blocks_a,
+                "alice cannot message bob: they have blocked each other, so neither can start a conversation.",
+            ),
+            b_messages_a: verdict(
+                !a_blocks_b,
+                "bob cannot message alice: they have blocked each other, so neither can start a conversation.",
+            ),
+            a_requests_b: verdict(
+                !(a_blocks_b || b_blocks_a),
+                "alice cannot send bob a friend request: they have blocked each other.",
+            ),
+            b_requests_a: verdict(
+                !(a_blocks_b || b_blocks_a),
+                "bob cannot send alice a friend request: they have blocked each other.",
+            ),
+            notes: if both {
+                vec!["alice and bob block each other. Whether they were friends before cannot be known: blocking removes a friendship both ways and leaves no trace of it.".into()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// An inspection whose names and reasons are hostile: sanitized as `update` stores them,
+    /// except B's nickname, which skipped the sanitizer (a bug elsewhere).
+    fn hostile_inspection() -> Inspection {
+        let evil = sanitize(HOSTILE).into_owned();
+        Inspection {
+            a_shown: evil.clone(),
+            a_nick: Some(evil.clone()),
+            b_nick: Some(HOSTILE.into()),
+            friendship: format!("{evil} has bob as a friend (one way)"),
+            notes: vec![format!("{evil} is barred by the admin")],
+            ..inspection(true, false)
+        }
+    }
+
+    fn inspector_overlay(result: Option<Result<Inspection, String>>) -> Overlay {
+        Overlay::Inspector(Inspector {
+            req: 1,
+            a: id("alice"),
+            b: id("bob"),
+            result,
+        })
+    }
+
+    /// The reverse lookup of alice: 3000 of 20000 checked, `found` blockers (every third mutual).
+    fn blockers_view(done: bool, found: usize) -> Blockers {
+        Blockers {
+            req: 2,
+            target: id("alice"),
+            source: "250 listed users and the user's friends".into(),
+            checked: if done { 20_000 } else { 3000 },
+            total: 20_000,
+            calls_per_sec: 198.4,
+            found: (0..found)
+                .map(|i| (id(&format!("blocker_{i:03}")), i % 3 == 0))
+                .collect(),
+            failed: if done { 3 } else { 0 },
+            done,
+            error: done.then(|| "black_list_check: rate limited (20006)".to_owned()),
+        }
+    }
+
+    fn export_overlay(name: &str, error: Option<&str>) -> Overlay {
+        Overlay::Export {
+            input: Input::new(name.into()),
+            what: ExportWhat::Feed,
+            error: error.map(|e| sanitize(e).into_owned()),
+        }
     }
 
     #[test]
@@ -505,11 +690,14 @@ mod tests {
         assert!(text.contains("2 marked"), "{text}");
         let cursor_y = row_of(&buf, "> [x] user_0003");
         let other_y = row_of(&buf, "user_0002");
-        for x in 1..79 {
+        // The cursor highlights the marker and the ID.
+        for x in std::iter::once(1).chain(7..7 + "user_0003".len() as u16) {
             assert!(
                 buf[(x, cursor_y)].modifier.contains(Modifier::REVERSED),
                 "x={x}"
             );
+        }
+        for x in 1..79 {
             assert!(
                 !buf[(x, other_y)].modifier.contains(Modifier::REVERSED),
                 "x={x}"
@@ -716,29 +904,74 @@ mod tests {
 
     #[test]
     fn help_lists_every_key_group_and_the_commands() {
+        let titles: Vec<&str> = crate::app::keymap::help(false)
+            .into_iter()
+            .map(|(title, _)| title)
+            .chain([help::COMMANDS_TITLE])
+            .collect();
+        let commands: Vec<String> = crate::app::keymap::COMMANDS
+            .iter()
+            .map(|(c, _, _)| format!(":{}", c.split(' ').next().unwrap()))
+            .collect();
         for (width, height) in [(80, 24), (120, 40)] {
             let mut model = with_list(width, height, 10, false);
             model.overlay = Overlay::Help;
-            let text = screen(&buffer(&model));
-            for needle in [
-                "Blocklist",
-                "Lookup line",
-                "Anywhere",
-                "While a batch runs",
-                "Confirmation",
-                "Typing a line",
-                "Commands",
-                ":user ID",
-                ":unblock ID…",
-                "Ctrl-C/Esc",
-            ] {
-                assert!(
-                    text.contains(needle),
-                    "{needle} at {width}×{height}\n{text}"
-                );
+            let buf = buffer(&model);
+            let text = screen(&buf);
+            println!("{text}");
+            assert_safe(&buf);
+            let missing: Vec<&str> = titles
+                .iter()
+                .copied()
+                .chain(commands.iter().map(String::as_str))
+                .chain([":user ID", ":unblock ID…", "Ctrl-C/Esc"])
+                .filter(|needle| !text.contains(needle))
+                .collect();
+            let cut = text.contains("(a taller terminal shows the rest)");
+            if width == 120 {
+                // Everything, and every text in full: the only `…` are those written in the texts.
+                assert!(missing.is_empty() && !cut, "{missing:?}\n{text}");
+                let written: usize = crate::app::keymap::KEYMAP
+                    .iter()
+                    .map(|b| b.help.matches('…').count())
+                    .chain(
+                        crate::app::keymap::COMMANDS
+                            .iter()
+                            .map(|(c, h, _)| c.matches('…').count() + h.matches('…').count()),
+                    )
+                    .sum();
+                assert_eq!(text.matches('…').count(), written, "{text}");
+            } else {
+                // As much as fits; what does not is announced.
+                assert!(missing.is_empty() || cut, "{missing:?}\n{text}");
+                assert!(text.contains("Blocklist"), "{text}");
             }
-            assert!(!text.contains("taller terminal"), "{text}");
+            // A group whose keys are all listed above still names them.
+            assert!(
+                text.contains("as above: e j/k g G PgUp PgDn w : ?"),
+                "{text}"
+            );
         }
+    }
+
+    #[test]
+    fn a_help_too_long_for_the_screen_says_so() {
+        // 80×24 with an action bar: the compact help; a shorter popup area cuts it.
+        let mut model = with_list(80, 24, 10, false);
+        model.overlay = Overlay::Help;
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|frame| {
+                let theme = Theme::for_model(&model);
+                help::draw(&model, &theme, frame, Rect::new(0, 0, 80, 16));
+            })
+            .unwrap();
+        let text = screen(terminal.backend().buffer());
+        assert!(
+            text.contains("… (a taller terminal shows the rest)"),
+            "{text}"
+        );
+        assert!(text.contains("Blocklist"), "{text}");
     }
 
     #[test]
@@ -821,5 +1054,345 @@ mod tests {
             assert!(lines[list + 2].contains("user_0000"));
             assert!(lines[list + 1 + rows].contains(&format!("user_{:04}", rows - 1)));
         }
+    }
+
+    /// The rows of the bottom band.
+    fn band(model: &Model) -> std::ops::Range<usize> {
+        let b = model.bands();
+        let top = usize::from(b.header + b.lookup + b.blocklist);
+        top..top + usize::from(b.activity)
+    }
+
+    #[test]
+    fn the_feed_shares_the_band_when_wide_and_takes_it_when_focused() {
+        // 120 wide: both, side by side.
+        let model = with_feed(120, 40, 30, true);
+        let buf = buffer(&model);
+        let rows = band(&model);
+        let title = &lines(&buf)[rows.start];
+        assert!(title.starts_with("┌ Activity"), "{title}");
+        assert!(
+            title.contains("┏ ▶ Feed — webhooks on 127.0.0.1:9000 · 2 refused"),
+            "{title}"
+        );
+        assert!(!title.contains("Tab:"), "{title}");
+        assert_eq!(screen(&buf).matches('▶').count(), 1);
+
+        // 80 wide: one of them, naming the other.
+        let mut model = with_feed(80, 24, 30, true);
+        let buf = buffer(&model);
+        let title = &lines(&buf)[band(&model).start];
+        assert!(title.starts_with("┏ ▶ Feed — webhooks on"), "{title}");
+        assert!(title.contains("· 2 refused · Tab: activity"), "{title}");
+        assert!(!screen(&buf).contains("Activity"), "{}", screen(&buf));
+        model.focus = Focus::Blocklist;
+        let buf = buffer(&model);
+        let title = &lines(&buf)[band(&model).start];
+        assert!(title.starts_with("┌ Activity · Tab: feed"), "{title}");
+        assert!(!screen(&buf).contains("Feed —"), "{}", screen(&buf));
+        assert!(lines(&buf)[22].contains("[Blocklist]"));
+    }
+
+    #[test]
+    fn feed_lines_are_newest_last_with_the_latest_alert_on_top() {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut model = with_feed(width, height, 30, true);
+            let buf = buffer(&model);
+            let all = lines(&buf);
+            let rows = band(&model);
+            let x = if width >= SIDE_BY_SIDE {
+                col_of(&all[rows.start], "┏")
+            } else {
+                0
+            };
+            let cell = |row: usize| all[row].chars().skip(usize::from(x)).collect::<String>();
+            // The alert first, in its style; then the newest lines, the last at the bottom.
+            let first = cell(rows.start + 1);
+            assert!(
+                first.contains("⚠ burst: mallory blocked 30 accounts in 60 s"),
+                "{first}"
+            );
+            assert!(!screen(&buf).contains("burst: eve"));
+            let alert_y = (rows.start + 1) as u16;
+            assert!(buf[(x + 2, alert_y)].modifier.contains(Modifier::BOLD));
+            let last = cell(rows.end - 2);
+            assert!(last.contains("bob unblocked user_0029 (RESTAPI)"), "{last}");
+            assert_eq!(model.feed_rows(), rows.len() - 3);
+            let oldest = 30 - model.feed_rows();
+            assert!(cell(rows.start + 2).contains(&format!("user_{oldest:04}")));
+            // Burst lines: a ⚠ and a style that is not only a colour, in both themes.
+            for mono in [false, true] {
+                model.monochrome = mono;
+                let buf = buffer(&model);
+                let y = row_of(&buf, "mallory blocked user_0028");
+                let line = &lines(&buf)[y as usize];
+                assert!(
+                    line.contains("01:35:28 ⚠ mallory blocked user_0028"),
+                    "{line}"
+                );
+                let mx = col_of(line, "mallory blocked user_0028");
+                assert!(
+                    buf[(mx, y)].modifier.contains(Modifier::BOLD),
+                    "mono={mono}"
+                );
+                let y = row_of(&buf, "bob unblocked user_0029");
+                let line = &lines(&buf)[y as usize];
+                assert!(
+                    line.contains("01:35:29   bob unblocked user_0029"),
+                    "{line}"
+                );
+                assert!(!line.contains('⚠'));
+                let bx = col_of(line, "bob unblocked");
+                assert!(!buf[(bx, y)].modifier.contains(Modifier::BOLD));
+            }
+            // Scrolled back three lines: the newest three are below, and the title says so.
+            model.monochrome = false;
+            model.feed.scroll = 3;
+            let buf = buffer(&model);
+            let text = screen(&buf);
+            assert!(text.contains("· 3 newer below"), "{text}");
+            assert!(!text.contains("user_0027"), "{text}");
+            assert!(text.contains("bob blocked user_0026 (RESTAPI)"), "{text}");
+            // A scroll past the top stops at the oldest line.
+            model.feed.scroll = 1000;
+            let text = screen(&buffer(&model));
+            assert!(text.contains("user_0000"), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_empty_feed_says_how_to_start_one() {
+        let mut model = with_list(80, 24, 10, false);
+        model.focus = Focus::Feed;
+        let text = screen(&buffer(&model));
+        assert!(text.contains("▶ Feed — no webhooks: start with"), "{text}");
+        assert!(
+            text.contains("no webhooks: start with --listen-callbacks ADDR, or :watch on"),
+            "{text}"
+        );
+        model.feed.source = Some("watching alice".into());
+        let text = screen(&buffer(&model));
+        assert!(
+            text.contains("▶ Feed — watching alice · Tab: activity"),
+            "{text}"
+        );
+        assert!(text.contains("no changes yet"), "{text}");
+    }
+
+    #[test]
+    fn hostile_feed_lines_are_shown_escaped() {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut model = with_feed(width, height, 5, true);
+            let evil = sanitize(HOSTILE).into_owned();
+            model.feed.lines[4].from = evil.clone();
+            model.feed.lines[4].to = evil;
+            // Raw text that skipped the sanitizer is escaped by the view too.
+            model.feed.lines[3].platform = HOSTILE.into();
+            model.feed.alerts.push(HOSTILE.into());
+            model.feed.source = Some(HOSTILE.into());
+            let buf = buffer(&model);
+            assert_safe(&buf);
+            let text = screen(&buf);
+            assert!(text.contains("evil\\u{1b}]0;owned"), "{text}");
+            assert!(text.contains("(evil\\u{1b}"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_inspector_shows_both_directions_and_only_the_unblocks_that_apply() {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut model = with_list(width, height, 10, false);
+            model.overlay = inspector_overlay(Some(Ok(inspection(true, true))));
+            let buf = buffer(&model);
+            let text = screen(&buf);
+            println!("{text}");
+            for needle in [
+                "Inspect alice ↔ bob",
+                "alice (Alice 李) exists",
+                "bob exists",
+                "alice blocks bob: yes",
+                "bob blocks alice: yes",
+                "friendship: not friends",
+                "✗ alice → bob message — alice cannot message bob",
+                "✗ bob → alice message",
+                "✗ alice → bob friend request",
+                "✗ bob → alice friend request",
+                "• alice and bob block each other.",
+                "x unblock alice→bob · X unblock bob→alice · Esc close",
+            ] {
+                assert!(
+                    text.contains(needle),
+                    "{needle} at {width}×{height}\n{text}"
+                );
+            }
+            assert!(text.contains("leaves no trace of"), "{text}");
+            let bar = bar_line(&buf);
+            assert!(
+                bar.contains("x unblock A→B") && bar.contains("X unblock B→A"),
+                "{bar}"
+            );
+
+            // Only A blocks B: no X, in the popup or the bar.
+            model.overlay = inspector_overlay(Some(Ok(inspection(true, false))));
+            let buf = buffer(&model);
+            let text = screen(&buf);
+            assert!(text.contains("x unblock alice→bob · Esc close"), "{text}");
+            assert!(text.contains("bob blocks alice: no"), "{text}");
+            assert!(text.contains("✓ alice → bob message"), "{text}");
+            assert!(!text.contains("X unblock"), "{text}");
+            assert!(!bar_line(&buf).contains("X unblock"), "{}", bar_line(&buf));
+
+            // Neither blocks: only Esc.
+            model.overlay = inspector_overlay(Some(Ok(inspection(false, false))));
+            let buf = buffer(&model);
+            let text = screen(&buf);
+            assert!(!text.contains("unblock"), "{text}");
+            assert!(text.contains("Esc close"), "{text}");
+            assert!(!bar_line(&buf).contains("unblock"), "{}", bar_line(&buf));
+
+            // Read-only: never.
+            model.read_only = true;
+            model.overlay = inspector_overlay(Some(Ok(inspection(true, true))));
+            let buf = buffer(&model);
+            let text = screen(&buf);
+            assert!(!text.contains("x unblock"), "{text}");
+            assert!(!text.contains("X unblock"), "{text}");
+            assert!(text.contains("Esc close"), "{text}");
+            assert!(!bar_line(&buf).contains("unblock"), "{}", bar_line(&buf));
+        }
+    }
+
+    #[test]
+    fn the_inspector_says_when_it_waits_or_failed() {
+        let mut model = with_list(80, 24, 10, false);
+        model.overlay = inspector_overlay(None);
+        let buf = buffer(&model);
+        let text = screen(&buf);
+        assert!(text.contains("Inspect alice ↔ bob"), "{text}");
+        assert!(
+            text.contains("checking both directions, friendship and accounts…"),
+            "{text}"
+        );
+        assert!(!text.contains("unblock"), "{text}");
+        assert!(!bar_line(&buf).contains("unblock"), "{}", bar_line(&buf));
+        model.overlay = inspector_overlay(Some(Err(
+            "friend_check for alice failed: rate limited (20006)".into(),
+        )));
+        let text = screen(&buffer(&model));
+        assert!(
+            text.contains("✗ friend_check for alice failed: rate limited (20006)"),
+            "{text}"
+        );
+        assert!(text.contains("Esc close"), "{text}");
+    }
+
+    #[test]
+    fn hostile_names_in_the_inspector_are_shown_escaped() {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut model = with_list(width, height, 10, false);
+            model.overlay = inspector_overlay(Some(Ok(hostile_inspection())));
+            let buf = buffer(&model);
+            assert_safe(&buf);
+            let text = screen(&buf);
+            assert!(text.contains("evil\\u{1b}]0;owned"), "{text}");
+            assert!(text.contains("\\u{202e}nimda"), "{text}");
+            assert!(text.contains("Esc close"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_reverse_lookup_shows_progress_then_what_was_found() {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut model = with_list(width, height, 10, false);
+            model.overlay = Overlay::Blockers(blockers_view(false, 40));
+            let buf = buffer(&model);
+            let text = screen(&buf);
+            println!("{text}");
+            assert!(text.contains("Who blocks alice?"), "{text}");
+            assert!(
+                text.contains("candidates: 250 listed users and the user's friends"),
+                "{text}"
+            );
+            assert!(
+                text.contains("checked 3000/20000 · 40 found · 198 calls/s"),
+                "{text}"
+            );
+            assert!(text.contains("█░"), "{text}");
+            assert!(text.contains(" 15%"), "{text}");
+            assert!(text.contains("⇄ blocker_000 (mutual)"), "{text}");
+            assert!(text.contains("  blocker_001"), "{text}");
+            assert!(!text.contains("blocker_001 (mutual)"), "{text}");
+            // In columns: all forty at 120×40; at 80×24 the last cell counts the rest.
+            if width == 120 {
+                assert!(text.contains("⇄ blocker_039 (mutual)"), "{text}");
+                assert!(!text.contains("more"), "{text}");
+            } else {
+                assert!(text.contains("blocker_025"), "{text}");
+                assert!(text.contains("  and 2 more"), "{text}");
+            }
+            assert!(text.contains("Esc cancel"), "{text}");
+            assert!(!text.contains("done —"), "{text}");
+            assert!(!bar_line(&buf).contains("export"), "{}", bar_line(&buf));
+
+            model.overlay = Overlay::Blockers(blockers_view(true, 3));
+            let buf = buffer(&model);
+            let text = screen(&buf);
+            assert!(text.contains("checked 20000/20000 · 3 found"), "{text}");
+            assert!(text.contains("100%"), "{text}");
+            assert!(text.contains("! 3 could not be checked"), "{text}");
+            assert!(
+                text.contains("✗ black_list_check: rate limited (20006)"),
+                "{text}"
+            );
+            assert!(text.contains("done — e export · Esc close"), "{text}");
+            assert!(!text.contains("more"), "{text}");
+            assert!(bar_line(&buf).contains("e export"), "{}", bar_line(&buf));
+        }
+    }
+
+    #[test]
+    fn the_export_line_takes_the_cursor_and_shows_its_error() {
+        let mut model = with_feed(80, 24, 5, false);
+        model.overlay = export_overlay("feed.txt", Some("the file name must end in .csv or .json"));
+        let mut terminal = render(&model);
+        let buf = terminal.backend().buffer().clone();
+        let status = &lines(&buf)[22];
+        assert!(
+            status.starts_with("export the change feed to: feed.txt  ✗ the file name must end"),
+            "{status}"
+        );
+        let x = col_of(status, "✗");
+        assert_eq!(buf[(x, 22)].fg, Color::Red);
+        terminal
+            .backend_mut()
+            .assert_cursor_position(Position::new(35, 22));
+        assert!(bar_line(&buf).starts_with("Enter submit  Esc cancel"));
+        // A long name keeps room for itself: the error is cut first.
+        model.overlay = export_overlay(&"x".repeat(60), Some(&"y".repeat(60)));
+        let buf = buffer(&model);
+        let status = &lines(&buf)[22];
+        assert!(status.contains(&"x".repeat(19)), "{status}");
+        assert!(status.ends_with('…'), "{status}");
+    }
+
+    #[test]
+    fn a_list_changed_elsewhere_says_so_in_its_title() {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut model = with_list(width, height, 250, false);
+            model.list.marks.insert(id("user_0001"));
+            model.list.stale = true;
+            let text = screen(&buffer(&model));
+            assert!(
+                text.contains("1 marked · changed elsewhere: r refreshes"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_status_line_says_when_the_list_is_watched() {
+        let mut model = with_list(80, 24, 10, false);
+        model.watching = true;
+        assert_eq!(lines(&buffer(&model))[22], "[Blocklist] · watching");
     }
 }

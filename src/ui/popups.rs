@@ -1,5 +1,6 @@
-//! What sits on top of the panes: the help, the `:` and `/` lines, the block prompt, the
-//! confirmation, the summary of the last batch and the quit question.
+//! What sits on top of the panes: the `:`, `/` and export lines, the block prompt, the
+//! confirmation, the summary of the last batch and the quit question, and the popup frame the
+//! help and the inspection views share.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -8,10 +9,10 @@ use ratatui::widgets::{Clear, Paragraph};
 use tui_input::Input;
 
 use super::statusbar::{duration, key_label, op_word};
-use super::text::{clip, fit, input_window, line_fit, scrub, width, wrap};
+use super::text::{clip, fit, input_window, line_fit, scrub, typed_width, width, wrap};
 use super::theme::Theme;
-use crate::app::keymap::{self, Action, Binding, COMMANDS, Context};
-use crate::app::model::{BatchOutcome, Model, PendingAction, SAMPLE};
+use crate::app::keymap::{self, Action, Context};
+use crate::app::model::{BatchOutcome, ExportWhat, Model, PendingAction, SAMPLE};
 use crate::client::Pair;
 use crate::display::sanitize;
 
@@ -19,7 +20,7 @@ use crate::display::sanitize;
 const PER_GROUP: usize = 5;
 
 /// A `width`×`height` rectangle centred in `area` (cut to it).
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect {
@@ -32,7 +33,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 /// Draws `lines` in a centred popup titled `title`, `inner_width` columns wide inside the border;
 /// lines beyond the screen give way to a last `…`. Returns the inner area.
-fn popup(
+pub(super) fn popup(
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
@@ -55,7 +56,7 @@ fn popup(
 }
 
 /// Inner width of a popup that would like `want` columns, within `area` less a margin.
-fn popup_width(area: Rect, want: u16) -> u16 {
+pub(super) fn popup_width(area: Rect, want: u16) -> u16 {
     want.min(area.width.saturating_sub(6)).max(10)
 }
 
@@ -208,19 +209,71 @@ pub fn input_line(
     } else {
         String::new()
     };
-    let room = usize::from(area.width)
-        .saturating_sub(width(sigil) + width(&count))
-        .max(1);
-    let (typed, col) = input_window(input.value(), input.cursor(), room);
-    let pad = room.saturating_sub(width(&typed));
-    let line = Line::from(vec![
+    typed_line(
         Span::styled(sigil, theme.key),
+        input,
+        Span::styled(count, theme.dim),
+        true,
+        frame,
+        area,
+    );
+}
+
+/// `e`: `export the blocklist as shown to: alice-blocklist-….csv`, with the problem of the last
+/// attempt after the file name.
+pub fn export_line(
+    what: ExportWhat,
+    input: &Input,
+    error: Option<&str>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let prompt = Span::styled(format!("export {} to: ", what.label()), theme.key);
+    let after = error.map_or_else(
+        || Span::raw(""),
+        |e| Span::styled(format!("  ✗ {}", scrub(e)), theme.error),
+    );
+    typed_line(prompt, input, after, false, frame, area);
+}
+
+/// Fewest columns left for the typed text when something follows it.
+const TYPED_MIN: usize = 20;
+
+/// A typed line over the status line: `prompt`, the text scrolled so that the cursor shows, and
+/// `after` (at the right edge when `right`, else just after the text), cut before the text is;
+/// the cursor is put on the line.
+fn typed_line(
+    prompt: Span<'_>,
+    input: &Input,
+    after: Span<'_>,
+    right: bool,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let total = usize::from(area.width);
+    let prompt_w = prompt.width().min(total.saturating_sub(1));
+    let prompt = Span::styled(fit(&prompt.content, prompt_w).into_owned(), prompt.style);
+    let left = total - prompt_w;
+    // The text needs its width and a cell for the cursor; what follows takes the rest, cut.
+    let need = typed_width(input.value()) + 1;
+    let after_w = after.width().min(left.saturating_sub(need.min(TYPED_MIN)));
+    let after = Span::styled(fit(&after.content, after_w).into_owned(), after.style);
+    let room = left.saturating_sub(after_w).max(1);
+    let (typed, col) = input_window(input.value(), input.cursor(), room);
+    let pad = if right {
+        room.saturating_sub(width(&typed))
+    } else {
+        0
+    };
+    let line = Line::from(vec![
+        prompt,
         Span::raw(typed),
         Span::raw(" ".repeat(pad)),
-        Span::styled(count, theme.dim),
+        after,
     ]);
-    frame.render_widget(line_fit(line.spans, usize::from(area.width)), area);
-    frame.set_cursor_position(Position::new(area.x + width(sigil) as u16 + col, area.y));
+    frame.render_widget(line_fit(line.spans, total), area);
+    frame.set_cursor_position(Position::new(area.x + prompt_w as u16 + col, area.y));
 }
 
 /// The summary of the last batch: how it ended, the counts, and failures grouped by code.
@@ -355,160 +408,4 @@ fn result_lines<'a>(
         lines.push(line_fit(spans, room));
     }
     lines
-}
-
-/// One line of the help.
-enum HelpLine {
-    Heading(&'static str),
-    Entry(String, String),
-    Blank,
-}
-
-/// The help's lines, from the key map: each binding once (a binding that works anywhere under
-/// "Anywhere"), a binding whose key is part of the previous one's label (`k` after `j/k`) merged
-/// into it, then the palette's commands.
-fn help_lines(read_only: bool, blanks: bool) -> Vec<HelpLine> {
-    let groups = keymap::help(read_only);
-    let mut out = Vec::with_capacity(64);
-    let mut listed: Vec<*const Binding> = Vec::with_capacity(64);
-    for (title, bindings) in &groups {
-        let anywhere = *title == "Anywhere";
-        let mut entries: Vec<(&'static str, String)> = Vec::with_capacity(bindings.len());
-        for &b in bindings {
-            let ptr: *const Binding = b;
-            let general = b.contexts.contains(&Context::Global);
-            if listed.contains(&ptr) || (general && !anywhere) {
-                continue;
-            }
-            listed.push(ptr);
-            if let Some((label, help)) = entries.last_mut()
-                && label.split('/').any(|part| part == b.label)
-            {
-                help.push_str(", ");
-                help.push_str(b.help);
-                continue;
-            }
-            entries.push((b.label, b.help.to_owned()));
-        }
-        if entries.is_empty() {
-            continue;
-        }
-        if blanks && !out.is_empty() {
-            out.push(HelpLine::Blank);
-        }
-        out.push(HelpLine::Heading(title));
-        out.extend(
-            entries
-                .into_iter()
-                .map(|(label, help)| HelpLine::Entry(label.to_owned(), help)),
-        );
-    }
-    if blanks {
-        out.push(HelpLine::Blank);
-    }
-    out.push(HelpLine::Heading("Commands (after :)"));
-    for &(command, help, mutates) in COMMANDS {
-        if read_only && mutates {
-            continue;
-        }
-        out.push(HelpLine::Entry(format!(":{command}"), help.to_owned()));
-    }
-    out
-}
-
-/// Narrowest help column.
-const HELP_COLUMN: usize = 34;
-/// Space between help columns.
-const HELP_GAP: usize = 2;
-
-/// The help: every key for where it works, in as many columns as the screen needs.
-pub fn help(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    // Full width on a narrow screen, a margin on a wide one.
-    let w = if area.width <= 84 {
-        area.width
-    } else {
-        (area.width - 4).min(140)
-    };
-    let inner_w = usize::from(w.saturating_sub(2));
-    let inner_h = usize::from(area.height.saturating_sub(2)).max(1);
-    let max_cols = ((inner_w + HELP_GAP) / (HELP_COLUMN + HELP_GAP)).max(1);
-    let columns_for = |n: usize| n.div_ceil(inner_h).max(1);
-    let mut lines = help_lines(model.read_only, true);
-    if columns_for(lines.len()) > max_cols {
-        lines = help_lines(model.read_only, false);
-    }
-    let cols = columns_for(lines.len()).min(max_cols);
-    let col_w = (inner_w - (cols - 1) * HELP_GAP) / cols;
-
-    // Fill column by column to even heights; a column never starts with a blank line, and, when
-    // there is room to spare, never ends with a heading.
-    let target = lines.len().div_ceil(cols);
-    let spare = cols * inner_h >= lines.len() + cols;
-    let mut columns: Vec<Vec<&HelpLine>> = vec![Vec::with_capacity(inner_h); cols];
-    let mut c = 0;
-    let mut overflow = false;
-    for line in &lines {
-        let height = if c + 1 == cols { inner_h } else { target };
-        let orphan = spare
-            && c + 1 < cols
-            && matches!(line, HelpLine::Heading(_))
-            && columns[c].len() + 1 >= height;
-        if columns[c].len() >= height || orphan {
-            c += 1;
-            if c == cols {
-                overflow = true;
-                break;
-            }
-        }
-        if columns[c].is_empty() && matches!(line, HelpLine::Blank) {
-            continue;
-        }
-        columns[c].push(line);
-    }
-    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
-    let rect = centered(area, w, rows as u16 + 2);
-    let block = theme.popup(" Help — keys for where the cursor is ");
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
-
-    for (i, column) in columns.iter().enumerate() {
-        let label_w = column
-            .iter()
-            .map(|l| match l {
-                HelpLine::Entry(label, _) => width(label),
-                _ => 0,
-            })
-            .max()
-            .unwrap_or(0)
-            + 2;
-        let x = inner.x + (i * (col_w + HELP_GAP)) as u16;
-        for (row, line) in column.iter().enumerate() {
-            let y = inner.y + row as u16;
-            if y >= inner.bottom() {
-                break;
-            }
-            let last = overflow && i == cols - 1 && row == column.len() - 1;
-            let rendered = if last {
-                Line::styled("… (a taller terminal shows the rest)", theme.dim)
-            } else {
-                match line {
-                    HelpLine::Heading(h) => Line::styled(*h, theme.heading),
-                    HelpLine::Blank => Line::raw(""),
-                    HelpLine::Entry(label, help) => Line::from(vec![
-                        Span::styled(
-                            format!(
-                                "{label}{}",
-                                " ".repeat(label_w.saturating_sub(width(label)))
-                            ),
-                            theme.key,
-                        ),
-                        Span::raw(fit(help, col_w.saturating_sub(label_w)).into_owned()),
-                    ]),
-                }
-            };
-            let cell = Rect::new(x, y, col_w as u16, 1);
-            frame.render_widget(line_fit(rendered.spans, col_w), cell);
-        }
-    }
 }

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use super::text::{line_fit, width};
 use super::theme::Theme;
 use crate::app::keymap::{self, Action, KEYMAP};
-use crate::app::model::{Focus, Model, Running};
+use crate::app::model::{Focus, Model, Overlay, Running};
 use crate::app::update;
 use crate::client::Operation;
 
@@ -20,10 +20,13 @@ pub fn draw_bar(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width);
     // The contexts `update` looks keys up in, so the bar shows exactly the keys that work.
     // While a batch runs, changes wait: the bar leaves them out as in read-only mode.
-    let bindings = keymap::bar(
+    let bindings: Vec<&'static keymap::Binding> = keymap::bar(
         &update::contexts(model),
         model.read_only || model.running.is_some(),
-    );
+    )
+    .into_iter()
+    .filter(|b| applies(model, b.action))
+    .collect();
     let pair_width = |b: &keymap::Binding| width(b.label) + 1 + width(b.short);
     let help = bindings.iter().copied().find(|b| b.action == Action::Help);
     let all: usize = bindings.iter().map(|b| pair_width(b) + 2).sum();
@@ -64,6 +67,19 @@ pub fn draw_bar(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     }
     frame.render_widget(line_fit(spans, room), area);
+}
+
+/// Whether a key of the bar can do something in the popup on screen: `x`/`X` in the inspector only
+/// for a direction that blocks, `e` in the reverse lookup once it is done.
+fn applies(model: &Model, action: Action) -> bool {
+    match (&model.overlay, action) {
+        (Overlay::Inspector(view), Action::UnblockAB | Action::UnblockBA) => {
+            matches!(&view.result, Some(Ok(i))
+                if if action == Action::UnblockAB { i.a_blocks_b } else { i.b_blocks_a })
+        }
+        (Overlay::Blockers(view), Action::Export) => view.done,
+        _ => true,
+    }
 }
 
 /// The status line when no line is being typed.
@@ -123,7 +139,7 @@ fn progress<'a>(running: &Running, theme: &Theme, room: usize) -> Line<'a> {
     line_fit(spans, room)
 }
 
-/// `3 marked · Blocklist · last batch: 3 failed — R retry · U undo · = summary`
+/// `3 marked · [Blocklist] · watching · last batch: 3 failed — R retry · U undo · = summary`
 fn idle<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
     let sep = || Span::styled(" · ", theme.dim);
     let mut out = Vec::with_capacity(12);
@@ -137,9 +153,14 @@ fn idle<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
             Focus::Lookup => "[Lookup]",
             Focus::Blocklist => "[Blocklist]",
             Focus::Activity => "[Activity]",
+            Focus::Feed => "[Feed]",
         },
         theme.text,
     ));
+    if model.watching {
+        out.push(sep());
+        out.push(Span::styled("watching", theme.success));
+    }
     if let Some(last) = &model.last {
         let failed = last.failed_count() + last.unfinished.len();
         out.push(sep());

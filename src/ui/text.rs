@@ -91,12 +91,19 @@ pub fn line_fit<'a>(pieces: Vec<Span<'a>>, max: usize) -> Line<'a> {
 /// `s` scrubbed and wrapped at spaces into lines of at most `max` columns; words longer than a line
 /// are cut across lines.
 pub fn wrap(s: &str, max: usize) -> Vec<String> {
-    let max = max.max(1);
+    wrap_hanging(s, max, max)
+}
+
+/// [`wrap`] with a first line of `first` columns and the others of `rest` (for text that starts
+/// after a label and continues under it).
+pub fn wrap_hanging(s: &str, first: usize, rest: usize) -> Vec<String> {
     let s = scrub(s);
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0;
+    let max_of = |lines: &Vec<String>| if lines.is_empty() { first } else { rest }.max(1);
     for word in s.split(' ').filter(|w| !w.is_empty()) {
+        let max = max_of(&lines);
         let ww = width(word);
         if used > 0 && used + 1 + ww <= max {
             line.push(' ');
@@ -108,6 +115,7 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
             lines.push(std::mem::take(&mut line));
             used = 0;
         }
+        let max = max_of(&lines);
         if ww <= max {
             line.push_str(word);
             used = ww;
@@ -115,7 +123,7 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
         }
         for c in word.chars() {
             let cw = char_width(c);
-            if used + cw > max {
+            if used + cw > max_of(&lines) && used > 0 {
                 lines.push(std::mem::take(&mut line));
                 used = 0;
             }
@@ -141,6 +149,15 @@ fn typed_piece(c: char, buf: &mut String) {
         }
         c => buf.push(c),
     }
+}
+
+/// Columns the whole of a typed line takes when drawn by [`input_window`].
+pub fn typed_width(value: &str) -> usize {
+    let mut shown = String::with_capacity(value.len());
+    for c in value.chars() {
+        typed_piece(c, &mut shown);
+    }
+    width(&shown)
 }
 
 /// A typed line (lookup, filter, palette, block prompt) as safe text scrolled horizontally so that
@@ -202,6 +219,10 @@ mod tests {
         assert_eq!(wrap("one two three", 7), vec!["one two", "three"]);
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 4), vec![""]);
+        assert_eq!(
+            wrap_hanging("one two three four", 3, 9),
+            vec!["one", "two three", "four"]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Styles: a colour theme, and a monochrome one for `NO_COLOR` that uses only reverse video and
-//! bold. Meaning never rests on colour alone: the markers (`▶`, `>`, `[x]`, `✓ ! ✗`) are drawn in
-//! both themes.
+//! bold. Meaning never rests on colour alone: the markers (`▶`, `>`, `[x]`, `✓ ! ✗`, `⚠`, `⇄`) are
+//! drawn in both themes.
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -41,6 +41,10 @@ pub struct Theme {
     pub error: Style,
     /// The done part of the progress bar.
     pub gauge: Style,
+    /// A feed line that is part of a flagged burst (drawn with a `⚠` as well).
+    pub burst: Style,
+    /// The latest burst alert, on top of the feed.
+    pub alert: Style,
 }
 
 impl Theme {
@@ -81,6 +85,11 @@ impl Theme {
             warning: plain.fg(Color::Yellow),
             error: plain.fg(Color::Red).add_modifier(Modifier::BOLD),
             gauge: plain.fg(Color::Green),
+            burst: plain.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            alert: plain
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
         }
     }
 
@@ -107,6 +116,8 @@ impl Theme {
             warning: bold,
             error: bold,
             gauge: plain,
+            burst: bold,
+            alert: bold.add_modifier(Modifier::REVERSED),
         }
     }
 

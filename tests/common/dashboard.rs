@@ -7,11 +7,15 @@
 
 use std::time::Duration;
 
-use blockdeck::app::model::{Connection, Focus, Overlay, PendingAction};
+use blockdeck::app::model::{
+    Blockers, Connection, ExportWhat, Focus, Inspector, Overlay, PendingAction,
+};
 use blockdeck::app::msg::AccountInfo;
 use blockdeck::app::{Effect, Model, Msg, update};
 use blockdeck::client::engine::{BatchEnd, ItemResult, Progress, Report};
 use blockdeck::client::{ItemStatus, Operation, Pair};
+use blockdeck::feed::{Burst, ChangeKind, FeedEvent, Role};
+use blockdeck::inspect::{BlockersEvent, Relationship};
 use blockdeck::tim::ids::UserId;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -206,6 +210,58 @@ pub fn progress(total: usize, finished: usize, failed: usize) -> Progress {
     }
 }
 
+/// A blocklist change as the webhook listener reports it (`RESTAPI`, no client IP).
+pub fn feed_event(kind: ChangeKind, from: &str, to: &str, received: u64) -> FeedEvent {
+    FeedEvent {
+        received,
+        kind,
+        from: from.to_owned(),
+        to: to.to_owned(),
+        platform: "RESTAPI".to_owned(),
+        client_ip: None,
+        sdkappid: Some(1_400_000_000),
+    }
+}
+
+/// What the burst detector reports when `account` reaches `count` changes in a minute.
+pub fn burst_of(account: &str, role: Role, kind: ChangeKind, count: usize) -> Burst {
+    Burst {
+        account: account.to_owned(),
+        role,
+        kind,
+        count,
+        window_secs: 60,
+    }
+}
+
+/// Two existing users without nicknames, friendships or bars, with the blocks given.
+pub fn relationship(a: &str, b: &str, a_blocks_b: bool, b_blocks_a: bool) -> Relationship {
+    Relationship {
+        a_blocks_b,
+        b_blocks_a,
+        ..Relationship::unrelated(id(a), id(b))
+    }
+}
+
+/// The reverse lookup's progress after `checked` of `total` candidates, `found` blockers so far.
+pub fn blockers_progress(checked: usize, total: usize, found: usize) -> BlockersEvent {
+    BlockersEvent::Progress {
+        checked,
+        total,
+        found,
+        calls: checked.div_ceil(1000) as u64,
+        calls_per_sec: 4.5,
+    }
+}
+
+/// A candidate found to block the target.
+pub fn blocker_found(blocker: &str, mutual: bool) -> BlockersEvent {
+    BlockersEvent::Found {
+        blocker: id(blocker),
+        mutual,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The model
 
@@ -282,7 +338,7 @@ impl Dash {
 
     /// Moves the keyboard to `focus` with Tab, as a user would.
     pub fn focus(&mut self, focus: Focus) {
-        for _ in 0..3 {
+        for _ in 0..4 {
             if self.model.focus == focus {
                 return;
             }
@@ -437,6 +493,67 @@ impl Dash {
         assert!(matches!(self.model.overlay, Overlay::Result));
         self.press(esc());
         self.press(ch('g'));
+    }
+
+    /// Opens the palette, types `line` and presses Enter; returns the effects of Enter.
+    pub fn command(&mut self, line: &str) -> Vec<Effect> {
+        self.press(ch(':'));
+        assert!(
+            matches!(self.model.overlay, Overlay::Palette(_)),
+            ": did not open the palette: {:?}",
+            self.model.overlay
+        );
+        self.type_text(line);
+        self.press(enter())
+    }
+
+    /// The inspector shown, if any.
+    pub fn inspector(&self) -> Option<&Inspector> {
+        match &self.model.overlay {
+            Overlay::Inspector(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The reverse lookup shown, if any.
+    pub fn blockers(&self) -> Option<&Blockers> {
+        match &self.model.overlay {
+            Overlay::Blockers(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The export prompt shown, if any: the file name typed, what is exported, the error shown.
+    pub fn export_prompt(&self) -> Option<(&str, ExportWhat, Option<&str>)> {
+        match &self.model.overlay {
+            Overlay::Export { input, what, error } => {
+                Some((input.value(), *what, error.as_deref()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Replaces the export prompt's file name with `name` (Ctrl-U, then typed).
+    pub fn type_export_name(&mut self, name: &str) {
+        assert!(self.export_prompt().is_some(), "no export prompt");
+        self.press(ctrl('u'));
+        self.type_text(name);
+    }
+
+    /// `i` on the current row: returns the inspector's request number.
+    pub fn inspect_row(&mut self) -> u64 {
+        match self.press(ch('i')).as_slice() {
+            [Effect::Inspect { req, .. }] => *req,
+            other => panic!("i gave {other:?}"),
+        }
+    }
+
+    /// `w`: returns the reverse lookup's request number.
+    pub fn find_blockers(&mut self) -> u64 {
+        match self.press(ch('w')).as_slice() {
+            [Effect::FindBlockers { req, .. }] => *req,
+            other => panic!("w gave {other:?}"),
+        }
     }
 
     /// The activity pane's texts.

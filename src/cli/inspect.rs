@@ -1,0 +1,602 @@
+//! The on-call commands: `inspect A B` (the relation between two users and what each can do) and
+//! `blockers X` (who, among candidates, has X on their blocklist).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{ArgGroup, Args};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{Exit, GlobalArgs, exit};
+use crate::client::engine::Engine;
+use crate::client::http::CallError;
+use crate::display::csv_field;
+use crate::display::sanitize;
+use crate::inspect::{self, BlockersEvent, BlockersReport, Consequences, Relationship, Verdict};
+use crate::tim::codes::Class;
+use crate::tim::ids::{self, UserId};
+
+#[derive(Args)]
+pub struct InspectArgs {
+    /// The first user (A).
+    #[arg(value_name = "A")]
+    a: String,
+    /// The second user (B).
+    #[arg(value_name = "B")]
+    b: String,
+    /// One JSON object with every field, the four verdicts and the notes.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["candidates", "friends"])))]
+pub struct BlockersArgs {
+    /// The user to look up (X).
+    #[arg(value_name = "X")]
+    target: String,
+    /// File of candidate UserIDs, one per line; `-` reads standard input. `#` starts a comment.
+    #[arg(long, value_name = "PATH")]
+    candidates: Option<PathBuf>,
+    /// Check X's friends (blocking removes a friendship both ways, so current friends block X
+    /// only when the data is inconsistent).
+    #[arg(long)]
+    friends: bool,
+    /// JSON Lines on stdout: one object per blocker, then one per failed candidate.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// CSV with a header row: one row per blocker, then one per failed candidate.
+    #[arg(long)]
+    csv: bool,
+}
+
+use super::bulk::{arg_id, connect};
+
+/// The exit for a failed call: 3 for authentication and lock-out errors, 1 otherwise.
+fn call_failed(what: String, e: &CallError) -> Exit {
+    let code = match e.class() {
+        Class::Auth | Class::Lockout | Class::SigExpired => exit::AUTH,
+        _ => exit::SOME_FAILED,
+    };
+    Exit {
+        code,
+        message: format!("{what} failed: {}", sanitize(&e.to_string())),
+    }
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag { "yes" } else { "no" }
+}
+
+// ---------------------------------------------------------------- inspect
+
+pub fn inspect(global: &GlobalArgs, args: InspectArgs) -> Result<u8> {
+    let settings = global.settings()?;
+    let a = arg_id(&args.a, "A")?;
+    let b = arg_id(&args.b, "B")?;
+    if a == b {
+        return Err(Exit::usage(format!(
+            "A and B are both {}: name two different users; nothing was sent",
+            sanitize(a.as_str())
+        ))
+        .into());
+    }
+    let engine = connect(&settings)?;
+    let rt = super::bulk::runtime()?;
+    let rel = rt
+        .block_on(inspect::inspect(&engine, &a, &b))
+        .map_err(|e| {
+            call_failed(
+                format!(
+                    "inspecting {} and {}",
+                    sanitize(a.as_str()),
+                    sanitize(b.as_str())
+                ),
+                &e,
+            )
+        })?;
+    let verdicts = inspect::consequences(&rel);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let _ = writeln!(out, "{}", inspection_json(&rel, &verdicts));
+    } else {
+        let _ = write!(out, "{}", inspection_text(&rel, &verdicts));
+    }
+    Ok(exit::OK)
+}
+
+/// One object: every field of the relationship (raw values), its names in the protocol, the four
+/// verdicts and the notes.
+fn inspection_json(rel: &Relationship, c: &Consequences) -> serde_json::Value {
+    let mut value = serde_json::to_value(rel).expect("serialisable");
+    let obj = value.as_object_mut().expect("an object");
+    obj.insert(
+        "black_relation".into(),
+        rel.black_relation().as_str().into(),
+    );
+    obj.insert(
+        "friend_relation".into(),
+        rel.friend_relation().as_str().into(),
+    );
+    obj.insert(
+        "verdicts".into(),
+        json!({
+            "a_messages_b": c.a_messages_b,
+            "b_messages_a": c.b_messages_a,
+            "a_requests_b": c.a_requests_b,
+            "b_requests_a": c.b_requests_a,
+        }),
+    );
+    obj.insert("notes".into(), json!(c.notes));
+    value
+}
+
+/// The inspection in words, every untrusted string sanitized.
+fn inspection_text(rel: &Relationship, c: &Consequences) -> String {
+    let (a, b) = (sanitize(rel.a.as_str()), sanitize(rel.b.as_str()));
+    let mut text = String::new();
+    let mut line = |s: String| {
+        text.push_str(&s);
+        text.push('\n');
+    };
+    for (label, id, exists, nick, barred) in [
+        ("A", &a, rel.a_exists, &rel.a_nick, rel.a_forbid_send),
+        ("B", &b, rel.b_exists, &rel.b_nick, rel.b_forbid_send),
+    ] {
+        let mut desc = format!("{label}: {id}");
+        if !exists {
+            desc.push_str(" — does not exist in this app");
+        } else {
+            match nick {
+                Some(nick) => desc.push_str(&format!(" (nickname \"{}\")", sanitize(nick))),
+                None => desc.push_str(" (no nickname)"),
+            }
+            if barred {
+                desc.push_str(", barred by the admin from sending friend requests");
+            }
+        }
+        line(desc);
+    }
+    if rel.a_exists && rel.b_exists {
+        line("Blocklists:".into());
+        line(format!("  {a} blocks {b}: {}", yes_no(rel.a_blocks_b)));
+        line(format!("  {b} blocks {a}: {}", yes_no(rel.b_blocks_a)));
+        line("Friend lists:".into());
+        line(format!(
+            "  {b} is on {a}'s friend list: {}",
+            yes_no(rel.a_has_b)
+        ));
+        line(format!(
+            "  {a} is on {b}'s friend list: {}",
+            yes_no(rel.b_has_a)
+        ));
+    }
+    line("What each can do:".into());
+    let verdict = |what: String, v: &Verdict| {
+        format!(
+            "  {what}: {} — {}",
+            if v.allowed { "yes" } else { "no" },
+            sanitize(&v.why)
+        )
+    };
+    line(verdict(format!("{a} messages {b}"), &c.a_messages_b));
+    line(verdict(format!("{b} messages {a}"), &c.b_messages_a));
+    line(verdict(
+        format!("{a} sends {b} a friend request"),
+        &c.a_requests_b,
+    ));
+    line(verdict(
+        format!("{b} sends {a} a friend request"),
+        &c.b_requests_a,
+    ));
+    if !c.notes.is_empty() {
+        line("Notes:".into());
+        for note in &c.notes {
+            line(format!("  - {}", sanitize(note)));
+        }
+    }
+    text
+}
+
+// ---------------------------------------------------------------- blockers
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    fn new(total: usize) -> Bar {
+        if !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("checking [{bar:30}] {pos}/{len} {msg} (eta {eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(250));
+        Bar(Some(bar))
+    }
+
+    fn update(&self, checked: usize, found: usize, calls_per_sec: f64) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(checked as u64);
+            bar.set_message(format!("{found} found, {calls_per_sec:.0} calls/s"));
+        }
+    }
+
+    /// Runs `f` (which prints) with the bar out of the way.
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.0 {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
+    fn say(&self, text: &str) {
+        match &self.0 {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The candidates of a file (or standard input); any bad line refuses the whole list.
+fn candidates_from(path: &PathBuf, target: &UserId) -> Result<Vec<UserId>, Exit> {
+    let (text, name) = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Exit::usage(format!("cannot read standard input: {e}")))?;
+        (text, "standard input".to_owned())
+    } else {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Exit::usage(format!("cannot read {}: {e}", path.display())))?;
+        (text, path.display().to_string())
+    };
+    let parsed = ids::parse_ids(&text);
+    if !parsed.is_clean() {
+        return Err(Exit::usage(format!(
+            "{name} has lines that are not UserIDs; nothing was sent:\n{}",
+            parsed.report()
+        )));
+    }
+    if !parsed.duplicates.is_empty() {
+        eprintln!(
+            "note: {name} lists {} duplicate line(s); each candidate is checked once",
+            parsed.duplicates.len()
+        );
+    }
+    let candidates = parsed.into_values();
+    if candidates.iter().any(|c| c == target) {
+        eprintln!(
+            "note: {name} lists {} itself; it is skipped",
+            sanitize(target.as_str())
+        );
+    }
+    if candidates.iter().all(|c| c == target) {
+        return Err(Exit::usage(format!(
+            "{name} lists no candidates to check; nothing was sent"
+        )));
+    }
+    Ok(candidates)
+}
+
+fn blocker_line(format: Format, target: &UserId, blocker: &UserId, mutual: bool) -> String {
+    match format {
+        Format::Text if mutual => format!(
+            "{} and {} block each other",
+            sanitize(blocker.as_str()),
+            sanitize(target.as_str())
+        ),
+        Format::Text => format!(
+            "{} blocks {}",
+            sanitize(blocker.as_str()),
+            sanitize(target.as_str())
+        ),
+        Format::Json => json!({
+            "target": target.as_str(),
+            "candidate": blocker.as_str(),
+            "status": "blocker",
+            "mutual": mutual,
+        })
+        .to_string(),
+        Format::Csv => format!(
+            "{},{},blocker,{mutual},,",
+            csv_field(target.as_str()),
+            csv_field(blocker.as_str())
+        ),
+    }
+}
+
+fn failed_line(format: Format, target: &UserId, c: &UserId, code: i64, info: &str) -> String {
+    match format {
+        Format::Json => json!({
+            "target": target.as_str(),
+            "candidate": c.as_str(),
+            "status": "failed",
+            "code": code,
+            "info": info,
+            "meaning": inspect::failure_meaning(code),
+        })
+        .to_string(),
+        _ => format!(
+            "{},{},failed,,{code},{}",
+            csv_field(target.as_str()),
+            csv_field(c.as_str()),
+            csv_field(info)
+        ),
+    }
+}
+
+pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
+    let settings = global.settings()?;
+    let target = arg_id(&args.target, "X")?;
+    let format = if args.json {
+        Format::Json
+    } else if args.csv {
+        Format::Csv
+    } else {
+        Format::Text
+    };
+    let from_file = match &args.candidates {
+        Some(path) => Some(candidates_from(path, &target)?),
+        None => None,
+    };
+    let engine = connect(&settings)?;
+    let rt = super::bulk::runtime()?;
+    let shown = sanitize(target.as_str()).into_owned();
+    let report = rt.block_on(async {
+        let candidates = match from_file {
+            Some(c) => c,
+            None => {
+                let friends = inspect::friends_of(&engine, &target)
+                    .await
+                    .map_err(|e| call_failed(format!("listing the friends of {shown}"), &e))?;
+                eprintln!(
+                    "{shown} has {} friend(s) to check (blocking removes a friendship both ways, \
+                     so a current friend blocks {shown} only when the data is inconsistent)",
+                    friends.len()
+                );
+                friends
+            }
+        };
+        run_lookup(&engine, &target, candidates, format)
+            .await
+            .map_err(|e| call_failed(format!("looking up who blocks {shown}"), &e))
+    })?;
+    print_failed(&report, format);
+    print_summary(&report);
+    Ok(if report.cancelled {
+        exit::CANCELLED
+    } else if !report.failed.is_empty() {
+        exit::SOME_FAILED
+    } else {
+        exit::OK
+    })
+}
+
+/// Runs the lookup with progress on stderr, each blocker printed as it is found, and Ctrl-C,
+/// SIGTERM or SIGHUP wired to cancellation.
+async fn run_lookup(
+    engine: &Engine,
+    target: &UserId,
+    candidates: Vec<UserId>,
+    format: Format,
+) -> Result<BlockersReport, CallError> {
+    let bar = Bar::new(candidates.len());
+    let cancel = CancellationToken::new();
+    let watcher = {
+        let cancel = cancel.clone();
+        let say = bar.0.clone();
+        tokio::spawn(async move {
+            super::shutdown_signal().await;
+            let text = "cancelling: no further calls are made";
+            match say {
+                Some(bar) => bar.println(text),
+                None => eprintln!("{text}"),
+            }
+            cancel.cancel();
+        })
+    };
+    if format == Format::Csv {
+        println!("target,candidate,status,mutual,code,info");
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let lookup = inspect::blockers(engine, target, candidates, tx, cancel);
+    tokio::pin!(lookup);
+    let show = |event: BlockersEvent| match event {
+        BlockersEvent::Progress {
+            checked,
+            found,
+            calls_per_sec,
+            ..
+        } => bar.update(checked, found, calls_per_sec),
+        BlockersEvent::Found { blocker, mutual } => {
+            let line = blocker_line(format, target, &blocker, mutual);
+            bar.suspend(|| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            });
+        }
+    };
+    let result = loop {
+        tokio::select! {
+            result = &mut lookup => {
+                while let Ok(event) = rx.try_recv() {
+                    show(event);
+                }
+                break result;
+            }
+            Some(event) = rx.recv() => show(event),
+        }
+    };
+    watcher.abort();
+    if let Ok(report) = &result
+        && report.cancelled
+    {
+        bar.say("cancelled");
+    }
+    bar.finish();
+    result
+}
+
+fn print_failed(report: &BlockersReport, format: Format) {
+    if format == Format::Text {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    for (candidate, code, info) in &report.failed {
+        let _ = writeln!(
+            out,
+            "{}",
+            failed_line(format, &report.target, candidate, *code, info)
+        );
+    }
+}
+
+/// The summary on stderr: counts, pace, and every failed candidate grouped by code with its meaning.
+fn print_summary(report: &BlockersReport) {
+    let mut err = std::io::stderr().lock();
+    let target = sanitize(report.target.as_str());
+    let mutual = report.blockers.iter().filter(|(_, m)| *m).count();
+    let _ = writeln!(
+        err,
+        "{target}: checked {} of {} candidate(s): {} block {target} ({mutual} of them mutually), \
+         {} failed — {} call(s) in {:.1} s, {:.0} calls/s",
+        report.checked,
+        report.total,
+        report.blockers.len(),
+        report.failed.len(),
+        report.calls,
+        report.elapsed.as_secs_f64(),
+        report.calls_per_sec()
+    );
+    let mut by_code: std::collections::BTreeMap<i64, Vec<(&UserId, &str)>> = Default::default();
+    for (candidate, code, info) in &report.failed {
+        by_code
+            .entry(*code)
+            .or_default()
+            .push((candidate, info.as_str()));
+    }
+    for (code, items) in by_code {
+        let _ = writeln!(
+            err,
+            "  error {code} ({}) for {} candidate(s):",
+            inspect::failure_meaning(code),
+            items.len()
+        );
+        for (candidate, info) in items {
+            let _ = writeln!(
+                err,
+                "    {}: {}",
+                sanitize(candidate.as_str()),
+                sanitize(info)
+            );
+        }
+    }
+    if report.cancelled {
+        let _ = writeln!(
+            err,
+            "cancelled: {} candidate(s) were not checked",
+            report.total - report.checked
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn nicknames_and_reasons_are_sanitized_in_text() {
+        let rel = Relationship {
+            a_nick: Some("\u{1b}[31mevil\u{202e}".into()),
+            b_exists: true,
+            b_blocks_a: true,
+            ..Relationship::unrelated(id("alice"), id("bob"))
+        };
+        let text = inspection_text(&rel, &inspect::consequences(&rel));
+        assert!(
+            !text.chars().any(|c| c == '\u{1b}' || c == '\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("\\u{1b}[31mevil\\u{202e}"), "{text}");
+        assert!(text.contains("bob blocks alice: yes"), "{text}");
+        assert!(text.contains("alice messages bob: no"), "{text}");
+    }
+
+    #[test]
+    fn json_carries_every_field_and_verdict() {
+        let rel = Relationship {
+            a_blocks_b: true,
+            ..Relationship::unrelated(id("alice"), id("bob"))
+        };
+        let v = inspection_json(&rel, &inspect::consequences(&rel));
+        for field in [
+            "a",
+            "b",
+            "a_exists",
+            "b_exists",
+            "a_nick",
+            "b_nick",
+            "a_forbid_send",
+            "b_forbid_send",
+            "a_blocks_b",
+            "b_blocks_a",
+            "a_has_b",
+            "b_has_a",
+            "notes",
+        ] {
+            assert!(v.get(field).is_some(), "{field}: {v}");
+        }
+        assert_eq!(v["black_relation"], "BlackCheckResult_Type_AWithB");
+        assert_eq!(v["verdicts"]["b_messages_a"]["allowed"], false);
+        assert_eq!(v["verdicts"]["a_messages_b"]["allowed"], true);
+    }
+
+    #[test]
+    fn blocker_lines_in_every_format() {
+        let (x, c) = (id("x"), id("c,1"));
+        assert_eq!(blocker_line(Format::Text, &x, &c, false), "c,1 blocks x");
+        assert_eq!(
+            blocker_line(Format::Text, &x, &c, true),
+            "c,1 and x block each other"
+        );
+        assert_eq!(
+            blocker_line(Format::Csv, &x, &c, true),
+            "x,\"c,1\",blocker,true,,"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&blocker_line(Format::Json, &x, &c, false)).unwrap();
+        assert_eq!(v["candidate"], "c,1");
+        assert_eq!(v["mutual"], false);
+        let v: serde_json::Value =
+            serde_json::from_str(&failed_line(Format::Json, &x, &c, 30003, "nope")).unwrap();
+        assert_eq!(v["status"], "failed");
+        assert_eq!(v["code"], 30003);
+    }
+}

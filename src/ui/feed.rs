@@ -1,0 +1,122 @@
+//! The feed pane: blocklist changes seen live (webhooks, or watch mode), newest at the bottom, as
+//! `01:35:07   bob blocked carol (RESTAPI)`. Changes of a flagged burst carry a `⚠` and the burst
+//! style; the latest burst alert sits on the pane's first row. When it shares its band with nothing
+//! (narrow screens), its title says that Tab leads to the activity pane.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::{clip, line_fit, scrub, width, wrap};
+use super::theme::Theme;
+use crate::app::model::{FeedLine, Focus, Model};
+
+/// What the title says when nothing feeds the pane.
+pub const NO_SOURCE: &str = "no webhooks: start with --listen-callbacks ADDR, or :watch on";
+/// The marker of a change that is part of a burst.
+pub const BURST: &str = "⚠";
+/// Narrowest the source is cut to in the title.
+const SOURCE_MIN: usize = 12;
+
+/// `alone`: the activity pane is not on screen, and the title points to it.
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: bool) {
+    let feed = &model.feed;
+    let focused = model.focus == Focus::Feed;
+    let (prefix, style) = theme.title_prefix(focused);
+    let alert = feed.alerts.last();
+    let inner_h = usize::from(area.height.saturating_sub(2));
+    let rows = inner_h.saturating_sub(usize::from(alert.is_some()));
+    let total = feed.lines.len();
+    let back = feed.scroll.min(total.saturating_sub(rows));
+
+    // The title: the source gives way to the counts and the hint.
+    let mut extras: Vec<Span> = Vec::with_capacity(3);
+    if feed.rejected > 0 {
+        extras.push(Span::styled(
+            format!("· {} refused ", feed.rejected),
+            theme.warning,
+        ));
+    }
+    if back > 0 {
+        extras.push(Span::styled(format!("· {back} newer below "), theme.dim));
+    }
+    if alone {
+        extras.push(Span::styled("· Tab: activity ", theme.dim));
+    }
+    let room = usize::from(area.width.saturating_sub(2));
+    let fixed =
+        width(prefix) + width("Feed — ") + 1 + extras.iter().map(Span::width).sum::<usize>();
+    let source_room = room.saturating_sub(fixed).max(SOURCE_MIN);
+    let source = match &feed.source {
+        Some(source) => Span::styled(clip(source, source_room).into_owned(), style),
+        None => Span::styled(clip(NO_SOURCE, source_room).into_owned(), theme.dim),
+    };
+    let mut title = vec![
+        Span::styled(prefix, style),
+        Span::styled("Feed — ", style),
+        source,
+        Span::raw(" "),
+    ];
+    title.extend(extras);
+    let block = theme.pane(line_fit(title, room).spans, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let room = usize::from(inner.width);
+
+    let mut lines: Vec<Line> = Vec::with_capacity(inner_h);
+    if let Some(alert) = alert {
+        lines.push(line_fit(
+            vec![
+                Span::styled(format!("{BURST} "), theme.alert),
+                Span::styled(scrub(alert), theme.alert),
+            ],
+            room,
+        ));
+    }
+    if total == 0 {
+        let hint = if feed.source.is_some() {
+            "no changes yet".to_owned()
+        } else {
+            NO_SOURCE.to_owned()
+        };
+        for l in wrap(&hint, room).into_iter().take(rows) {
+            lines.push(Line::styled(l, theme.dim));
+        }
+    } else {
+        let end = total - back;
+        let start = end.saturating_sub(rows);
+        lines.extend(
+            feed.lines[start..end]
+                .iter()
+                .map(|l| feed_line(l, theme, room)),
+        );
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `01:35:07 ⚠ mallory blocked user_0042 (RESTAPI)`: the marker column is blank for ordinary
+/// changes.
+fn feed_line<'a>(line: &'a FeedLine, theme: &Theme, room: usize) -> Line<'a> {
+    let (marker, text) = if line.burst {
+        (BURST, theme.burst)
+    } else {
+        (" ", theme.text)
+    };
+    line_fit(
+        vec![
+            Span::styled(scrub(&line.time), theme.dim),
+            Span::raw(" "),
+            Span::styled(marker, text),
+            Span::raw(" "),
+            Span::styled(scrub(&line.from), text),
+            Span::styled(format!(" {} ", line.verb), text),
+            Span::styled(scrub(&line.to), text),
+            Span::styled(format!(" ({})", scrub(&line.platform)), theme.dim),
+        ],
+        room,
+    )
+}

@@ -1,0 +1,483 @@
+//! The on-call inspection popups: the relationship between two users (`i`, `:inspect A B`) and the
+//! reverse lookup "who blocks X?" (`w`, `:blockers`). The keys each popup answers are written at
+//! its bottom and never cut: when the screen is short the explanations give way first.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::popups::{popup, popup_width};
+use super::statusbar::key_label;
+use super::text::{clip, fit, line_fit, scrub, width, wrap, wrap_hanging};
+use super::theme::Theme;
+use crate::app::keymap::Action;
+use crate::app::model::{Blockers, Inspection, Inspector, Model, VerdictLine};
+use crate::display::sanitize;
+use crate::tim::ids::UserId;
+
+/// What the inspector says while it waits for its four calls.
+pub const CHECKING: &str = "checking both directions, friendship and accounts…";
+/// The marker of a mutual block in the reverse lookup.
+pub const MUTUAL: &str = "⇄";
+
+/// Lines a popup may have in `area` (a row of the panes stays in sight above and below).
+fn max_lines(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(4)).max(3)
+}
+
+/// `body`, then `footer`, in at most `max` lines: the body is cut (ending in `…`) so that the
+/// footer always shows.
+fn with_footer<'a>(
+    mut body: Vec<Line<'a>>,
+    footer: Vec<Line<'a>>,
+    max: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let room = max.saturating_sub(footer.len());
+    if body.len() > room {
+        body.truncate(room.saturating_sub(1));
+        // A blank line does not end a cut body.
+        while body.last().is_some_and(|l| l.width() == 0) {
+            body.pop();
+        }
+        body.push(Line::styled("…", theme.dim));
+    }
+    body.extend(footer);
+    body
+}
+
+/// `key words` hints, ` · ` apart, flowed into lines of `room` columns.
+fn hints<'a>(items: Vec<(&'static str, String)>, theme: &Theme, room: usize) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line> = Vec::with_capacity(2);
+    let mut spans: Vec<Span> = Vec::with_capacity(8);
+    let mut used = 0;
+    for (key, words) in items {
+        let w = width(key) + 1 + width(&words);
+        if used > 0 && used + 3 + w > room {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+            used = 0;
+        }
+        if used > 0 {
+            spans.push(Span::styled(" · ", theme.dim));
+            used += 3;
+        }
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::raw(format!(" {words}")));
+        used += w;
+    }
+    if !spans.is_empty() {
+        lines.push(Line::from(spans));
+    }
+    lines.into_iter().map(|l| line_fit(l.spans, room)).collect()
+}
+
+/// `label` wrapped in `room` columns after `mark ` (continuation lines indented under the text).
+fn marked<'a>(
+    mark: &'static str,
+    style: ratatui::style::Style,
+    text: &str,
+    room: usize,
+) -> Vec<Line<'a>> {
+    let indent = width(mark) + 1;
+    wrap(text, room.saturating_sub(indent))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let head = if i == 0 {
+                format!("{mark} ")
+            } else {
+                " ".repeat(indent)
+            };
+            Line::from(vec![Span::styled(head, style), Span::styled(l, style)])
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The inspector
+
+/// The inspector: what is known about A and B, the four verdicts with their reasons, the notes,
+/// and the keys (`x`/`X` only for a direction that blocks, and never in read-only mode).
+pub fn inspector(model: &Model, view: &Inspector, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let w = popup_width(area, 76);
+    let room = usize::from(w);
+    let (a, b) = match &view.result {
+        Some(Ok(i)) => (
+            scrub(&i.a_shown).into_owned(),
+            scrub(&i.b_shown).into_owned(),
+        ),
+        _ => (
+            sanitize(view.a.as_str()).into_owned(),
+            sanitize(view.b.as_str()).into_owned(),
+        ),
+    };
+    // ` Inspect a ↔ b `: each ID gets half of what the words leave.
+    let id_room = room.saturating_sub(14) / 2;
+    let title = format!(" Inspect {} ↔ {} ", fit(&a, id_room), fit(&b, id_room));
+
+    let mut keys: Vec<(&'static str, String)> = Vec::with_capacity(3);
+    if let Some(Ok(i)) = &view.result
+        && !model.read_only
+    {
+        let (a, b) = (clip(&i.a_shown, 24), clip(&i.b_shown, 24));
+        for (action, blocks, words) in [
+            (Action::UnblockAB, i.a_blocks_b, format!("unblock {a}→{b}")),
+            (Action::UnblockBA, i.b_blocks_a, format!("unblock {b}→{a}")),
+        ] {
+            if let (true, Some(label)) = (blocks, key_label(action)) {
+                keys.push((label, words));
+            }
+        }
+    }
+    if let Some(label) = key_label(Action::Close) {
+        keys.push((label, "close".to_owned()));
+    }
+    let keys = hints(keys, theme, room);
+
+    let max = max_lines(area);
+    let lines = match &view.result {
+        None => {
+            let body = wrap(CHECKING, room)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.dim))
+                .collect();
+            with_footer(body, spaced(keys, true), max, theme)
+        }
+        Some(Err(e)) => with_footer(
+            marked("✗", theme.error, e, room),
+            spaced(keys, true),
+            max,
+            theme,
+        ),
+        Some(Ok(i)) => {
+            // Shorter forms until it fits: no blank lines, then one line per reason and note.
+            let mut lines = Vec::new();
+            for (blanks, one_line) in [(true, false), (false, false), (false, true)] {
+                let body = inspection_lines(i, theme, room, blanks, one_line);
+                let footer = spaced(keys.clone(), blanks);
+                let fits = body.len() + footer.len() <= max;
+                lines = with_footer(body, footer, max, theme);
+                if fits {
+                    break;
+                }
+            }
+            lines
+        }
+    };
+    popup(theme, frame, area, &title, w, lines);
+}
+
+/// The footer after a blank line, when blank lines are kept.
+fn spaced(footer: Vec<Line<'_>>, blank: bool) -> Vec<Line<'_>> {
+    if blank {
+        std::iter::once(Line::raw("")).chain(footer).collect()
+    } else {
+        footer
+    }
+}
+
+fn inspection_lines<'a>(
+    i: &'a Inspection,
+    theme: &Theme,
+    room: usize,
+    blanks: bool,
+    one_line: bool,
+) -> Vec<Line<'a>> {
+    let (a, b) = (scrub(&i.a_shown), scrub(&i.b_shown));
+    let mut lines: Vec<Line> = Vec::with_capacity(24);
+    let sep = || Span::styled(" · ", theme.dim);
+
+    // Who they are.
+    for (id, nick, exists) in [(&a, &i.a_nick, i.a_exists), (&b, &i.b_nick, i.b_exists)] {
+        let mut spans = vec![Span::styled(id.clone(), theme.heading)];
+        if let Some(nick) = nick.as_deref().filter(|n| !n.is_empty()) {
+            spans.push(Span::raw(format!(" ({})", clip(nick, 32))));
+        }
+        spans.push(Span::raw(" "));
+        spans.push(if exists {
+            Span::styled("exists", theme.success)
+        } else {
+            Span::styled("does not exist", theme.error)
+        });
+        lines.push(line_fit(spans, room));
+    }
+
+    // Their relation: on one line when it fits, else one fact a line.
+    let yes_no = |v: bool| {
+        if v {
+            Span::styled("yes", theme.warning)
+        } else {
+            Span::styled("no", theme.text)
+        }
+    };
+    let facts: Vec<Vec<Span>> = vec![
+        vec![Span::raw(format!("{a} blocks {b}: ")), yes_no(i.a_blocks_b)],
+        vec![Span::raw(format!("{b} blocks {a}: ")), yes_no(i.b_blocks_a)],
+        vec![Span::raw(format!("friendship: {}", scrub(&i.friendship)))],
+    ];
+    let one: usize = facts.iter().flatten().map(Span::width).sum::<usize>() + 3 * 2;
+    if one <= room {
+        let mut spans = Vec::with_capacity(8);
+        for (n, fact) in facts.into_iter().enumerate() {
+            if n > 0 {
+                spans.push(sep());
+            }
+            spans.extend(fact);
+        }
+        lines.push(Line::from(spans));
+    } else {
+        lines.extend(facts.into_iter().map(|f| line_fit(f, room)));
+    }
+
+    // What each can do, and why.
+    if blanks {
+        lines.push(Line::raw(""));
+    }
+    for (verdict, label) in [
+        (&i.a_messages_b, format!("{a} → {b} message")),
+        (&i.b_messages_a, format!("{b} → {a} message")),
+        (&i.a_requests_b, format!("{a} → {b} friend request")),
+        (&i.b_requests_a, format!("{b} → {a} friend request")),
+    ] {
+        lines.extend(verdict_lines(verdict, &label, theme, room, one_line));
+    }
+
+    // What else to know.
+    if !i.notes.is_empty() && blanks {
+        lines.push(Line::raw(""));
+    }
+    for note in &i.notes {
+        if one_line {
+            lines.push(line_fit(
+                vec![Span::raw("• "), Span::raw(scrub(note))],
+                room,
+            ));
+        } else {
+            lines.extend(marked("•", theme.text, note, room));
+        }
+    }
+    lines
+}
+
+/// `✗ alice → bob message — alice cannot message bob: …`, the reason wrapped under the label.
+fn verdict_lines<'a>(
+    verdict: &VerdictLine,
+    label: &str,
+    theme: &Theme,
+    room: usize,
+    one_line: bool,
+) -> Vec<Line<'a>> {
+    let (mark, style) = if verdict.allowed {
+        ("✓ ", theme.success)
+    } else {
+        ("✗ ", theme.error)
+    };
+    let head = format!("{label} — ");
+    let used = width(mark) + width(&head);
+    let why = scrub(&verdict.why);
+    if one_line {
+        return vec![line_fit(
+            vec![
+                Span::styled(mark, style),
+                Span::styled(head, theme.heading),
+                Span::raw(why.into_owned()),
+            ],
+            room,
+        )];
+    }
+    // The label on its own line when it leaves too little room for the reason beside it.
+    let (first, mut lines) = if used + 12 <= room {
+        (room - used, Vec::new())
+    } else {
+        let line = line_fit(
+            vec![
+                Span::styled(mark, style),
+                Span::styled(label.to_owned(), theme.heading),
+            ],
+            room,
+        );
+        (room.saturating_sub(2), vec![line])
+    };
+    for (n, l) in wrap_hanging(&why, first, room.saturating_sub(2))
+        .into_iter()
+        .enumerate()
+    {
+        if n == 0 && lines.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(mark, style),
+                Span::styled(head.clone(), theme.heading),
+                Span::raw(l),
+            ]));
+        } else {
+            lines.push(Line::from(vec![Span::raw("  "), Span::raw(l)]));
+        }
+    }
+    lines
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reverse lookup
+
+/// "Who blocks X?": where the candidates come from, how far the checks are, who was found (`⇄` for
+/// a mutual block), what could not be checked, and the keys.
+pub fn blockers(view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let w = popup_width(area, 76);
+    let room = usize::from(w);
+    let target = sanitize(view.target.as_str());
+    let title = format!(" Who blocks {}? ", fit(&target, room.saturating_sub(16)));
+
+    let mut head: Vec<Line> = Vec::with_capacity(6);
+    for l in wrap(&format!("candidates: {}", scrub(&view.source)), room) {
+        head.push(Line::styled(l, theme.dim));
+    }
+    if view.total == 0 && !view.done {
+        head.push(Line::styled("gathering candidates…", theme.dim));
+    } else {
+        head.push(line_fit(
+            vec![
+                Span::styled(
+                    format!("checked {}/{}", view.checked, view.total),
+                    theme.heading,
+                ),
+                Span::styled(" · ", theme.dim),
+                Span::raw(format!("{} found", view.found.len())),
+                Span::styled(" · ", theme.dim),
+                Span::raw(format!("{:.0} calls/s", view.calls_per_sec)),
+            ],
+            room,
+        ));
+        head.push(gauge(view.checked, view.total, theme, room));
+    }
+
+    let mut tail: Vec<Line> = Vec::with_capacity(6);
+    if view.failed > 0 {
+        tail.extend(marked(
+            "!",
+            theme.warning,
+            &format!("{} could not be checked", view.failed),
+            room,
+        ));
+    }
+    if let Some(error) = &view.error {
+        tail.extend(marked("✗", theme.error, error, room));
+    }
+    tail.push(Line::raw(""));
+    tail.push(if view.done {
+        let mut spans = vec![Span::raw("done — ")];
+        for (n, (action, words)) in [(Action::Export, "export"), (Action::Close, "close")]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(label) = key_label(action) else {
+                continue;
+            };
+            if n > 0 {
+                spans.push(Span::styled(" · ", theme.dim));
+            }
+            spans.push(Span::styled(label, theme.key));
+            spans.push(Span::raw(format!(" {words}")));
+        }
+        line_fit(spans, room)
+    } else {
+        let label = key_label(Action::Close).unwrap_or("Esc");
+        Line::from(vec![Span::styled(label, theme.key), Span::raw(" cancel")])
+    });
+
+    // The found list takes what the rest leaves, in columns when it is long, ending in
+    // `and N more` when it is cut.
+    let max = max_lines(area);
+    let rows = max.saturating_sub(head.len() + 1 + tail.len()).max(1);
+    let found = if view.found.is_empty() {
+        let text = if view.done {
+            format!("nobody among the candidates blocks {target}")
+        } else {
+            "none found yet".to_owned()
+        };
+        vec![Line::styled(fit(&text, room).into_owned(), theme.dim)]
+    } else {
+        found_lines(&view.found, theme, room, rows)
+    };
+
+    let mut body = head;
+    body.push(Line::raw(""));
+    body.extend(found);
+    let lines = with_footer(body, tail, max, theme);
+    popup(theme, frame, area, &title, w, lines);
+}
+
+/// The blockers found, in `rows` rows at most: one a row when they fit, else in as many columns
+/// as `room` holds (filled down, then across), the last cell saying how many more there are.
+fn found_lines<'a>(
+    found: &[(UserId, bool)],
+    theme: &Theme,
+    room: usize,
+    rows: usize,
+) -> Vec<Line<'a>> {
+    let cells: Vec<Vec<Span>> = found
+        .iter()
+        .map(|(id, mutual)| {
+            let id = sanitize(id.as_str()).into_owned();
+            if *mutual {
+                vec![
+                    Span::styled(format!("{MUTUAL} "), theme.warning),
+                    Span::raw(id),
+                    Span::styled(" (mutual)", theme.warning),
+                ]
+            } else {
+                vec![Span::raw("  "), Span::raw(id)]
+            }
+        })
+        .collect();
+    let widest = cells
+        .iter()
+        .map(|c| c.iter().map(Span::width).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    let cell_w = widest.min(room);
+    let cols = if cells.len() <= rows {
+        1
+    } else {
+        ((room + 2) / (cell_w + 2)).max(1)
+    };
+    let capacity = rows * cols;
+    let (shown, more) = if cells.len() > capacity {
+        (
+            capacity.saturating_sub(1),
+            cells.len() - capacity.saturating_sub(1),
+        )
+    } else {
+        (cells.len(), 0)
+    };
+    let mut cells: Vec<Vec<Span>> = cells.into_iter().take(shown).collect();
+    if more > 0 {
+        cells.push(vec![Span::styled(format!("  and {more} more"), theme.dim)]);
+    }
+    let used_rows = cells.len().div_ceil(cols).min(rows);
+    let mut lines: Vec<Vec<Span>> = vec![Vec::with_capacity(cols * 4); used_rows];
+    for (n, cell) in cells.into_iter().enumerate() {
+        let (col, row) = (n / used_rows, n % used_rows);
+        let line = &mut lines[row];
+        if col > 0 {
+            // Pad the row to where this column starts.
+            let at: usize = line.iter().map(Span::width).sum();
+            line.push(Span::raw(
+                " ".repeat((col * (cell_w + 2)).saturating_sub(at)),
+            ));
+        }
+        line.extend(line_fit(cell, cell_w).spans);
+    }
+    lines.into_iter().map(|l| line_fit(l, room)).collect()
+}
+
+/// `████████░░░░░░░░  15%` across `room` columns.
+fn gauge<'a>(done: usize, total: usize, theme: &Theme, room: usize) -> Line<'a> {
+    let bar = room.saturating_sub(5).min(60);
+    let done = done.min(total);
+    let filled = (bar * done).checked_div(total).unwrap_or(0);
+    let pct = (done * 100).checked_div(total).unwrap_or(0);
+    Line::from(vec![
+        Span::styled("█".repeat(filled), theme.gauge),
+        Span::styled("░".repeat(bar - filled), theme.dim),
+        Span::raw(format!(" {pct:>3}%")),
+    ])
+}

@@ -1,0 +1,435 @@
+//! The dashboard end to end in a real pseudo-terminal: the `blockdeck` binary draws into a pty
+//! whose output is emulated by `vt100`, keys are typed into it, and what changed is checked
+//! through the sandbox's API, the journal, the bytes written to the terminal and the terminal's
+//! state after the program has gone.
+
+mod common {
+    pub mod cli;
+    pub mod harness;
+    pub mod pty;
+}
+
+use std::time::{Duration, Instant};
+
+use common::cli::{LEAK_KEY, LocalSandbox, SECRET_ENV, Workspace};
+use common::harness;
+use common::pty::{Key, Pty, PtyCommand, assert_restored, contains, positions};
+use serde_json::{Value, json};
+
+/// Longest wait for anything on screen.
+const WAIT: Duration = Duration::from_secs(10);
+/// How many accounts `alice` blocks in [`roster`].
+const ROSTER: usize = 20;
+
+/// The accounts alice blocks, in the order she blocked them.
+fn roster() -> Vec<String> {
+    (1..=ROSTER).map(|i| format!("blk{i:02}")).collect()
+}
+
+/// `alice` blocking [`roster`] one second apart, each with a nickname.
+fn alice_seed() -> blockdeck::sandbox::Seed {
+    let mut accounts = vec![json!({"id": "alice", "nick": "Alice"})];
+    accounts.extend(
+        roster()
+            .iter()
+            .enumerate()
+            .map(|(i, id)| json!({"id": id, "nick": format!("Blocked one {}", i + 1)})),
+    );
+    let blocks: Vec<Value> = roster()
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({"from": "alice", "to": id, "time": 1_770_000_000 + i as u64}))
+        .collect();
+    harness::seed(json!({"accounts": accounts, "blocks": blocks}))
+}
+
+/// The dashboard on `sandbox` (no subcommand), with the workspace's journal and config.
+fn dashboard(ws: &Workspace, sandbox: &LocalSandbox, cols: u16, rows: u16) -> Pty {
+    let journal = ws.journal.display().to_string();
+    let config = ws.config.display().to_string();
+    PtyCommand::new(ws.dir.path())
+        .env(SECRET_ENV, LEAK_KEY)
+        .args([
+            "--base-url",
+            &sandbox.url(),
+            "--sdkappid",
+            &harness::SDKAPPID.to_string(),
+            "--journal",
+            &journal,
+            "--config",
+            &config,
+        ])
+        .size(cols, rows)
+        .spawn()
+}
+
+/// `blockdeck demo` (its own sandbox on a free loopback port) with the workspace's journal.
+fn demo(ws: &Workspace, cols: u16, rows: u16) -> Pty {
+    let journal = ws.journal.display().to_string();
+    PtyCommand::new(ws.dir.path())
+        .args(["demo", "--journal", &journal])
+        .size(cols, rows)
+        .spawn()
+}
+
+/// Waits for the first frame: the lookup pane, focused, with its hint.
+fn wait_first_frame(pty: &Pty) {
+    pty.wait_for_all(&["Lookup", "type a user ID and press Enter"], WAIT);
+}
+
+/// Types `user` into the lookup line, presses Enter, and waits until the whole list is in.
+fn look_up(pty: &Pty, user: &str, entries: usize) -> String {
+    pty.type_text(user);
+    pty.wait_for(&format!("{user:?} in the lookup line"), WAIT, |s| {
+        s.contains(&format!("> {user}"))
+    });
+    pty.press(Key::Enter);
+    pty.wait_for_all(
+        &[
+            &format!("Blocklist of {user}"),
+            &format!("loaded {entries}"),
+            "complete",
+        ],
+        WAIT,
+    )
+}
+
+/// The screen lines of the blocklist table that carry a mark box, with the ID after it.
+fn table_rows(screen: &str) -> Vec<(bool, String)> {
+    screen
+        .lines()
+        .filter_map(|line| {
+            let (marked, rest) = if let Some(at) = line.find("[x] ") {
+                (true, &line[at + 4..])
+            } else if let Some(at) = line.find("[ ] ") {
+                (false, &line[at + 4..])
+            } else {
+                return None;
+            };
+            let id = rest.split_whitespace().next()?.to_owned();
+            Some((marked, id))
+        })
+        .collect()
+}
+
+fn marked_ids(screen: &str) -> Vec<String> {
+    table_rows(screen)
+        .into_iter()
+        .filter(|(marked, _)| *marked)
+        .map(|(_, id)| id)
+        .collect()
+}
+
+fn assert_no_key(pty: &Pty) {
+    assert!(
+        !contains(&pty.raw(), LEAK_KEY.as_bytes()),
+        "the secret key reached the terminal"
+    );
+}
+
+/// Look alice up, mark three rows, unblock them with `x` and `y`, and check through the API that
+/// exactly those three are gone; quit with `q`: exit 0 and a restored terminal, and a journal that
+/// recorded the batch from intent to end.
+#[test]
+fn mark_three_unblock_confirm_and_quit() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let mut pty = dashboard(&ws, &sandbox, 120, 40);
+    wait_first_frame(&pty);
+    assert!(pty.is_raw(), "the dashboard runs the pty in raw mode");
+    pty.with_screen(|s| {
+        assert!(
+            s.alternate_screen(),
+            "the dashboard is on the alternate screen"
+        )
+    });
+
+    let screen = look_up(&pty, "alice", ROSTER);
+    // The focus is on the table: the first row carries the cursor marker, nothing is marked.
+    assert!(screen.contains("> [ ] blk01"), "{screen}");
+    let rows = table_rows(&screen);
+    assert_eq!(
+        rows.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>(),
+        roster(),
+        "the table lists alice's blocklist in the order it was added\n{screen}"
+    );
+    assert!(rows.iter().all(|(marked, _)| !marked), "{screen}");
+
+    // Space marks the row and moves down: three presses mark the first three rows.
+    for n in 1..=3 {
+        pty.press(Key::Space);
+        pty.wait_for(&format!("{n} marked"), WAIT, |s| {
+            s.contains(&format!("{n} marked")) && marked_ids(s).len() == n
+        });
+    }
+    let screen = pty.screen_text();
+    let chosen = marked_ids(&screen);
+    assert_eq!(chosen, roster()[..3].to_vec(), "{screen}");
+    assert_eq!(screen.matches("[x]").count(), 3, "{screen}");
+    assert!(
+        screen.contains("> [ ] blk04"),
+        "the cursor moved on\n{screen}"
+    );
+
+    pty.press(Key::Char('x'));
+    let screen = pty.wait_for_all(&["Unblock 3 marked entries of alice"], WAIT);
+    for id in &chosen {
+        assert!(screen.contains(&format!("alice → {id}")), "{screen}");
+    }
+    assert!(screen.contains("y confirm"), "{screen}");
+    // Nothing has been sent before the confirmation.
+    assert_eq!(sandbox.blocklist("alice"), roster());
+
+    pty.press(Key::Char('y'));
+    let screen = pty.wait_for_all(&["✓ done 3", "completed"], WAIT);
+    assert!(screen.contains("✗ failed 0"), "{screen}");
+
+    // Through the API: exactly the three marked accounts are off alice's list.
+    let expected: Vec<String> = roster().into_iter().skip(3).collect();
+    assert_eq!(sandbox.blocklist("alice"), expected);
+    for id in &chosen {
+        assert!(!sandbox.blocks("alice", id), "{id} is still blocked");
+    }
+
+    pty.press(Key::Esc);
+    let screen = pty.wait_for_all(&["loaded 17", "last unblock: 3 done"], WAIT);
+    assert!(!screen.contains("✓ done 3"), "the summary closed\n{screen}");
+    assert!(marked_ids(&screen).is_empty(), "{screen}");
+    for id in &chosen {
+        assert!(!screen.contains(id.as_str()), "{id} still listed\n{screen}");
+    }
+    pty.press(Key::Char('q'));
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "exit status {status:?}");
+    assert_restored(&pty);
+    assert_no_key(&pty);
+
+    // The journal holds the batch: its intent with the three pairs, and its end.
+    let records = ws.journal_records();
+    let intents: Vec<&Value> = records.iter().filter(|r| r["type"] == "intent").collect();
+    assert_eq!(intents.len(), 1, "{records:#?}");
+    let intent = intents[0];
+    assert_eq!(intent["operation"], "unblock", "{intent}");
+    let targets: Vec<Value> = chosen.iter().map(|id| json!(["alice", id])).collect();
+    assert_eq!(intent["targets"], Value::Array(targets), "{intent}");
+    let batch = &intent["batch"];
+    let ends: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["type"] == "end" && &r["batch"] == batch)
+        .collect();
+    assert_eq!(ends.len(), 1, "{records:#?}");
+    assert_eq!(ends[0]["outcome"], "completed", "{}", ends[0]);
+    let journal_text = std::fs::read_to_string(&ws.journal).unwrap();
+    assert!(
+        !journal_text.contains(LEAK_KEY),
+        "the key is in the journal"
+    );
+}
+
+/// Hostile nicknames from the demo seed are shown as visible escapes, and none of their escape
+/// sequences or invisible characters reaches the terminal.
+#[test]
+fn hostile_nicknames_never_reach_the_terminal() {
+    let ws = Workspace::new();
+    let mut pty = demo(&ws, 120, 40);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", 250);
+    pty.type_text("/evil");
+    pty.wait_for("the filter line", WAIT, |s| {
+        s.contains("/evil") && s.contains("7 of 250 match")
+    });
+    pty.press(Key::Enter);
+    let evil = [
+        "evil_osc",
+        "evil_csi",
+        "evil_dcs",
+        "evil_bidi",
+        "evil_zw",
+        "evil_newline",
+        "evil_long",
+    ];
+    let shown_nicks = [
+        r"\u{1b}]0;pwned\u{7}Totally Normal User",
+        r"\u{1b}[2J\u{1b}[31mCLEARED\u{1b}[0m",
+        r"\u{1b}P+q544e\u{1b}\\DCS query",
+        r"\u{202e}nimda\u{202c}",
+        r"\u{feff}ad\u{200b}min\u{200b}",
+        r"line1\u{a}line2\u{d}",
+    ];
+    let mut needles: Vec<&str> = evil.to_vec();
+    needles.extend(shown_nicks);
+    needles.push("filter \"evil\"");
+    let screen = pty.wait_for_all(&needles, WAIT);
+    let rows = table_rows(&screen);
+    assert_eq!(
+        rows.len(),
+        evil.len(),
+        "only the evil rows pass the filter\n{screen}"
+    );
+    // Nothing was cleared or recoloured: the panes are all still there.
+    for pane in ["Lookup", "Blocklist of alice", "Activity"] {
+        assert!(screen.contains(pane), "{pane}\n{screen}");
+    }
+
+    let raw = pty.raw();
+    // The hostile names did reach the terminal, as visible text.
+    assert!(
+        contains(&raw, br"\u{1b}]0;pwned"),
+        "the escaped nickname was not drawn"
+    );
+    assert!(!contains(&raw, b"\x1b]"), "an OSC reached the terminal");
+    assert!(!contains(&raw, b"\x1bP"), "a DCS reached the terminal");
+    assert!(!contains(&raw, b"\x07"), "a BEL reached the terminal");
+    assert!(
+        !contains(&raw, b"\xc2\x9b"),
+        "a C1 CSI reached the terminal"
+    );
+    for (name, bytes) in [
+        ("U+202E", "\u{202e}"),
+        ("U+202C", "\u{202c}"),
+        ("U+200B", "\u{200b}"),
+        ("U+FEFF", "\u{feff}"),
+    ] {
+        assert!(
+            !contains(&raw, bytes.as_bytes()),
+            "{name} reached the terminal"
+        );
+    }
+    // The screen is cleared once, before the first frame, and never again.
+    let first_frame = positions(&raw, b"Lookup")[0];
+    let clears = positions(&raw, b"\x1b[2J");
+    assert!(
+        clears.iter().all(|&at| at < first_frame),
+        "a clear after the first frame at {clears:?} (first frame at {first_frame})"
+    );
+    pty.with_recorder(|r| {
+        assert!(r.titles.is_empty(), "the title was set: {:?}", r.titles);
+        assert!(r.other_osc.is_empty(), "OSC: {:?}", r.other_osc);
+    });
+
+    pty.press(Key::Char('q'));
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "exit status {status:?}");
+    assert_restored(&pty);
+    pty.with_recorder(|r| assert!(r.titles.is_empty(), "the title was set: {:?}", r.titles));
+}
+
+/// Waits for the only thing drawn below 80×24: the sentence that says so.
+fn wait_too_small(pty: &Pty, cols: u16, rows: u16) {
+    let size = format!("80×24 needed, this one is {cols}×{rows}");
+    let screen = pty.wait_for_all(&["terminal too small", &size], WAIT);
+    assert!(!screen.contains("Lookup"), "{screen}");
+    assert!(!screen.contains("Blocklist"), "{screen}");
+    let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() <= 2, "only the message is drawn: {lines:?}");
+}
+
+/// Started below 80×24, the dashboard says so and draws nothing else; `q` still quits cleanly.
+#[test]
+fn too_small_terminal_says_so_and_q_quits() {
+    let ws = Workspace::new();
+    let mut pty = demo(&ws, 79, 23);
+    wait_too_small(&pty, 79, 23);
+    pty.press(Key::Char('q'));
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "exit status {status:?}");
+    assert_restored(&pty);
+}
+
+/// A terminal shrunk below 80×24 shows only the sentence that says so, the dashboard comes back
+/// when there is room again, and `q` on the table quits cleanly from the small screen.
+#[test]
+fn too_small_terminal_says_so_until_resized_and_q_quits() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let mut pty = dashboard(&ws, &sandbox, 79, 23);
+    wait_too_small(&pty, 79, 23);
+
+    pty.resize(120, 40);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", ROSTER);
+    pty.resize(80, 23);
+    wait_too_small(&pty, 80, 23);
+    pty.resize(79, 24);
+    wait_too_small(&pty, 79, 24);
+
+    pty.press(Key::Char('q'));
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "exit status {status:?}");
+    assert_restored(&pty);
+}
+
+/// Below 80×24 the confirmation cannot be shown, so nothing can be confirmed: `x` then `y` on a
+/// screen that only says it is too small changes no blocklist.
+#[test]
+fn too_small_terminal_confirms_nothing_blind() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let pty = dashboard(&ws, &sandbox, 120, 40);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", ROSTER);
+    pty.resize(79, 23);
+    wait_too_small(&pty, 79, 23);
+    pty.press(Key::Char('x'));
+    pty.press(Key::Char('y'));
+    // A confirmed unblock of one pair reaches the sandbox within milliseconds: watch it for a
+    // second.
+    let watch = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < watch && sandbox.blocklist("alice") == roster() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        sandbox.blocklist("alice"),
+        roster(),
+        "an unseen confirmation was accepted"
+    );
+    assert_eq!(ws.journal_count("intent"), 0);
+}
+
+/// A resize that reaches the program together with keys is not lost: each time the terminal
+/// grows back to 120×40 the dashboard is drawn again, not the "too small" sentence with the old
+/// size.
+#[test]
+fn resize_arriving_with_keys_is_not_lost() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let pty = dashboard(&ws, &sandbox, 120, 40);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", ROSTER);
+    // When the program did drop a resize, it happened in about one round in ten.
+    for round in 0..25 {
+        pty.resize(79, 23);
+        wait_too_small(&pty, 79, 23);
+        pty.press(Key::Char('j'));
+        pty.press(Key::Char('k'));
+        pty.resize(120, 40);
+        // A lost resize leaves the "too small" sentence on screen for good: this times out.
+        pty.wait_for(
+            &format!("the dashboard at 120×40 again (round {round})"),
+            WAIT,
+            |s| s.contains("Blocklist of alice"),
+        );
+    }
+}
+
+/// SIGTERM while the dashboard is idle (here at 80×24, the smallest layout): it leaves with the
+/// signal's exit code and the terminal restored.
+#[test]
+fn sigterm_restores_the_terminal() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let mut pty = dashboard(&ws, &sandbox, 80, 24);
+    wait_first_frame(&pty);
+    let screen = look_up(&pty, "alice", ROSTER);
+    assert!(screen.contains("> [ ] blk01"), "{screen}");
+    assert!(pty.is_raw(), "the dashboard runs the pty in raw mode");
+
+    pty.signal("-TERM");
+    let status = pty.wait_exit(WAIT);
+    assert_eq!(status.signal(), None, "killed by the signal: {status:?}");
+    assert_eq!(status.exit_code(), 4, "exit status {status:?}");
+    assert_restored(&pty);
+    assert_no_key(&pty);
+    assert_eq!(sandbox.blocklist("alice"), roster(), "nothing was changed");
+    assert_eq!(ws.journal_count("intent"), 0);
+}

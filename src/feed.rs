@@ -88,6 +88,16 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    /// `blocked` or `unblocked`.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            ChangeKind::Block => "blocked",
+            ChangeKind::Unblock => "unblocked",
+        }
+    }
+}
+
+impl ChangeKind {
     /// The kind a `CallbackCommand` reports, if it is a blocklist command.
     pub fn from_command(command: &str) -> Option<ChangeKind> {
         match command {

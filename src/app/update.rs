@@ -154,27 +154,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Burst(burst) => {
             let who = sanitize(&burst.account).into_owned();
+            let (verb, n, secs) = (burst.kind.past_tense(), burst.count, burst.window_secs);
             let text = match burst.role {
-                crate::feed::Role::Blocking => format!(
-                    "burst: {who} {} {} accounts in {} s",
-                    if burst.kind == crate::feed::ChangeKind::Block {
-                        "blocked"
-                    } else {
-                        "unblocked"
-                    },
-                    burst.count,
-                    burst.window_secs
-                ),
-                crate::feed::Role::Blocked => format!(
-                    "burst: {who} was {} by {} accounts in {} s",
-                    if burst.kind == crate::feed::ChangeKind::Block {
-                        "blocked"
-                    } else {
-                        "unblocked"
-                    },
-                    burst.count,
-                    burst.window_secs
-                ),
+                crate::feed::Role::Blocking => {
+                    format!("burst: {who} {verb} {n} accounts in {secs} s")
+                }
+                crate::feed::Role::Blocked => {
+                    format!("burst: {who} was {verb} by {n} accounts in {secs} s")
+                }
             };
             model.log(Level::Warning, text.clone());
             model.feed.alerts.push(text);
@@ -1401,10 +1388,7 @@ fn inspection_of(rel: &crate::inspect::Relationship) -> Inspection {
 }
 
 fn on_feed(model: &mut Model, event: crate::feed::FeedEvent) {
-    let verb = match event.kind {
-        crate::feed::ChangeKind::Block => "blocked",
-        crate::feed::ChangeKind::Unblock => "unblocked",
-    };
+    let verb = event.kind.past_tense();
     let burst = model
         .feed
         .flagged

@@ -190,38 +190,16 @@ fn gather(targets: &Targets) -> Result<Vec<Pair>, Exit> {
             path.display().to_string()
         };
         match &from {
-            Some(from) => {
-                let parsed = ids::parse_ids(&text);
-                if !parsed.is_clean() {
-                    return Err(Exit::usage(format!(
-                        "{name} has lines that are not UserIDs; nothing was sent:\n{}",
-                        parsed.report()
-                    )));
-                }
-                note_duplicates(&name, parsed.duplicates.len());
-                pairs.extend(
-                    parsed
-                        .into_values()
-                        .into_iter()
-                        .map(|to| Pair::new(from.clone(), to)),
-                );
-            }
-            None => {
-                let parsed = ids::parse_pairs(&text);
-                if !parsed.is_clean() {
-                    return Err(Exit::usage(format!(
-                        "{name} has lines that are not FROM,TO pairs of UserIDs; nothing was sent:\n{}",
-                        parsed.report()
-                    )));
-                }
-                note_duplicates(&name, parsed.duplicates.len());
-                pairs.extend(
-                    parsed
-                        .into_values()
-                        .into_iter()
-                        .map(|(from, to)| Pair::new(from, to)),
-                );
-            }
+            Some(from) => pairs.extend(
+                accepted(&name, "UserIDs", ids::parse_ids(&text))?
+                    .into_iter()
+                    .map(|to| Pair::new(from.clone(), to)),
+            ),
+            None => pairs.extend(
+                accepted(&name, "FROM,TO pairs of UserIDs", ids::parse_pairs(&text))?
+                    .into_iter()
+                    .map(|(from, to)| Pair::new(from, to)),
+            ),
         }
     } else if targets.ids.len() < 2 {
         return Err(Exit::usage(
@@ -242,10 +220,19 @@ fn gather(targets: &Targets) -> Result<Vec<Pair>, Exit> {
     Ok(pairs)
 }
 
-fn note_duplicates(name: &str, n: usize) {
+/// The values of a parsed list, or an error naming every bad line; duplicates are noted.
+fn accepted<T>(name: &str, what: &str, parsed: ids::Parsed<T>) -> Result<Vec<T>, Exit> {
+    if !parsed.is_clean() {
+        return Err(Exit::usage(format!(
+            "{name} has lines that are not {what}; nothing was sent:\n{}",
+            parsed.report()
+        )));
+    }
+    let n = parsed.duplicates.len();
     if n > 0 {
         eprintln!("note: {name} lists {n} duplicate line(s); each pair is sent once");
     }
+    Ok(parsed.into_values())
 }
 
 /// Asks y/n on the terminal; anything but y/yes declines.

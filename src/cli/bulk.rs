@@ -161,7 +161,7 @@ pub(super) fn arg_id(text: &str, what: &str) -> Result<UserId, Exit> {
     })
 }
 
-fn read_input(path: &PathBuf) -> Result<String, Exit> {
+pub(super) fn read_input(path: &PathBuf) -> Result<String, Exit> {
     let mut text = String::new();
     if path.as_os_str() == "-" {
         std::io::stdin()
@@ -221,7 +221,7 @@ fn gather(targets: &Targets) -> Result<Vec<Pair>, Exit> {
 }
 
 /// The values of a parsed list, or an error naming every bad line; duplicates are noted.
-fn accepted<T>(name: &str, what: &str, parsed: ids::Parsed<T>) -> Result<Vec<T>, Exit> {
+pub(super) fn accepted<T>(name: &str, what: &str, parsed: ids::Parsed<T>) -> Result<Vec<T>, Exit> {
     if !parsed.is_clean() {
         return Err(Exit::usage(format!(
             "{name} has lines that are not {what}; nothing was sent:\n{}",
@@ -230,7 +230,7 @@ fn accepted<T>(name: &str, what: &str, parsed: ids::Parsed<T>) -> Result<Vec<T>,
     }
     let n = parsed.duplicates.len();
     if n > 0 {
-        eprintln!("note: {name} lists {n} duplicate line(s); each pair is sent once");
+        eprintln!("note: {name} lists {n} duplicate line(s); each is used once");
     }
     Ok(parsed.into_values())
 }

@@ -1,7 +1,7 @@
 //! The on-call commands: `inspect A B` (the relation between two users and what each can do) and
 //! `blockers X` (who, among candidates, has X on their blocklist).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -261,31 +261,13 @@ impl Bar {
 
 /// The candidates of a file (or standard input); any bad line refuses the whole list.
 fn candidates_from(path: &PathBuf, target: &UserId) -> Result<Vec<UserId>, Exit> {
-    let (text, name) = if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Exit::usage(format!("cannot read standard input: {e}")))?;
-        (text, "standard input".to_owned())
+    let text = super::bulk::read_input(path)?;
+    let name = if path.as_os_str() == "-" {
+        "standard input".to_owned()
     } else {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Exit::usage(format!("cannot read {}: {e}", path.display())))?;
-        (text, path.display().to_string())
+        path.display().to_string()
     };
-    let parsed = ids::parse_ids(&text);
-    if !parsed.is_clean() {
-        return Err(Exit::usage(format!(
-            "{name} has lines that are not UserIDs; nothing was sent:\n{}",
-            parsed.report()
-        )));
-    }
-    if !parsed.duplicates.is_empty() {
-        eprintln!(
-            "note: {name} lists {} duplicate line(s); each candidate is checked once",
-            parsed.duplicates.len()
-        );
-    }
-    let candidates = parsed.into_values();
+    let candidates = super::bulk::accepted(&name, "UserIDs", ids::parse_ids(&text))?;
     if candidates.iter().any(|c| c == target) {
         eprintln!(
             "note: {name} lists {} itself; it is skipped",

@@ -597,7 +597,7 @@ impl Settings {
 
     /// Calls per second for account_check, which TIM always limits to half the others.
     pub fn account_check_rate_limit(&self) -> u32 {
-        (self.rate_limit / 2).max(1)
+        crate::tim::wire::Api::AccountCheck.rate_limit(self.rate_limit)
     }
 
     /// Reads the secret key from the key file, or from `BLOCKDECK_SECRET_KEY` without one.

@@ -51,6 +51,29 @@ pub struct Targets {
     file: Option<PathBuf>,
 }
 
+/// How the per-pair results are printed on stdout (a summary goes to stderr either way).
+#[derive(Args, Clone, Copy)]
+pub struct ItemFormat {
+    /// JSON Lines on stdout, one object per pair.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// CSV on stdout, one row per pair (with a header).
+    #[arg(long)]
+    csv: bool,
+}
+
+impl ItemFormat {
+    /// Prints the items in this format; false when the format is plain words (left to the caller).
+    fn print(self, report: &Report, batch: Option<&str>) -> bool {
+        if self.json {
+            output::print_json_lines(report, batch);
+        } else if self.csv {
+            output::print_csv(report, batch);
+        }
+        self.json || self.csv
+    }
+}
+
 #[derive(Args)]
 pub struct ChangeArgs {
     #[command(flatten)]
@@ -61,12 +84,8 @@ pub struct ChangeArgs {
     /// Do not ask for confirmation (asked on a terminal when more than 10 pairs change).
     #[arg(long, short = 'y')]
     yes: bool,
-    /// JSON Lines on stdout, one object per pair.
-    #[arg(long, conflicts_with = "csv")]
-    json: bool,
-    /// CSV on stdout, one row per pair (with a header).
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    format: ItemFormat,
 }
 
 #[derive(Args)]
@@ -76,12 +95,8 @@ pub struct CheckArgs {
     /// Only whether FROM blocks each TO (BlackCheckResult_Type_Single).
     #[arg(long)]
     single: bool,
-    /// JSON Lines on stdout, one object per pair.
-    #[arg(long, conflicts_with = "csv")]
-    json: bool,
-    /// CSV on stdout, one row per pair (with a header).
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    format: ItemFormat,
 }
 
 #[derive(Args)]
@@ -101,12 +116,8 @@ pub struct ResumeArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     yes: bool,
-    /// JSON Lines on stdout, one object per pair.
-    #[arg(long, conflicts_with = "csv")]
-    json: bool,
-    /// CSV on stdout, one row per pair (with a header).
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    format: ItemFormat,
 }
 
 pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -411,15 +422,11 @@ pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8
             batch: batch.clone(),
         }),
     ));
-    finish(&report, Some(batch.as_str()), args.json, args.csv)
+    finish(&report, Some(batch.as_str()), args.format)
 }
 
-fn finish(report: &Report, batch: Option<&str>, json: bool, csv: bool) -> Result<u8> {
-    if json {
-        output::print_json_lines(report, batch);
-    } else if csv {
-        output::print_csv(report, batch);
-    }
+fn finish(report: &Report, batch: Option<&str>, format: ItemFormat) -> Result<u8> {
+    format.print(report, batch);
     output::print_summary(report, batch);
     Ok(report_code(report))
 }
@@ -466,11 +473,7 @@ pub fn check(global: &GlobalArgs, args: CheckArgs) -> Result<u8> {
         single: args.single,
     };
     let report = rt.block_on(run_batch(&engine, op, pairs, false, None));
-    if args.json {
-        output::print_json_lines(&report, None);
-    } else if args.csv {
-        output::print_csv(&report, None);
-    } else {
+    if !args.format.print(&report, None) {
         let mut out = std::io::stdout().lock();
         for item in &report.items {
             let _ = writeln!(out, "{}", output::relation_words(item));
@@ -672,5 +675,5 @@ pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
             batch: id.clone(),
         }),
     ));
-    finish(&report, Some(id.as_str()), args.json, args.csv)
+    finish(&report, Some(id.as_str()), args.format)
 }

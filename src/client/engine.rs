@@ -86,15 +86,7 @@ impl Limits {
     pub fn new(per_api: u32, shared: Option<u32>) -> Limits {
         let per_api = Api::ALL
             .into_iter()
-            .filter_map(|api| {
-                let n = u64::from(per_api) * u64::from(api.default_rate_limit()) / 200;
-                limiter(
-                    u32::try_from(n)
-                        .unwrap_or(u32::MAX)
-                        .max(u32::from(per_api > 0)),
-                )
-                .map(|l| (api, l))
-            })
+            .filter_map(|api| limiter(api.rate_limit(per_api)).map(|l| (api, l)))
             .collect();
         Limits {
             per_api,

@@ -9,7 +9,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::Rng;
-use rand::rngs::StdRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -38,10 +37,7 @@ impl Limiters {
     pub fn new(per_second: u32) -> Limiters {
         let mut map = HashMap::new();
         for api in Api::ALL {
-            let scaled = (u64::from(per_second) * u64::from(api.default_rate_limit()) / 200).max(1);
-            if let Some(n) =
-                std::num::NonZeroU32::new(if per_second == 0 { 0 } else { scaled as u32 })
-            {
+            if let Some(n) = std::num::NonZeroU32::new(api.rate_limit(per_second)) {
                 map.insert(api, RateLimiter::direct(Quota::per_second(n)));
             }
         }
@@ -296,15 +292,13 @@ type Dispatched = (Response, Vec<i64>);
 fn dispatch(shared: &SharedState, api: Api, value: Value) -> Result<Dispatched, CallError> {
     let config = &shared.config;
     let item_faults = config.faults.has_item_faults();
-    let draw = || -> Option<i64> {
-        if item_faults {
-            let mut rng: std::sync::MutexGuard<'_, StdRng> = shared.rng.lock().expect("rng lock");
-            config.faults.draw_item(&mut *rng)
-        } else {
-            None
-        }
+    let mut draw = || -> Option<i64> {
+        item_faults.then(|| {
+            config
+                .faults
+                .draw_item(&mut *shared.rng.lock().expect("rng lock"))
+        })?
     };
-    let mut draw = draw;
     let changed;
     let response = match api {
         Api::BlackListAdd => {

@@ -68,6 +68,16 @@ impl Api {
         }
     }
 
+    /// This API's share of a limit given for the 200/s APIs (account_check gets half); 0 stays 0
+    /// (no limit), anything else is at least 1.
+    pub fn rate_limit(self, base: u32) -> u32 {
+        if base == 0 {
+            return 0;
+        }
+        let scaled = u64::from(base) * u64::from(self.default_rate_limit()) / 200;
+        u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
+    }
+
     /// The most accounts one call may carry, or `None` where the call takes a single account.
     pub fn max_batch(self) -> Option<usize> {
         match self {
@@ -793,6 +803,10 @@ mod tests {
         }
         assert_eq!(Api::from_path("sns/black_list_nope"), None);
         assert_eq!(Api::AccountCheck.default_rate_limit(), 100);
+        assert_eq!(Api::AccountCheck.rate_limit(200), 100);
+        assert_eq!(Api::AccountCheck.rate_limit(1), 1);
+        assert_eq!(Api::BlackListAdd.rate_limit(500), 500);
+        assert_eq!(Api::BlackListAdd.rate_limit(0), 0);
         assert_eq!(Api::BlackListAdd.command(), "black_list_add");
     }
 

@@ -19,8 +19,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use blockdeck::app::model::{Connection, Focus, Model};
-use blockdeck::app::msg::AccountInfo;
 use blockdeck::app::{self, Effect, Msg};
+use blockdeck::client::ops::AccountFacts;
 use blockdeck::ui;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rand::rngs::StdRng;
@@ -242,7 +242,7 @@ fn loaded_model() -> Model {
         &mut model,
         Msg::Account {
             req,
-            info: AccountInfo {
+            info: AccountFacts {
                 exists: true,
                 nick: Some("Alice 李 🌙".into()),
                 forbid_send: false,

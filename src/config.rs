@@ -595,6 +595,21 @@ impl Settings {
         })
     }
 
+    /// Where batches are journaled, with what each intent records about the app.
+    pub fn journal_plan(&self) -> crate::client::ops::JournalPlan {
+        crate::client::ops::JournalPlan {
+            path: self.journal_path.clone(),
+            profile: self.profile_name.clone(),
+            sdkappid: self.sdkappid,
+            base_url: self.base_url.clone(),
+        }
+    }
+
+    /// Where read-only mode was switched on, in words, for the messages that refuse a change.
+    pub fn read_only_source(&self) -> String {
+        read_only_source(self.profile_name.as_deref())
+    }
+
     /// Calls per second for account_check, which TIM always limits to half the others.
     pub fn account_check_rate_limit(&self) -> u32 {
         crate::tim::wire::Api::AccountCheck.rate_limit(self.rate_limit)
@@ -668,6 +683,19 @@ impl Settings {
         }
         out
     }
+}
+
+/// Where read-only mode comes from: the profile (when there is one) or the flag.
+pub fn read_only_source(profile: Option<&str>) -> String {
+    match profile {
+        Some(p) => format!("profile {p} or --read-only"),
+        None => "--read-only".to_owned(),
+    }
+}
+
+/// The one refusal of a change in read-only mode, for the CLI and the dashboard alike.
+pub fn read_only_refusal(source: &str, what: &str) -> String {
+    format!("read-only mode ({source}) refuses to {what}; nothing was sent")
 }
 
 fn yes_no(value: bool) -> &'static str {

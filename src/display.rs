@@ -90,6 +90,12 @@ pub fn utc(secs: u64) -> String {
     )
 }
 
+/// `01:35:00`: the time of day (UTC) of a Unix time, for log and feed lines.
+pub fn clock_time(secs: u64) -> String {
+    let rem = secs % 86_400;
+    format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
 /// Year, month, day of a count of days since 1970-01-01.
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -132,6 +138,8 @@ mod time_tests {
         assert_eq!(utc(951_868_800), "2000-03-01 00:00:00Z");
         assert_eq!(utc(4_107_542_400), "2100-03-01 00:00:00Z");
         assert_eq!(utc(253_402_300_799), "9999-12-31 23:59:59Z");
+        assert_eq!(clock_time(1_700_000_000), "22:13:20");
+        assert_eq!(clock_time(0), "00:00:00");
         assert_eq!(ago(100, 142), "42s ago");
         assert_eq!(ago(0, 3 * 86_400 + 5), "3d ago");
         assert_eq!(ago(10, 5), "in the future");

@@ -72,9 +72,7 @@ fn quote(text: &str) -> String {
     format!("{short:?}")
 }
 
-fn unix_now() -> u64 {
-    crate::tim::usersig::unix_now()
-}
+use crate::clock::unix_now;
 
 // ------------------------------------------------------------------------------------ messages
 

@@ -6,8 +6,10 @@
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod display;
+pub mod export;
 pub mod feed;
 pub mod inspect;
 pub mod runtime;

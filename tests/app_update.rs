@@ -14,10 +14,10 @@ use blockdeck::app::model::{
     ExportWhat, FEED_KEEP, FeedLine, Focus, Inspection, Inspector, Level, Model, Overlay,
     PendingAction, Sort, VerdictLine,
 };
-use blockdeck::app::msg::{AccountInfo, Candidates};
 use blockdeck::app::update::contexts;
 use blockdeck::app::{Effect, Msg};
 use blockdeck::client::engine::BatchEnd;
+use blockdeck::client::ops::{AccountFacts, Candidates};
 use blockdeck::client::{Operation, Pair};
 use blockdeck::display::{is_unsafe, sanitize, utc};
 use blockdeck::feed::{ChangeKind, Role};
@@ -241,7 +241,7 @@ fn answers_to_an_older_lookup_are_dropped() {
     d.answer(a, &entries, usize::MAX);
     d.send(Msg::LookupFailed {
         req: a,
-        error: "timeout".into(),
+        error: fail("timeout"),
     });
     assert!(d.model.list.rows.is_empty());
     assert!(d.model.list.loading && !d.model.list.complete);
@@ -290,7 +290,7 @@ fn account_facts_are_stored_sanitized() {
     let req = d.look_up("alice");
     d.send(Msg::Account {
         req,
-        info: AccountInfo {
+        info: AccountFacts {
             exists: true,
             nick: Some(EVIL_OSC_NICK.into()),
             forbid_send: true,
@@ -307,7 +307,7 @@ fn account_facts_are_stored_sanitized() {
     let req = d.look_up("ghost");
     d.send(Msg::Account {
         req,
-        info: AccountInfo {
+        info: AccountFacts {
             exists: false,
             nick: None,
             forbid_send: false,
@@ -385,7 +385,7 @@ fn a_failed_lookup_is_logged_as_an_error() {
     let req = d.look_up("alice");
     d.send(Msg::LookupFailed {
         req,
-        error: "request timed out \u{1b}[2J after 10s".into(),
+        error: fail("request timed out \u{1b}[2J after 10s"),
     });
     assert!(!d.model.list.loading);
     let line = d.model.activity.last().unwrap();
@@ -1018,7 +1018,7 @@ fn a_running_batch_updates_progress_and_the_table_in_place() {
     });
     d.send(Msg::BatchFailed {
         id: bid + 1,
-        error: "nope".into(),
+        error: fail("nope"),
     });
     d.send(Msg::BatchDone {
         id: bid + 1,
@@ -1306,7 +1306,7 @@ fn a_batch_that_cannot_start_is_logged_and_ends() {
     let (bid, _, _) = d.confirm();
     let fx = d.send(Msg::BatchFailed {
         id: bid,
-        error: "cannot open the journal /root/j.jsonl: Permission denied".into(),
+        error: fail("cannot open the journal /root/j.jsonl: Permission denied"),
     });
     assert!(fx.is_empty());
     assert!(d.model.running.is_none());
@@ -1325,7 +1325,7 @@ fn a_batch_that_cannot_start_is_logged_and_ends() {
     assert_eq!(
         d.send(Msg::BatchFailed {
             id: bid,
-            error: "x".into()
+            error: fail("x")
         }),
         vec![Effect::Quit]
     );
@@ -1633,7 +1633,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
         },
         Msg::LookupFailed {
             req,
-            error: "gone".into(),
+            error: fail("gone"),
         },
         Msg::BatchProgress {
             id: bid,
@@ -1654,7 +1654,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
         },
         Msg::BatchFailed {
             id: bid,
-            error: "disk full".into(),
+            error: fail("disk full"),
         },
         Msg::Inspected {
             req: side,
@@ -1666,7 +1666,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
         },
         Msg::BlockersDone {
             req: side,
-            result: Ok((20, 1)),
+            result: Ok(blockers_done(20, 1)),
         },
         Msg::FeedChange(feed_event(ChangeKind::Block, "mallory", "trent", NOW + 2)),
         Msg::FeedRejected {
@@ -1675,7 +1675,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
         Msg::Burst(burst_of("mallory", Role::Blocking, ChangeKind::Block, 20)),
         Msg::FeedSource(Some("webhooks on 127.0.0.1:9000".into())),
         Msg::WatchFailed {
-            error: "poll timed out".into(),
+            error: fail("poll timed out"),
         },
         Msg::ListChanged {
             user: id("alice"),
@@ -1781,7 +1781,7 @@ fn every_message_kind_changes_what_it_should() {
             Msg::BlockersDone { .. } => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
                 let v = d.blockers().unwrap();
-                assert!(v.done && (v.checked, v.failed) == (20, 1), "{name}");
+                assert!(v.done && (v.checked, v.failed.len()) == (20, 1), "{name}");
             }
             Msg::FeedChange(_) => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
@@ -1910,7 +1910,7 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
             let mut finished = d.clone();
             finished.send(Msg::BlockersDone {
                 req,
-                result: Ok((1259, 2)),
+                result: Ok(blockers_done(1259, 2)),
             });
             vec![("blockers", d), ("blockers/done", finished)]
         }
@@ -2725,7 +2725,7 @@ fn a_failed_inspection_is_shown_sanitized() {
     let req = d.inspect_row();
     d.send(Msg::Inspected {
         req,
-        result: Err("timed out \u{1b}[2J after 10s".into()),
+        result: Err(fail("timed out \u{1b}[2J after 10s")),
     });
     assert_eq!(
         d.inspector().unwrap().result,
@@ -2854,7 +2854,7 @@ fn x_in_the_inspector_does_nothing_before_an_answer_or_after_a_failure() {
         assert!(d.inspector().is_some() && d.pending().is_none(), "{step}");
         d.send(Msg::Inspected {
             req,
-            result: Err("gone".into()),
+            result: Err(fail("gone")),
         });
     }
 }
@@ -2914,7 +2914,7 @@ fn w_asks_who_blocks_the_looked_up_user_among_listed_users_and_friends() {
     let v = d.blockers().expect("the reverse lookup");
     assert_eq!(v.req, 1);
     assert_eq!(v.target, id("alice"));
-    assert_eq!((v.checked, v.total, v.failed), (0, 0, 0));
+    assert_eq!((v.checked, v.total, v.failed.len()), (0, 0, 0));
     assert!(!v.done && v.found.is_empty() && v.error.is_none());
     assert!(v.source.contains("20 listed users"), "{}", v.source);
     assert_eq!(contexts(&d.model), [Context::Blockers]);
@@ -3032,7 +3032,7 @@ fn reverse_lookup_messages_fill_the_window_and_older_ones_are_dropped() {
     });
     d.send(Msg::BlockersDone {
         req: old,
-        result: Ok((5, 0)),
+        result: Ok(blockers_done(5, 0)),
     });
     assert_eq!(d.blockers().cloned(), before);
     assert_eq!(d.model.activity, activity);
@@ -3041,13 +3041,13 @@ fn reverse_lookup_messages_fill_the_window_and_older_ones_are_dropped() {
     assert!(
         d.send(Msg::BlockersDone {
             req,
-            result: Ok((2400, 3)),
+            result: Ok(blockers_done(2400, 3)),
         })
         .is_empty()
     );
     let v = d.blockers().unwrap();
     assert!(v.done && v.error.is_none());
-    assert_eq!((v.checked, v.failed), (2400, 3));
+    assert_eq!((v.checked, v.failed.len()), (2400, 3));
     let last = d.model.activity.last().unwrap();
     assert_eq!(last.level, Level::Info);
     assert_eq!(last.text, "who blocks alice: 2 found among 2400 checked");
@@ -3067,7 +3067,7 @@ fn a_reverse_lookup_that_could_not_run_keeps_its_reason_sanitized() {
     let req = d.find_blockers();
     d.send(Msg::BlockersDone {
         req,
-        result: Err("cannot read x.txt: \u{1b}[2J No such file".into()),
+        result: Err(fail("cannot read x.txt: \u{1b}[2J No such file")),
     });
     let v = d.blockers().unwrap();
     assert!(v.done);
@@ -3088,7 +3088,7 @@ fn a_reverse_lookup_that_could_not_run_is_logged_as_a_failure() {
     let req = d.find_blockers();
     d.send(Msg::BlockersDone {
         req,
-        result: Err("cannot read x.txt: No such file".into()),
+        result: Err(fail("cannot read x.txt: No such file")),
     });
     let last = d.model.activity.last().unwrap();
     assert!(
@@ -3120,7 +3120,7 @@ fn closing_the_reverse_lookup_cancels_it_only_while_it_runs() {
         let req = d.find_blockers();
         d.send(Msg::BlockersDone {
             req,
-            result: Ok((20, 0)),
+            result: Ok(blockers_done(20, 0)),
         });
         assert!(d.press(k).is_empty(), "{:?}", k.code);
         assert!(matches!(d.model.overlay, Overlay::None));
@@ -3460,7 +3460,7 @@ fn a_failed_watch_poll_is_logged_and_watching_goes_on() {
     d.command("watch");
     assert!(
         d.send(Msg::WatchFailed {
-            error: "timed out \u{1b}[2J".into()
+            error: fail("timed out \u{1b}[2J")
         })
         .is_empty()
     );
@@ -3493,6 +3493,14 @@ fn quoting_list() -> Dash {
         last: true,
         sequence: 3,
     });
+    // Nicknames are exported raw: a quote and an escape stay as they are.
+    d.send(Msg::Nicks {
+        req,
+        nicks: vec![
+            ("bob_i".to_owned(), "Bob \"B\"".to_owned()),
+            ("zed_i".to_owned(), "Zed\u{1b}[31m".to_owned()),
+        ],
+    });
     d.effects.clear();
     d
 }
@@ -3518,7 +3526,18 @@ fn filtered_and_sorted() -> Dash {
 /// The one export effect of `fx`.
 fn exported(fx: &[Effect]) -> (&str, &str) {
     match fx {
-        [Effect::Export { path, contents }] => (path, contents),
+        [
+            Effect::Export {
+                path,
+                contents,
+                rows,
+            },
+        ] => {
+            // The count is of rows: the CSV header is not one.
+            let header = usize::from(path.ends_with(".csv"));
+            assert_eq!(contents.lines().count(), rows + header, "{contents}");
+            (path, contents)
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -3540,12 +3559,12 @@ fn e_exports_the_table_as_filtered_and_sorted_to_csv() {
     assert_eq!(path, name);
     let at = |n: u64| format!("{},{}", T0 + n, utc(T0 + n));
     let want = [
-        "from,to,add_black_time_stamp,added_utc".to_owned(),
-        format!("alice,\" lead_i\",{}", at(5)),
-        format!("alice,bob_i,{}", at(4)),
-        format!("alice,\"comma,id\",{}", at(1)),
-        format!("alice,\"quote\"\"id\",{}", at(2)),
-        format!("alice,zed_i,{}", at(3)),
+        "from,to,nickname,add_black_time_stamp,added_utc".to_owned(),
+        format!("alice,\" lead_i\",,{}", at(5)),
+        format!("alice,bob_i,\"Bob \"\"B\"\"\",{}", at(4)),
+        format!("alice,\"comma,id\",,{}", at(1)),
+        format!("alice,\"quote\"\"id\",,{}", at(2)),
+        format!("alice,zed_i,Zed\u{1b}[31m,{}", at(3)),
     ];
     assert_eq!(contents, want.join("\n") + "\n");
     assert!(matches!(d.model.overlay, Overlay::None));
@@ -3572,10 +3591,12 @@ fn a_json_name_exports_json_lines_that_parse() {
         serde_json::json!({
             "from": "alice",
             "to": "quote\"id",
+            "nickname": null,
             "add_black_time_stamp": T0 + 2,
             "added_utc": utc(T0 + 2),
         })
     );
+    assert_eq!(rows[1]["nickname"], "Bob \"B\"");
 }
 
 #[test]
@@ -3629,14 +3650,30 @@ fn e_in_the_result_popup_exports_the_last_batch() {
     );
     let fx = d.press(enter());
     let (_, contents) = exported(&fx);
+    // The same columns as `blockdeck unblock --csv`: every pair of the batch, in its order.
     let rows: Vec<Vec<&str>> = contents.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(rows[0], ["from", "to", "status", "code", "info"]);
-    assert_eq!(rows[1], ["alice", "bob", "done", "0", ""]);
-    assert_eq!(rows[2], ["alice", "carol_91", "done", "0", ""]);
-    assert_eq!(rows[3][..4], ["alice", "evil_bidi", "failed", "30003"]);
-    assert!(rows[3][4].starts_with("Err_SNS_"), "{:?}", rows[3]);
-    assert_eq!(rows[4], ["alice", "@RBT#support", "unfinished", "0", ""]);
-    assert_eq!(rows.len(), 5, "{contents}");
+    assert_eq!(rows[0], blockdeck::export::ITEMS);
+    let b = JOURNAL;
+    assert_eq!(rows[1], [b, "alice", "bob", "done", "", "", "", "", "1"]);
+    assert_eq!(
+        rows[2],
+        [b, "alice", "carol_91", "done", "", "", "", "", "1"]
+    );
+    assert_eq!(
+        rows[3],
+        [b, "alice", "evil_osc", "already", "", "", "", "", "1"]
+    );
+    assert_eq!(
+        rows[4][..6],
+        [b, "alice", "evil_bidi", "failed", "", "30003"]
+    );
+    assert!(
+        rows[4][6].starts_with("Err_SNS_\u{1b}[31m"),
+        "{:?}",
+        rows[4]
+    );
+    assert_eq!(rows[5][..4], [b, "alice", "@RBT#support", "unfinished"]);
+    assert_eq!(rows.len(), 6, "{contents}");
 
     // As JSON Lines.
     let mut d = Dash::after_unblock(20);
@@ -3649,9 +3686,16 @@ fn e_in_the_result_popup_exports_the_last_batch() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(rows.len(), 4);
-    assert_eq!(rows[2]["status"], "failed");
-    assert_eq!(rows[2]["code"], 30003);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[3]["status"], "failed");
+    assert_eq!(rows[3]["code"], 30003);
+    assert!(
+        rows[3]["meaning"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist")
+    );
+    assert_eq!(rows[2]["status"], "already");
 }
 
 #[test]
@@ -3667,7 +3711,7 @@ fn e_in_the_reverse_lookup_opens_the_export_of_the_blockers() {
     assert!(d.export_prompt().is_none());
     d.send(Msg::BlockersDone {
         req,
-        result: Ok((20, 0)),
+        result: Ok(blockers_done(20, 0)),
     });
     assert!(d.press(ch('e')).is_empty());
     let (name, what, error) = d.export_prompt().expect("the export prompt");
@@ -3690,16 +3734,23 @@ fn e_in_the_reverse_lookup_exports_the_blockers() {
     }
     d.send(Msg::BlockersDone {
         req,
-        result: Ok((20, 0)),
+        result: Ok(blockers_done(20, 1)),
     });
     d.press(ch('e'));
     let fx = d.press(enter());
     assert_eq!(d.export_prompt(), None);
+    // The same columns as `blockdeck blockers --csv`: the blockers, then the failed candidates.
     let (_, contents) = exported(&fx);
-    assert_eq!(
-        contents,
-        "blocker,target,mutual\nmallory,alice,true\nuser_0003,alice,false\n"
+    let lines: Vec<&str> = contents.lines().collect();
+    assert_eq!(lines[0], "target,candidate,status,mutual,code,info,meaning");
+    assert_eq!(lines[1], "alice,mallory,blocker,true,,,");
+    assert_eq!(lines[2], "alice,user_0003,blocker,false,,,");
+    assert!(
+        lines[3].starts_with("alice,ghost_0,failed,,30003,Err_SNS_Account_Not_Exist,"),
+        "{}",
+        lines[3]
     );
+    assert_eq!(lines.len(), 4);
 }
 
 #[test]
@@ -3779,7 +3830,7 @@ fn written_exports_are_logged() {
     assert_eq!(last.text, "exported 12 row(s) to alice.csv");
     d.send(Msg::Exported {
         path: "/root/x\u{1b}[2J.csv".into(),
-        result: Err("Permission denied".into()),
+        result: Err(fail("Permission denied")),
     });
     let last = d.model.activity.last().unwrap();
     assert_eq!(last.level, Level::Error);

@@ -190,11 +190,11 @@ fn exit_codes_and_output_formats() {
     let out = run(ws.cmd(&url, &["list", "lister", "--csv"]));
     out.assert_code(0, "list --csv");
     let rows: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(rows[0], "to_account,add_black_time_stamp,added_utc");
+    assert_eq!(rows[0], blockdeck::export::LIST.join(","));
     assert_eq!(rows.len(), 1 + 7, "{}", out.stdout);
     let firsts: Vec<&str> = rows[1..]
         .iter()
-        .map(|r| r.split(',').next().unwrap())
+        .map(|r| r.split(',').nth(1).unwrap())
         .collect();
     assert_eq!(firsts, sb.blocklist("lister"));
     let out = run(ws.cmd(&url, &["list", "lister", "--json"]));

@@ -797,6 +797,7 @@ async fn wrong_key_stops_at_once() {
         BatchEnd::Stopped {
             code: 70009,
             reason,
+            ..
         } => {
             assert!(reason.contains("key"), "{reason}");
         }

@@ -77,6 +77,8 @@ pub struct Row {
     pub to_shown: String,
     /// Sanitized nickname, once portrait_get answered.
     pub nick: Option<String>,
+    /// The nickname as the service gave it, for exports.
+    pub nick_raw: Option<String>,
     /// When it was added (Unix seconds).
     pub added: u64,
 }
@@ -87,6 +89,7 @@ impl Row {
             to_shown: sanitize(to.as_str()).into_owned(),
             to,
             nick: None,
+            nick_raw: None,
             added,
         }
     }
@@ -295,6 +298,8 @@ pub struct BatchOutcome {
     pub journal_batch: Option<String>,
     pub elapsed: Duration,
     pub calls: u64,
+    /// Every item as the engine reported it (raw), for exports.
+    pub items: Vec<ItemResult>,
 }
 
 impl BatchOutcome {
@@ -433,7 +438,8 @@ pub struct Blockers {
     pub calls_per_sec: f64,
     /// Raw blocker IDs with whether the block is mutual.
     pub found: Vec<(UserId, bool)>,
-    pub failed: usize,
+    /// Candidates whose check failed (raw): ID, code, the service's words.
+    pub failed: Vec<(UserId, i64, String)>,
     pub done: bool,
     pub error: Option<String>,
 }

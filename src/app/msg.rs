@@ -3,18 +3,11 @@
 use crossterm::event::KeyEvent;
 
 use crate::client::engine::{ItemResult, Progress, Report};
+use crate::client::failure::Failure;
+use crate::client::ops::{AccountFacts, BlockersEvent, BlockersReport, Candidates};
 use crate::client::{Operation, Pair};
+use crate::inspect::Relationship;
 use crate::tim::ids::UserId;
-
-/// The first facts about a looked-up account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountInfo {
-    pub exists: bool,
-    /// Raw nickname (sanitized by `update`).
-    pub nick: Option<String>,
-    pub forbid_send: bool,
-    pub friends: Option<u64>,
-}
 
 /// Everything `update` reacts to.
 #[derive(Debug, Clone)]
@@ -27,7 +20,8 @@ pub enum Msg {
     /// Lookup `req`: the account's facts.
     Account {
         req: u64,
-        info: AccountInfo,
+        /// Raw (the nickname is sanitized by `update`).
+        info: AccountFacts,
     },
     /// Lookup `req`: a page of the blocklist (raw IDs and add times).
     Page {
@@ -44,7 +38,7 @@ pub enum Msg {
     /// Lookup `req` failed.
     LookupFailed {
         req: u64,
-        error: String,
+        error: Failure,
     },
     /// Batch `id` moved on.
     BatchProgress {
@@ -65,22 +59,22 @@ pub enum Msg {
     /// Batch `id` could not start (journal unwritable, say).
     BatchFailed {
         id: u64,
-        error: String,
+        error: Failure,
     },
     /// Inspector request `req` answered.
     Inspected {
         req: u64,
-        result: Result<crate::inspect::Relationship, String>,
+        result: Result<Relationship, Failure>,
     },
     /// Reverse lookup `req` moved on.
     Blockers {
         req: u64,
-        event: crate::inspect::BlockersEvent,
+        event: BlockersEvent,
     },
-    /// Reverse lookup `req` ended: (checked, failed), or why it could not run.
+    /// Reverse lookup `req` ended, or why it could not run.
     BlockersDone {
         req: u64,
-        result: Result<(usize, usize), String>,
+        result: Result<BlockersReport, Failure>,
     },
     /// A change arrived on the feed (raw; `update` sanitizes).
     FeedChange(crate::feed::FeedEvent),
@@ -94,7 +88,7 @@ pub enum Msg {
     FeedSource(Option<String>),
     /// A watch-mode poll failed (watching goes on).
     WatchFailed {
-        error: String,
+        error: Failure,
     },
     /// Watch mode saw the looked-up user's list change.
     ListChanged {
@@ -104,7 +98,7 @@ pub enum Msg {
     /// An export was written (rows), or why not.
     Exported {
         path: String,
-        result: Result<usize, String>,
+        result: Result<usize, Failure>,
     },
 }
 
@@ -133,21 +127,14 @@ pub enum Effect {
     CancelBlockers,
     /// Start or stop watching a user's list (`None` stops).
     Watch(Option<UserId>),
-    /// Write `contents` to `path`.
-    Export { path: String, contents: String },
+    /// Write `contents` (`rows` rows, a CSV header not counted) to `path`.
+    Export {
+        path: String,
+        contents: String,
+        rows: usize,
+    },
     /// Leave the dashboard.
     Quit,
-}
-
-/// Where the reverse lookup's candidates come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Candidates {
-    /// These IDs (the listed users, or IDs typed or pasted).
-    Ids(Vec<UserId>),
-    /// The target's friends (fetched by the worker), plus these IDs.
-    FriendsAnd(Vec<UserId>),
-    /// A file of IDs, one per line.
-    File(String),
 }
 
 impl Effect {

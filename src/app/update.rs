@@ -15,8 +15,9 @@ use super::model::{
     Inspector, Level, Model, Overlay, PAGE_ROWS, PendingAction, Row, Running, UserSummary,
     VerdictLine,
 };
-use super::msg::{AccountInfo, Effect, Msg};
+use super::msg::{Effect, Msg};
 use crate::client::engine::{BatchEnd, Report};
+use crate::client::ops::{AccountFacts, BlockersEvent, Candidates};
 use crate::client::{ItemStatus, Operation, Pair};
 use crate::display::sanitize;
 use crate::tim::codes;
@@ -47,7 +48,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Nicks { req, nicks } if req == model.lookup_req => on_nicks(model, nicks),
         Msg::LookupFailed { req, error } if req == model.lookup_req => {
             model.list.loading = false;
-            model.log(Level::Error, format!("lookup failed: {}", sanitize(&error)));
+            model.log(
+                Level::Error,
+                format!("lookup failed: {}", sanitize(&error.text)),
+            );
             Vec::new()
         }
         Msg::BatchProgress { id, progress } if running_id(model) == Some(id) => {
@@ -70,7 +74,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let quit = model.running.take().is_some_and(|r| r.quit_after);
             model.log(
                 Level::Error,
-                format!("the batch did not start: {}", sanitize(&error)),
+                format!("the batch did not start: {}", sanitize(&error.text)),
             );
             if quit { quit_now(model) } else { Vec::new() }
         }
@@ -81,7 +85,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 inspector.result = Some(
                     result
                         .map(|rel| inspection_of(&rel))
-                        .map_err(|e| sanitize(&e).into_owned()),
+                        .map_err(|e| sanitize(&e.text).into_owned()),
                 );
             }
             Vec::new()
@@ -91,7 +95,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 && view.req == req
             {
                 match event {
-                    crate::inspect::BlockersEvent::Progress {
+                    BlockersEvent::Progress {
                         checked,
                         total,
                         calls_per_sec,
@@ -101,7 +105,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                         view.total = total;
                         view.calls_per_sec = calls_per_sec;
                     }
-                    crate::inspect::BlockersEvent::Found { blocker, mutual } => {
+                    BlockersEvent::Found { blocker, mutual } => {
                         view.found.push((blocker, mutual));
                     }
                 }
@@ -115,9 +119,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 view.done = true;
                 let target = sanitize(view.target.as_str()).into_owned();
                 let (level, text) = match result {
-                    Ok((checked, failed)) => {
+                    Ok(report) => {
+                        let checked = report.checked;
                         view.checked = checked;
-                        view.failed = failed;
+                        view.failed = report.failed;
                         (
                             Level::Info,
                             format!(
@@ -127,7 +132,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                         )
                     }
                     Err(e) => {
-                        let e = sanitize(&e).into_owned();
+                        let e = sanitize(&e.text).into_owned();
                         view.error = Some(e.clone());
                         (
                             Level::Error,
@@ -192,7 +197,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::WatchFailed { error } => {
-            model.log(Level::Warning, format!("watch: {}", sanitize(&error)));
+            model.log(Level::Warning, format!("watch: {}", sanitize(&error.text)));
             Vec::new()
         }
         Msg::Exported { path, result } => {
@@ -203,7 +208,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 ),
                 Err(e) => model.log(
                     Level::Error,
-                    format!("export to {} failed: {}", sanitize(&path), sanitize(&e)),
+                    format!(
+                        "export to {} failed: {}",
+                        sanitize(&path),
+                        sanitize(&e.text)
+                    ),
                 ),
             }
             Vec::new()
@@ -602,12 +611,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Effect> {
             };
             let listed: Vec<UserId> = model.list.rows.iter().map(|r| r.to.clone()).collect();
             let source = format!("{} listed users and the user's friends", listed.len());
-            start_blockers(
-                model,
-                target,
-                super::msg::Candidates::FriendsAnd(listed),
-                source,
-            )
+            start_blockers(model, target, Candidates::FriendsAnd(listed), source)
         }
         Action::Export => {
             if let Overlay::Blockers(view) = &model.overlay {
@@ -779,7 +783,11 @@ fn submit(model: &mut Model) -> Vec<Effect> {
         Overlay::Export { input, what, .. } => {
             let path = input.value().trim().to_owned();
             match export_contents(model, what, &path) {
-                Ok(contents) => vec![Effect::Export { path, contents }],
+                Ok((contents, rows)) => vec![Effect::Export {
+                    path,
+                    contents,
+                    rows,
+                }],
                 Err(error) => {
                     model.overlay = Overlay::Export {
                         input,
@@ -956,19 +964,19 @@ fn run_command(model: &mut Model, line: &str) -> Vec<Effect> {
             let listed: Vec<UserId> = model.list.rows.iter().map(|r| r.to.clone()).collect();
             let (candidates, source) = match rest.as_slice() {
                 [] => (
-                    super::msg::Candidates::FriendsAnd(listed.clone()),
+                    Candidates::FriendsAnd(listed.clone()),
                     format!("{} listed users and the user's friends", listed.len()),
                 ),
                 ["friends"] => (
-                    super::msg::Candidates::FriendsAnd(Vec::new()),
+                    Candidates::FriendsAnd(Vec::new()),
                     "the user's friends".to_owned(),
                 ),
                 ["listed"] => (
-                    super::msg::Candidates::Ids(listed.clone()),
+                    Candidates::Ids(listed.clone()),
                     format!("the {} listed users", listed.len()),
                 ),
                 ["file", path] => (
-                    super::msg::Candidates::File((*path).to_owned()),
+                    Candidates::File((*path).into()),
                     format!("the IDs in {}", sanitize(path)),
                 ),
                 ids => {
@@ -983,10 +991,7 @@ fn run_command(model: &mut Model, line: &str) -> Vec<Effect> {
                         }
                     }
                     let n = parsed.len();
-                    (
-                        super::msg::Candidates::Ids(parsed),
-                        format!("{n} given IDs"),
-                    )
+                    (Candidates::Ids(parsed), format!("{n} given IDs"))
                 }
             };
             start_blockers(model, target, candidates, source)
@@ -1035,7 +1040,11 @@ fn run_command(model: &mut Model, line: &str) -> Vec<Effect> {
                 path
             };
             match export_contents(model, what, &path) {
-                Ok(contents) => vec![Effect::Export { path, contents }],
+                Ok((contents, rows)) => vec![Effect::Export {
+                    path,
+                    contents,
+                    rows,
+                }],
                 Err(e) => {
                     model.log(Level::Error, format!(":export: {e}"));
                     Vec::new()
@@ -1162,7 +1171,7 @@ fn fix_scroll(model: &mut Model) {
     list.scroll = scroll.max(page.start);
 }
 
-fn on_account(model: &mut Model, info: AccountInfo) -> Vec<Effect> {
+fn on_account(model: &mut Model, info: AccountFacts) -> Vec<Effect> {
     if let Some(user) = model.user.as_mut() {
         user.exists = Some(info.exists);
         user.nick = info.nick.as_deref().map(|n| sanitize(n).into_owned());
@@ -1216,6 +1225,7 @@ fn on_nicks(model: &mut Model, nicks: Vec<(String, String)>) -> Vec<Effect> {
     for row in &mut model.list.rows {
         if let Some(nick) = map.get(row.to.as_str()) {
             row.nick = Some(sanitize(nick).into_owned());
+            row.nick_raw = Some(nick.clone());
         }
     }
     if !model.list.filter.is_empty() {
@@ -1310,6 +1320,7 @@ fn outcome_of(report: &Report, journal: Option<String>) -> BatchOutcome {
         journal_batch: journal,
         elapsed: report.elapsed,
         calls: report.calls,
+        items: report.items.clone(),
     }
 }
 
@@ -1328,7 +1339,7 @@ fn start_inspect(model: &mut Model, a: UserId, b: UserId) -> Vec<Effect> {
 fn start_blockers(
     model: &mut Model,
     target: UserId,
-    candidates: super::msg::Candidates,
+    candidates: Candidates,
     source: String,
 ) -> Vec<Effect> {
     model.side_req += 1;
@@ -1341,7 +1352,7 @@ fn start_blockers(
         total: 0,
         calls_per_sec: 0.0,
         found: Vec::new(),
-        failed: 0,
+        failed: Vec::new(),
         done: false,
         error: None,
     });
@@ -1461,134 +1472,53 @@ fn default_export_name(model: &Model, what: ExportWhat) -> String {
     format!("{whose}-{kind}-{stamp}.csv")
 }
 
-/// The export as CSV or JSON Lines, chosen by the file's extension. Values are raw (data, not screen
-/// text); CSV fields are quoted by RFC 4180.
-fn export_contents(model: &Model, what: ExportWhat, path: &str) -> Result<String, String> {
-    if path.is_empty() {
-        return Err("name a file, ending in .csv or .json".to_owned());
-    }
-    let json = if path.ends_with(".json") || path.ends_with(".jsonl") {
-        true
-    } else if path.ends_with(".csv") {
-        false
-    } else {
-        return Err("the file name must end in .csv or .json".to_owned());
-    };
-    let (header, rows): (Vec<&str>, Vec<Vec<serde_json::Value>>) = match what {
+/// The export as CSV or JSON Lines, chosen by the file's extension, with its row count: the same
+/// columns as the CLI's for the same data (values raw: data, not screen text).
+fn export_contents(model: &Model, what: ExportWhat, path: &str) -> Result<(String, usize), String> {
+    use crate::export;
+    let format = export::Format::for_path(path)?;
+    Ok(match what {
         ExportWhat::List => {
             let owner = model
                 .list
                 .owner
                 .as_ref()
-                .map(|o| o.as_str().to_owned())
+                .map(UserId::as_str)
                 .unwrap_or_default();
-            (
-                vec!["from", "to", "add_black_time_stamp", "added_utc"],
-                model
-                    .list
-                    .view
-                    .iter()
-                    .map(|&i| {
-                        let r = &model.list.rows[i];
-                        vec![
-                            owner.clone().into(),
-                            r.to.as_str().into(),
-                            r.added.into(),
-                            crate::display::utc(r.added).into(),
-                        ]
-                    })
-                    .collect(),
-            )
+            let rows = model.list.view.iter().map(|&i| {
+                let r = &model.list.rows[i];
+                let nick = r.nick_raw.as_deref();
+                export::list_row(owner, r.to.as_str(), nick, r.added)
+            });
+            export::render(format, export::LIST, rows)
         }
         ExportWhat::Batch => {
             let last = model.last.as_ref().ok_or("no batch has run yet")?;
-            let mut rows: Vec<Vec<serde_json::Value>> = Vec::new();
-            for p in &last.done {
-                rows.push(vec![
-                    p.from.as_str().into(),
-                    p.to.as_str().into(),
-                    "done".into(),
-                    0.into(),
-                    "".into(),
-                ]);
-            }
-            for g in &last.failures {
-                for (p, _, info) in &g.items {
-                    rows.push(vec![
-                        p.from.as_str().into(),
-                        p.to.as_str().into(),
-                        "failed".into(),
-                        g.code.into(),
-                        info.clone().into(),
-                    ]);
-                }
-            }
-            for p in &last.unfinished {
-                rows.push(vec![
-                    p.from.as_str().into(),
-                    p.to.as_str().into(),
-                    "unfinished".into(),
-                    0.into(),
-                    "".into(),
-                ]);
-            }
-            (vec!["from", "to", "status", "code", "info"], rows)
+            let batch = last.journal_batch.as_deref();
+            let rows = last.items.iter().map(|item| export::item_row(item, batch));
+            export::render(format, export::ITEMS, rows)
         }
-        ExportWhat::Feed => (
-            vec!["time", "change", "from", "to", "platform"],
-            model
+        ExportWhat::Feed => {
+            let rows = model
                 .feed
                 .lines
                 .iter()
-                .map(|l| {
-                    vec![
-                        l.raw.2.into(),
-                        l.verb.into(),
-                        l.raw.0.clone().into(),
-                        l.raw.1.clone().into(),
-                        l.platform.clone().into(),
-                    ]
-                })
-                .collect(),
-        ),
+                .map(|l| export::feed_row(l.raw.2, l.verb, &l.raw.0, &l.raw.1, &l.platform));
+            export::render(format, export::FEED, rows)
+        }
         ExportWhat::Blockers => {
             let Some(view) = &model.last_blockers else {
                 return Err("no reverse lookup has finished yet".to_owned());
             };
-            (
-                vec!["blocker", "target", "mutual"],
-                view.found
-                    .iter()
-                    .map(|(b, m)| vec![b.as_str().into(), view.target.as_str().into(), (*m).into()])
-                    .collect(),
-            )
-        }
-    };
-    let mut out = String::new();
-    if json {
-        for row in &rows {
-            let obj: serde_json::Map<String, serde_json::Value> = header
+            let target = view.target.as_str();
+            let rows = view
+                .found
                 .iter()
-                .map(|h| (*h).to_owned())
-                .zip(row.iter().cloned())
-                .collect();
-            out.push_str(&serde_json::Value::Object(obj).to_string());
-            out.push('\n');
+                .map(|(b, m)| export::blocker_row(target, b.as_str(), *m))
+                .chain(view.failed.iter().map(|(c, code, info)| {
+                    export::failed_candidate_row(target, c.as_str(), *code, info)
+                }));
+            export::render(format, export::BLOCKERS, rows)
         }
-    } else {
-        out.push_str(&header.join(","));
-        out.push('\n');
-        for row in &rows {
-            let fields: Vec<String> = row
-                .iter()
-                .map(|v| match v {
-                    serde_json::Value::String(s) => crate::display::csv_field(s),
-                    other => other.to_string(),
-                })
-                .collect();
-            out.push_str(&fields.join(","));
-            out.push('\n');
-        }
-    }
-    Ok(out)
+    })
 }

@@ -12,14 +12,15 @@ use tokio_util::sync::CancellationToken;
 use super::output::{self, ProgressView};
 use super::{Exit, GlobalArgs, exit};
 use crate::client::engine::{
-    BatchEnd, Engine, EngineOptions, Event, JournalTarget, Limits, Report, RunOptions,
+    BatchEnd, Engine, EngineOptions, Event, Limits, Page, Report, RunOptions,
 };
-use crate::client::http::{ClientOptions, Endpoint, TimClient};
-use crate::client::journal::{self, BatchId, Intent, Journal, Resume};
+use crate::client::http::{CallError, ClientOptions, Endpoint, TimClient};
+use crate::client::journal::{self, BatchId, Journal};
+use crate::client::ops::{self, Batch, ListEvent};
 use crate::client::{Operation, Pair};
 use crate::config::Settings;
 use crate::display::{self, sanitize};
-use crate::tim::codes::Class;
+use crate::export::{self, Format};
 use crate::tim::ids::{self, UserId};
 use crate::tim::wire::{self, BlackListChangeRequest};
 
@@ -30,12 +31,8 @@ const CONFIRM_ABOVE: usize = 10;
 pub struct ListArgs {
     /// The user whose blocklist to print.
     user: String,
-    /// JSON Lines: one object per entry.
-    #[arg(long, conflicts_with = "csv")]
-    json: bool,
-    /// CSV with a header row.
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    format: ItemFormat,
     /// Entries per black_list_get call (at most 1000).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     page_size: u64,
@@ -51,26 +48,42 @@ pub struct Targets {
     file: Option<PathBuf>,
 }
 
-/// How the per-pair results are printed on stdout (a summary goes to stderr either way).
+/// How results are printed on stdout (a summary goes to stderr either way): the columns of
+/// [`crate::export`], the same as the dashboard's exports of the same data.
 #[derive(Args, Clone, Copy)]
 pub struct ItemFormat {
-    /// JSON Lines on stdout, one object per pair.
+    /// JSON Lines on stdout, one object per row (a pair, an entry, a candidate).
     #[arg(long, conflicts_with = "csv")]
     json: bool,
-    /// CSV on stdout, one row per pair (with a header).
+    /// CSV on stdout with a header row, one row per pair, entry or candidate.
     #[arg(long)]
     csv: bool,
 }
 
 impl ItemFormat {
+    pub(super) fn format(self) -> Option<Format> {
+        if self.json {
+            Some(Format::JsonLines)
+        } else if self.csv {
+            Some(Format::Csv)
+        } else {
+            None
+        }
+    }
+
     /// Prints the items in this format; false when the format is plain words (left to the caller).
     fn print(self, report: &Report, batch: Option<&str>) -> bool {
-        if self.json {
-            output::print_json_lines(report, batch);
-        } else if self.csv {
-            output::print_csv(report, batch);
+        let Some(format) = self.format() else {
+            return false;
+        };
+        let stdout = std::io::stdout().lock();
+        if let Ok(mut out) = export::Writer::new(stdout, format, export::ITEMS) {
+            for item in &report.items {
+                let _ = out.row(export::item_row(item, batch));
+            }
+            let _ = out.flush();
         }
-        self.json || self.csv
+        true
     }
 }
 
@@ -233,17 +246,14 @@ fn gather(targets: &Targets) -> Result<Vec<Pair>, Exit> {
 
 /// The values of a parsed list, or an error naming every bad line; duplicates are noted.
 pub(super) fn accepted<T>(name: &str, what: &str, parsed: ids::Parsed<T>) -> Result<Vec<T>, Exit> {
-    if !parsed.is_clean() {
-        return Err(Exit::usage(format!(
-            "{name} has lines that are not {what}; nothing was sent:\n{}",
-            parsed.report()
-        )));
+    let accepted = parsed.accept(name, what).map_err(Exit::usage)?;
+    if accepted.duplicates > 0 {
+        eprintln!(
+            "note: {name} lists {} duplicate line(s); each is used once",
+            accepted.duplicates
+        );
     }
-    let n = parsed.duplicates.len();
-    if n > 0 {
-        eprintln!("note: {name} lists {n} duplicate line(s); each is used once");
-    }
-    Ok(parsed.into_values())
+    Ok(accepted.values)
 }
 
 /// Asks y/n on the terminal; anything but y/yes declines.
@@ -291,54 +301,59 @@ fn cancel_on_signals(
     });
 }
 
-/// Runs a batch with progress on stderr and signals wired to cancellation.
+/// Runs a batch with progress on stderr and signals wired to cancellation: journaled when `batch`
+/// is given, else (a check) only run.
 async fn run_batch(
     engine: &Engine,
     op: Operation,
     pairs: Vec<Pair>,
     precheck: bool,
-    journal: Option<JournalTarget<'_>>,
+    batch: Option<&mut Batch>,
 ) -> Report {
     let cancel = CancellationToken::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let view = ProgressView::new(pairs.len(), op.verb());
-    let journaled = journal
+    let journaled = batch
         .as_ref()
-        .map(|t| (t.journal.path().to_path_buf(), t.batch.clone()));
+        .map(|b| (b.journal_path().to_path_buf(), b.id().clone()));
     cancel_on_signals(cancel.clone(), view.printer(), journaled);
-    let run = engine.run(
-        op,
-        pairs,
-        RunOptions {
-            precheck,
-            journal,
-            events: Some(tx),
-            cancel,
-        },
-    );
-    tokio::pin!(run);
-    let report = loop {
-        tokio::select! {
-            report = &mut run => break report,
-            Some(event) = rx.recv() => {
-                if let Event::Progress(p) = event {
-                    view.update(&p);
-                }
-            }
+    let show = |event: Event| {
+        if let Event::Progress(p) = event {
+            view.update(&p);
+        }
+    };
+    let report = match batch {
+        Some(batch) => {
+            let run = batch.run(engine, op, pairs, precheck, Some(tx), cancel);
+            ops::drain(run, &mut rx, show).await
+        }
+        None => {
+            let options = RunOptions {
+                events: Some(tx),
+                cancel,
+                ..RunOptions::default()
+            };
+            ops::drain(engine.run(op, pairs, options), &mut rx, show).await
         }
     };
     view.finish();
     report
 }
 
+/// The exit code for a call that failed: 3 for authentication and lock-out errors, 1 otherwise.
+pub(super) fn call_exit(e: &CallError) -> u8 {
+    if e.class().stops_batch() {
+        exit::AUTH
+    } else {
+        exit::SOME_FAILED
+    }
+}
+
 /// The exit code a report calls for.
 fn report_code(report: &Report) -> u8 {
     match &report.end {
         BatchEnd::Stopped { code, .. } => {
-            if matches!(
-                crate::tim::codes::lookup(*code).class,
-                Class::Auth | Class::Lockout | Class::SigExpired
-            ) {
+            if crate::tim::codes::lookup(*code).class.stops_batch() {
                 exit::AUTH
             } else {
                 exit::SOME_FAILED
@@ -352,17 +367,20 @@ fn report_code(report: &Report) -> u8 {
 
 fn refuse_read_only(settings: &Settings, what: &str) -> Result<(), Exit> {
     if settings.read_only {
-        let source = settings
-            .profile_name
-            .as_ref()
-            .map_or("--read-only".to_owned(), |p| {
-                format!("profile {p} or --read-only")
-            });
-        return Err(Exit::usage(format!(
-            "read-only mode ({source}) refuses to {what}; nothing was sent"
+        return Err(Exit::usage(crate::config::read_only_refusal(
+            &settings.read_only_source(),
+            what,
         )));
     }
     Ok(())
+}
+
+/// The journal error of a batch that could not be recorded: nothing was sent.
+fn journal_exit(settings: &Settings, e: std::io::Error) -> Exit {
+    Exit::usage(format!(
+        "{e}; nothing was sent (pass --journal PATH to use another file than {})",
+        settings.journal_path.display()
+    ))
 }
 
 pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8> {
@@ -392,37 +410,15 @@ pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8
         }
     }
     let engine = connect(&settings)?;
-    let mut journal = Journal::open(&settings.journal_path).map_err(|e| {
-        Exit::usage(format!(
-            "cannot open the journal {}: {e}; pass --journal PATH to use another file",
-            settings.journal_path.display()
-        ))
-    })?;
-    let batch = BatchId::generate(std::time::SystemTime::now());
-    let intent = Intent::new(
-        batch.clone(),
-        settings.profile_name.clone(),
-        settings.sdkappid,
-        &settings.base_url,
-        op,
-        pairs.clone(),
-    );
-    journal
-        .intent(&intent)
-        .with_context(|| format!("writing the journal {}", settings.journal_path.display()))?;
-    eprintln!("batch {batch}: {} {} pair(s)", op.verb(), pairs.len());
+    let mut batch = settings
+        .journal_plan()
+        .begin(op, &pairs)
+        .map_err(|e| journal_exit(&settings, e))?;
+    let id = batch.id().clone();
+    eprintln!("batch {id}: {} {} pair(s)", op.verb(), pairs.len());
     let rt = runtime()?;
-    let report = rt.block_on(run_batch(
-        &engine,
-        op,
-        pairs,
-        false,
-        Some(JournalTarget {
-            journal: &mut journal,
-            batch: batch.clone(),
-        }),
-    ));
-    finish(&report, Some(batch.as_str()), args.format)
+    let report = rt.block_on(run_batch(&engine, op, pairs, false, Some(&mut batch)));
+    finish(&report, Some(id.as_str()), args.format)
 }
 
 fn finish(report: &Report, batch: Option<&str>, format: ItemFormat) -> Result<u8> {
@@ -490,61 +486,24 @@ pub fn list(global: &GlobalArgs, args: ListArgs) -> Result<u8> {
     let user = arg_id(&args.user, "USER")?;
     let engine = connect(&settings)?;
     let rt = runtime()?;
-    let now = crate::tim::usersig::unix_now();
+    let format = args.format.format();
+    let mut out = ListPrinter::new(&user, format)?;
     let result = rt.block_on(async {
-        let (tx, mut rx) = mpsc::channel(4);
-        let cancel = CancellationToken::new();
-        let lister = engine.list(&user, args.page_size, tx, cancel);
-        tokio::pin!(lister);
-        let mut out = std::io::stdout().lock();
-        if args.csv {
-            let _ = writeln!(out, "to_account,add_black_time_stamp,added_utc");
-        }
-        let mut printed = 0usize;
-        let mut print = |page: crate::client::engine::Page| {
-            for item in page.items {
-                printed += 1;
-                let t = item.add_black_time_stamp;
-                let line = if args.json {
-                    serde_json::json!({
-                        "from": user.as_str(),
-                        "to": item.to_account,
-                        "add_black_time_stamp": t,
-                        "added_utc": display::utc(t),
-                    })
-                    .to_string()
-                } else if args.csv {
-                    format!(
-                        "{},{t},{}",
-                        crate::display::csv_field(&item.to_account),
-                        display::utc(t)
-                    )
-                } else {
-                    format!(
-                        "{:<34} {:>10}  {}",
-                        sanitize(&item.to_account),
-                        display::ago(t, now),
-                        display::utc(t)
-                    )
-                };
-                let _ = writeln!(out, "{line}");
-            }
-        };
-        loop {
-            tokio::select! {
-                outcome = &mut lister => {
-                    while let Ok(page) = rx.try_recv() {
-                        print(page);
-                    }
-                    break outcome.map(|o| (o, printed));
-                }
-                Some(page) = rx.recv() => print(page),
-            }
-        }
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let listing = ops::list(
+            &engine,
+            &user,
+            args.page_size,
+            true,
+            tx,
+            CancellationToken::new(),
+        );
+        ops::drain(listing, &mut rx, |event| out.take(event)).await
     });
+    let printed = out.finish();
     match result {
-        Ok((outcome, printed)) => {
-            if !args.json && !args.csv {
+        Ok(outcome) => {
+            if format.is_none() {
                 eprintln!(
                     "{}: {printed} entr{} (sequence {})",
                     sanitize(user.as_str()),
@@ -559,17 +518,113 @@ pub fn list(global: &GlobalArgs, args: ListArgs) -> Result<u8> {
             }
             Ok(exit::OK)
         }
-        Err(e) => {
-            let code = match e.class() {
-                Class::Auth | Class::Lockout | Class::SigExpired => exit::AUTH,
-                _ => exit::SOME_FAILED,
-            };
-            Err(Exit {
-                code,
-                message: format!("listing {} failed: {e}", sanitize(user.as_str())),
-            }
-            .into())
+        Err(e) => Err(Exit {
+            code: call_exit(&e),
+            message: format!("listing {} failed: {e}", sanitize(user.as_str())),
         }
+        .into()),
+    }
+}
+
+/// Nicknames by account, raw.
+type Nicks = Vec<(String, String)>;
+
+/// Prints a list's pages in order, each once its nicknames are known.
+struct ListPrinter<'a> {
+    user: &'a UserId,
+    writer: Option<export::Writer<std::io::StdoutLock<'static>>>,
+    now: u64,
+    /// Pages that arrived, by index, with their nicknames once read.
+    waiting: std::collections::BTreeMap<usize, (Page, Option<Nicks>)>,
+    next: usize,
+    printed: usize,
+    nick_errors: Vec<String>,
+}
+
+impl<'a> ListPrinter<'a> {
+    fn new(user: &'a UserId, format: Option<Format>) -> Result<ListPrinter<'a>, Exit> {
+        let writer = format
+            .map(|f| export::Writer::new(std::io::stdout().lock(), f, export::LIST))
+            .transpose()
+            .map_err(|e| Exit::usage(format!("cannot write to standard output: {e}")))?;
+        Ok(ListPrinter {
+            user,
+            writer,
+            now: crate::clock::unix_now(),
+            waiting: Default::default(),
+            next: 0,
+            printed: 0,
+            nick_errors: Vec::new(),
+        })
+    }
+
+    fn take(&mut self, event: ListEvent) {
+        match event {
+            ListEvent::Page { index, page, .. } => {
+                self.waiting.insert(index, (page, None));
+            }
+            ListEvent::Nicknames {
+                index,
+                nicks,
+                error,
+            } => {
+                if let Some(e) = error {
+                    self.nick_errors.push(e.to_string());
+                }
+                if let Some(entry) = self.waiting.get_mut(&index) {
+                    entry.1 = Some(nicks);
+                }
+            }
+        }
+        while let Some((_, Some(_))) = self.waiting.get(&self.next) {
+            let (page, nicks) = self.waiting.remove(&self.next).expect("present");
+            self.print(page, nicks.unwrap_or_default());
+            self.next += 1;
+        }
+    }
+
+    fn print(&mut self, page: Page, nicks: Vec<(String, String)>) {
+        let nicks: std::collections::HashMap<String, String> = nicks.into_iter().collect();
+        for item in page.items {
+            self.printed += 1;
+            let nick = nicks.get(&item.to_account).map(String::as_str);
+            let t = item.add_black_time_stamp;
+            match &mut self.writer {
+                Some(writer) => {
+                    let row = export::list_row(self.user.as_str(), &item.to_account, nick, t);
+                    let _ = writer.row(row);
+                }
+                None => {
+                    let _ = writeln!(
+                        std::io::stdout().lock(),
+                        "{:<34} {:>10}  {}  {}",
+                        sanitize(&item.to_account),
+                        display::ago(t, self.now),
+                        display::utc(t),
+                        sanitize(nick.unwrap_or(""))
+                    );
+                }
+            }
+        }
+    }
+
+    /// Prints what is left (pages whose nicknames never came) and says what was missing.
+    fn finish(mut self) -> usize {
+        let left = std::mem::take(&mut self.waiting);
+        for (_, (page, nicks)) in left {
+            self.print(page, nicks.unwrap_or_default());
+        }
+        if let Some(writer) = &mut self.writer {
+            let _ = writer.flush();
+        }
+        if let Some(first) = self.nick_errors.first() {
+            eprintln!(
+                "note: the nicknames of {} page(s) could not be read ({}); their nickname column is empty",
+                self.nick_errors.len(),
+                sanitize(first)
+            );
+        }
+        self.printed
     }
 }
 
@@ -658,22 +713,12 @@ pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
         }
     }
     let engine = connect(&settings)?;
-    let mut journal = Journal::open(&settings.journal_path)
-        .with_context(|| format!("opening the journal {}", settings.journal_path.display()))?;
-    journal
-        .resume(&Resume::new(id.clone()))
-        .with_context(|| format!("writing the journal {}", settings.journal_path.display()))?;
+    let mut batch = settings
+        .journal_plan()
+        .resume(&id)
+        .map_err(|e| journal_exit(&settings, e))?;
     eprintln!("batch {id}: resuming {} unfinished pair(s)", pairs.len());
     let rt = runtime()?;
-    let report = rt.block_on(run_batch(
-        &engine,
-        op,
-        pairs,
-        true,
-        Some(JournalTarget {
-            journal: &mut journal,
-            batch: id.clone(),
-        }),
-    ));
+    let report = rt.block_on(run_batch(&engine, op, pairs, true, Some(&mut batch)));
     finish(&report, Some(id.as_str()), args.format)
 }

@@ -19,7 +19,7 @@ use crate::sandbox::{self, Latency, Sandbox, SandboxConfig, Seed};
 use crate::secret::SecretKey;
 use crate::term::TerminalGuard;
 use crate::tim::usersig::unix_now;
-use crate::worker::{JournalSettings, Worker};
+use crate::worker::Worker;
 
 /// What the dashboard connects to.
 pub struct Target {
@@ -236,16 +236,7 @@ async fn open_with_feed(
     if let Some(feed) = feed {
         relay_feed(feed, tx.clone());
     }
-    let mut worker = Worker::new(
-        engine,
-        JournalSettings {
-            path: settings.journal_path.clone(),
-            profile: settings.profile_name.clone(),
-            sdkappid: settings.sdkappid,
-            base_url: settings.base_url.clone(),
-        },
-        tx,
-    );
+    let mut worker = Worker::new(engine, settings.journal_plan(), tx);
     let monochrome = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut model = Model::new(
         Connection {

@@ -15,10 +15,11 @@ use tokio_util::sync::CancellationToken;
 use super::{Exit, GlobalArgs, exit};
 use crate::client::engine::Engine;
 use crate::client::http::CallError;
-use crate::display::csv_field;
+use crate::client::ops::{self, BlockersEvent, BlockersReport};
 use crate::display::sanitize;
-use crate::inspect::{self, BlockersEvent, BlockersReport, Consequences, Relationship, Verdict};
-use crate::tim::codes::Class;
+use crate::export::{self, Format};
+use crate::inspect::{self, Consequences, Relationship, Verdict};
+use crate::tim::codes;
 use crate::tim::ids::{self, UserId};
 
 #[derive(Args)]
@@ -47,24 +48,17 @@ pub struct BlockersArgs {
     /// only when the data is inconsistent).
     #[arg(long)]
     friends: bool,
-    /// JSON Lines on stdout: one object per blocker, then one per failed candidate.
-    #[arg(long, conflicts_with = "csv")]
-    json: bool,
-    /// CSV with a header row: one row per blocker, then one per failed candidate.
-    #[arg(long)]
-    csv: bool,
+    /// With --json or --csv: one row per blocker, then one per failed candidate.
+    #[command(flatten)]
+    format: ItemFormat,
 }
 
-use super::bulk::{arg_id, connect};
+use super::bulk::{ItemFormat, arg_id, call_exit, connect};
 
 /// The exit for a failed call: 3 for authentication and lock-out errors, 1 otherwise.
 fn call_failed(what: String, e: &CallError) -> Exit {
-    let code = match e.class() {
-        Class::Auth | Class::Lockout | Class::SigExpired => exit::AUTH,
-        _ => exit::SOME_FAILED,
-    };
     Exit {
-        code,
+        code: call_exit(e),
         message: format!("{what} failed: {}", sanitize(&e.to_string())),
     }
 }
@@ -88,18 +82,16 @@ pub fn inspect(global: &GlobalArgs, args: InspectArgs) -> Result<u8> {
     }
     let engine = connect(&settings)?;
     let rt = super::bulk::runtime()?;
-    let rel = rt
-        .block_on(inspect::inspect(&engine, &a, &b))
-        .map_err(|e| {
-            call_failed(
-                format!(
-                    "inspecting {} and {}",
-                    sanitize(a.as_str()),
-                    sanitize(b.as_str())
-                ),
-                &e,
-            )
-        })?;
+    let rel = rt.block_on(ops::inspect(&engine, &a, &b)).map_err(|e| {
+        call_failed(
+            format!(
+                "inspecting {} and {}",
+                sanitize(a.as_str()),
+                sanitize(b.as_str())
+            ),
+            &e,
+        )
+    })?;
     let verdicts = inspect::consequences(&rel);
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -205,13 +197,6 @@ fn inspection_text(rel: &Relationship, c: &Consequences) -> String {
 
 // ---------------------------------------------------------------- blockers
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Text,
-    Json,
-    Csv,
-}
-
 /// A progress bar on stderr, drawn only when stderr is a terminal.
 struct Bar(Option<ProgressBar>);
 
@@ -282,63 +267,71 @@ fn candidates_from(path: &PathBuf, target: &UserId) -> Result<Vec<UserId>, Exit>
     Ok(candidates)
 }
 
-fn blocker_line(format: Format, target: &UserId, blocker: &UserId, mutual: bool) -> String {
-    match format {
-        Format::Text if mutual => format!(
-            "{} and {} block each other",
-            sanitize(blocker.as_str()),
-            sanitize(target.as_str())
-        ),
-        Format::Text => format!(
-            "{} blocks {}",
-            sanitize(blocker.as_str()),
-            sanitize(target.as_str())
-        ),
-        Format::Json => json!({
-            "target": target.as_str(),
-            "candidate": blocker.as_str(),
-            "status": "blocker",
-            "mutual": mutual,
-        })
-        .to_string(),
-        Format::Csv => format!(
-            "{},{},blocker,{mutual},,",
-            csv_field(target.as_str()),
-            csv_field(blocker.as_str())
-        ),
+/// A blocker in words.
+fn blocker_words(target: &UserId, blocker: &UserId, mutual: bool) -> String {
+    let (blocker, target) = (sanitize(blocker.as_str()), sanitize(target.as_str()));
+    if mutual {
+        format!("{blocker} and {target} block each other")
+    } else {
+        format!("{blocker} blocks {target}")
     }
 }
 
-fn failed_line(format: Format, target: &UserId, c: &UserId, code: i64, info: &str) -> String {
-    match format {
-        Format::Json => json!({
-            "target": target.as_str(),
-            "candidate": c.as_str(),
-            "status": "failed",
-            "code": code,
-            "info": info,
-            "meaning": inspect::failure_meaning(code),
-        })
-        .to_string(),
-        _ => format!(
-            "{},{},failed,,{code},{}",
-            csv_field(target.as_str()),
-            csv_field(c.as_str()),
-            csv_field(info)
-        ),
+/// Where the lookup's results go: words, or rows of the export's columns.
+enum Out {
+    Words,
+    Rows(export::Writer<std::io::StdoutLock<'static>>),
+}
+
+impl Out {
+    fn new(format: Option<Format>) -> Result<Out, Exit> {
+        match format {
+            None => Ok(Out::Words),
+            Some(f) => export::Writer::new(std::io::stdout().lock(), f, export::BLOCKERS)
+                .map(Out::Rows)
+                .map_err(|e| Exit::usage(format!("cannot write to standard output: {e}"))),
+        }
+    }
+
+    fn blocker(&mut self, target: &UserId, blocker: &UserId, mutual: bool) {
+        match self {
+            Out::Words => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", blocker_words(target, blocker, mutual));
+                let _ = out.flush();
+            }
+            Out::Rows(w) => {
+                let _ = w.row(export::blocker_row(
+                    target.as_str(),
+                    blocker.as_str(),
+                    mutual,
+                ));
+                let _ = w.flush();
+            }
+        }
+    }
+
+    /// The failed candidates, after the blockers (words leave them to the summary).
+    fn failed(&mut self, report: &BlockersReport) {
+        if let Out::Rows(w) = self {
+            for (candidate, code, info) in &report.failed {
+                let row = export::failed_candidate_row(
+                    report.target.as_str(),
+                    candidate.as_str(),
+                    *code,
+                    info,
+                );
+                let _ = w.row(row);
+            }
+            let _ = w.flush();
+        }
     }
 }
 
 pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
     let settings = global.settings()?;
     let target = arg_id(&args.target, "X")?;
-    let format = if args.json {
-        Format::Json
-    } else if args.csv {
-        Format::Csv
-    } else {
-        Format::Text
-    };
+    let format = args.format.format();
     let from_file = match &args.candidates {
         Some(path) => Some(candidates_from(path, &target)?),
         None => None,
@@ -350,7 +343,7 @@ pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
         let candidates = match from_file {
             Some(c) => c,
             None => {
-                let friends = inspect::friends_of(&engine, &target)
+                let friends = ops::friends_of(&engine, &target)
                     .await
                     .map_err(|e| call_failed(format!("listing the friends of {shown}"), &e))?;
                 eprintln!(
@@ -361,11 +354,13 @@ pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
                 friends
             }
         };
-        run_lookup(&engine, &target, candidates, format)
+        let mut out = Out::new(format)?;
+        let report = run_lookup(&engine, &target, candidates, &mut out)
             .await
-            .map_err(|e| call_failed(format!("looking up who blocks {shown}"), &e))
+            .map_err(|e| call_failed(format!("looking up who blocks {shown}"), &e))?;
+        out.failed(&report);
+        Ok::<_, Exit>(report)
     })?;
-    print_failed(&report, format);
     print_summary(&report);
     Ok(if report.cancelled {
         exit::CANCELLED
@@ -382,7 +377,7 @@ async fn run_lookup(
     engine: &Engine,
     target: &UserId,
     candidates: Vec<UserId>,
-    format: Format,
+    out: &mut Out,
 ) -> Result<BlockersReport, CallError> {
     let bar = Bar::new(candidates.len());
     let cancel = CancellationToken::new();
@@ -399,12 +394,8 @@ async fn run_lookup(
             cancel.cancel();
         })
     };
-    if format == Format::Csv {
-        println!("target,candidate,status,mutual,code,info");
-    }
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let lookup = inspect::blockers(engine, target, candidates, tx, cancel);
-    tokio::pin!(lookup);
+    let lookup = ops::blockers(engine, target, candidates, tx, cancel);
     let show = |event: BlockersEvent| match event {
         BlockersEvent::Progress {
             checked,
@@ -413,25 +404,10 @@ async fn run_lookup(
             ..
         } => bar.update(checked, found, calls_per_sec),
         BlockersEvent::Found { blocker, mutual } => {
-            let line = blocker_line(format, target, &blocker, mutual);
-            bar.suspend(|| {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{line}");
-                let _ = out.flush();
-            });
+            bar.suspend(|| out.blocker(target, &blocker, mutual));
         }
     };
-    let result = loop {
-        tokio::select! {
-            result = &mut lookup => {
-                while let Ok(event) = rx.try_recv() {
-                    show(event);
-                }
-                break result;
-            }
-            Some(event) = rx.recv() => show(event),
-        }
-    };
+    let result = ops::drain(lookup, &mut rx, show).await;
     watcher.abort();
     if let Ok(report) = &result
         && report.cancelled
@@ -440,20 +416,6 @@ async fn run_lookup(
     }
     bar.finish();
     result
-}
-
-fn print_failed(report: &BlockersReport, format: Format) {
-    if format == Format::Text {
-        return;
-    }
-    let mut out = std::io::stdout().lock();
-    for (candidate, code, info) in &report.failed {
-        let _ = writeln!(
-            out,
-            "{}",
-            failed_line(format, &report.target, candidate, *code, info)
-        );
-    }
 }
 
 /// The summary on stderr: counts, pace, and every failed candidate grouped by code with its meaning.
@@ -484,7 +446,7 @@ fn print_summary(report: &BlockersReport) {
         let _ = writeln!(
             err,
             "  error {code} ({}) for {} candidate(s):",
-            inspect::failure_meaning(code),
+            codes::lookup(code).meaning,
             items.len()
         );
         for (candidate, info) in items {
@@ -561,24 +523,9 @@ mod tests {
     }
 
     #[test]
-    fn blocker_lines_in_every_format() {
+    fn blockers_in_words() {
         let (x, c) = (id("x"), id("c,1"));
-        assert_eq!(blocker_line(Format::Text, &x, &c, false), "c,1 blocks x");
-        assert_eq!(
-            blocker_line(Format::Text, &x, &c, true),
-            "c,1 and x block each other"
-        );
-        assert_eq!(
-            blocker_line(Format::Csv, &x, &c, true),
-            "x,\"c,1\",blocker,true,,"
-        );
-        let v: serde_json::Value =
-            serde_json::from_str(&blocker_line(Format::Json, &x, &c, false)).unwrap();
-        assert_eq!(v["candidate"], "c,1");
-        assert_eq!(v["mutual"], false);
-        let v: serde_json::Value =
-            serde_json::from_str(&failed_line(Format::Json, &x, &c, 30003, "nope")).unwrap();
-        assert_eq!(v["status"], "failed");
-        assert_eq!(v["code"], 30003);
+        assert_eq!(blocker_words(&x, &c, false), "c,1 blocks x");
+        assert_eq!(blocker_words(&x, &c, true), "c,1 and x block each other");
     }
 }

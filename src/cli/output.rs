@@ -1,18 +1,16 @@
-//! What the headless commands print: a progress bar on stderr when it is a terminal, summaries in
-//! words, JSON Lines and CSV. Every untrusted string goes through `display::sanitize` on its way to a
-//! terminal; JSON and CSV carry the raw values (they are data, escaped by their own rules).
+//! What the headless commands print on a terminal: a progress bar on stderr when it is one, and
+//! summaries in words. Every untrusted string goes through `display::sanitize` on its way to a
+//! terminal; JSON Lines and CSV come from [`crate::export`], with the raw values.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::json;
 
+use crate::client::ItemStatus;
 use crate::client::engine::{BatchEnd, ItemResult, Progress, Report};
-use crate::client::{ItemStatus, Operation};
-use crate::display::{csv_field, sanitize};
+use crate::display::sanitize;
 use crate::tim::codes;
-use crate::tim::wire::BlackRelation;
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.
 pub struct ProgressView {
@@ -58,95 +56,6 @@ impl ProgressView {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-    }
-}
-
-/// The relation as the service names it, for JSON.
-pub fn relation_name(a_blocks_b: bool, b_blocks_a: Option<bool>) -> &'static str {
-    match BlackRelation::from_directions(a_blocks_b, b_blocks_a.unwrap_or(false)) {
-        BlackRelation::AWithB => "BlackCheckResult_Type_AWithB",
-        BlackRelation::BWithA => "BlackCheckResult_Type_BWithA",
-        BlackRelation::BothWay => "BlackCheckResult_Type_BothWay",
-        _ => "BlackCheckResult_Type_NO",
-    }
-}
-
-/// One item as a JSON Lines record.
-pub fn item_json(item: &ItemResult, batch: Option<&str>) -> serde_json::Value {
-    let mut value = json!({
-        "from": item.pair.from.as_str(),
-        "to": item.pair.to.as_str(),
-        "attempts": item.attempts,
-    });
-    let obj = value.as_object_mut().expect("object");
-    match &item.status {
-        ItemStatus::Done => {
-            obj.insert("status".into(), "done".into());
-        }
-        ItemStatus::Already => {
-            obj.insert("status".into(), "already".into());
-        }
-        ItemStatus::Relation {
-            a_blocks_b,
-            b_blocks_a,
-        } => {
-            obj.insert("status".into(), "ok".into());
-            obj.insert(
-                "relation".into(),
-                relation_name(*a_blocks_b, *b_blocks_a).into(),
-            );
-            obj.insert("from_blocks_to".into(), (*a_blocks_b).into());
-            if let Some(b) = b_blocks_a {
-                obj.insert("to_blocks_from".into(), (*b).into());
-            }
-        }
-        ItemStatus::Failed { code, info } => {
-            obj.insert("status".into(), "failed".into());
-            obj.insert("code".into(), (*code).into());
-            obj.insert("info".into(), info.clone().into());
-            obj.insert("meaning".into(), codes::lookup(*code).meaning.into());
-        }
-        ItemStatus::Unfinished => {
-            obj.insert("status".into(), "unfinished".into());
-        }
-    }
-    if let Some(batch) = batch {
-        obj.insert("batch".into(), batch.into());
-    }
-    value
-}
-
-/// Prints every item as JSON Lines on stdout.
-pub fn print_json_lines(report: &Report, batch: Option<&str>) {
-    let mut out = std::io::stdout().lock();
-    for item in &report.items {
-        let _ = writeln!(out, "{}", item_json(item, batch));
-    }
-}
-
-/// Prints every item as CSV on stdout (header first), the same fields as the JSON lines.
-pub fn print_csv(report: &Report, batch: Option<&str>) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "batch,from,to,status,relation,code,info,attempts");
-    for item in &report.items {
-        let v = item_json(item, batch);
-        let field = |k: &str| match &v[k] {
-            serde_json::Value::String(s) => csv_field(s),
-            serde_json::Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{}",
-            field("batch"),
-            field("from"),
-            field("to"),
-            field("status"),
-            field("relation"),
-            field("code"),
-            field("info"),
-            field("attempts")
-        );
     }
 }
 
@@ -196,11 +105,7 @@ pub fn print_summary(report: &Report, batch: Option<&str>) {
         .count();
     let failed = report.failed().count();
     let unfinished = report.unfinished().count();
-    let verb = match report.operation {
-        Operation::Block => "blocked",
-        Operation::Unblock => "unblocked",
-        Operation::Check { .. } => "checked",
-    };
+    let verb = report.operation.past_tense();
     let _ = writeln!(
         err,
         "{verb} {done}, already so {already}, failed {failed}, unfinished {unfinished} — {} pairs, {} calls, {} retries, {:.1} s",
@@ -254,24 +159,5 @@ pub fn print_summary(report: &Report, batch: Option<&str>) {
             err,
             "`blockdeck resume {b}` re-checks and retries the failed pairs"
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relation_names_follow_the_protocol() {
-        assert_eq!(
-            relation_name(true, Some(true)),
-            "BlackCheckResult_Type_BothWay"
-        );
-        assert_eq!(relation_name(true, None), "BlackCheckResult_Type_AWithB");
-        assert_eq!(
-            relation_name(false, Some(true)),
-            "BlackCheckResult_Type_BWithA"
-        );
-        assert_eq!(relation_name(false, None), "BlackCheckResult_Type_NO");
     }
 }

@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::http::{CallError, TimClient};
 use super::journal::{BatchId, Chunk, EndOutcome, ItemRecord, Journal};
 use super::{ItemStatus, Operation, Pair};
-use crate::tim::codes::{self, Class};
+use crate::tim::codes::{self, Class, Local};
 use crate::tim::ids::UserId;
 use crate::tim::usersig::unix_now;
 use crate::tim::wire::{
@@ -150,7 +150,10 @@ pub struct Progress {
     pub failed: usize,
     /// Items sent again after a retryable failure.
     pub retries: u64,
+    /// Calls sent (or being sent).
     pub calls: u64,
+    /// Calls answered (or failed for good on the way).
+    pub answered: u64,
     pub calls_per_sec: f64,
     pub elapsed: Duration,
     /// Codes of the failures seen so far (retried ones included), by code.
@@ -172,8 +175,14 @@ pub enum BatchEnd {
     Completed,
     /// Cancelled between requests; unfinished items are marked so.
     Cancelled,
-    /// Stopped at once by an authentication or lock-out error.
-    Stopped { code: i64, reason: String },
+    /// Stopped at once by an authentication or lock-out error (or, with
+    /// [`RunOptions::halt_on_refusal`], a call refused as a whole): the reason in words with the
+    /// remedy, and the service's own text.
+    Stopped {
+        code: i64,
+        reason: String,
+        info: String,
+    },
 }
 
 impl BatchEnd {
@@ -181,7 +190,7 @@ impl BatchEnd {
         match self {
             BatchEnd::Completed => EndOutcome::Completed,
             BatchEnd::Cancelled => EndOutcome::Cancelled,
-            BatchEnd::Stopped { code, reason } => EndOutcome::Stopped {
+            BatchEnd::Stopped { code, reason, .. } => EndOutcome::Stopped {
                 code: *code,
                 reason: reason.clone(),
             },
@@ -240,6 +249,10 @@ pub struct RunOptions<'a> {
     pub journal: Option<JournalTarget<'a>>,
     pub events: Option<mpsc::UnboundedSender<Event>>,
     pub cancel: CancellationToken,
+    /// Stop the whole run when a call is refused as a whole for a reason no retry fixes (an
+    /// unknown From_Account, say). Right when every call shares one From_Account, as a reverse
+    /// lookup's do; a bulk change over many users goes on with the others instead.
+    pub halt_on_refusal: bool,
 }
 
 impl Default for RunOptions<'_> {
@@ -249,6 +262,7 @@ impl Default for RunOptions<'_> {
             journal: None,
             events: None,
             cancel: CancellationToken::new(),
+            halt_on_refusal: false,
         }
     }
 }
@@ -477,8 +491,12 @@ impl Engine {
         run.emit_progress();
         self.drive(&mut run).await;
 
-        let end = if let Some((code, reason)) = run.stopped.clone() {
-            BatchEnd::Stopped { code, reason }
+        let end = if let Some((code, info)) = run.stopped.clone() {
+            BatchEnd::Stopped {
+                code,
+                reason: stop_reason(code, &info),
+                info,
+            }
         } else if run.results.iter().any(Option::is_none) {
             BatchEnd::Cancelled
         } else {
@@ -619,6 +637,7 @@ impl Engine {
 
     /// Takes in one answered call: decides each item, journals, requeues what needs it.
     fn absorb(&self, run: &mut Run<'_>, job: Job, answer: Result<Answer, CallError>) {
+        run.progress.answered += 1;
         let api = match job.kind {
             JobKind::Apply => run.op.api(),
             JobKind::Confirm | JobKind::Precheck => Api::BlackListCheck,
@@ -635,7 +654,7 @@ impl Engine {
                     let to = run.pairs[slot.index].to.as_str();
                     let (code, info, relation) = items.remove(to).unwrap_or_else(|| {
                         (
-                            -3,
+                            Local::NoItemAnswer.code(),
                             "the answer had no result for this account".to_owned(),
                             None,
                         )
@@ -656,13 +675,13 @@ impl Engine {
             Err(error) => {
                 let (code, info) = (error.code(), error.to_string());
                 let class = error.class();
+                let halt = run.opts.halt_on_refusal;
                 for slot in job.slots {
                     let decision = match class {
                         Class::Retryable => Decision::Retry,
                         Class::RateLimited => Decision::Throttled,
-                        Class::SigExpired | Class::Auth | Class::Lockout => {
-                            Decision::Stop(code, info.clone())
-                        }
+                        c if c.stops_batch() => Decision::Stop(code, error.info()),
+                        Class::Permanent if halt => Decision::Stop(code, error.info()),
                         _ => Decision::Final(ItemStatus::Failed {
                             code,
                             info: info.clone(),
@@ -781,9 +800,6 @@ async fn sleep_until(at: Option<Instant>) {
 /// Rate-limit refusals of one item before the engine gives up on it.
 const MAX_THROTTLED: u32 = 64;
 
-/// The code recorded for an item that a batch answer left out: its fate is unknown, so it is retried.
-pub const NO_ITEM_ANSWER: i64 = -3;
-
 /// Decides what to do with one item after its answer.
 fn decide(
     op: Operation,
@@ -793,14 +809,14 @@ fn decide(
     info: &str,
     relation: Option<&BlackRelation>,
 ) -> Decision {
-    if code == NO_ITEM_ANSWER {
+    if code == Local::NoItemAnswer.code() {
         return Decision::Retry;
     }
     match kind {
         JobKind::Confirm | JobKind::Precheck if code == 0 => {
             let Some((on_list, _)) = relation.and_then(BlackRelation::directions) else {
                 return Decision::Final(ItemStatus::Failed {
-                    code,
+                    code: Local::UnknownRelation.code(),
                     info: format!(
                         "black_list_check answered an unknown relation {:?}",
                         relation.map(BlackRelation::as_str).unwrap_or_default()
@@ -831,7 +847,7 @@ fn decide(
                     b_blocks_a: (!single).then_some(b),
                 }),
                 None => Decision::Final(ItemStatus::Failed {
-                    code,
+                    code: Local::UnknownRelation.code(),
                     info: format!("unknown relation {:?}", rel.as_str()),
                 }),
             },
@@ -843,10 +859,12 @@ fn decide(
             Class::Ambiguous if kind == JobKind::Apply => Decision::Confirm(code, info.to_owned()),
             Class::Retryable => Decision::Retry,
             Class::RateLimited => Decision::Throttled,
-            Class::SigExpired | Class::Auth | Class::Lockout => {
-                Decision::Stop(code, info.to_owned())
-            }
-            Class::Ambiguous | Class::Permanent => Decision::Final(ItemStatus::Failed {
+            c if c.stops_batch() => Decision::Stop(code, info.to_owned()),
+            Class::Ambiguous
+            | Class::Permanent
+            | Class::SigExpired
+            | Class::Auth
+            | Class::Lockout => Decision::Final(ItemStatus::Failed {
                 code,
                 info: info.to_owned(),
             }),
@@ -939,7 +957,7 @@ impl Run<'_> {
             }
             Decision::Stop(code, info) => {
                 if self.stopped.is_none() {
-                    self.stopped = Some((code, stop_reason(code, &info)));
+                    self.stopped = Some((code, info));
                     self.halt.cancel();
                 }
                 ItemStatus::Unfinished
@@ -1053,7 +1071,7 @@ mod tests {
             apply(Unblock, 30001, "odd"),
             Decision::Confirm(30001, "odd".into())
         );
-        for code in [30006, 30007, 30008, 70169, NO_ITEM_ANSWER] {
+        for code in [30006, 30007, 30008, 70169, Local::NoItemAnswer.code()] {
             assert_eq!(apply(Block, code, "x"), Decision::Retry, "{code}");
         }
         for code in [60007, 60011, 60018] {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::secret::SecretKey;
-use crate::tim::codes::{self, Class};
+use crate::tim::codes::{self, Class, Local};
 use crate::tim::usersig;
 use crate::tim::wire::{self, Api, Response};
 
@@ -64,11 +64,12 @@ impl CallError {
         }
     }
 
-    /// The TIM code, or the HTTP status, or -1 for a transport error and -2 for an unreadable answer.
+    /// The TIM code, or the HTTP status, or blockdeck's own code for no answer or an unreadable
+    /// one ([`Local`]).
     pub fn code(&self) -> i64 {
         match self {
-            CallError::Transport { .. } => -1,
-            CallError::Decode(_) => -2,
+            CallError::Transport { .. } => Local::Unreachable.code(),
+            CallError::Decode(_) => Local::Unreadable.code(),
             CallError::Http { status } => i64::from(*status),
             CallError::Api { code, .. } => *code,
         }

@@ -24,7 +24,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -131,13 +131,10 @@ impl fmt::Display for BatchId {
     }
 }
 
-/// Seconds since the Unix epoch (0 for times before it).
-fn unix_secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
+use crate::clock::unix_secs;
 
 fn now_secs() -> u64 {
-    unix_secs(SystemTime::now())
+    crate::clock::unix_now()
 }
 
 /// (year, month, day, hour, minute, second) in UTC.
@@ -1130,6 +1127,7 @@ fn list_ids(ids: &[BatchId], total: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     use std::time::Duration;
 

@@ -1,8 +1,12 @@
-//! Talking to a real endpoint: the HTTP client, the bulk engine and the journal of what was changed.
+//! Talking to a real endpoint: the HTTP client, the bulk engine (the one scheduler of every
+//! call), the journal of what was changed, and the operations built on them that the dashboard
+//! and the CLI share.
 
 pub mod engine;
+pub mod failure;
 pub mod http;
 pub mod journal;
+pub mod ops;
 
 use std::fmt;
 
@@ -56,11 +60,21 @@ impl Operation {
         }
     }
 
+    /// The operation in one word: `block`, `unblock`, `check`.
     pub fn verb(self) -> &'static str {
         match self {
             Operation::Block => "block",
             Operation::Unblock => "unblock",
             Operation::Check { .. } => "check",
+        }
+    }
+
+    /// What was done to a pair: `blocked`, `unblocked`, `checked`.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Operation::Block => "blocked",
+            Operation::Unblock => "unblocked",
+            Operation::Check { .. } => "checked",
         }
     }
 }

@@ -91,10 +91,7 @@ impl Counters {
 }
 
 pub(super) fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    crate::clock::unix_now()
 }
 
 fn json_response(body: &impl Serialize) -> Response {

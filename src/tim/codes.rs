@@ -57,12 +57,12 @@ impl Class {
         matches!(self, Class::Retryable | Class::RateLimited)
     }
 
-    /// Whether the rest of a batch must not be attempted: true for [`Class::Auth`] and
-    /// [`Class::Lockout`], whose cause affects every further call. A [`Class::SigExpired`] that
-    /// persists after the UserSig was regenerated also ends the batch, but only the client knows
-    /// that a renewal already happened, so it is not counted here.
+    /// Whether the rest of a batch must not be attempted, because the cause affects every
+    /// further call: true for [`Class::Auth`], [`Class::Lockout`] and [`Class::SigExpired`]. The
+    /// HTTP client regenerates an expired UserSig once and repeats the call itself, so a 70001
+    /// that reaches anyone else persisted after a renewal (a wrong clock, say).
     pub fn stops_batch(self) -> bool {
-        matches!(self, Class::Auth | Class::Lockout)
+        matches!(self, Class::Auth | Class::Lockout | Class::SigExpired)
     }
 
     /// Whether the item ended up in the desired state ([`Class::Ok`] or
@@ -120,9 +120,58 @@ const OK_INFO: CodeInfo = CodeInfo {
     class: Class::Ok,
 };
 
+/// Codes blockdeck records itself where the service gave none. They are negative, so they never
+/// clash with the service's own, and [`lookup`] describes them like any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Local {
+    /// No answer: the connection failed, was cut or timed out.
+    Unreachable,
+    /// An answer that is not the JSON the call returns.
+    Unreadable,
+    /// A batch answer without a result for this item.
+    NoItemAnswer,
+    /// A relation value this build does not know.
+    UnknownRelation,
+}
+
+impl Local {
+    pub const ALL: [Local; 4] = [
+        Local::Unreachable,
+        Local::Unreadable,
+        Local::NoItemAnswer,
+        Local::UnknownRelation,
+    ];
+
+    /// The number recorded in journals, reports and exports.
+    pub const fn code(self) -> i64 {
+        match self {
+            Local::Unreachable => -1,
+            Local::Unreadable => -2,
+            Local::NoItemAnswer => -3,
+            Local::UnknownRelation => -4,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<Local> {
+        Local::ALL.into_iter().find(|l| l.code() == code)
+    }
+}
+
 /// Every code the catalog knows, sorted by code.
 #[rustfmt::skip]
 const CATALOG: &[(i64, &str, &str, Class)] = &[
+    // blockdeck's own codes (see `Local`).
+    (Local::UnknownRelation.code(), "UnknownRelation",
+     "the service answered a relation this version of blockdeck does not know — the item is left \
+      unsettled; check it with `blockdeck check`", Permanent),
+    (Local::NoItemAnswer.code(), "NoItemAnswer",
+     "the service's answer had no result for this item (temporary: retried)", Retryable),
+    (Local::Unreadable.code(), "Unreadable",
+     "the service's answer was unreadable (temporary: retried) — if it persists, the base URL may \
+      point at something that is not the Chat REST API", Retryable),
+    (Local::Unreachable.code(), "Unreachable",
+     "the service could not be reached or did not answer in time (temporary: retried) — check \
+      the network and the profile's base URL or region", Retryable),
     // Per-item codes of the relationship (friend and blocklist) calls.
     (30001, "BadParameter",
      "the request was refused as invalid; for a blocklist change this also means the user was \
@@ -361,6 +410,27 @@ mod tests {
     }
 
     #[test]
+    fn local_codes_are_described_and_round_trip() {
+        for local in Local::ALL {
+            let info = lookup(local.code());
+            assert!(info.code < 0 && info.name != "Unknown", "{local:?}");
+            assert_eq!(Local::from_code(local.code()), Some(local));
+        }
+        assert_eq!(lookup(Local::Unreachable.code()).class, Class::Retryable);
+        assert_eq!(lookup(Local::NoItemAnswer.code()).class, Class::Retryable);
+        assert_eq!(
+            lookup(Local::UnknownRelation.code()).class,
+            Class::Permanent
+        );
+        assert!(
+            lookup(Local::Unreachable.code())
+                .meaning
+                .contains("reached")
+        );
+        assert_eq!(Local::from_code(30003), None);
+    }
+
+    #[test]
     fn success_code() {
         assert_eq!(lookup(0).class, Class::Ok);
         assert_eq!(classify_item(Op::Other, 0, ""), Class::Ok);
@@ -368,7 +438,7 @@ mod tests {
 
     #[test]
     fn unknown_codes_are_permanent() {
-        for code in [-1, 1, 30014, 69999, 99999, i64::MAX, i64::MIN] {
+        for code in [-5, 1, 30014, 69999, 99999, i64::MAX, i64::MIN] {
             let info = lookup(code);
             assert_eq!(info.code, code);
             assert_eq!(info.class, Class::Permanent);
@@ -406,7 +476,7 @@ mod tests {
         let retryable: Vec<_> = all.iter().filter(|c| c.is_retryable()).collect();
         assert_eq!(retryable, [&Class::Retryable, &Class::RateLimited]);
         let stops: Vec<_> = all.iter().filter(|c| c.stops_batch()).collect();
-        assert_eq!(stops, [&Class::Lockout, &Class::Auth]);
+        assert_eq!(stops, [&Class::SigExpired, &Class::Lockout, &Class::Auth]);
         let success: Vec<_> = all.iter().filter(|c| c.is_success()).collect();
         assert_eq!(success, [&Class::Ok, &Class::AlreadyInState]);
         let mut labels: Vec<_> = all.iter().map(|c| c.label()).collect();

@@ -249,6 +249,23 @@ impl<T> Parsed<T> {
         self.items.into_iter().map(|l| l.value).collect()
     }
 
+    /// The values when no line was rejected, else a report naming every bad line (nothing is
+    /// used of a list with a bad line: a typo must not shrink a batch silently). `name` says where
+    /// the list came from and `what` what its lines should be (`UserIDs`, `FROM,TO pairs`).
+    pub fn accept(self, name: &str, what: &str) -> Result<Accepted<T>, String> {
+        if !self.is_clean() {
+            return Err(format!(
+                "{name} has lines that are not {what}; nothing was sent:\n{}",
+                self.report()
+            ));
+        }
+        let duplicates = self.duplicates.len();
+        Ok(Accepted {
+            values: self.into_values(),
+            duplicates,
+        })
+    }
+
     /// A report for the command line: every rejected line as `line 7: <reason> [<text>]`,
     /// then every duplicate. Empty when there is nothing to report.
     pub fn report(&self) -> String {
@@ -280,6 +297,13 @@ impl<T> Parsed<T> {
         }
         out
     }
+}
+
+/// The values of a list that had no bad line, and how many repeated lines were dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted<T> {
+    pub values: Vec<T>,
+    pub duplicates: usize,
 }
 
 /// Parses a list with one UserID per line.

@@ -13,7 +13,6 @@
 
 use std::fmt;
 use std::io::{Read, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
@@ -221,13 +220,7 @@ pub fn sign_now(key: &SecretKey, sdkappid: u64, identifier: &str, expire_secs: u
     sign(key, sdkappid, identifier, expire_secs, unix_now())
 }
 
-/// The current Unix time in seconds (0 if the clock is set before 1970).
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::clock::unix_now;
 
 /// Decodes a UserSig into its fields without checking the signature.
 ///

@@ -350,11 +350,11 @@ pub fn blockers(view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 
     let mut tail: Vec<Line> = Vec::with_capacity(6);
-    if view.failed > 0 {
+    if !view.failed.is_empty() {
         tail.extend(marked(
             "!",
             theme.warning,
-            &format!("{} could not be checked", view.failed),
+            &format!("{} could not be checked", view.failed.len()),
             room,
         ));
     }

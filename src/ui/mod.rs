@@ -323,6 +323,7 @@ mod tests {
             journal_batch: Some("b-20261122-0135".into()),
             elapsed: Duration::from_secs(4),
             calls: 12,
+            items: Vec::new(),
         }
     }
 
@@ -538,7 +539,13 @@ mod tests {
             found: (0..found)
                 .map(|i| (id(&format!("blocker_{i:03}")), i % 3 == 0))
                 .collect(),
-            failed: if done { 3 } else { 0 },
+            failed: if done {
+                (0..3)
+                    .map(|i| (id(&format!("ghost_{i}")), 30003, String::new()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             done,
             error: done.then(|| "black_list_check: rate limited (20006)".to_owned()),
         }

@@ -10,12 +10,13 @@ use std::time::Duration;
 use blockdeck::app::model::{
     Blockers, Connection, ExportWhat, Focus, Inspector, Overlay, PendingAction,
 };
-use blockdeck::app::msg::AccountInfo;
 use blockdeck::app::{Effect, Model, Msg, update};
 use blockdeck::client::engine::{BatchEnd, ItemResult, Progress, Report};
+use blockdeck::client::failure::{Failure, FailureKind};
+use blockdeck::client::ops::{AccountFacts, BlockersEvent, BlockersReport};
 use blockdeck::client::{ItemStatus, Operation, Pair};
 use blockdeck::feed::{Burst, ChangeKind, FeedEvent, Role};
-use blockdeck::inspect::{BlockersEvent, Relationship};
+use blockdeck::inspect::Relationship;
 use blockdeck::tim::ids::UserId;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -132,8 +133,8 @@ pub fn roster_index(to: &str) -> Option<usize> {
         .or_else(|| to.strip_prefix("user_")?.parse().ok())
 }
 
-pub fn account(nick: &str, friends: u64) -> AccountInfo {
-    AccountInfo {
+pub fn account(nick: &str, friends: u64) -> AccountFacts {
+    AccountFacts {
         exists: true,
         nick: Some(nick.to_owned()),
         forbid_send: false,
@@ -201,6 +202,7 @@ pub fn progress(total: usize, finished: usize, failed: usize) -> Progress {
         failed,
         retries: 12,
         calls: (finished as u64).div_ceil(50) * 4,
+        answered: (finished as u64).div_ceil(50) * 4,
         calls_per_sec: 198.4,
         elapsed: Duration::from_millis(2_060),
         codes: [(30006, 12), (30003, failed as u64)]
@@ -251,6 +253,31 @@ pub fn blockers_progress(checked: usize, total: usize, found: usize) -> Blockers
         found,
         calls: checked.div_ceil(1000) as u64,
         calls_per_sec: 4.5,
+    }
+}
+
+/// A failure the service could not be reached for (what most answers that fail look like).
+pub fn fail(text: &str) -> Failure {
+    Failure::new(FailureKind::Unreachable, text)
+}
+
+/// The end of a reverse lookup of `alice`: `checked` candidates, the last `failed` of them
+/// `ghost_N` accounts that do not exist (30003); the blockers came as events.
+pub fn blockers_done(checked: usize, failed: usize) -> BlockersReport {
+    BlockersReport {
+        target: id("alice"),
+        total: checked,
+        checked,
+        blockers: Vec::new(),
+        failed: (0..failed)
+            .map(|i| {
+                let info = "Err_SNS_Account_Not_Exist".to_owned();
+                (id(&format!("ghost_{i}")), 30003, info)
+            })
+            .collect(),
+        calls: checked.div_ceil(1000) as u64,
+        cancelled: false,
+        elapsed: Duration::from_millis(4_400),
     }
 }
 
@@ -363,7 +390,7 @@ impl Dash {
     pub fn answer(&mut self, req: u64, entries: &[(String, u64)], pages: usize) {
         self.send(Msg::Account {
             req,
-            info: AccountInfo {
+            info: AccountFacts {
                 exists: true,
                 nick: Some("Alice 李".into()),
                 forbid_send: false,

@@ -1,0 +1,98 @@
+//! A journaled batch: the intent (every pair) is on disk before the first request, every
+//! answered call is recorded as it comes, and the end is recorded when the run stops, so that
+//! `blockdeck resume` can finish what an interruption left.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::engine::{Engine, Event, JournalTarget, Report, RunOptions};
+use crate::client::journal::{BatchId, Intent, Journal, Resume};
+use crate::client::{Operation, Pair};
+
+/// Where batches are journaled, and what each intent records about the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalPlan {
+    pub path: PathBuf,
+    pub profile: Option<String>,
+    pub sdkappid: u64,
+    pub base_url: String,
+}
+
+/// A batch whose intent (or resumption) is on disk, ready to run.
+pub struct Batch {
+    journal: Journal,
+    id: BatchId,
+}
+
+impl JournalPlan {
+    /// Opens the journal and records the intent of a new batch of `op` over `pairs`, synced to
+    /// disk before anything is sent.
+    pub fn begin(&self, op: Operation, pairs: &[Pair]) -> io::Result<Batch> {
+        let mut journal = Journal::open(&self.path)?;
+        let id = BatchId::generate(SystemTime::now());
+        let intent = Intent::new(
+            id.clone(),
+            self.profile.clone(),
+            self.sdkappid,
+            &self.base_url,
+            op,
+            pairs.to_vec(),
+        );
+        journal.intent(&intent)?;
+        Ok(Batch { journal, id })
+    }
+
+    /// Opens the journal and records that batch `id` is resumed.
+    pub fn resume(&self, id: &BatchId) -> io::Result<Batch> {
+        let mut journal = Journal::open(&self.path)?;
+        journal.resume(&Resume::new(id.clone()))?;
+        Ok(Batch {
+            journal,
+            id: id.clone(),
+        })
+    }
+}
+
+impl Batch {
+    pub fn id(&self) -> &BatchId {
+        &self.id
+    }
+
+    pub fn journal_path(&self) -> &Path {
+        self.journal.path()
+    }
+
+    /// Runs `op` over `pairs` through the engine, recording every answered call and the end.
+    /// With `precheck` (a resumption), the real state of each pair is checked first and only what
+    /// is still needed is applied.
+    pub async fn run(
+        &mut self,
+        engine: &Engine,
+        op: Operation,
+        pairs: Vec<Pair>,
+        precheck: bool,
+        events: Option<mpsc::UnboundedSender<Event>>,
+        cancel: CancellationToken,
+    ) -> Report {
+        engine
+            .run(
+                op,
+                pairs,
+                RunOptions {
+                    precheck,
+                    journal: Some(JournalTarget {
+                        journal: &mut self.journal,
+                        batch: self.id.clone(),
+                    }),
+                    events,
+                    cancel,
+                    ..RunOptions::default()
+                },
+            )
+            .await
+    }
+}

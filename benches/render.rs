@@ -419,7 +419,7 @@ fn one_row_scroll(
         }
     }
     let before_frame = draw_keep(terminal, model);
-    let from = model.list.cursor;
+    let from = model.list.cursor();
 
     let start = bytes.get();
     app::update(model, ch('j'));
@@ -435,7 +435,7 @@ fn one_row_scroll(
     Scroll {
         label,
         from,
-        to: model.list.cursor,
+        to: model.list.cursor(),
         bytes: written,
         cells: changed.len(),
         rows: rows.len(),
@@ -542,7 +542,7 @@ fn main() {
     // j held down: the window scrolls every key and the page changes every 100 rows.
     press(&mut model, &mut terminal, ch('g'));
     let held = keystrokes(&mut model, &mut terminal, &bytes, false, |_, m, t| {
-        if m.list.cursor + 1 >= m.list.view.len() {
+        if m.list.cursor() + 1 >= m.list.view.len() {
             press(m, t, ch('g'));
         }
         ch('j')
@@ -550,7 +550,7 @@ fn main() {
     // Marking row after row (space marks and moves down); the second pass unmarks.
     press(&mut model, &mut terminal, ch('g'));
     let marking = keystrokes(&mut model, &mut terminal, &bytes, false, |_, m, t| {
-        if m.list.cursor + 1 >= m.list.view.len() {
+        if m.list.cursor() + 1 >= m.list.view.len() {
             press(m, t, ch('g'));
         }
         ch(' ')

@@ -530,7 +530,7 @@ fn the_table_shows_the_rows_update_keeps_in_view() {
         let list = &d.model.list;
         let rows = d.model.bands().table_rows();
         let top = row_of(&buf, "To_Account") + 1;
-        for (k, pos) in (list.scroll..list.scroll + rows).enumerate() {
+        for (k, pos) in (list.scroll.offset..list.scroll.offset + rows).enumerate() {
             let to = list.rows[list.view[pos]].to.as_str();
             assert!(
                 row_text(&buf, top + k as u16).contains(to),

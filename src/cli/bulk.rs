@@ -267,6 +267,19 @@ fn confirm(question: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+/// Whether a change of `pairs` may go ahead: asked on a terminal when it changes more than
+/// [`CONFIRM_ABOVE`] pairs, unless `--yes`; a "no" says that nothing was sent.
+fn approved(pairs: &[Pair], yes: bool, question: impl FnOnce() -> String) -> bool {
+    if pairs.len() <= CONFIRM_ABOVE || yes || !interactive() {
+        return true;
+    }
+    let ok = confirm(&question());
+    if !ok {
+        eprintln!("nothing was sent");
+    }
+    ok
+}
+
 fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
@@ -396,18 +409,17 @@ pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8
         .map(|p| &p.from)
         .collect::<std::collections::HashSet<_>>()
         .len();
-    if pairs.len() > CONFIRM_ABOVE && !args.yes && interactive() {
-        let question = format!(
+    let question = || {
+        format!(
             "{} {} pair(s) for {froms} user(s) via {}? {}",
             capitalise(op.verb()),
             pairs.len(),
             sanitize(&settings.base_url),
             sample(&pairs)
-        );
-        if !confirm(&question) {
-            eprintln!("nothing was sent");
-            return Ok(exit::CANCELLED);
-        }
+        )
+    };
+    if !approved(&pairs, args.yes, question) {
+        return Ok(exit::CANCELLED);
     }
     let engine = connect(&settings)?;
     let mut batch = settings
@@ -700,17 +712,16 @@ pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
         eprintln!("batch {id} has nothing left to do");
         return Ok(exit::OK);
     }
-    if pairs.len() > CONFIRM_ABOVE && !args.yes && interactive() {
-        let question = format!(
+    let question = || {
+        format!(
             "Resume batch {id}: re-check {} unfinished pair(s) and {} what is still needed? {}",
             pairs.len(),
             op.verb(),
             sample(&pairs)
-        );
-        if !confirm(&question) {
-            eprintln!("nothing was sent");
-            return Ok(exit::CANCELLED);
-        }
+        )
+    };
+    if !approved(&pairs, args.yes, question) {
+        return Ok(exit::CANCELLED);
     }
     let engine = connect(&settings)?;
     let mut batch = settings

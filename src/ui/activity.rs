@@ -17,8 +17,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
     let focused = model.focus == Focus::Activity;
     let (prefix, style) = theme.title_prefix(focused);
     let rows = model.bands().activity_rows();
-    let total = model.activity.len();
-    let back = model.activity_scroll.min(total.saturating_sub(rows));
+    let total = model.activity.lines.len();
+    let back = model.activity.scroll.below(total, rows);
     let mut title = vec![
         Span::styled(prefix, style),
         Span::styled("Activity ", style),
@@ -36,10 +36,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
         return;
     }
 
-    let end = total - back;
-    let start = end.saturating_sub(rows.min(usize::from(inner.height)));
+    let shown = model
+        .activity
+        .scroll
+        .window(total, rows.min(usize::from(inner.height)));
     let room = usize::from(inner.width);
-    let lines: Vec<Line> = model.activity[start..end]
+    let lines: Vec<Line> = model.activity.lines[shown]
         .iter()
         .map(|line| {
             let level = theme.level(line.level);

@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::text::{clip, fit, scrub, width};
 use super::theme::Theme;
-use crate::app::keymap::Action;
+use crate::app::command::Command;
 use crate::app::model::{Blocklist, Focus, Model};
 use crate::display::{ago, sanitize, utc};
 
@@ -79,7 +79,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = window.map(|pos| {
         let row = &list.rows[list.view[pos]];
         let marked = list.is_marked(row);
-        let at_cursor = pos == list.cursor;
+        let at_cursor = pos == list.cursor();
         let style = if marked { theme.marked_row } else { theme.text };
         // The cursor highlights the marker and the ID, not the whole row: moving it then rewrites
         // two short runs of cells, a small fraction of a row over a slow link.
@@ -135,7 +135,7 @@ fn title_parts(list: &Blocklist) -> Vec<(u8, String)> {
         parts.push((0, format!("{} marked", list.marks.len())));
     }
     if list.stale {
-        let refresh = super::statusbar::key_label(Action::Refresh).unwrap_or("r");
+        let refresh = Command::Refresh.key_label().unwrap_or("r");
         parts.push((0, format!("changed elsewhere: {refresh} refreshes")));
     }
     parts

@@ -28,7 +28,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
     let inner_h = usize::from(area.height.saturating_sub(2));
     let rows = inner_h.saturating_sub(usize::from(alert.is_some()));
     let total = feed.lines.len();
-    let back = feed.scroll.min(total.saturating_sub(rows));
+    let back = feed.scroll.below(total, rows);
 
     // The title: the source gives way to the counts and the hint.
     let mut extras: Vec<Span> = Vec::with_capacity(3);
@@ -87,10 +87,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
             lines.push(Line::styled(l, theme.dim));
         }
     } else {
-        let end = total - back;
-        let start = end.saturating_sub(rows);
         lines.extend(
-            feed.lines[start..end]
+            feed.lines[feed.scroll.window(total, rows)]
                 .iter()
                 .map(|l| feed_line(l, theme, room)),
         );

@@ -1,7 +1,5 @@
-//! The help, made from the key map: each binding once, under the first group where it works (a
-//! key that works anywhere only under "Anywhere"); a group whose keys were all listed above names
-//! them on one line; then the palette's commands. It is laid out in as many columns as the screen
-//! holds, in the roomiest form that fits:
+//! The help, laid out from [`crate::app::help`] (what it says comes from the command table). It
+//! is laid out in as many columns as the screen holds, in the roomiest form that fits:
 //!
 //! 1. every text in full (wrapped under its key), blank lines between groups;
 //! 2. the same without the blank lines;
@@ -9,8 +7,8 @@
 //! 4. compact: keys of a family on one line (`j/k g G PgUp PgDn  move`), the commands listed
 //!    without their texts, several to a line.
 //!
-//! When even the compact form does not fit, what fits is shown and the last line says that a
-//! taller terminal shows the rest.
+//! When even the compact form does not fit, every text is shown in full in one column that
+//! scrolls (j/k, PgUp/PgDn, g/G) one item at a time, its title saying which items are in sight.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -20,8 +18,8 @@ use ratatui::widgets::Clear;
 use super::popups::centered;
 use super::text::{clip, fit, line_fit, width, wrap, wrap_hanging};
 use super::theme::Theme;
-use crate::app::keymap::{self, Action, Binding, COMMANDS, Context};
-use crate::app::model::Model;
+use crate::app::help::{Entry, Section, sections};
+use crate::app::model::{Model, Scroll};
 
 /// Narrowest help column.
 const COLUMN_MIN: usize = 34;
@@ -31,150 +29,6 @@ const GAP: usize = 2;
 const KEY_LABEL: usize = 6;
 /// Fewest columns of text beside a label that pushed it right.
 const TEXT_MIN: usize = 8;
-/// The last line when something was left out.
-pub const CUT: &str = "… (a taller terminal shows the rest)";
-/// The heading of the palette's commands.
-pub const COMMANDS_TITLE: &str = "Commands (after :)";
-
-/// Keys that the compact form lists on one line, with what they do together.
-const FAMILIES: &[(&[Action], &str)] = &[
-    (
-        &[
-            Action::Down,
-            Action::Up,
-            Action::Top,
-            Action::Bottom,
-            Action::PageUp,
-            Action::PageDown,
-        ],
-        "move, top/end, page",
-    ),
-    (
-        &[
-            Action::Mark,
-            Action::MarkRange,
-            Action::MarkAll,
-            Action::ClearMarks,
-        ],
-        "mark, range, all, clear",
-    ),
-    (
-        &[Action::FocusNext, Action::FocusPrev],
-        "next / previous pane",
-    ),
-];
-
-/// A key (or a command) and what it does.
-struct Entry {
-    label: String,
-    help: String,
-}
-
-/// A group of the help.
-struct Section {
-    title: &'static str,
-    entries: Vec<Entry>,
-    /// Keys listed in an earlier group that work here too (shown only when `entries` is empty).
-    also: Vec<&'static str>,
-    commands: bool,
-}
-
-/// Whether `label` is one of the keys written in `labels` (`k` in `j/k`, `G` in `j/k g G`).
-fn written_in(labels: &str, label: &str) -> bool {
-    labels.split(['/', ' ']).any(|part| part == label)
-}
-
-fn sections(read_only: bool, compact: bool) -> Vec<Section> {
-    let groups = keymap::help(read_only);
-    let mut out: Vec<Section> = Vec::with_capacity(groups.len() + 1);
-    let mut listed: Vec<*const Binding> = Vec::with_capacity(64);
-    // Keys that work anywhere are listed once, under "Anywhere", even where another binding of the
-    // same key shows it in the action bar (Ctrl-C on the lookup line).
-    let anywhere_keys: Vec<&'static str> = groups
-        .iter()
-        .flat_map(|(_, bindings)| bindings.iter())
-        .filter(|b| b.contexts.contains(&Context::Global))
-        .map(|b| b.label)
-        .collect();
-    for (title, bindings) in &groups {
-        let anywhere = *title == "Anywhere";
-        let mut entries: Vec<Entry> = Vec::with_capacity(bindings.len());
-        let mut also: Vec<&'static str> = Vec::new();
-        // The entry each family's keys gather in.
-        let mut family_entry: Vec<(usize, usize)> = Vec::new();
-        for &b in bindings {
-            let ptr: *const Binding = b;
-            let general = b.contexts.contains(&Context::Global) || anywhere_keys.contains(&b.label);
-            if general && !anywhere {
-                continue;
-            }
-            if listed.contains(&ptr) {
-                if !also.iter().any(|l| written_in(l, b.label)) {
-                    also.push(b.label);
-                }
-                continue;
-            }
-            listed.push(ptr);
-            if compact
-                && let Some(f) = FAMILIES
-                    .iter()
-                    .position(|(acts, _)| acts.contains(&b.action))
-            {
-                match family_entry.iter().find(|(fam, _)| *fam == f) {
-                    Some(&(_, at)) => {
-                        let entry = &mut entries[at];
-                        if !written_in(&entry.label, b.label) {
-                            entry.label.push(' ');
-                            entry.label.push_str(b.label);
-                        }
-                    }
-                    None => {
-                        family_entry.push((f, entries.len()));
-                        entries.push(Entry {
-                            label: b.label.to_owned(),
-                            help: FAMILIES[f].1.to_owned(),
-                        });
-                    }
-                }
-                continue;
-            }
-            if let Some(last) = entries.last_mut()
-                && written_in(&last.label, b.label)
-            {
-                last.help.push_str(", ");
-                last.help.push_str(b.help);
-                continue;
-            }
-            entries.push(Entry {
-                label: b.label.to_owned(),
-                help: b.help.to_owned(),
-            });
-        }
-        if entries.is_empty() && also.is_empty() {
-            continue;
-        }
-        out.push(Section {
-            title,
-            entries,
-            also,
-            commands: false,
-        });
-    }
-    out.push(Section {
-        title: COMMANDS_TITLE,
-        entries: COMMANDS
-            .iter()
-            .filter(|(_, _, mutates)| !(read_only && *mutates))
-            .map(|(command, help, _)| Entry {
-                label: format!(":{command}"),
-                help: (*help).to_owned(),
-            })
-            .collect(),
-        also: Vec::new(),
-        commands: true,
-    });
-    out
-}
 
 /// How the help is written.
 #[derive(Debug, Clone, Copy)]
@@ -304,6 +158,64 @@ fn flow(
     rows.into_iter().map(|l| line_fit(l.spans, col_w)).collect()
 }
 
+/// A section's heading and its items (an entry with its wrapped rows, an "as above" line).
+fn section_rows(
+    section: &Section,
+    form: Form,
+    col_w: usize,
+    theme: &Theme,
+) -> (Line<'static>, Vec<Vec<Line<'static>>>) {
+    let cap = if section.commands {
+        col_w / 3
+    } else {
+        KEY_LABEL
+    };
+    let lw = section
+        .entries
+        .iter()
+        .map(|e| width(&e.label))
+        .filter(|&w| w <= cap)
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let mut groups: Vec<Vec<Line<'static>>> = Vec::with_capacity(section.entries.len() + 1);
+    if section.commands && form.compact {
+        let pieces = section
+            .entries
+            .iter()
+            .map(|e| Span::styled(e.label.clone(), theme.key))
+            .collect();
+        groups.extend(
+            flow(pieces, Span::styled(" · ", theme.dim), col_w, false)
+                .into_iter()
+                .map(|row| vec![row]),
+        );
+    } else {
+        groups.extend(
+            section
+                .entries
+                .iter()
+                .map(|e| entry_rows(e, lw, col_w, form.wrap, theme)),
+        );
+    }
+    if section.entries.is_empty() && !section.also.is_empty() {
+        let mut pieces = vec![Span::styled("as above:", theme.dim)];
+        pieces.extend(section.also.iter().map(|l| Span::styled(*l, theme.key)));
+        let mut rows = flow(pieces, Span::raw(" "), col_w, !form.wrap).into_iter();
+        let mut also: Vec<Line<'static>> = rows.next().into_iter().collect();
+        // Further rows continue under the keys.
+        let indent = width("as above: ");
+        also.extend(rows.map(|row| {
+            let mut spans = vec![Span::raw(" ".repeat(indent))];
+            spans.extend(row.spans);
+            line_fit(spans, col_w)
+        }));
+        groups.push(also);
+    }
+    let heading = Line::styled(fit(section.title, col_w).into_owned(), theme.heading);
+    (heading, groups)
+}
+
 fn chunks(sections: &[Section], form: Form, col_w: usize, theme: &Theme) -> Vec<Chunk> {
     let mut out: Vec<Chunk> = Vec::with_capacity(64);
     for (n, section) in sections.iter().enumerate() {
@@ -313,54 +225,7 @@ fn chunks(sections: &[Section], form: Form, col_w: usize, theme: &Theme) -> Vec<
                 blank: true,
             });
         }
-        let cap = if section.commands {
-            col_w / 3
-        } else {
-            KEY_LABEL
-        };
-        let lw = section
-            .entries
-            .iter()
-            .map(|e| width(&e.label))
-            .filter(|&w| w <= cap)
-            .max()
-            .unwrap_or(0)
-            + 2;
-        let mut groups: Vec<Vec<Line<'static>>> = Vec::with_capacity(section.entries.len() + 1);
-        if section.commands && form.compact {
-            let pieces = section
-                .entries
-                .iter()
-                .map(|e| Span::styled(e.label.clone(), theme.key))
-                .collect();
-            groups.extend(
-                flow(pieces, Span::styled(" · ", theme.dim), col_w, false)
-                    .into_iter()
-                    .map(|row| vec![row]),
-            );
-        } else {
-            groups.extend(
-                section
-                    .entries
-                    .iter()
-                    .map(|e| entry_rows(e, lw, col_w, form.wrap, theme)),
-            );
-        }
-        if section.entries.is_empty() && !section.also.is_empty() {
-            let mut pieces = vec![Span::styled("as above:", theme.dim)];
-            pieces.extend(section.also.iter().map(|l| Span::styled(*l, theme.key)));
-            let mut rows = flow(pieces, Span::raw(" "), col_w, !form.wrap).into_iter();
-            let mut also: Vec<Line<'static>> = rows.next().into_iter().collect();
-            // Further rows continue under the keys.
-            let indent = width("as above: ");
-            also.extend(rows.map(|row| {
-                let mut spans = vec![Span::raw(" ".repeat(indent))];
-                spans.extend(row.spans);
-                line_fit(spans, col_w)
-            }));
-            groups.push(also);
-        }
-        let heading = Line::styled(fit(section.title, col_w).into_owned(), theme.heading);
+        let (heading, groups) = section_rows(section, form, col_w, theme);
         let mut groups = groups.into_iter();
         let mut first = vec![heading];
         first.extend(groups.next().unwrap_or_default());
@@ -373,15 +238,21 @@ fn chunks(sections: &[Section], form: Form, col_w: usize, theme: &Theme) -> Vec<
     out
 }
 
-/// The chunks in `cols` columns of at most `height` rows, filled in order. With `cut`, what does
-/// not fit is left out and the last row says so; without, `None` when it does not all fit.
-fn fill(
-    chunks: &[Chunk],
-    cols: usize,
-    height: usize,
-    cut: bool,
-    theme: &Theme,
-) -> Option<Vec<Vec<Line<'static>>>> {
+/// Every item of the full help, each with its rows, in one column: what the scroll form scrolls
+/// through (as many as [`crate::app::help::items`] counts).
+fn scroll_items(read_only: bool, col_w: usize, theme: &Theme) -> Vec<Vec<Line<'static>>> {
+    let mut items = Vec::with_capacity(80);
+    for section in sections(read_only, false) {
+        let (heading, groups) = section_rows(&section, FORMS[0], col_w, theme);
+        items.push(vec![heading]);
+        items.extend(groups);
+    }
+    items
+}
+
+/// The chunks in `cols` columns of at most `height` rows, filled in order; `None` when they do not
+/// all fit.
+fn fill(chunks: &[Chunk], cols: usize, height: usize) -> Option<Vec<Vec<Line<'static>>>> {
     let mut columns: Vec<Vec<Line<'static>>> = vec![Vec::with_capacity(height)];
     let mut left_out = false;
     for chunk in chunks {
@@ -409,23 +280,12 @@ fn fill(
             column.pop();
         }
     }
-    if !left_out {
-        return Some(columns);
-    }
-    if !cut {
-        return None;
-    }
-    let last = columns.last_mut().expect("a column");
-    last.truncate(height.saturating_sub(1));
-    while last.last().is_some_and(|l| l.width() == 0) {
-        last.pop();
-    }
-    last.push(Line::styled(CUT, theme.dim));
-    Some(columns)
+    (!left_out).then_some(columns)
 }
 
-/// The help: every key for where it works, in as many columns as the screen holds.
-pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// The help: every key for where it works, in as many columns as the screen holds, or in one
+/// column scrolled to `scroll` when that is the only way to show it whole.
+pub fn draw(model: &Model, scroll: Scroll, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Full width on a narrow screen, a margin on a wide one.
     let w = if area.width <= 84 {
         area.width
@@ -447,16 +307,15 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             .map(|c| c.rows.len())
             .sum();
         let lowest = rows.div_ceil(cols).min(inner_h);
-        columns = (lowest..=inner_h).find_map(|h| fill(&chunks, cols, h, false, theme));
+        columns = (lowest..=inner_h).find_map(|h| fill(&chunks, cols, h));
         if columns.is_some() {
             break;
         }
     }
-    let columns = columns.unwrap_or_else(|| {
-        let last = FORMS[FORMS.len() - 1];
-        let chunks = chunks(&sections(model.read_only, last.compact), last, col_w, theme);
-        fill(&chunks, cols, inner_h, true, theme).unwrap_or_default()
-    });
+    let Some(columns) = columns else {
+        scrolled(model, scroll, theme, frame, area, w);
+        return;
+    };
 
     let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
     let rect = centered(area, w, rows as u16 + 2);
@@ -466,16 +325,52 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, rect);
     for (i, column) in columns.into_iter().enumerate() {
         let x = inner.x + (i * (col_w + GAP)) as u16;
-        for (row, line) in column.into_iter().enumerate() {
-            let y = inner.y + row as u16;
-            if y >= inner.bottom() || x >= inner.right() {
-                break;
-            }
-            let cell_w = (col_w as u16).min(inner.right() - x);
-            frame.render_widget(
-                line_fit(line.spans, usize::from(cell_w)),
-                Rect::new(x, y, cell_w, 1),
-            );
-        }
+        draw_column(column, x, col_w, inner, frame);
     }
+}
+
+fn draw_column(column: Vec<Line<'static>>, x: u16, col_w: usize, inner: Rect, frame: &mut Frame) {
+    for (row, line) in column.into_iter().enumerate() {
+        let y = inner.y + row as u16;
+        if y >= inner.bottom() || x >= inner.right() {
+            break;
+        }
+        let cell_w = (col_w as u16).min(inner.right() - x);
+        frame.render_widget(
+            line_fit(line.spans, usize::from(cell_w)),
+            Rect::new(x, y, cell_w, 1),
+        );
+    }
+}
+
+/// The whole help in one column, from item `scroll.offset` on, as many items as fit.
+fn scrolled(model: &Model, scroll: Scroll, theme: &Theme, frame: &mut Frame, area: Rect, w: u16) {
+    let col_w = usize::from(w.saturating_sub(2)).max(1);
+    let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let items = scroll_items(model.read_only, col_w, theme);
+    let first = scroll.offset.min(items.len().saturating_sub(1));
+    let mut rows: Vec<Line<'static>> = Vec::with_capacity(height);
+    // The last item shown whole (the one after it may show its first rows).
+    let mut last = first;
+    for (n, item) in items.iter().enumerate().skip(first) {
+        if rows.len() >= height {
+            break;
+        }
+        if rows.len() + item.len() <= height {
+            last = n;
+        }
+        rows.extend(item.iter().take(height - rows.len()).cloned());
+    }
+    let rect = centered(area, w, height as u16 + 2);
+    let title = format!(
+        " Help — items {}–{} of {} · j/k PgUp/PgDn scroll ",
+        first + 1,
+        last + 1,
+        items.len()
+    );
+    let block = theme.popup(&title);
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    draw_column(rows, inner.x, col_w, inner, frame);
 }

@@ -7,10 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::popups::{popup, popup_width};
-use super::statusbar::key_label;
 use super::text::{clip, fit, line_fit, scrub, width, wrap, wrap_hanging};
 use super::theme::Theme;
-use crate::app::keymap::Action;
+use crate::app::command::Command;
 use crate::app::model::{Blockers, Inspection, Inspector, Model, VerdictLine};
 use crate::display::sanitize;
 use crate::tim::ids::UserId;
@@ -116,20 +115,23 @@ pub fn inspector(model: &Model, view: &Inspector, theme: &Theme, frame: &mut Fra
     let title = format!(" Inspect {} ↔ {} ", fit(&a, id_room), fit(&b, id_room));
 
     let mut keys: Vec<(&'static str, String)> = Vec::with_capacity(3);
-    if let Some(Ok(i)) = &view.result
-        && !model.read_only
-    {
+    if let Some(Ok(i)) = &view.result {
         let (a, b) = (clip(&i.a_shown, 24), clip(&i.b_shown, 24));
-        for (action, blocks, words) in [
-            (Action::UnblockAB, i.a_blocks_b, format!("unblock {a}→{b}")),
-            (Action::UnblockBA, i.b_blocks_a, format!("unblock {b}→{a}")),
+        for (command, words) in [
+            (Command::UnblockAB, format!("unblock {a}→{b}")),
+            (Command::UnblockBA, format!("unblock {b}→{a}")),
         ] {
-            if let (true, Some(label)) = (blocks, key_label(action)) {
+            // Offered where the command table allows it: that direction blocks, and changes are
+            // allowed now.
+            if let (true, Some(label)) = (
+                super::statusbar::available(model, command),
+                command.key_label(),
+            ) {
                 keys.push((label, words));
             }
         }
     }
-    if let Some(label) = key_label(Action::Close) {
+    if let Some(label) = Command::Close.key_label() {
         keys.push((label, "close".to_owned()));
     }
     let keys = hints(keys, theme, room);
@@ -364,11 +366,11 @@ pub fn blockers(view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
     tail.push(Line::raw(""));
     tail.push(if view.done {
         let mut spans = vec![Span::raw("done — ")];
-        for (n, (action, words)) in [(Action::Export, "export"), (Action::Close, "close")]
+        for (n, (action, words)) in [(Command::Export, "export"), (Command::Close, "close")]
             .into_iter()
             .enumerate()
         {
-            let Some(label) = key_label(action) else {
+            let Some(label) = action.key_label() else {
                 continue;
             };
             if n > 0 {
@@ -379,7 +381,7 @@ pub fn blockers(view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         line_fit(spans, room)
     } else {
-        let label = key_label(Action::Close).unwrap_or("Esc");
+        let label = Command::Close.key_label().unwrap_or("Esc");
         Line::from(vec![Span::styled(label, theme.key), Span::raw(" cancel")])
     });
 

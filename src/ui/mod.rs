@@ -65,8 +65,8 @@ pub fn view(model: &Model, frame: &mut Frame) {
     blocklist::draw(model, &theme, frame, list);
     bottom(model, &theme, frame, activity);
     match &model.overlay {
-        Overlay::Palette(input) => popups::input_line(model, ":", input, &theme, frame, status),
-        Overlay::Filter(input) => popups::input_line(model, "/", input, &theme, frame, status),
+        Overlay::Palette(line) => popups::palette_line(model, line, &theme, frame, status),
+        Overlay::Filter(input) => popups::filter_line(model, input, &theme, frame, status),
         Overlay::Export { input, what, error } => {
             popups::export_line(*what, input, error.as_deref(), &theme, frame, status);
         }
@@ -80,7 +80,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         ..area
     };
     match &model.overlay {
-        Overlay::Help => help::draw(model, &theme, frame, above_bar),
+        Overlay::Help(scroll) => help::draw(model, *scroll, &theme, frame, above_bar),
         Overlay::BlockPrompt { input, error } => {
             popups::block_prompt(model, input, error.as_deref(), &theme, frame, above_bar);
         }
@@ -351,14 +351,16 @@ mod tests {
         for row in marked.list.rows.iter().take(5) {
             marked.list.marks.insert(row.to.clone());
         }
-        marked.list.cursor = 2;
+        marked.list.scroll.cursor = 2;
         out.push(("marks+filter", marked));
 
         let overlays = [
-            ("help", Overlay::Help),
+            ("help", Overlay::Help(Default::default())),
             (
                 "palette",
-                Overlay::Palette(Input::new(format!("user {HOSTILE}"))),
+                Overlay::Palette(crate::app::model::PaletteLine::new(&format!(
+                    "user {HOSTILE}"
+                ))),
             ),
             ("filter", Overlay::Filter(Input::new("user_01".into()))),
             (
@@ -438,16 +440,21 @@ mod tests {
         model.feed.lines = (0..n)
             .map(|i| {
                 let from = if i % 4 == 0 { "mallory" } else { "bob" };
-                let to = format!("user_{i:04}");
-                FeedLine {
-                    time: crate::display::utc(NOW + i as u64)[11..19].to_owned(),
-                    verb: if i % 5 == 4 { "unblocked" } else { "blocked" },
+                let kind = if i % 5 == 4 {
+                    crate::feed::ChangeKind::Unblock
+                } else {
+                    crate::feed::ChangeKind::Block
+                };
+                let event = crate::feed::FeedEvent {
+                    received: NOW + i as u64,
+                    kind,
                     from: from.into(),
-                    to: to.clone(),
+                    to: format!("user_{i:04}"),
                     platform: "RESTAPI".into(),
-                    burst: i % 4 == 0,
-                    raw: (from.into(), to, NOW + i as u64),
-                }
+                    client_ip: None,
+                    sdkappid: None,
+                };
+                FeedLine::of(event, i % 4 == 0)
             })
             .collect();
         if alert {
@@ -682,7 +689,7 @@ mod tests {
         model.monochrome = true;
         model.list.marks.insert(id("user_0001"));
         model.list.marks.insert(id("user_0003"));
-        model.list.cursor = 3;
+        model.list.scroll.cursor = 3;
         let buf = buffer(&model);
         let text = screen(&buf);
         for (needle, marked) in [
@@ -734,16 +741,16 @@ mod tests {
     #[test]
     fn the_cursor_stays_visible_on_later_pages() {
         let mut model = with_list(120, 40, 1000, false);
-        model.list.cursor = 950;
+        model.list.scroll.cursor = 950;
         // A stale scroll from another page: the view still shows the cursor's row.
-        model.list.scroll = 3;
+        model.list.scroll.offset = 3;
         let buf = buffer(&model);
         let text = screen(&buf);
         assert!(text.contains("page 10/10"), "{text}");
         assert!(text.contains("> [ ] user_0950"), "{text}");
         assert!(!text.contains("user_0899"), "{text}");
         // A valid scroll is drawn as it is: first drawn row = scroll.
-        model.list.scroll = 940;
+        model.list.scroll.offset = 940;
         let buf = buffer(&model);
         let table_top = row_of(&buf, "To_Account") + 1;
         assert!(
@@ -774,7 +781,7 @@ mod tests {
         assert!(!bar.contains("unblock"), "{bar}");
         assert!(!bar.contains("block"), "{bar}");
         assert!(lines(&buf)[0].contains("READ-ONLY"));
-        ro.overlay = Overlay::Help;
+        ro.overlay = Overlay::Help(Default::default());
         let help = screen(&buffer(&ro));
         assert!(!help.contains("unblock the marked rows"), "{help}");
         assert!(!help.contains("block IDs for the looked-up user"), "{help}");
@@ -857,7 +864,7 @@ mod tests {
         assert!(text.contains("alice → user_0001"), "{text}");
         assert!(text.contains("more"), "{text}");
         assert!(text.contains("! not sent (1)"), "{text}");
-        assert!(text.contains("R retries the failed items"), "{text}");
+        assert!(text.contains("R retries what a retry can fix"), "{text}");
         assert_safe(&buf);
         model.height = 40;
         model.width = 120;
@@ -883,7 +890,7 @@ mod tests {
             .assert_cursor_position(Position::new(8, 22));
         assert!(bar_line(&buf).starts_with("Enter submit  Esc cancel"));
 
-        model.overlay = Overlay::Palette(Input::new("user bob".into()));
+        model.overlay = Overlay::Palette(crate::app::model::PaletteLine::new("user bob"));
         let mut terminal = render(&model);
         assert!(lines(terminal.backend().buffer())[22].starts_with(":user bob"));
         terminal
@@ -911,74 +918,72 @@ mod tests {
 
     #[test]
     fn help_lists_every_key_group_and_the_commands() {
-        let titles: Vec<&str> = crate::app::keymap::help(false)
+        let titles: Vec<&str> = crate::app::command::help_groups(false)
             .into_iter()
             .map(|(title, _)| title)
-            .chain([help::COMMANDS_TITLE])
+            .chain([crate::app::help::COMMANDS_TITLE])
             .collect();
-        let commands: Vec<String> = crate::app::keymap::COMMANDS
-            .iter()
-            .map(|(c, _, _)| format!(":{}", c.split(' ').next().unwrap()))
+        let commands: Vec<String> = crate::app::command::palette_names(false)
+            .map(|(_, p)| format!(":{}", p.name))
             .collect();
         for (width, height) in [(80, 24), (120, 40)] {
             let mut model = with_list(width, height, 10, false);
-            model.overlay = Overlay::Help;
+            model.overlay = Overlay::Help(Default::default());
             let buf = buffer(&model);
             let text = screen(&buf);
             println!("{text}");
             assert_safe(&buf);
-            let missing: Vec<&str> = titles
-                .iter()
-                .copied()
-                .chain(commands.iter().map(String::as_str))
-                .chain([":user ID", ":unblock ID…", "Ctrl-C/Esc"])
-                .filter(|needle| !text.contains(needle))
-                .collect();
-            let cut = text.contains("(a taller terminal shows the rest)");
             if width == 120 {
                 // Everything, and every text in full: the only `…` are those written in the texts.
-                assert!(missing.is_empty() && !cut, "{missing:?}\n{text}");
-                let written: usize = crate::app::keymap::KEYMAP
+                let missing: Vec<&str> = titles
                     .iter()
-                    .map(|b| b.help.matches('…').count())
-                    .chain(
-                        crate::app::keymap::COMMANDS
-                            .iter()
-                            .map(|(c, h, _)| c.matches('…').count() + h.matches('…').count()),
-                    )
+                    .copied()
+                    .chain(commands.iter().map(String::as_str))
+                    .chain(["Ctrl-C/Esc"])
+                    .filter(|needle| !text.contains(needle))
+                    .collect();
+                assert!(missing.is_empty(), "{missing:?}\n{text}");
+                let written: usize = crate::app::help::sections(false, false)
+                    .iter()
+                    .flat_map(|s| &s.entries)
+                    .map(|e| e.label.matches('…').count() + e.help.matches('…').count())
                     .sum();
                 assert_eq!(text.matches('…').count(), written, "{text}");
+                // A group whose keys are all listed above still names them.
+                assert!(text.contains("as above: e j/k g G PgUp PgDn"), "{text}");
             } else {
-                // As much as fits; what does not is announced.
-                assert!(missing.is_empty() || cut, "{missing:?}\n{text}");
+                // Too much for 80×24: one column to scroll, nothing cut.
+                assert!(text.contains("items 1–"), "{text}");
                 assert!(text.contains("Blocklist"), "{text}");
+                assert!(!text.contains('…') || text.contains("ID…"), "{text}");
             }
-            // A group whose keys are all listed above still names them.
-            assert!(
-                text.contains("as above: e j/k g G PgUp PgDn w : ?"),
-                "{text}"
-            );
         }
     }
 
     #[test]
-    fn a_help_too_long_for_the_screen_says_so() {
-        // 80×24 with an action bar: the compact help; a shorter popup area cuts it.
+    fn a_help_too_long_for_the_screen_scrolls_through_every_item() {
         let mut model = with_list(80, 24, 10, false);
-        model.overlay = Overlay::Help;
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        terminal
-            .draw(|frame| {
-                let theme = Theme::for_model(&model);
-                help::draw(&model, &theme, frame, Rect::new(0, 0, 80, 16));
-            })
-            .unwrap();
-        let text = screen(terminal.backend().buffer());
-        assert!(
-            text.contains("… (a taller terminal shows the rest)"),
-            "{text}"
-        );
-        assert!(text.contains("Blocklist"), "{text}");
+        let items = crate::app::help::items(false);
+        let mut seen = String::new();
+        let mut offset = 0;
+        while offset < items {
+            let scroll = crate::app::model::Scroll {
+                offset,
+                ..Default::default()
+            };
+            model.overlay = Overlay::Help(scroll);
+            let text = screen(&buffer(&model));
+            assert!(
+                text.contains(&format!("items {}–", offset + 1)),
+                "{offset}: {text}"
+            );
+            seen.push_str(&text);
+            offset += 10;
+        }
+        // Every command line command is in sight at some offset.
+        for (_, p) in crate::app::command::palette_names(false) {
+            assert!(seen.contains(&format!(":{}", p.name)), ":{}", p.name);
+        }
     }
 
     #[test]
@@ -996,7 +1001,7 @@ mod tests {
     #[test]
     fn too_small_says_so_and_draws_nothing_else() {
         let mut model = with_list(79, 24, 250, false);
-        model.overlay = Overlay::Help;
+        model.overlay = Overlay::Help(Default::default());
         let buf = buffer(&model);
         let text: Vec<String> = lines(&buf).into_iter().filter(|l| !l.is_empty()).collect();
         assert_eq!(text.len(), 1, "{text:?}");
@@ -1038,7 +1043,7 @@ mod tests {
             let mut model = with_list(width, height, 250, true);
             model.list.marks.insert(id("user_0001"));
             model.list.marks.insert(id("user_0002"));
-            model.list.cursor = 1;
+            model.list.scroll.cursor = 1;
             let buf = buffer(&model);
             println!("{}", screen(&buf));
             let lines = lines(&buf);
@@ -1154,14 +1159,23 @@ mod tests {
             }
             // Scrolled back three lines: the newest three are below, and the title says so.
             model.monochrome = false;
-            model.feed.scroll = 3;
+            let (len, rows) = (model.feed.lines.len(), model.feed_rows());
+            for _ in 0..3 {
+                model
+                    .feed
+                    .scroll
+                    .scroll(crate::app::model::Motion::Up, len, rows);
+            }
             let buf = buffer(&model);
             let text = screen(&buf);
             assert!(text.contains("· 3 newer below"), "{text}");
             assert!(!text.contains("user_0027"), "{text}");
             assert!(text.contains("bob blocked user_0026 (RESTAPI)"), "{text}");
             // A scroll past the top stops at the oldest line.
-            model.feed.scroll = 1000;
+            model
+                .feed
+                .scroll
+                .scroll(crate::app::model::Motion::Top, len, rows);
             let text = screen(&buffer(&model));
             assert!(text.contains("user_0000"), "{text}");
         }

@@ -8,11 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use tui_input::Input;
 
-use super::statusbar::{duration, key_label, op_word};
+use super::statusbar::{available, duration};
 use super::text::{clip, fit, input_window, line_fit, scrub, typed_width, width, wrap};
 use super::theme::Theme;
-use crate::app::keymap::{self, Action, Context};
-use crate::app::model::{BatchOutcome, ExportWhat, Model, PendingAction, SAMPLE};
+use crate::app::command::{self, Command, Context};
+use crate::app::model::{BatchOutcome, ExportWhat, Model, PaletteLine, PendingAction, SAMPLE};
 use crate::client::Pair;
 use crate::display::sanitize;
 
@@ -68,7 +68,7 @@ fn pair_text(pair: &Pair) -> String {
 /// `y confirm · n/Esc cancel`, from the key map.
 fn confirm_keys(theme: &Theme) -> Line<'static> {
     let mut spans = Vec::with_capacity(8);
-    for (i, b) in keymap::bar(&[Context::Confirm], false)
+    for (i, (spec, b)) in command::popup_keys(Context::Confirm)
         .into_iter()
         .enumerate()
     {
@@ -77,7 +77,7 @@ fn confirm_keys(theme: &Theme) -> Line<'static> {
         }
         spans.push(Span::styled(b.label, theme.key));
         spans.push(Span::raw(" "));
-        spans.push(Span::raw(b.short));
+        spans.push(Span::raw(spec.short));
     }
     Line::from(spans)
 }
@@ -190,17 +190,9 @@ pub fn block_prompt(
     }
 }
 
-/// The `:` or `/` line, drawn over the status line, with the cursor.
-pub fn input_line(
-    model: &Model,
-    sigil: &'static str,
-    input: &Input,
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-) {
-    // The filter tells how much of the list passes it, at the right.
-    let count = if sigil == "/" && model.list.owner.is_some() {
+/// The `/` line, drawn over the status line, with the cursor and how much of the list passes.
+pub fn filter_line(model: &Model, input: &Input, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let count = if model.list.owner.is_some() {
         format!(
             "  {} of {} match",
             model.list.view.len(),
@@ -210,13 +202,66 @@ pub fn input_line(
         String::new()
     };
     typed_line(
-        Span::styled(sigil, theme.key),
+        Span::styled("/", theme.key),
         input,
         Span::styled(count, theme.dim),
         true,
         frame,
         area,
     );
+}
+
+/// The `:` line over the status line: the text, and after it the problem of the last Enter, the
+/// choices of the last Tab, or the usage of the command typed.
+pub fn palette_line(
+    model: &Model,
+    line: &PaletteLine,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let after = if let Some(error) = &line.error {
+        Span::styled(format!("  ✗ {}", scrub(error)), theme.error)
+    } else if let Some(c) = &line.completion {
+        let choices: Vec<String> = c
+            .choices
+            .iter()
+            .enumerate()
+            .map(|(i, choice)| {
+                let choice = scrub(choice).into_owned();
+                if c.shown == Some(i) {
+                    format!("[{choice}]")
+                } else {
+                    choice
+                }
+            })
+            .collect();
+        Span::styled(format!("  {}", choices.join(" ")), theme.dim)
+    } else {
+        Span::styled(usage_hint(model, line.input.value()), theme.dim)
+    };
+    typed_line(
+        Span::styled(":", theme.key),
+        &line.input,
+        after,
+        false,
+        frame,
+        area,
+    );
+}
+
+/// `  — inspect [A] B: the relationship between …` once the command's name is typed.
+fn usage_hint(model: &Model, text: &str) -> String {
+    let Some(name) = text.split_whitespace().next() else {
+        return "  Tab lists the commands".to_owned();
+    };
+    match command::by_name(name) {
+        Some(spec) if !(model.read_only && spec.mutates) => {
+            let usage = spec.palette.as_ref().map_or("", |p| p.usage);
+            format!("  — :{usage}: {}", spec.help)
+        }
+        _ => String::new(),
+    }
 }
 
 /// `e`: `export the blocklist as shown to: alice-blocklist-….csv`, with the problem of the last
@@ -288,18 +333,18 @@ pub fn result(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Fewer items per failure group until the summary fits the screen.
     let fits = usize::from(area.height.saturating_sub(4));
     let mut per_group = PER_GROUP;
-    let mut lines = result_lines(last, model.read_only, theme, room, per_group);
+    let mut lines = result_lines(model, last, theme, room, per_group);
     while lines.len() > fits && per_group > 1 {
         per_group -= 1;
-        lines = result_lines(last, model.read_only, theme, room, per_group);
+        lines = result_lines(model, last, theme, room, per_group);
     }
-    let title = format!(" Last batch: {} ", op_word(last.op));
+    let title = format!(" Last batch: {} ", last.op.verb());
     popup(theme, frame, area, &title, w, lines);
 }
 
 fn result_lines<'a>(
+    model: &Model,
     last: &BatchOutcome,
-    read_only: bool,
     theme: &Theme,
     room: usize,
     per_group: usize,
@@ -383,20 +428,19 @@ fn result_lines<'a>(
             ));
         }
     }
+    // Only what the command table allows now: no retry for failures no retry can fix.
     let mut hints = Vec::with_capacity(6);
-    if !read_only {
-        if failed + last.unfinished.len() > 0 {
-            hints.push((Action::RetryFailed, "retries the failed items"));
-        }
-        if !last.done.is_empty() && last.op.mutates() {
-            hints.push((Action::Undo, "undoes the batch"));
-        }
+    if available(model, Command::RetryFailed) {
+        hints.push((Command::RetryFailed, "retries what a retry can fix"));
+    }
+    if available(model, Command::Undo) {
+        hints.push((Command::Undo, "undoes the batch"));
     }
     if !hints.is_empty() {
         lines.push(Line::raw(""));
         let mut spans = vec![Span::styled("after closing: ", theme.dim)];
-        for (i, (action, words)) in hints.into_iter().enumerate() {
-            let Some(label) = key_label(action) else {
+        for (i, (command, words)) in hints.into_iter().enumerate() {
+            let Some(label) = command.key_label() else {
                 continue;
             };
             if i > 0 {

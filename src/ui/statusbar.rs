@@ -9,53 +9,57 @@ use ratatui::text::{Line, Span};
 
 use super::text::{line_fit, width};
 use super::theme::Theme;
-use crate::app::keymap::{self, Action, KEYMAP};
-use crate::app::model::{Focus, Model, Overlay, Running};
+use crate::app::command::{self, Binding, Command, Invocation, Spec};
+use crate::app::model::{Focus, Model, Running};
 use crate::app::update;
-use crate::client::Operation;
 
-/// The action bar: `key label` pairs two spaces apart. When they do not all fit, the last ones
-/// give way to `…`, but `? help` stays.
+/// The action bar: `key label` pairs two spaces apart, for the commands that can run now (the
+/// command table decides). When they do not all fit, the last ones give way to `…`, but `? help`
+/// stays. After a key that could not do what it asks, the bar says why until the next key.
 pub fn draw_bar(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width);
+    if let Some(notice) = &model.notice {
+        let spans = vec![
+            Span::styled("✗ ", theme.error),
+            Span::styled(super::text::scrub(notice), theme.warning),
+        ];
+        frame.render_widget(line_fit(spans, room), area);
+        return;
+    }
     // The contexts `update` looks keys up in, so the bar shows exactly the keys that work.
-    // While a batch runs, changes wait: the bar leaves them out as in read-only mode.
-    let bindings: Vec<&'static keymap::Binding> = keymap::bar(
-        &update::contexts(model),
-        model.read_only || model.running.is_some(),
-    )
-    .into_iter()
-    .filter(|b| applies(model, b.action))
-    .collect();
-    let pair_width = |b: &keymap::Binding| width(b.label) + 1 + width(b.short);
-    let help = bindings.iter().copied().find(|b| b.action == Action::Help);
-    let all: usize = bindings.iter().map(|b| pair_width(b) + 2).sum();
+    let bindings = command::bar(model, &update::contexts(model));
+    let pair_width = |(s, b): &(&Spec, &Binding)| width(b.label) + 1 + width(s.short);
+    let help = bindings
+        .iter()
+        .copied()
+        .find(|(s, _)| s.command == Command::Help);
+    let all: usize = bindings.iter().map(|p| pair_width(p) + 2).sum();
     let fits_all = all.saturating_sub(2) <= room;
     let mut left = if fits_all {
         room
     } else {
         // Room for `  …` and `  ? help` at the end.
-        room.saturating_sub(3 + help.map_or(0, |b| pair_width(b) + 2))
+        room.saturating_sub(3 + help.map_or(0, |p| pair_width(&p) + 2))
     };
     let mut spans: Vec<Span> = Vec::with_capacity(bindings.len() * 4 + 4);
-    let push = |spans: &mut Vec<Span>, b: &'static keymap::Binding| {
+    let push = |spans: &mut Vec<Span>, (s, b): (&'static Spec, &'static Binding)| {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
         spans.push(Span::styled(b.label, theme.key));
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(b.short, theme.text));
+        spans.push(Span::styled(s.short, theme.text));
     };
-    for b in &bindings {
-        if !fits_all && b.action == Action::Help {
+    for &pair in &bindings {
+        if !fits_all && pair.0.command == Command::Help {
             continue;
         }
-        let need = pair_width(b) + if spans.is_empty() { 0 } else { 2 };
+        let need = pair_width(&pair) + if spans.is_empty() { 0 } else { 2 };
         if need > left {
             break;
         }
         left -= need;
-        push(&mut spans, b);
+        push(&mut spans, pair);
     }
     if !fits_all {
         if !spans.is_empty() {
@@ -69,17 +73,9 @@ pub fn draw_bar(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(line_fit(spans, room), area);
 }
 
-/// Whether a key of the bar can do something in the popup on screen: `x`/`X` in the inspector only
-/// for a direction that blocks, `e` in the reverse lookup once it is done.
-fn applies(model: &Model, action: Action) -> bool {
-    match (&model.overlay, action) {
-        (Overlay::Inspector(view), Action::UnblockAB | Action::UnblockBA) => {
-            matches!(&view.result, Some(Ok(i))
-                if if action == Action::UnblockAB { i.a_blocks_b } else { i.b_blocks_a })
-        }
-        (Overlay::Blockers(view), Action::Export) => view.done,
-        _ => true,
-    }
+/// Whether `command`, run by its key now, would do something (the command table's rule).
+pub fn available(model: &Model, command: Command) -> bool {
+    command::availability(model, &Invocation::key(command)).is_ok()
 }
 
 /// The status line when no line is being typed.
@@ -97,7 +93,7 @@ pub fn draw_status(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
 fn progress<'a>(running: &Running, theme: &Theme, room: usize) -> Line<'a> {
     let p = &running.progress;
     let total = running.total.max(p.total);
-    let head = format!("{} {}/{}", op_word(running.op), p.finished, total);
+    let head = format!("{} {}/{}", running.op.verb(), p.finished, total);
     let eta = running.eta().map_or_else(|| "—".to_owned(), duration);
     let rate = format!(
         " · {:.0} calls/s · {} retries · ",
@@ -168,21 +164,24 @@ fn idle<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
             Span::styled(format!("last batch: {failed} failed"), theme.error)
         } else {
             Span::styled(
-                format!("last {}: {} done", op_word(last.op), last.done.len()),
+                format!("last {}: {} done", last.op.verb(), last.done.len()),
                 theme.success,
             )
         };
         out.push(what);
-        let mut hints: Vec<(Action, &str)> = Vec::with_capacity(3);
-        if failed > 0 && !model.read_only {
-            hints.push((Action::RetryFailed, "retry"));
+        let mut hints: Vec<(Command, &str)> = Vec::with_capacity(3);
+        for (command, word) in [
+            (Command::RetryFailed, "retry"),
+            (Command::Undo, "undo"),
+            (Command::ShowResult, "summary"),
+        ] {
+            // Offered only where it would do something: never R for failures no retry fixes.
+            if available(model, command) {
+                hints.push((command, word));
+            }
         }
-        if !last.done.is_empty() && last.op.mutates() && !model.read_only {
-            hints.push((Action::Undo, "undo"));
-        }
-        hints.push((Action::ShowResult, "summary"));
-        for (i, (action, word)) in hints.into_iter().enumerate() {
-            let Some(label) = key_label(action) else {
+        for (i, (command, word)) in hints.into_iter().enumerate() {
+            let Some(label) = command.key_label() else {
                 continue;
             };
             out.push(if i == 0 {
@@ -195,19 +194,6 @@ fn idle<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
         }
     }
     out
-}
-
-/// The key written for `action` in the key map.
-pub fn key_label(action: Action) -> Option<&'static str> {
-    KEYMAP.iter().find(|b| b.action == action).map(|b| b.label)
-}
-
-pub fn op_word(op: Operation) -> &'static str {
-    match op {
-        Operation::Block => "block",
-        Operation::Unblock => "unblock",
-        Operation::Check { .. } => "check",
-    }
 }
 
 /// `4s`, `1m20s`, `2h05m`, to the nearest second.

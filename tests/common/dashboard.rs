@@ -583,10 +583,19 @@ impl Dash {
         }
     }
 
+    /// The problem shown on the command line, when it is open with one.
+    pub fn palette_error(&self) -> Option<&str> {
+        match &self.model.overlay {
+            Overlay::Palette(line) => line.error.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The activity pane's texts.
     pub fn log_texts(&self) -> Vec<&str> {
         self.model
             .activity
+            .lines
             .iter()
             .map(|l| l.text.as_str())
             .collect()
@@ -594,6 +603,10 @@ impl Dash {
 
     /// Whether an activity line contains `needle`.
     pub fn logged(&self, needle: &str) -> bool {
-        self.model.activity.iter().any(|l| l.text.contains(needle))
+        self.model
+            .activity
+            .lines
+            .iter()
+            .any(|l| l.text.contains(needle))
     }
 }

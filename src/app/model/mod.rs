@@ -1,0 +1,481 @@
+//! The dashboard's state, by area. Plain data: no I/O, no terminal, no async. Untrusted strings
+//! are stored twice where they are shown: the raw value (for API calls and exports) and the
+//! sanitized one (for the screen).
+
+mod batch;
+mod feed;
+mod inspect;
+mod scroll;
+mod table;
+
+use std::ops::Range;
+
+use tui_input::Input;
+
+pub use batch::{BatchOutcome, FailureGroup, PendingAction, Running, SAMPLE};
+pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedLine};
+pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
+pub use scroll::{Motion, Scroll};
+pub use table::{Blocklist, PAGE_ROWS, Row, Sort};
+
+use crate::client::engine::ItemResult;
+use crate::client::{ItemStatus, Operation};
+use crate::display::clock_time;
+use crate::tim::ids::UserId;
+
+/// Activity lines kept.
+pub const ACTIVITY_KEEP: usize = 500;
+/// Lookup history kept.
+pub const HISTORY_KEEP: usize = 100;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Lookup,
+    Blocklist,
+    Activity,
+    /// The live change feed (webhooks or watch mode).
+    Feed,
+}
+
+impl Focus {
+    pub fn next(self) -> Focus {
+        match self {
+            Focus::Lookup => Focus::Blocklist,
+            Focus::Blocklist => Focus::Activity,
+            Focus::Activity => Focus::Feed,
+            Focus::Feed => Focus::Lookup,
+        }
+    }
+
+    pub fn prev(self) -> Focus {
+        match self {
+            Focus::Lookup => Focus::Feed,
+            Focus::Blocklist => Focus::Lookup,
+            Focus::Activity => Focus::Blocklist,
+            Focus::Feed => Focus::Activity,
+        }
+    }
+}
+
+/// What the looked-up account is, as far as it is known yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub id: UserId,
+    /// Sanitized ID for the screen.
+    pub id_shown: String,
+    /// `None` until account_check answers.
+    pub exists: Option<bool>,
+    /// Sanitized nickname.
+    pub nick: Option<String>,
+    /// Barred from sending friend requests.
+    pub forbid_send: bool,
+    pub friends: Option<u64>,
+}
+
+impl UserSummary {
+    /// A user being looked up: nothing known yet.
+    pub fn looking_up(id: UserId) -> UserSummary {
+        UserSummary {
+            id_shown: crate::display::sanitize(id.as_str()).into_owned(),
+            id,
+            exists: None,
+            nick: None,
+            forbid_send: false,
+            friends: None,
+        }
+    }
+}
+
+/// A line of the activity pane (already sanitized).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityLine {
+    /// `HH:MM:SS` UTC.
+    pub time: String,
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// The activity pane: what happened, newest last, and the window over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Log {
+    pub lines: Vec<ActivityLine>,
+    pub scroll: Scroll,
+}
+
+impl Default for Log {
+    fn default() -> Log {
+        Log {
+            lines: Vec::new(),
+            scroll: Scroll::following(),
+        }
+    }
+}
+
+impl Log {
+    /// Adds a line, dropping the oldest beyond [`ACTIVITY_KEEP`].
+    pub fn push(&mut self, line: ActivityLine) {
+        self.lines.push(line);
+        if self.lines.len() > ACTIVITY_KEEP {
+            let extra = self.lines.len() - ACTIVITY_KEEP;
+            self.lines.drain(..extra);
+            self.scroll.dropped(extra);
+        }
+    }
+
+    pub fn last(&self) -> Option<&ActivityLine> {
+        self.lines.last()
+    }
+}
+
+/// The `:` command line.
+#[derive(Debug, Clone, Default)]
+pub struct PaletteLine {
+    pub input: Input,
+    /// Why the last Enter did not run it (shown on the line until the text changes).
+    pub error: Option<String>,
+    /// The choices of the last Tab.
+    pub completion: Option<Completion>,
+}
+
+impl PaletteLine {
+    pub fn new(text: &str) -> PaletteLine {
+        PaletteLine {
+            input: Input::new(text.to_owned()),
+            ..PaletteLine::default()
+        }
+    }
+}
+
+/// What Tab offered for the word at the cursor; Tab again puts the next choice in its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The choices, as they would be typed (quoted where needed).
+    pub choices: Vec<String>,
+    /// The choice in the line now, if Tab has cycled to one.
+    pub shown: Option<usize>,
+    /// Where the word being completed is in the line (bytes).
+    pub word: Range<usize>,
+}
+
+/// What sits on top of the panes.
+#[derive(Debug, Clone, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    /// The help, scrolled when it does not fit.
+    Help(Scroll),
+    /// `:` command line.
+    Palette(PaletteLine),
+    /// `/` filter being typed (the table filters live).
+    Filter(Input),
+    /// `b`: IDs to block, typed or pasted; with the problem of the last attempt.
+    BlockPrompt {
+        input: Input,
+        error: Option<String>,
+    },
+    Confirm(PendingAction),
+    /// The summary of the last batch.
+    Result,
+    /// `q` while a batch runs.
+    QuitConfirm,
+    /// `i`: the relationship between two users.
+    Inspector(Inspector),
+    /// `w`: who blocks the looked-up user.
+    Blockers(Blockers),
+    /// `e`: where to export what is on screen.
+    Export {
+        input: Input,
+        what: ExportWhat,
+        error: Option<String>,
+    },
+}
+
+/// What `e` exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportWhat {
+    /// The blocklist as filtered and sorted on screen.
+    List,
+    /// The last batch's items.
+    Batch,
+    /// The change feed.
+    Feed,
+    /// The blockers found by the reverse lookup.
+    Blockers,
+}
+
+impl ExportWhat {
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportWhat::List => "the blocklist as shown",
+            ExportWhat::Batch => "the last batch's results",
+            ExportWhat::Feed => "the change feed",
+            ExportWhat::Blockers => "the blockers found",
+        }
+    }
+
+    /// The word in a default file name.
+    pub fn file_word(self) -> &'static str {
+        match self {
+            ExportWhat::List => "blocklist",
+            ExportWhat::Batch => "batch",
+            ExportWhat::Feed => "feed",
+            ExportWhat::Blockers => "blockers",
+        }
+    }
+}
+
+/// Where the dashboard is connected, for the header.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Connection {
+    /// Profile name or "demo".
+    pub label: String,
+    pub base_url: String,
+    pub sdkappid: u64,
+    pub admin: String,
+}
+
+/// The whole dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub connection: Connection,
+    pub read_only: bool,
+    /// Where read-only mode was switched on, for the messages that refuse a change.
+    pub read_only_source: String,
+    /// `NO_COLOR`: markers and reverse video instead of colour.
+    pub monochrome: bool,
+    pub width: u16,
+    pub height: u16,
+    pub focus: Focus,
+    pub overlay: Overlay,
+    pub lookup: Input,
+    pub history: Vec<String>,
+    /// Position while browsing history with ↑/↓.
+    pub history_pos: Option<usize>,
+    /// Request number of the current lookup; answers to older ones are dropped.
+    pub lookup_req: u64,
+    pub user: Option<UserSummary>,
+    pub list: Blocklist,
+    pub running: Option<Running>,
+    pub last: Option<BatchOutcome>,
+    pub activity: Log,
+    /// Why the last key could not do what it asks (shown until the next key).
+    pub notice: Option<String>,
+    /// Batch numbers handed out.
+    pub batch_seq: u64,
+    pub should_quit: bool,
+    /// Unix seconds, refreshed on ticks and worker messages (for relative times).
+    pub now: u64,
+    pub feed: Feed,
+    /// Requests numbered for the inspector and the reverse lookup (stale answers are dropped).
+    pub side_req: u64,
+    /// Watch mode: the looked-up user's sequence is polled and the list refreshed when it moves.
+    pub watching: bool,
+    /// The last finished reverse lookup, kept for exporting after its window is left.
+    pub last_blockers: Option<Blockers>,
+}
+
+impl Model {
+    pub fn new(connection: Connection, read_only: bool, monochrome: bool, now: u64) -> Model {
+        Model {
+            connection,
+            read_only,
+            read_only_source: "--read-only".to_owned(),
+            monochrome,
+            width: 80,
+            height: 24,
+            now,
+            ..Model::default()
+        }
+    }
+
+    /// Whether the terminal is big enough for the layout.
+    pub fn fits(&self) -> bool {
+        self.width >= 80 && self.height >= 24
+    }
+
+    pub fn log(&mut self, level: Level, text: impl Into<String>) {
+        self.activity.push(ActivityLine {
+            time: clock_time(self.now),
+            level,
+            text: text.into(),
+        });
+    }
+
+    /// Applies a finished item to the table, so the list updates in place.
+    pub fn apply_item(&mut self, item: &ItemResult) {
+        if self.list.owner.as_ref() != Some(&item.pair.from) {
+            return;
+        }
+        let op = self.running.as_ref().map(|r| r.op);
+        match (&item.status, op) {
+            (ItemStatus::Done | ItemStatus::Already, Some(Operation::Unblock)) => {
+                self.list.remove(&item.pair.to);
+            }
+            (ItemStatus::Done, Some(Operation::Block)) => self.list.add(&item.pair.to, self.now),
+            _ => {}
+        }
+        self.list.follow(self.bands().table_rows());
+    }
+
+    /// The UserIDs on screen, most relevant first, without repeats: the looked-up user, the
+    /// rows as shown, the inspector's pair, the blockers found, the last batch's targets, the
+    /// feed's accounts, the lookup history. What the command line completes from.
+    pub fn ids_on_screen(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut add = |id: &str| {
+            if seen.insert(id.to_owned()) {
+                out.push(id.to_owned());
+            }
+        };
+        if let Some(user) = &self.user {
+            add(user.id.as_str());
+        }
+        for &i in &self.list.view {
+            add(self.list.rows[i].to.as_str());
+        }
+        match &self.overlay {
+            Overlay::Inspector(view) => {
+                add(view.a.as_str());
+                add(view.b.as_str());
+            }
+            Overlay::Blockers(view) => view.found.iter().for_each(|(b, _)| add(b.as_str())),
+            _ => {}
+        }
+        if let Some(view) = &self.last_blockers {
+            view.found.iter().for_each(|(b, _)| add(b.as_str()));
+        }
+        if let Some(last) = &self.last {
+            last.items.iter().for_each(|i| add(i.pair.to.as_str()));
+        }
+        for line in self.feed.lines.iter().rev() {
+            for id in [&line.raw.from, &line.raw.to] {
+                if crate::tim::ids::validate(id).is_ok() {
+                    add(id);
+                }
+            }
+        }
+        for h in self.history.iter().rev() {
+            add(h);
+        }
+        out
+    }
+}
+
+/// Heights of the screen's bands, shared by the view (to draw) and `update` (to scroll).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bands {
+    pub header: u16,
+    pub lookup: u16,
+    pub blocklist: u16,
+    pub activity: u16,
+    pub status: u16,
+    pub bar: u16,
+}
+
+impl Bands {
+    pub fn for_height(height: u16) -> Bands {
+        let (header, lookup, status, bar) = (1, 4, 1, 1);
+        let activity = (height / 5).max(5);
+        let blocklist = height.saturating_sub(header + lookup + activity + status + bar);
+        Bands {
+            header,
+            lookup,
+            blocklist,
+            activity,
+            status,
+            bar,
+        }
+    }
+
+    /// Table rows that fit in the blocklist pane (borders and the column header excluded).
+    pub fn table_rows(&self) -> usize {
+        usize::from(self.blocklist.saturating_sub(3)).max(1)
+    }
+
+    /// Activity lines that fit (borders excluded).
+    pub fn activity_rows(&self) -> usize {
+        usize::from(self.activity.saturating_sub(2)).max(1)
+    }
+}
+
+impl Model {
+    pub fn bands(&self) -> Bands {
+        Bands::for_height(self.height)
+    }
+
+    /// Feed lines that fit in the feed pane: its inner height, less the row of the latest burst
+    /// alert when there is one. The view draws this many, scrolled by `feed.scroll`.
+    pub fn feed_rows(&self) -> usize {
+        let alert = u16::from(!self.feed.alerts.is_empty());
+        usize::from(self.bands().activity.saturating_sub(2 + alert)).max(1)
+    }
+
+    /// Rows of the help's window: the screen above the action bar, less a margin and borders.
+    pub fn help_rows(&self) -> usize {
+        usize::from(self.height.saturating_sub(1 + 2)).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Pair;
+
+    fn id(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn finished_unblocks_leave_the_table_in_place() {
+        let mut model = Model::new(Connection::default(), false, false, 100);
+        model.list.owner = Some(id("alice"));
+        for (i, to) in ["a", "b", "c", "d"].iter().enumerate() {
+            model.list.rows.push(Row::new(id(to), i as u64));
+        }
+        model.list.rebuild_view();
+        model.list.scroll.cursor = 3;
+        model.running = Some(Running::new(1, Operation::Unblock, 2));
+        for to in ["a", "d"] {
+            model.apply_item(&ItemResult {
+                pair: Pair::new(id("alice"), id(to)),
+                status: ItemStatus::Done,
+                code: 0,
+                info: String::new(),
+                attempts: 1,
+            });
+        }
+        let left: Vec<&str> = model
+            .list
+            .view
+            .iter()
+            .map(|&i| model.list.rows[i].to.as_str())
+            .collect();
+        assert_eq!(left, ["b", "c"]);
+        // The cursor was on "d", which went: it stays in range.
+        assert_eq!(model.list.current().map(|r| r.to.as_str()), Some("c"));
+    }
+
+    #[test]
+    fn ids_on_screen_come_once_each_the_looked_up_user_first() {
+        let mut model = Model::new(Connection::default(), false, false, 100);
+        model.user = Some(UserSummary::looking_up(id("alice")));
+        model.list.owner = Some(id("alice"));
+        for to in ["bob", "carol"] {
+            model.list.rows.push(Row::new(id(to), 1));
+        }
+        model.list.rebuild_view();
+        model.history = vec!["bob".into(), "dave".into()];
+        assert_eq!(model.ids_on_screen(), ["alice", "bob", "carol", "dave"]);
+    }
+}

@@ -1,0 +1,219 @@
+//! One scrolling component for every list-like pane: a window of rows over a list, with a
+//! cursor (the blocklist table) or without one (the activity pane, the feed, the help). Lists
+//! without a cursor can follow their end as rows are added, like a log at its bottom; scrolled
+//! back, they stay where the reader left them.
+
+use std::ops::Range;
+
+/// How a key moves a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Motion {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+}
+
+impl Motion {
+    /// `pos` moved within `0..len`, a page being `rows` rows.
+    pub fn apply(self, pos: usize, len: usize, rows: usize) -> usize {
+        let last = len.saturating_sub(1);
+        let rows = rows.max(1);
+        match self {
+            Motion::Up => pos.saturating_sub(1),
+            Motion::Down => (pos + 1).min(last),
+            Motion::Top => 0,
+            Motion::Bottom => last,
+            Motion::PageUp => pos.saturating_sub(rows),
+            Motion::PageDown => (pos + rows).min(last),
+        }
+        .min(last)
+    }
+}
+
+/// A window over a list: the first row shown and, for lists with one, the cursor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scroll {
+    /// The first row shown (kept valid by the methods below).
+    pub offset: usize,
+    /// The selected row, for lists with a cursor.
+    pub cursor: usize,
+    /// Without a cursor: the window follows the end as rows are added.
+    pub tail: bool,
+}
+
+impl Scroll {
+    /// A window that follows the end of its list (a log).
+    pub fn following() -> Scroll {
+        Scroll {
+            tail: true,
+            ..Scroll::default()
+        }
+    }
+
+    // ---------------------------------------------------------------- lists without a cursor
+
+    /// The rows of a list of `len` that a window of `rows` shows.
+    pub fn window(&self, len: usize, rows: usize) -> Range<usize> {
+        let last_start = len.saturating_sub(rows);
+        let start = if self.tail {
+            last_start
+        } else {
+            self.offset.min(last_start)
+        };
+        start..(start + rows).min(len)
+    }
+
+    /// How many rows of `len` follow the window ("N newer below").
+    pub fn below(&self, len: usize, rows: usize) -> usize {
+        len - self.window(len, rows).end
+    }
+
+    /// Moves the window over a list of `len` shown `rows` at a time.
+    pub fn scroll(&mut self, motion: Motion, len: usize, rows: usize) {
+        let last_start = len.saturating_sub(rows);
+        let start = self.window(len, rows).start;
+        let start = match motion {
+            Motion::Up => start.saturating_sub(1),
+            Motion::Down => start + 1,
+            Motion::Top => 0,
+            Motion::Bottom => last_start,
+            Motion::PageUp => start.saturating_sub(rows.max(1)),
+            Motion::PageDown => start + rows.max(1),
+        }
+        .min(last_start);
+        self.offset = start;
+        // At the end, the window follows the rows that come.
+        self.tail = start == last_start;
+    }
+
+    /// `n` rows were dropped from the front of the list (a log at its cap): the window keeps
+    /// showing the same rows.
+    pub fn dropped(&mut self, n: usize) {
+        self.offset = self.offset.saturating_sub(n);
+    }
+
+    // ---------------------------------------------------------------- lists with a cursor
+
+    /// Moves the cursor over a list of `len`; the window then follows it within `bounds` (the
+    /// cursor's page, for the table) with [`Scroll::follow`].
+    pub fn select(&mut self, motion: Motion, len: usize, rows: usize) {
+        self.cursor = motion.apply(self.cursor, len, rows);
+    }
+
+    /// Keeps the cursor inside `0..len` and the window inside `bounds` with the cursor in it.
+    /// Leaving the window moves it by half a window, not one row: moving on then rewrites the
+    /// whole window once per half window instead of on every key, which over a slow SSH link is
+    /// most of the bytes sent.
+    pub fn follow(&mut self, len: usize, bounds: Range<usize>, rows: usize) {
+        let rows = rows.max(1);
+        self.cursor = self.cursor.min(len.saturating_sub(1));
+        let mut offset = self
+            .offset
+            .clamp(bounds.start, bounds.end.max(bounds.start));
+        if self.cursor < offset || self.cursor >= offset + rows {
+            let last_start = bounds.end.saturating_sub(rows).max(bounds.start);
+            offset = self
+                .cursor
+                .saturating_sub(rows / 2)
+                .clamp(bounds.start, last_start);
+            if self.cursor < offset {
+                offset = self.cursor;
+            } else if self.cursor >= offset + rows {
+                offset = self.cursor + 1 - rows;
+            }
+        }
+        self.offset = offset.max(bounds.start);
+    }
+
+    /// The rows a window of `rows` shows within `bounds`, the cursor in sight: from `offset`,
+    /// moved just enough. With a valid `offset` (what [`Scroll::follow`] keeps) this is
+    /// `offset..offset + rows`, cut at the end of `bounds`.
+    pub fn window_in(&self, bounds: Range<usize>, rows: usize) -> Range<usize> {
+        if bounds.is_empty() {
+            return bounds.start..bounds.start;
+        }
+        let rows = rows.max(1);
+        let last = bounds.end - 1;
+        let cursor = self.cursor.clamp(bounds.start, last);
+        let mut start = self.offset.clamp(bounds.start, last);
+        if cursor < start {
+            start = cursor;
+        } else if cursor >= start + rows {
+            start = cursor + 1 - rows;
+        }
+        start..(start + rows).min(bounds.end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_follows_its_end_until_scrolled_back() {
+        let mut s = Scroll::following();
+        assert_eq!(s.window(3, 5), 0..3);
+        assert_eq!(s.window(12, 5), 7..12);
+        s.scroll(Motion::Up, 12, 5);
+        assert_eq!((s.window(12, 5), s.below(12, 5), s.tail), (6..11, 1, false));
+        // New rows do not move a window scrolled back.
+        assert_eq!(s.window(20, 5), 6..11);
+        assert_eq!(s.below(20, 5), 9);
+        s.scroll(Motion::PageDown, 20, 5);
+        assert_eq!(s.window(20, 5), 11..16);
+        s.scroll(Motion::Bottom, 20, 5);
+        assert!(s.tail);
+        assert_eq!(s.window(25, 5), 20..25);
+        s.scroll(Motion::Top, 25, 5);
+        assert_eq!((s.window(25, 5), s.tail), (0..5, false));
+        s.scroll(Motion::PageUp, 25, 5);
+        assert_eq!(s.window(25, 5), 0..5);
+        // Scrolling down to the last row follows the end again.
+        for _ in 0..30 {
+            s.scroll(Motion::Down, 25, 5);
+        }
+        assert!(s.tail);
+    }
+
+    #[test]
+    fn dropping_rows_from_the_front_keeps_the_rows_in_sight() {
+        let mut s = Scroll::default();
+        s.scroll(Motion::PageDown, 100, 10);
+        s.scroll(Motion::PageDown, 100, 10);
+        assert_eq!(s.window(100, 10), 20..30);
+        s.dropped(5);
+        assert_eq!(s.window(95, 10), 15..25);
+        s.dropped(50);
+        assert_eq!(s.window(45, 10), 0..10);
+    }
+
+    #[test]
+    fn a_cursor_stays_in_sight_within_its_bounds() {
+        let mut s = Scroll::default();
+        let (len, rows) = (250, 10);
+        for _ in 0..120 {
+            s.select(Motion::Down, len, rows);
+            let page = (s.cursor / 100) * 100..((s.cursor / 100) * 100 + 100).min(len);
+            s.follow(len, page.clone(), rows);
+            let w = s.window_in(page.clone(), rows);
+            assert!(w.contains(&s.cursor), "{s:?} {w:?}");
+            assert!(page.start <= w.start && w.end <= page.end, "{s:?} {w:?}");
+            assert_eq!(w.start, s.offset);
+        }
+        // Leaving the window jumps it by half a window.
+        let mut s = Scroll::default();
+        for _ in 0..10 {
+            s.select(Motion::Down, len, rows);
+            s.follow(len, 0..100, rows);
+        }
+        assert_eq!((s.cursor, s.offset), (10, 5));
+        s.select(Motion::Bottom, len, rows);
+        s.follow(len, 200..250, rows);
+        assert_eq!((s.cursor, s.offset), (249, 240));
+        assert_eq!(Motion::PageDown.apply(245, 250, 10), 249);
+        assert_eq!(Motion::Down.apply(0, 0, 10), 0);
+    }
+}

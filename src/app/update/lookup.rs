@@ -1,0 +1,201 @@
+//! Looking a user up: the lookup line and its history, `:user`, `r`, and the lookup's answers as
+//! they stream in (the account's facts, pages of the blocklist, nicknames).
+
+use tui_input::Input;
+
+use super::super::command::{self, Args, Invocation};
+use super::super::model::{Focus, HISTORY_KEEP, Level, Model, Row, UserSummary};
+use super::super::msg::{Effect, Msg};
+use super::super::palette;
+use crate::client::failure::Failure;
+use crate::client::ops::AccountFacts;
+use crate::display::sanitize;
+use crate::tim::ids::UserId;
+
+pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Account { req, info } if req == model.lookup_req => on_account(model, info),
+        Msg::Page {
+            req,
+            entries,
+            last,
+            sequence,
+        } if req == model.lookup_req => on_page(model, entries, last, sequence),
+        Msg::Nicks { req, nicks } if req == model.lookup_req => on_nicks(model, nicks),
+        Msg::LookupFailed { req, error } if req == model.lookup_req => on_failed(model, &error),
+        // An answer to an older lookup: dropped.
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Starts looking `user` up: the table empties (marks and filter stay for the same user) and
+/// gets the focus, so that marking can start at once.
+pub(super) fn start(model: &mut Model, user: UserId) -> Vec<Effect> {
+    model.lookup_req += 1;
+    model.user = Some(UserSummary::looking_up(user.clone()));
+    model.list.reset(user.clone());
+    model.focus = Focus::Blocklist;
+    vec![Effect::Lookup {
+        req: model.lookup_req,
+        user,
+    }]
+}
+
+/// `:user ID`.
+pub(super) fn user(model: &mut Model, args: Args) -> Vec<Effect> {
+    match args {
+        Args::Users(ids) if ids.len() == 1 => {
+            let user = ids.into_iter().next().expect("one ID");
+            remember(model, user.as_str());
+            start(model, user)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `r`: the same user again.
+pub(super) fn refresh(model: &mut Model) -> Vec<Effect> {
+    match model.list.owner.clone() {
+        Some(owner) => start(model, owner),
+        None => Vec::new(),
+    }
+}
+
+/// Enter on the lookup line: a UserID is looked up; a line starting with `:` is a command.
+pub(super) fn submit(model: &mut Model) -> Vec<Effect> {
+    let text = model.lookup.value().trim().to_owned();
+    if let Some(line) = text.strip_prefix(':') {
+        model.lookup.reset();
+        return match palette::parse(line) {
+            Ok(inv) => run_typed(model, line, inv),
+            Err(error) => super::palette::reopen(model, line, error),
+        };
+    }
+    if text.is_empty() {
+        return Vec::new();
+    }
+    match UserId::parse(&text) {
+        Ok(user) => {
+            remember(model, &text);
+            model.lookup.reset();
+            start(model, user)
+        }
+        Err(e) => {
+            model.log(
+                Level::Error,
+                format!("{:?} is not a UserID: {e}", sanitize(&text)),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// A command typed on the lookup line: run like the command line's, or back on it with why not.
+fn run_typed(model: &mut Model, line: &str, inv: Invocation) -> Vec<Effect> {
+    match command::availability(model, &inv) {
+        Ok(()) => super::dispatch(model, inv),
+        Err(why) => {
+            model.log(Level::Warning, why.clone());
+            super::palette::reopen(model, line, why)
+        }
+    }
+}
+
+/// Adds a looked-up ID to the history (once, most recent last).
+fn remember(model: &mut Model, text: &str) {
+    model.history.retain(|h| h != text);
+    model.history.push(text.to_owned());
+    if model.history.len() > HISTORY_KEEP {
+        model.history.remove(0);
+    }
+    model.history_pos = None;
+}
+
+/// ↑/↓ on the lookup line.
+pub(super) fn history(model: &mut Model, back: bool) -> Vec<Effect> {
+    if model.history.is_empty() {
+        return Vec::new();
+    }
+    let last = model.history.len() - 1;
+    let pos = match (model.history_pos, back) {
+        (None, true) => Some(last),
+        // Nothing recalled: ↓ leaves the typed text alone.
+        (None, false) => return Vec::new(),
+        (Some(p), true) => Some(p.saturating_sub(1)),
+        (Some(p), false) if p < last => Some(p + 1),
+        (Some(_), false) => None,
+    };
+    model.history_pos = pos;
+    model.lookup = Input::new(pos.map(|p| model.history[p].clone()).unwrap_or_default());
+    Vec::new()
+}
+
+fn on_account(model: &mut Model, info: AccountFacts) {
+    let Some(user) = model.user.as_mut() else {
+        return;
+    };
+    user.exists = Some(info.exists);
+    user.nick = info.nick.as_deref().map(|n| sanitize(n).into_owned());
+    user.forbid_send = info.forbid_send;
+    user.friends = info.friends;
+    if !info.exists {
+        let id = user.id_shown.clone();
+        model.log(Level::Warning, format!("{id} does not exist in this app"));
+    }
+}
+
+fn on_page(model: &mut Model, entries: Vec<(String, u64)>, last: bool, sequence: u64) {
+    let mut skipped = 0;
+    for (id, added) in entries {
+        match UserId::parse(&id) {
+            Ok(to) => model.list.rows.push(Row::new(to, added)),
+            Err(_) => skipped += 1,
+        }
+    }
+    if skipped > 0 {
+        model.log(
+            Level::Warning,
+            format!("{skipped} entr(ies) with an ID blockdeck cannot act on were left out"),
+        );
+    }
+    let list = &mut model.list;
+    list.loading = !last;
+    list.complete = last;
+    list.sequence = sequence;
+    list.rebuild_view();
+    super::table::follow(model);
+    if last && let Some(owner) = model.list.owner.as_ref() {
+        let text = format!(
+            "{} blocks {} account(s)",
+            sanitize(owner.as_str()),
+            model.list.rows.len()
+        );
+        model.log(Level::Info, text);
+    }
+}
+
+fn on_nicks(model: &mut Model, nicks: Vec<(String, String)>) {
+    let map: std::collections::HashMap<String, String> = nicks.into_iter().collect();
+    for row in &mut model.list.rows {
+        if let Some(nick) = map.get(row.to.as_str()) {
+            row.set_nick(nick);
+        }
+    }
+    if !model.list.filter.is_empty() {
+        model.list.rebuild_view();
+        super::table::follow(model);
+    }
+}
+
+fn on_failed(model: &mut Model, error: &Failure) {
+    model.list.loading = false;
+    model.log(
+        Level::Error,
+        format!(
+            "lookup failed: {} — {}",
+            sanitize(&error.text),
+            error.kind.remedy()
+        ),
+    );
+}

@@ -64,15 +64,32 @@ pub fn view(model: &Model, frame: &mut Frame) {
     lookup::draw(model, &theme, frame, lookup);
     blocklist::draw(model, &theme, frame, list);
     bottom(model, &theme, frame, activity);
-    match &model.overlay {
-        Overlay::Palette(line) => popups::palette_line(model, line, &theme, frame, status),
-        Overlay::Filter(input) => popups::filter_line(model, input, &theme, frame, status),
-        Overlay::Export { input, what, error } => {
+    // Why a key could not do what it asks: on the bar line, or on both bottom lines when it
+    // needs them (until the next key).
+    let notice_rows = model
+        .notice
+        .as_deref()
+        .map(|n| statusbar::notice_rows(n, usize::from(area.width)));
+    match (&model.overlay, notice_rows) {
+        (_, Some(2)) => {}
+        (Overlay::Palette(line), _) => popups::palette_line(model, line, &theme, frame, status),
+        (Overlay::Filter(input), _) => popups::filter_line(model, input, &theme, frame, status),
+        (Overlay::Export { input, what, error }, _) => {
             popups::export_line(*what, input, error.as_deref(), &theme, frame, status);
         }
         _ => statusbar::draw_status(model, &theme, frame, status),
     }
-    statusbar::draw_bar(model, &theme, frame, bar);
+    match (&model.notice, notice_rows) {
+        (Some(notice), Some(rows)) => {
+            let rect = Rect {
+                y: bar.y + 1 - rows as u16,
+                height: rows as u16,
+                ..bar
+            };
+            statusbar::draw_notice(notice, &theme, frame, rect);
+        }
+        _ => statusbar::draw_bar(model, &theme, frame, bar),
+    }
 
     // Popups keep the action bar in sight: it says which keys answer them.
     let above_bar = Rect {
@@ -984,6 +1001,31 @@ mod tests {
         for (_, p) in crate::app::command::palette_names(false) {
             assert!(seen.contains(&format!(":{}", p.name)), ":{}", p.name);
         }
+    }
+
+    #[test]
+    fn a_notice_says_why_whole_on_one_or_both_bottom_lines() {
+        let mut model = with_list(80, 24, 10, false);
+        model.notice = Some(
+            "R retry: nothing to retry: its failures are permanent (30013 BlocklistFull); no \
+             retry fixes them (= shows why)"
+                .into(),
+        );
+        let text = screen(&buffer(&model));
+        let lines: Vec<&str> = text.lines().collect();
+        let n = lines.len();
+        assert!(
+            lines[n - 2].starts_with("✗ R retry: nothing to retry"),
+            "{text}"
+        );
+        assert!(lines[n - 1].contains("(= shows why)"), "{text}");
+        assert!(!lines[n - 2..].concat().contains('…'), "{text}");
+        // A short one leaves the status line alone.
+        model.notice = Some("x unblock: not now".into());
+        let text = screen(&buffer(&model));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[lines.len() - 1].trim_end(), "✗ x unblock: not now");
+        assert!(lines[lines.len() - 2].contains("[Blocklist]"), "{text}");
     }
 
     #[test]

@@ -18,14 +18,6 @@ use crate::app::update;
 /// stays. After a key that could not do what it asks, the bar says why until the next key.
 pub fn draw_bar(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width);
-    if let Some(notice) = &model.notice {
-        let spans = vec![
-            Span::styled("✗ ", theme.error),
-            Span::styled(super::text::scrub(notice), theme.warning),
-        ];
-        frame.render_widget(line_fit(spans, room), area);
-        return;
-    }
     // The contexts `update` looks keys up in, so the bar shows exactly the keys that work.
     let bindings = command::bar(model, &update::contexts(model));
     let pair_width = |(s, b): &(&Spec, &Binding)| width(b.label) + 1 + width(s.short);
@@ -71,6 +63,41 @@ pub fn draw_bar(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     }
     frame.render_widget(line_fit(spans, room), area);
+}
+
+/// The rows a notice takes at the bottom: one when it fits the bar's line, else two.
+pub fn notice_rows(notice: &str, room: usize) -> usize {
+    if width(notice) + 2 <= room { 1 } else { 2 }
+}
+
+/// Why the last key could not do what it asks, over the bottom rows of `area`, wrapped (and cut
+/// with `…` only beyond them).
+pub fn draw_notice(notice: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let room = usize::from(area.width).saturating_sub(2).max(1);
+    let text = super::text::scrub(notice);
+    let mut rows = super::text::wrap(&text, room);
+    let keep = usize::from(area.height).max(1);
+    if rows.len() > keep {
+        rows.truncate(keep);
+        let last = rows.pop().unwrap_or_default();
+        rows.push(format!(
+            "{}…",
+            super::text::clip(&last, room.saturating_sub(1))
+        ));
+    }
+    for (i, row) in rows.into_iter().enumerate() {
+        let mark = if i == 0 { "✗ " } else { "  " };
+        let spans = vec![
+            Span::styled(mark, theme.error),
+            Span::styled(row, theme.warning),
+        ];
+        let rect = Rect {
+            y: area.y + i as u16,
+            height: 1,
+            ..area
+        };
+        frame.render_widget(line_fit(spans, usize::from(area.width)), rect);
+    }
 }
 
 /// Whether `command`, run by its key now, would do something (the command table's rule).

@@ -930,7 +930,7 @@ mod tests {
         )
         .unwrap();
         let options = EngineOptions {
-            retry: RetryPolicy {
+            read_retry: RetryPolicy {
                 max_attempts: 1,
                 ..RetryPolicy::default()
             },

@@ -1,11 +1,17 @@
 //! The dashboard's loop: waits on terminal events, worker messages, signals and (only while something
-//! moves) a clock tick; runs `update`, hands effects to the worker, and redraws only when something
-//! changed, at most once per frame interval. An idle dashboard writes nothing to the terminal.
+//! moves on screen by itself: a spinner, a question arming) the model's next wake-up; runs `update`,
+//! hands effects to the worker, and redraws only when something changed, at most once per frame
+//! interval. An idle dashboard writes nothing to the terminal.
+//!
+//! Keys are held for [`BURST_GAP`] before they are handed on: keys that arrive closer together
+//! than anyone types (an unbracketed paste, type-ahead delivered at once over SSH) go to `update`
+//! together as one [`Msg::KeyBurst`], so that they can be typed into a line but never answer a
+//! question.
 
 use std::io;
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -21,6 +27,44 @@ use crate::worker::Worker;
 const FRAME: Duration = Duration::from_millis(33);
 /// How long a hang-up waits for the running batch to stop and journal its end.
 const HANGUP_GRACE: Duration = Duration::from_secs(30);
+/// Keys closer together than this belong to one burst (people type 50 ms or more apart).
+pub const BURST_GAP: Duration = Duration::from_millis(12);
+/// The longest a burst is held before it is handed on, so that a stream of keys still moves.
+const BURST_HOLD: Duration = Duration::from_millis(150);
+
+/// Keys held until it is known whether they came alone or in a burst.
+#[derive(Default)]
+struct Held {
+    keys: Vec<KeyEvent>,
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+impl Held {
+    fn push(&mut self, key: KeyEvent, now: Instant) {
+        self.keys.push(key);
+        self.first.get_or_insert(now);
+        self.last = Some(now);
+    }
+
+    /// When the keys held go on if nothing else comes.
+    fn deadline(&self) -> Option<Instant> {
+        let (first, last) = (self.first?, self.last?);
+        Some((last + BURST_GAP).min(first + BURST_HOLD))
+    }
+
+    /// The held keys as one message: a lone key, or a burst.
+    fn take(&mut self) -> Option<Msg> {
+        self.first = None;
+        self.last = None;
+        let mut keys = std::mem::take(&mut self.keys);
+        match keys.len() {
+            0 => None,
+            1 => keys.pop().map(Msg::Key),
+            _ => Some(Msg::KeyBurst(keys)),
+        }
+    }
+}
 
 /// Turns a terminal event into a message; key releases and repeats of nothing are dropped.
 pub fn to_msg(event: Event) -> Option<Msg> {
@@ -32,11 +76,16 @@ pub fn to_msg(event: Event) -> Option<Msg> {
     }
 }
 
-/// Runs one message through `update` and the resulting effects through the worker.
-fn step(model: &mut Model, worker: &mut Worker, msg: Msg) {
+/// Runs one message through `update` and the resulting effects through the worker, the clocks
+/// brought up to date first.
+fn step(model: &mut Model, worker: &mut Worker, started: Instant, msg: Msg) {
     let now = unix_now();
     if now != model.now {
         app::update(model, Msg::Tick(now));
+    }
+    let ms = started.elapsed().as_millis() as u64;
+    if ms != model.ms {
+        app::update(model, Msg::Clock(ms));
     }
     for effect in app::update(model, msg) {
         worker.handle(effect);
@@ -61,13 +110,13 @@ where
     B::Error: Into<io::Error>,
 {
     let mut events = EventStream::new();
+    let started = Instant::now();
     let size = terminal.size().map_err(Into::into)?;
-    step(model, worker, Msg::Resize(size.width, size.height));
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    step(model, worker, started, Msg::Resize(size.width, size.height));
     let (mut term_signal, mut hangup, mut winch) = signals()?;
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
+    let mut held = Held::default();
     loop {
         if model.should_quit {
             return Ok(Ending::Quit);
@@ -80,27 +129,45 @@ where
             last_draw = Instant::now();
         }
         let next_frame = last_draw + FRAME;
-        let ticking = model.running.is_some();
+        let wake = model
+            .next_wake()
+            .map(|ms| started + Duration::from_millis(ms));
+        let release = held.deadline();
         tokio::select! {
             event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    held.push(key, Instant::now());
+                }
                 Some(Ok(event)) => {
                     if let Some(msg) = to_msg(event) {
-                        step(model, worker, msg);
+                        // What was typed before it comes first.
+                        if let Some(keys) = held.take() {
+                            step(model, worker, started, keys);
+                        }
+                        step(model, worker, started, msg);
                         dirty = true;
                     }
                 }
                 Some(Err(e)) => return Err(e),
                 None => return Ok(Ending::Quit),
             },
+            _ = sleep_until_some(release) => {
+                if let Some(keys) = held.take() {
+                    step(model, worker, started, keys);
+                    dirty = true;
+                }
+            }
             Some(msg) = messages.recv() => {
-                step(model, worker, msg);
+                step(model, worker, started, msg);
                 while let Ok(more) = messages.try_recv() {
-                    step(model, worker, more);
+                    step(model, worker, started, more);
                 }
                 dirty = true;
             }
-            _ = tick.tick(), if ticking => {
-                step(model, worker, Msg::Tick(unix_now()));
+            // Something moves by itself (a spinner, a question arming): its next frame.
+            _ = sleep_until_some(wake) => {
+                let ms = started.elapsed().as_millis() as u64;
+                step(model, worker, started, Msg::Clock(ms));
                 dirty = true;
             }
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
@@ -109,13 +176,21 @@ where
             _ = winch.recv() => {
                 let size = terminal.size().map_err(Into::into)?;
                 if (size.width, size.height) != (model.width, model.height) {
-                    step(model, worker, Msg::Resize(size.width, size.height));
+                    step(model, worker, started, Msg::Resize(size.width, size.height));
                     dirty = true;
                 }
             }
             _ = term_signal.recv() => return stop_on_signal(model, worker, messages).await,
             _ = hangup.recv() => return stop_on_signal(model, worker, messages).await,
         }
+    }
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -66,7 +66,10 @@ impl Worker {
             Effect::CancelBatch => self.cancel_batch(),
             Effect::Inspect { req, a, b } => {
                 tokio::spawn(async move {
-                    let result = ops::inspect(&engine, &a, &b).await.map_err(Failure::from);
+                    let result = ops::inspect(&engine, &a, &b).await.map_err(|e| {
+                        tracing::warn!("inspecting {} and {} failed: {e}", a.as_str(), b.as_str());
+                        Failure::from(e)
+                    });
                     let _ = tx.send(Msg::Inspected { req, result });
                 });
             }
@@ -97,9 +100,10 @@ impl Worker {
                 rows,
             } => {
                 tokio::task::spawn_blocking(move || {
-                    let result = std::fs::write(&path, contents)
-                        .map(|()| rows)
-                        .map_err(|e| Failure::local(e.to_string()));
+                    let result = std::fs::write(&path, contents).map(|()| rows).map_err(|e| {
+                        tracing::warn!("export to {path} failed: {e}");
+                        Failure::local(e.to_string())
+                    });
                     let _ = tx.send(Msg::Exported { path, result });
                 });
             }
@@ -133,6 +137,7 @@ async fn lookup(
     let info = match ops::account(&engine, &user).await {
         Ok(info) => info,
         Err(e) => {
+            tracing::warn!("looking {} up failed: {e}", user.as_str());
             let _ = tx.send(Msg::LookupFailed {
                 req,
                 error: Failure::from(&e),
@@ -165,7 +170,12 @@ async fn lookup(
                     .collect(),
                 last,
             },
-            ListEvent::Nicknames { nicks, .. } => Msg::Nicks { req, nicks },
+            ListEvent::Nicknames { nicks, error, .. } => {
+                if let Some(e) = error {
+                    tracing::warn!("reading nicknames of {}'s list failed: {e}", user.as_str());
+                }
+                Msg::Nicks { req, nicks }
+            }
         };
         let _ = tx.send(msg);
     };
@@ -173,6 +183,7 @@ async fn lookup(
     if let Err(e) = outcome
         && !cancel.is_cancelled()
     {
+        tracing::warn!("reading {}'s list failed: {e}", user.as_str());
         let _ = tx.send(Msg::LookupFailed {
             req,
             error: Failure::from(&e),
@@ -193,6 +204,7 @@ async fn batch(
     let mut batch = match plan.begin(op, &pairs) {
         Ok(batch) => batch,
         Err(e) => {
+            tracing::error!("a {op} batch of {} pair(s) did not start: {e}", pairs.len());
             let _ = tx.send(Msg::BatchFailed {
                 id,
                 error: Failure::local(e.to_string()),
@@ -209,11 +221,35 @@ async fn batch(
         });
     })
     .await;
+    log_report(batch.id().as_str(), &report);
     let _ = tx.send(Msg::BatchDone {
         id,
         report,
         journal: Some(batch.id().to_string()),
     });
+}
+
+/// A batch's end in the log file: its counts, and every failure with its full cause.
+fn log_report(batch: &str, report: &crate::client::engine::Report) {
+    let failed: Vec<_> = report.failed().collect();
+    tracing::info!(
+        "batch {batch}: {} of {} pair(s) ended as wanted, {} failed, {} unfinished, {} call(s), end {:?}",
+        report.succeeded(),
+        report.items.len(),
+        failed.len(),
+        report.unfinished().count(),
+        report.calls,
+        report.end
+    );
+    for item in failed {
+        tracing::warn!(
+            "batch {batch}: {} -> {} failed with {}: {}",
+            item.pair.from.as_str(),
+            item.pair.to.as_str(),
+            item.code,
+            item.info
+        );
+    }
 }
 
 /// The reverse lookup: the candidates resolved, then checked, its progress relayed.
@@ -228,6 +264,7 @@ async fn find_blockers(
     let candidates = match candidates.resolve(&engine, &target).await {
         Ok(list) => list,
         Err(error) => {
+            tracing::warn!("who blocks {}: {error}", target.as_str());
             let _ = tx.send(Msg::BlockersDone {
                 req,
                 result: Err(error),
@@ -241,7 +278,10 @@ async fn find_blockers(
         let _ = tx.send(Msg::Blockers { req, event });
     })
     .await
-    .map_err(Failure::from);
+    .map_err(|e| {
+        tracing::warn!("who blocks {}: {e}", target.as_str());
+        Failure::from(e)
+    });
     let _ = tx.send(Msg::BlockersDone { req, result });
 }
 
@@ -262,9 +302,12 @@ async fn watch(
             WatchMsg::Started { user, sequence } | WatchMsg::Changed { user, sequence } => {
                 Msg::ListChanged { user, sequence }
             }
-            WatchMsg::Error { error, .. } => Msg::WatchFailed {
-                error: Failure::from(&error),
-            },
+            WatchMsg::Error { error, .. } => {
+                tracing::warn!("watching {}: {error}", user.as_str());
+                Msg::WatchFailed {
+                    error: Failure::from(&error),
+                }
+            }
         });
         if forwarded.is_err() {
             cancel.cancel();

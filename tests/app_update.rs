@@ -394,10 +394,20 @@ fn a_failed_lookup_is_logged_as_an_error() {
     let line = d.model.activity.last().unwrap();
     assert_eq!(line.level, Level::Error);
     assert!(
-        line.text.starts_with("lookup failed: request timed out"),
+        line.text
+            .starts_with("looking alice up failed: request timed out"),
         "{}",
         line.text
     );
+    // A state of its own: the cause and its kind, before any page; nothing is waiting any more.
+    let failure = d.model.list.failure.clone().expect("a failure");
+    assert_eq!((failure.kind, failure.pages), (FailureKind::Unreachable, 0));
+    assert!(
+        failure.text.contains("\\u{1b}[2J"),
+        "sanitized: {}",
+        failure.text
+    );
+    assert_eq!(d.model.lookup_since, None);
     assert!(!line.text.contains('\u{1b}'), "{:?}", line.text);
 }
 
@@ -1695,9 +1705,11 @@ fn r_looks_the_same_user_up_again_and_drops_the_old_answers() {
 fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
     let all = vec![
         Msg::Key(ch('j')),
+        Msg::KeyBurst(vec![ch('j'), ch('j')]),
         Msg::Paste("x".into()),
         Msg::Resize(100, 30),
         Msg::Tick(NOW + 5),
+        Msg::Clock(60_000),
         Msg::Account {
             req,
             info: account("Alice", 3),
@@ -1771,9 +1783,11 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
     for msg in &all {
         match msg {
             Msg::Key(_)
+            | Msg::KeyBurst(_)
             | Msg::Paste(_)
             | Msg::Resize(..)
             | Msg::Tick(_)
+            | Msg::Clock(_)
             | Msg::Account { .. }
             | Msg::Page { .. }
             | Msg::Nicks { .. }
@@ -1825,6 +1839,9 @@ fn every_message_kind_changes_what_it_should() {
         let m = &d.model;
         match msg {
             Msg::Key(_) => assert_eq!(m.list.cursor(), before.list.cursor() + 1),
+            // Keys that came together on the table act as keys there.
+            Msg::KeyBurst(_) => assert_eq!(m.list.cursor(), before.list.cursor() + 2),
+            Msg::Clock(ms) => assert_eq!(m.ms, ms),
             // IDs pasted onto the table would open the block prompt; a batch runs, so it says why
             // not.
             Msg::Paste(_) => {
@@ -4053,6 +4070,8 @@ fn every_command_is_in_the_help_the_bar_and_completion_and_read_only_leaves_no_c
             .map(|(_, d)| {
                 let mut m = d.model.clone();
                 m.read_only = read_only;
+                // A question answers keys once it has been on screen a moment.
+                m.ms += 1000;
                 command::bar(&m, &contexts(&m))
                     .into_iter()
                     .map(|(s, _)| s.command)
@@ -4199,4 +4218,151 @@ fn tab_completes_names_then_ids_on_screen_and_cycles() {
     d.press(key(KeyCode::Backspace));
     d.press(key(KeyCode::Tab));
     assert_eq!(palette_text(&d), "user ");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trust at the moment of action: arming, bursts, failure states, signs of life
+
+#[test]
+fn a_question_counts_a_key_only_after_it_has_been_on_screen_a_moment() {
+    let mut d = Dash::alice(20);
+    d.press(ch('x'));
+    assert!(d.pending().is_some());
+    assert!(!d.model.armed());
+    // A `y` at once (within the arming time): not an answer, and it says why.
+    d.wait(100);
+    assert!(d.send(Msg::Key(ch('y'))).is_empty());
+    assert!(d.pending().is_some());
+    let notice = d.model.notice.clone().expect("a notice");
+    assert!(notice.contains("has just opened"), "{notice}");
+    // The screen wakes when it arms, to show `y` active.
+    assert_eq!(
+        d.model.next_wake(),
+        Some(d.model.overlay_since + blockdeck::app::model::ARMING_MS)
+    );
+    d.wait(blockdeck::app::model::ARMING_MS);
+    assert!(d.model.armed());
+    assert!(matches!(
+        d.send(Msg::Key(ch('y'))).as_slice(),
+        [Effect::RunBatch { .. }]
+    ));
+    // `n` needs no arming: going back is always safe.
+    let mut d = Dash::alice(20);
+    d.press(ch('x'));
+    assert!(d.send(Msg::Key(ch('n'))).is_empty());
+    assert!(matches!(d.model.overlay, Overlay::None));
+}
+
+#[test]
+fn keys_that_came_together_never_answer_a_question() {
+    // `x` and `y` in one burst: the question opens, the `y` is dropped, nothing is sent.
+    let mut d = Dash::alice(20);
+    assert!(d.burst(&[ch('x'), ch('y')]).is_empty());
+    assert!(d.pending().is_some());
+    assert!(no_mutation(&d.effects));
+    let notice = d.model.notice.clone().expect("a notice");
+    assert!(notice.contains("not taken as an answer"), "{notice}");
+    // Even once armed, a burst does not answer it; a person's `y` does.
+    d.wait(1000);
+    assert!(d.burst_text("yy").is_empty());
+    assert!(d.pending().is_some());
+    assert!(matches!(
+        d.press(ch('y')).as_slice(),
+        [Effect::RunBatch { .. }]
+    ));
+    // Nor does a bracketed paste.
+    let mut d = Dash::alice(20);
+    d.press(ch('x'));
+    d.wait(1000);
+    assert!(d.paste("y").is_empty());
+    assert!(d.pending().is_some());
+    // While a batch runs, `q` asks; a burst does not answer that either.
+    let mut d = Dash::alice(20);
+    d.press(ch('x'));
+    d.confirm();
+    d.press(ch('q'));
+    d.wait(1000);
+    assert!(d.burst_text("yy").is_empty());
+    assert!(matches!(d.model.overlay, Overlay::QuitConfirm));
+}
+
+#[test]
+fn a_burst_into_a_line_is_text_and_submits_nothing() {
+    // The block prompt: lines joined as a bracketed paste would be, no Enter submitted.
+    let mut d = Dash::alice(20);
+    d.press(ch('b'));
+    assert!(d.burst_text("heidi\nyuki2003\nkim\n").is_empty());
+    match &d.model.overlay {
+        Overlay::BlockPrompt { input, error: None } => {
+            assert_eq!(input.value(), "heidi yuki2003 kim ")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(d.effects.is_empty());
+    // Enter pressed by a person then asks, with all three.
+    d.press(enter());
+    assert_eq!(
+        d.pending().unwrap().pairs,
+        pairs_of("alice", &["heidi", "yuki2003", "kim"])
+    );
+    // The lookup line: typed ahead together with its Enter, it waits for a real Enter.
+    let mut d = Dash::new();
+    assert!(d.burst_text("alice\nx").is_empty());
+    assert_eq!(d.model.lookup.value(), "alice x");
+    assert_eq!(d.model.lookup_req, 0);
+    // A burst that opens a line types into it: `b` then IDs.
+    let mut d = Dash::alice(20);
+    d.burst_text("bmallory\ntrent");
+    match &d.model.overlay {
+        Overlay::BlockPrompt { input, .. } => assert_eq!(input.value(), "mallory trent"),
+        other => panic!("{other:?}"),
+    }
+    // On the table, keys that came together act as keys (type-ahead of moves over SSH).
+    let mut d = Dash::alice(20);
+    d.burst_text("jjj");
+    assert_eq!(d.model.list.cursor(), 3);
+}
+
+#[test]
+fn a_lookup_that_stops_midway_says_which_page_and_keeps_what_came() {
+    let mut d = Dash::new();
+    let req = d.look_up("alice");
+    d.send(Msg::Account {
+        req,
+        info: account("Alice", 3),
+    });
+    d.pages(req, &roster(250), 2);
+    d.send(Msg::LookupFailed {
+        req,
+        error: Failure::from(&blockdeck::client::http::CallError::Http { status: 502 }),
+    });
+    let failure = d.model.list.failure.clone().expect("a failure");
+    assert_eq!((failure.kind, failure.pages), (FailureKind::Unreachable, 2));
+    assert_eq!(d.model.list.rows.len(), 200);
+    assert!(!d.model.list.complete && !d.model.list.loading);
+    assert!(d.logged("reading alice's list stopped at page 3"));
+    // `r` tries again, and a new lookup forgets the failure.
+    let fx = d.press(ch('r'));
+    assert!(matches!(fx.as_slice(), [Effect::Lookup { .. }]));
+    assert_eq!(d.model.list.failure, None);
+}
+
+#[test]
+fn only_waiting_wakes_the_screen() {
+    // Idle: nothing moves by itself, so nothing is drawn.
+    let mut d = Dash::alice(20);
+    assert_eq!(d.model.busy_since(), None);
+    assert_eq!(d.model.next_wake(), None);
+    // A lookup waiting: the spinner shows after a moment, then moves on frame by frame.
+    let req = d.look_up("bob");
+    let since = d.model.lookup_since.expect("waiting");
+    let at = blockdeck::app::model::BUSY_AFTER_MS;
+    assert_eq!(d.model.next_wake(), Some(since + at));
+    d.wait(at + 50);
+    let wake = d.model.next_wake().unwrap();
+    assert!(wake > d.model.ms && wake <= d.model.ms + blockdeck::app::model::SPINNER_MS);
+    assert!(d.model.waited(since).unwrap() >= at);
+    // The answer ends the wait.
+    d.pages(req, &roster(5), 1);
+    assert_eq!(d.model.next_wake(), None);
 }

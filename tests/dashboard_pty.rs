@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::cli::{LEAK_KEY, LocalSandbox, SECRET_ENV, Workspace};
 use common::harness;
-use common::pty::{Key, Pty, PtyCommand, assert_restored, contains, positions};
+use common::pty::{ARMING, Key, Pty, PtyCommand, assert_restored, contains, positions};
 use serde_json::{Value, json};
 
 /// Longest wait for anything on screen.
@@ -180,6 +180,8 @@ fn mark_three_unblock_confirm_and_quit() {
     // Nothing has been sent before the confirmation.
     assert_eq!(sandbox.blocklist("alice"), roster());
 
+    // Read it, then answer.
+    std::thread::sleep(ARMING);
     pty.press(Key::Char('y'));
     let screen = pty.wait_for_all(&["✓ done 3", "completed"], WAIT);
     assert!(screen.contains("✗ failed 0"), "{screen}");
@@ -432,4 +434,133 @@ fn sigterm_restores_the_terminal() {
     assert_no_key(&pty);
     assert_eq!(sandbox.blocklist("alice"), roster(), "nothing was changed");
     assert_eq!(ws.journal_count("intent"), 0);
+}
+
+// ------------------------------------------------------------------------------------------
+// Trust at the moment of action
+
+/// `x` and `y` in one write (a paste, type-ahead): the question opens and the `y` does not
+/// answer it; nothing changes. Then `y` alone, after the question has been on screen, makes
+/// exactly the change.
+#[test]
+fn a_y_that_came_with_the_x_confirms_nothing() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let pty = dashboard(&ws, &sandbox, 120, 40);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", ROSTER);
+    pty.type_text("xy");
+    let screen = pty.wait_for_all(
+        &["Unblock 1 entry of alice", "not taken as an answer"],
+        WAIT,
+    );
+    assert!(screen.contains("alice → blk01"), "{screen}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        sandbox.blocklist("alice"),
+        roster(),
+        "the burst's y confirmed"
+    );
+    assert_eq!(ws.journal_count("intent"), 0);
+
+    std::thread::sleep(ARMING);
+    pty.press(Key::Char('y'));
+    pty.wait_for_all(&["✓ done 1"], WAIT);
+    let expected: Vec<String> = roster().into_iter().skip(1).collect();
+    assert_eq!(sandbox.blocklist("alice"), expected);
+}
+
+/// IDs pasted into the block prompt by a terminal without bracketed paste, each line ending in
+/// Enter: the lines become one line of IDs, nothing is submitted, nothing is sent.
+#[test]
+fn an_unbracketed_paste_into_the_block_prompt_sends_nothing() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let pty = dashboard(&ws, &sandbox, 120, 40);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", ROSTER);
+    pty.press(Key::Char('b'));
+    pty.wait_for_all(&["Block for alice"], WAIT);
+    pty.type_text("blk01\ryuki2003\rkim\r");
+    let screen = pty.wait_for("the pasted IDs on one line", WAIT, |s| {
+        s.contains("> blk01 yuki2003 kim")
+    });
+    assert!(!screen.contains("Confirm"), "{screen}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(ws.journal_count("intent"), 0);
+    assert_eq!(sandbox.blocklist("alice"), roster());
+}
+
+/// With the service gone, a lookup says that it failed and why, where the list would be: never
+/// "blocks 0" or "no entries".
+#[test]
+fn a_lookup_of_a_service_that_is_gone_shows_the_cause_not_an_empty_list() {
+    let ws = Workspace::new();
+    let mut sandbox = LocalSandbox::on(alice_seed());
+    let pty = dashboard(&ws, &sandbox, 120, 40);
+    wait_first_frame(&pty);
+    sandbox.stop();
+    pty.type_text("alice");
+    pty.wait_for("alice typed", WAIT, |s| s.contains("> alice"));
+    pty.press(Key::Enter);
+    let screen = pty.wait_for_all(&["the lookup failed", "could not reach the service"], WAIT);
+    assert!(!screen.contains("blocks 0"), "{screen}");
+    assert!(!screen.contains("no entries"), "{screen}");
+    assert!(!screen.contains("checking…"), "{screen}");
+    assert!(screen.contains("r tries again"), "{screen}");
+    assert!(screen.contains("lookup failed"), "{screen}");
+    // The whole cause is in the log file too.
+    let log = std::fs::read_to_string(ws.journal.with_file_name("blockdeck.log")).unwrap();
+    assert!(log.contains("looking alice up failed"), "{log}");
+}
+
+/// Against a slow service, the screen says that it waits, and for how long, before the answer.
+#[test]
+fn a_slow_lookup_shows_a_spinner_and_the_time_waited() {
+    let ws = Workspace::new();
+    let mut config = harness::config(alice_seed());
+    config.latency = blockdeck::sandbox::Latency(3000..=3000);
+    let sandbox = LocalSandbox::start(config);
+    let pty = dashboard(&ws, &sandbox, 120, 40);
+    wait_first_frame(&pty);
+    pty.type_text("alice");
+    pty.wait_for("alice typed", WAIT, |s| s.contains("> alice"));
+    let asked = Instant::now();
+    pty.press(Key::Enter);
+    let screen = pty.wait_for("the time waited", WAIT, |s| {
+        s.contains("checking…") && (s.contains(" 1.") || s.contains(" 2."))
+    });
+    assert!(asked.elapsed() < Duration::from_millis(2900), "{screen}");
+    assert!(!screen.contains("loaded 20"), "{screen}");
+    assert!(screen.contains("loading…"), "{screen}");
+    pty.wait_for_all(&["loaded 20", "complete"], Duration::from_secs(20));
+}
+
+/// At 80×24 the help does not fit: it scrolls, and every command can be read whole.
+#[test]
+fn the_whole_help_can_be_read_at_80x24() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let pty = dashboard(&ws, &sandbox, 80, 24);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", ROSTER);
+    pty.press(Key::Char('?'));
+    let mut seen = pty.wait_for_all(&["Help — items 1–"], WAIT);
+    for _ in 0..6 {
+        pty.send(b"\x1b[6~"); // PgDn
+        std::thread::sleep(Duration::from_millis(200));
+        seen.push_str(&pty.screen_text());
+    }
+    for command in [
+        ":block",
+        ":blockers",
+        ":export",
+        ":inspect",
+        ":user",
+        ":watch",
+        ":quit",
+    ] {
+        assert!(seen.contains(command), "{command} never shown\n{seen}");
+    }
+    assert!(seen.contains("of 67") || seen.contains(" of "), "{seen}");
 }

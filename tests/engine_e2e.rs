@@ -104,6 +104,7 @@ fn engine(client: Arc<TimClient>, rate: u32, max_in_flight: usize, retry: RetryP
         Arc::new(Limits::new(rate, None)),
         EngineOptions {
             max_in_flight,
+            read_retry: retry.clone(),
             retry,
             chunk_size: 1000,
         },

@@ -83,6 +83,11 @@ fn engine_at(base_url: &str, key: SecretKey, rate: u32) -> Engine {
                 base_delay: Duration::from_millis(5),
                 max_delay: Duration::from_millis(50),
             },
+            read_retry: RetryPolicy {
+                max_attempts: 6,
+                base_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(50),
+            },
             chunk_size: 1000,
         },
     )

@@ -131,6 +131,8 @@ fn confirm(w: u16, h: u16, mono: bool) -> Dash {
     let mut d = marks_and_filter(w, h, mono);
     d.press(ch('x'));
     assert!(d.pending().is_some());
+    // As a person reads it: on screen long enough for `y` to answer.
+    d.wait(1000);
     d
 }
 
@@ -569,6 +571,7 @@ fn the_running_batch_shows_its_progress_and_the_block_confirmation_its_warning()
     d.press(ch('b'));
     d.paste("mallory\ntrent");
     d.press(enter());
+    d.wait(1000);
     let screen = text(&render(&d.model));
     assert!(screen.contains("Block 2 account(s) for alice"), "{screen}");
     assert!(screen.contains("friendship"), "{screen}");

@@ -522,6 +522,10 @@ fn needs_owner(model: &Model, why: &str) -> Result<(), Unavailable> {
 fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
     let bare = inv.args == Args::None;
     match inv.command {
+        Command::Yes if !model.armed() => Err(format!(
+            "the question has just opened: read it, then press y ({} s after it opens)",
+            super::model::ARMING_MS as f64 / 1000.0
+        )),
         Command::Unblock => {
             needs_owner(model, "unblocks take IDs off their list")?;
             if bare && model.list.targets().is_empty() {

@@ -15,8 +15,13 @@ pub enum Msg {
     Key(KeyEvent),
     Paste(String),
     Resize(u16, u16),
+    /// Keys that arrived together, faster than anyone types (an unbracketed paste, type-ahead
+    /// delivered at once): text in a line, never an answer to a confirmation.
+    KeyBurst(Vec<KeyEvent>),
     /// A second passed (only while something moves on screen).
     Tick(u64),
+    /// Milliseconds since the dashboard started (a monotonic clock, for arming and spinners).
+    Clock(u64),
     /// Lookup `req`: the account's facts.
     Account {
         req: u64,

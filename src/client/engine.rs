@@ -114,7 +114,11 @@ impl Limits {
 pub struct EngineOptions {
     /// Requests in flight at most; enough to reach the rate limit at the service's latency.
     pub max_in_flight: usize,
+    /// How a batch's failed items are retried.
     pub retry: RetryPolicy,
+    /// How a single read ([`Engine::call`]: a lookup, nicknames, the inspector) is retried: a
+    /// person waits for it, so it gives up sooner and says why.
+    pub read_retry: RetryPolicy,
     /// Accounts per call (the service takes at most 1000).
     pub chunk_size: usize,
 }
@@ -124,6 +128,11 @@ impl Default for EngineOptions {
         EngineOptions {
             max_in_flight: 32,
             retry: RetryPolicy::default(),
+            read_retry: RetryPolicy {
+                max_attempts: 4,
+                base_delay: Duration::from_millis(250),
+                max_delay: Duration::from_secs(2),
+            },
             chunk_size: wire::MAX_BATCH,
         }
     }
@@ -407,8 +416,9 @@ impl Engine {
         &self.limits
     }
 
-    /// One call within the rate limit, retried with back-off while it fails with a retryable
-    /// class (a rate-limit refusal waits longer and does not count as an attempt, up to a bound).
+    /// One call within the rate limit, retried by [`EngineOptions::read_retry`] while it fails
+    /// with a retryable class (a rate-limit refusal waits longer and does not count as an attempt,
+    /// up to a bound).
     pub async fn call<Req: serde::Serialize + ?Sized, Resp: crate::tim::wire::Response>(
         &self,
         api: Api,
@@ -421,13 +431,13 @@ impl Engine {
                 Ok(resp) => return Ok(resp),
                 Err(e) if e.class() == Class::RateLimited && throttled < MAX_THROTTLED => {
                     throttled += 1;
-                    tokio::time::sleep(self.options.retry.backoff(throttled.min(8))).await;
+                    tokio::time::sleep(self.options.read_retry.backoff(throttled.min(8))).await;
                 }
                 Err(e)
                     if e.class() == Class::Retryable
-                        && attempt < self.options.retry.max_attempts =>
+                        && attempt < self.options.read_retry.max_attempts =>
                 {
-                    tokio::time::sleep(self.options.retry.backoff(attempt)).await;
+                    tokio::time::sleep(self.options.read_retry.backoff(attempt)).await;
                     attempt += 1;
                 }
                 Err(e) => return Err(e),

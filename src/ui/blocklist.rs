@@ -6,10 +6,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::text::{clip, fit, scrub, width};
+use super::text::{clip, fit, scrub, width, wrap};
 use super::theme::Theme;
 use crate::app::command::Command;
-use crate::app::model::{Blocklist, Focus, Model};
+use crate::app::model::{Blocklist, Focus, LoadFailure, Model};
 use crate::display::{ago, sanitize, utc};
 
 /// Width of the "blocked since" column: `364d ago 2026-11-22 01:35:00Z`.
@@ -30,24 +30,40 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
 
+    let text_area = Rect {
+        x: inner.x + 2,
+        width: inner.width - 2,
+        ..inner
+    };
+    if list.rows.is_empty()
+        && let Some(failure) = &list.failure
+    {
+        // A list that could not be read is said so where it would be, never shown as empty.
+        failed(failure, theme, frame, text_area);
+        return;
+    }
     if list.view.is_empty() {
         let text = if list.owner.is_none() {
-            "look a user up: type an ID and press Enter"
+            "look a user up: type an ID and press Enter".to_owned()
         } else if list.loading && list.rows.is_empty() {
-            "loading…"
+            format!(
+                "loading…{}",
+                super::text::waiting(model, model.lookup_since)
+            )
         } else if list.rows.is_empty() {
-            "no entries"
+            "no entries".to_owned()
         } else {
-            "no entry matches the filter"
+            "no entry matches the filter".to_owned()
         };
-        let line = Line::styled(fit(text, usize::from(inner.width - 2)), theme.dim);
+        let line = Line::styled(
+            fit(&text, usize::from(inner.width - 2)).into_owned(),
+            theme.dim,
+        );
         frame.render_widget(
             Paragraph::new(line),
             Rect {
-                x: inner.x + 2,
-                width: inner.width - 2,
                 height: 1,
-                ..inner
+                ..text_area
             },
         );
         return;
@@ -114,17 +130,47 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The title's facts after `Blocklist of <owner> — `, each with a rank: when the title is too
 /// wide, facts are dropped from the highest rank down (sort first; marks and filter never).
+/// The cause of a failed lookup, what to do, and `r`, wrapped in the table's place.
+fn failed(failure: &LoadFailure, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let room = usize::from(area.width).max(1);
+    let refresh = Command::Refresh.key_label().unwrap_or("r");
+    let head = if failure.pages == 0 {
+        format!("✗ the lookup failed: {}", failure.kind.label())
+    } else {
+        format!(
+            "✗ reading the list stopped at page {}: {}",
+            failure.pages + 1,
+            failure.kind.label()
+        )
+    };
+    let mut lines: Vec<Line> = wrap(&head, room)
+        .into_iter()
+        .map(|l| Line::styled(l, theme.error))
+        .collect();
+    lines.extend(wrap(&failure.text, room).into_iter().map(Line::raw));
+    lines.push(Line::raw(""));
+    let remedy = format!("{} — {refresh} tries again", failure.kind.remedy());
+    lines.extend(
+        wrap(&remedy, room)
+            .into_iter()
+            .map(|l| Line::styled(l, theme.dim)),
+    );
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
 fn title_parts(list: &Blocklist) -> Vec<(u8, String)> {
     let state = if list.complete {
-        "complete"
+        "complete".to_owned()
     } else if list.loading {
-        "loading…"
+        "loading…".to_owned()
+    } else if let Some(f) = &list.failure {
+        format!("page {} failed: r tries again", f.pages + 1)
     } else {
-        "incomplete"
+        "incomplete".to_owned()
     };
     let mut parts = vec![
         (2, format!("loaded {}", list.rows.len())),
-        (1, state.to_owned()),
+        (if list.failure.is_some() { 0 } else { 1 }, state),
         (3, format!("page {}/{}", list.page() + 1, list.pages())),
         (4, format!("sort {}", list.sort.label())),
     ];

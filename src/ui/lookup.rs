@@ -62,14 +62,24 @@ fn summary<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
     let sep = || Span::styled(" · ", theme.dim);
     let id = Span::styled(scrub(&user.id_shown), theme.heading);
     let mut out = Vec::with_capacity(16);
-    out.push(match user.exists {
-        Some(true) => Span::styled("exists", theme.success),
-        Some(false) => Span::styled("does not exist", theme.error),
-        None => Span::styled("checking…", theme.dim),
-    });
     let list = &model.list;
+    let failed = list.failure.is_some();
+    out.push(match (user.exists, failed) {
+        (Some(true), _) => Span::styled("exists", theme.success),
+        (Some(false), _) => Span::styled("does not exist", theme.error),
+        (None, true) => Span::styled("lookup failed", theme.error),
+        (None, false) => {
+            let waiting = super::text::waiting(model, model.lookup_since);
+            Span::styled(format!("checking…{waiting}"), theme.dim)
+        }
+    });
     let loaded = list.rows.len();
-    let blocks = if list.loading && loaded == 0 {
+    // A count that is not known is never written as a number.
+    let blocks = if failed && loaded == 0 {
+        "blocks unknown".to_owned()
+    } else if failed {
+        format!("blocks {loaded}+ (list incomplete)")
+    } else if list.loading && loaded == 0 {
         "blocks …".to_owned()
     } else if list.loading || (!list.complete && loaded > 0) {
         format!("blocks {loaded}+")
@@ -77,7 +87,11 @@ fn summary<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
         format!("blocks {loaded}")
     };
     out.push(sep());
-    out.push(Span::raw(blocks));
+    out.push(if failed {
+        Span::styled(blocks, theme.error)
+    } else {
+        Span::raw(blocks)
+    });
     if let Some(friends) = user.friends {
         out.push(sep());
         out.push(Span::raw(if friends == 1 {

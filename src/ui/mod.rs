@@ -101,9 +101,9 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Overlay::BlockPrompt { input, error } => {
             popups::block_prompt(model, input, error.as_deref(), &theme, frame, above_bar);
         }
-        Overlay::Confirm(action) => popups::confirm(action, &theme, frame, above_bar),
+        Overlay::Confirm(action) => popups::confirm(model, action, &theme, frame, above_bar),
         Overlay::Result => popups::result(model, &theme, frame, above_bar),
-        Overlay::QuitConfirm => popups::quit_confirm(&theme, frame, above_bar),
+        Overlay::QuitConfirm => popups::quit_confirm(model, &theme, frame, above_bar),
         Overlay::Inspector(view) => inspect::inspector(model, view, &theme, frame, above_bar),
         Overlay::Blockers(view) => inspect::blockers(view, &theme, frame, above_bar),
         Overlay::None | Overlay::Palette(_) | Overlay::Filter(_) | Overlay::Export { .. } => {}
@@ -304,6 +304,7 @@ mod tests {
             },
             cancelling,
             quit_after: false,
+            since: 0,
         });
     }
 
@@ -856,8 +857,18 @@ mod tests {
         assert!(!text.contains("alice → user_0005"), "{text}");
         assert!(text.contains("and 7 more"), "{text}");
         assert!(text.contains("! alice's list is still loading"), "{text}");
-        assert!(text.contains("y confirm · n/Esc cancel"), "{text}");
+        // Just opened: `y` is not taken yet, and says so; the bar offers only the way out.
+        assert!(
+            text.contains("y confirm (in a moment) · n/Esc cancel"),
+            "{text}"
+        );
         assert!(!text.contains("Enter"), "{text}");
+        assert!(bar_line(&buf).starts_with("n/Esc cancel"));
+        // Once it has been on screen a moment, `y` answers it.
+        model.ms = crate::app::model::ARMING_MS;
+        let buf = buffer(&model);
+        let text = screen(&buf);
+        assert!(text.contains("y confirm · n/Esc cancel"), "{text}");
         assert!(bar_line(&buf).starts_with("y confirm  n/Esc cancel"));
     }
 

@@ -65,8 +65,10 @@ fn pair_text(pair: &Pair) -> String {
     pair.to_string()
 }
 
-/// `y confirm · n/Esc cancel`, from the key map.
-fn confirm_keys(theme: &Theme) -> Line<'static> {
+/// `y confirm · n/Esc cancel`, from the command table; `y` shows as not yet active until the
+/// question has been on screen long enough to be answered (a key before that does not count).
+fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
+    let armed = model.armed();
     let mut spans = Vec::with_capacity(8);
     for (i, (spec, b)) in command::popup_keys(Context::Confirm)
         .into_iter()
@@ -75,16 +77,31 @@ fn confirm_keys(theme: &Theme) -> Line<'static> {
         if i > 0 {
             spans.push(Span::styled(" · ", theme.dim));
         }
-        spans.push(Span::styled(b.label, theme.key));
+        let waits = spec.command == Command::Yes && !armed;
+        let (key, text) = if waits {
+            (theme.dim, theme.dim)
+        } else {
+            (theme.key, theme.text)
+        };
+        spans.push(Span::styled(b.label, key));
         spans.push(Span::raw(" "));
-        spans.push(Span::raw(spec.short));
+        spans.push(Span::styled(spec.short, text));
+        if waits {
+            spans.push(Span::styled(" (in a moment)", theme.dim));
+        }
     }
     Line::from(spans)
 }
 
 /// The confirmation of a destructive action: what, how many, a sample of the targets, the
 /// warning, and `y`/`n` (never Enter).
-pub fn confirm(action: &PendingAction, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn confirm(
+    model: &Model,
+    action: &PendingAction,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let w = popup_width(area, 72);
     let room = usize::from(w);
     let mut lines: Vec<Line> = Vec::with_capacity(16);
@@ -127,12 +144,12 @@ pub fn confirm(action: &PendingAction, theme: &Theme, frame: &mut Frame, area: R
         }
     }
     lines.push(Line::raw(""));
-    lines.push(confirm_keys(theme));
+    lines.push(confirm_keys(model, theme));
     popup(theme, frame, area, " Confirm ", w, lines);
 }
 
 /// `q` while a batch runs.
-pub fn quit_confirm(theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn quit_confirm(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let w = popup_width(area, 46);
     let mut lines: Vec<Line> = wrap(
         "a batch is running: cancel it and quit? y/n",
@@ -142,7 +159,7 @@ pub fn quit_confirm(theme: &Theme, frame: &mut Frame, area: Rect) {
     .map(|l| Line::styled(l, theme.heading))
     .collect();
     lines.push(Line::raw(""));
-    lines.push(confirm_keys(theme));
+    lines.push(confirm_keys(model, theme));
     popup(theme, frame, area, " Quit ", w, lines);
 }
 

@@ -194,6 +194,18 @@ pub fn input_window(value: &str, cursor: usize, max: usize) -> (String, u16) {
     (shown[from..to].to_owned(), col)
 }
 
+/// The frames of the spinner shown while something waits on the network.
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// ` ⠹ 2.4s` while `since` has waited long enough to be worth showing, else nothing.
+pub fn waiting(model: &crate::app::Model, since: Option<u64>) -> String {
+    let Some(waited) = since.and_then(|s| model.waited(s)) else {
+        return String::new();
+    };
+    let frame = SPINNER[(model.ms / crate::app::model::SPINNER_MS) as usize % SPINNER.len()];
+    format!(" {frame} {:.1}s", waited as f64 / 1000.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

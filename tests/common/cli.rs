@@ -89,6 +89,17 @@ impl LocalSandbox {
     }
 }
 
+impl LocalSandbox {
+    /// Stops the server: the port refuses connections from now on.
+    pub fn stop(&mut self) {
+        if let Some(sandbox) = self.sandbox.take() {
+            self.runtime
+                .block_on(sandbox.stop())
+                .expect("the sandbox stops");
+        }
+    }
+}
+
 impl Drop for LocalSandbox {
     fn drop(&mut self) {
         if let Some(sandbox) = self.sandbox.take() {

@@ -309,6 +309,9 @@ pub struct Dash {
     pub effects: Vec<Effect>,
 }
 
+/// How far apart a person's keys are, in the model's milliseconds.
+pub const KEY_PACE_MS: u64 = 500;
+
 impl Default for Dash {
     fn default() -> Self {
         Dash::new()
@@ -346,8 +349,31 @@ impl Dash {
         fx
     }
 
+    /// A key pressed by a person: some time after the last one, alone.
     pub fn press(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.wait(KEY_PACE_MS);
         self.send(Msg::Key(key))
+    }
+
+    /// Lets `ms` milliseconds pass on the model's clock.
+    pub fn wait(&mut self, ms: u64) {
+        let now = self.model.ms + ms;
+        self.send(Msg::Clock(now));
+    }
+
+    /// Keys that arrive together, faster than anyone types (a paste without bracketed paste).
+    pub fn burst(&mut self, keys: &[KeyEvent]) -> Vec<Effect> {
+        self.wait(KEY_PACE_MS);
+        self.send(Msg::KeyBurst(keys.to_vec()))
+    }
+
+    /// `text` arriving at once, a new line for each `\n`.
+    pub fn burst_text(&mut self, text: &str) -> Vec<Effect> {
+        let keys: Vec<KeyEvent> = text
+            .chars()
+            .map(|c| if c == '\n' { enter() } else { ch(c) })
+            .collect();
+        self.burst(&keys)
     }
 
     pub fn press_n(&mut self, key: KeyEvent, n: usize) -> Vec<Effect> {

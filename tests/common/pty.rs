@@ -26,6 +26,12 @@ const QUIET: Duration = Duration::from_millis(50);
 /// How long to leave after a lone Esc, so that crossterm does not read Esc and the next key as
 /// one Alt+key.
 const ESC_GAP: Duration = Duration::from_millis(300);
+/// How long before a key [`Pty::press`] waits, as a person would: keys closer together than
+/// the dashboard's burst gap are taken as a paste.
+const KEY_GAP: Duration = Duration::from_millis(40);
+/// How long a question is on screen before a key answers it (the dashboard's arming time, and
+/// a margin).
+pub const ARMING: Duration = Duration::from_millis(600);
 
 /// Leaving the alternate screen, ending bracketed paste, showing the cursor: what a restored
 /// terminal has been sent last.
@@ -317,8 +323,10 @@ impl Pty {
         self.send(text.as_bytes());
     }
 
-    /// Presses one key. After Esc it waits [`ESC_GAP`], so that the next key is not read as Alt+key.
+    /// Presses one key, [`KEY_GAP`] after whatever came before, as a person would. After Esc it
+    /// waits [`ESC_GAP`], so that the next key is not read as Alt+key.
     pub fn press(&self, key: Key) {
+        thread::sleep(KEY_GAP);
         self.send(&key.bytes());
         if key == Key::Esc {
             thread::sleep(ESC_GAP);

@@ -31,10 +31,12 @@ pub struct Running {
     pub cancelling: bool,
     /// Quit once the batch has stopped.
     pub quit_after: bool,
+    /// When it started (the model's `ms`).
+    pub since: u64,
 }
 
 impl Running {
-    pub fn new(id: u64, op: Operation, total: usize) -> Running {
+    pub fn new(id: u64, op: Operation, total: usize, since: u64) -> Running {
         Running {
             id,
             op,
@@ -42,6 +44,7 @@ impl Running {
             progress: Progress::default(),
             cancelling: false,
             quit_after: false,
+            since,
         }
     }
 

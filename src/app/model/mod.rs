@@ -16,7 +16,7 @@ pub use batch::{BatchOutcome, FailureGroup, PendingAction, Running, SAMPLE};
 pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedLine};
 pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
 pub use scroll::{Motion, Scroll};
-pub use table::{Blocklist, PAGE_ROWS, Row, Sort};
+pub use table::{Blocklist, LoadFailure, PAGE_ROWS, Row, Sort};
 
 use crate::client::engine::ItemResult;
 use crate::client::{ItemStatus, Operation};
@@ -27,6 +27,12 @@ use crate::tim::ids::UserId;
 pub const ACTIVITY_KEEP: usize = 500;
 /// Lookup history kept.
 pub const HISTORY_KEEP: usize = 100;
+/// How long a confirmation is on screen before a key can answer it.
+pub const ARMING_MS: u64 = 400;
+/// How long a wait goes unremarked before a spinner and the elapsed time show.
+pub const BUSY_AFTER_MS: u64 = 300;
+/// Time between two frames of a spinner.
+pub const SPINNER_MS: u64 = 200;
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -263,6 +269,8 @@ pub struct Model {
     pub history_pos: Option<usize>,
     /// Request number of the current lookup; answers to older ones are dropped.
     pub lookup_req: u64,
+    /// When the lookup still waiting for answers started (`ms`).
+    pub lookup_since: Option<u64>,
     pub user: Option<UserSummary>,
     pub list: Blocklist,
     pub running: Option<Running>,
@@ -275,9 +283,16 @@ pub struct Model {
     pub should_quit: bool,
     /// Unix seconds, refreshed on ticks and worker messages (for relative times).
     pub now: u64,
+    /// Milliseconds since start (monotonic), refreshed before every message.
+    pub ms: u64,
+    /// When the window on top opened (`ms`): a confirmation counts a key only after it has been
+    /// on screen for [`ARMING_MS`].
+    pub overlay_since: u64,
     pub feed: Feed,
     /// Requests numbered for the inspector and the reverse lookup (stale answers are dropped).
     pub side_req: u64,
+    /// When the latest of those started (`ms`).
+    pub side_since: u64,
     /// Watch mode: the looked-up user's sequence is polled and the list refreshed when it moves.
     pub watching: bool,
     /// The last finished reverse lookup, kept for exporting after its window is left.
@@ -296,6 +311,52 @@ impl Model {
             now,
             ..Model::default()
         }
+    }
+
+    /// Since when something on screen waits on the network (`ms`): the lookup, the inspector, the
+    /// reverse lookup, a batch.
+    pub fn busy_since(&self) -> Option<u64> {
+        let side = match &self.overlay {
+            Overlay::Inspector(view) if view.result.is_none() => Some(self.side_since),
+            Overlay::Blockers(view) if !view.done => Some(self.side_since),
+            _ => None,
+        };
+        [
+            self.lookup_since,
+            side,
+            self.running.as_ref().map(|r| r.since),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// How long `since` has been waiting, once that is worth showing.
+    pub fn waited(&self, since: u64) -> Option<u64> {
+        let waited = self.ms.saturating_sub(since);
+        (waited >= BUSY_AFTER_MS).then_some(waited)
+    }
+
+    /// When the screen next changes by itself (`ms`): a question arming, a spinner's next frame.
+    /// `None` when nothing moves, so that an idle dashboard writes nothing.
+    pub fn next_wake(&self) -> Option<u64> {
+        let arming =
+            matches!(self.overlay, Overlay::Confirm(_) | Overlay::QuitConfirm) && !self.armed();
+        let arms = arming.then_some(self.overlay_since + ARMING_MS);
+        let spins = self.busy_since().map(|since| {
+            let show = since + BUSY_AFTER_MS;
+            if self.ms < show {
+                show
+            } else {
+                (self.ms / SPINNER_MS + 1) * SPINNER_MS
+            }
+        });
+        [arms, spins].into_iter().flatten().min()
+    }
+
+    /// Whether the window on top has been on screen long enough for a key to answer it.
+    pub fn armed(&self) -> bool {
+        self.ms >= self.overlay_since + ARMING_MS
     }
 
     /// Whether the terminal is big enough for the layout.
@@ -445,7 +506,7 @@ mod tests {
         }
         model.list.rebuild_view();
         model.list.scroll.cursor = 3;
-        model.running = Some(Running::new(1, Operation::Unblock, 2));
+        model.running = Some(Running::new(1, Operation::Unblock, 2, 0));
         for to in ["a", "d"] {
             model.apply_item(&ItemResult {
                 pair: Pair::new(id("alice"), id(to)),

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use super::scroll::{Motion, Scroll};
+use crate::client::failure::FailureKind;
 use crate::display::sanitize;
 use crate::tim::ids::UserId;
 
@@ -98,6 +99,20 @@ pub struct Blocklist {
     pub sequence: u64,
     /// The feed reported a change to this list made elsewhere since it was loaded.
     pub stale: bool,
+    /// Pages that arrived for this lookup.
+    pub pages_loaded: usize,
+    /// Why the lookup stopped before the list was complete.
+    pub failure: Option<LoadFailure>,
+}
+
+/// A lookup that stopped: what went wrong, after how many pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadFailure {
+    pub kind: FailureKind,
+    /// The cause, sanitized.
+    pub text: String,
+    /// Pages read before it (0: the account itself could not be read).
+    pub pages: usize,
 }
 
 impl Blocklist {
@@ -118,6 +133,8 @@ impl Blocklist {
         self.complete = false;
         self.loading = true;
         self.stale = false;
+        self.pages_loaded = 0;
+        self.failure = None;
         if !same {
             self.marks.clear();
             self.filter.clear();

@@ -113,7 +113,7 @@ fn ask(model: &mut Model, op: Operation, pairs: Vec<Pair>, title: String, warnin
 fn start(model: &mut Model, pending: PendingAction) -> Vec<Effect> {
     model.batch_seq += 1;
     let id = model.batch_seq;
-    model.running = Some(Running::new(id, pending.op, pending.pairs.len()));
+    model.running = Some(Running::new(id, pending.op, pending.pairs.len(), model.ms));
     vec![Effect::RunBatch {
         id,
         op: pending.op,

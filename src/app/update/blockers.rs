@@ -37,6 +37,7 @@ pub(super) fn start(model: &mut Model, args: Args) -> Vec<Effect> {
         ),
     };
     model.side_req += 1;
+    model.side_since = model.ms;
     let req = model.side_req;
     model.overlay = Overlay::Blockers(Blockers::new(req, target.clone(), source));
     vec![Effect::FindBlockers {

@@ -27,6 +27,7 @@ pub(super) fn open(model: &mut Model, args: Args) -> Vec<Effect> {
 
 fn start(model: &mut Model, a: UserId, b: UserId) -> Vec<Effect> {
     model.side_req += 1;
+    model.side_since = model.ms;
     let req = model.side_req;
     model.overlay = Overlay::Inspector(Inspector {
         req,

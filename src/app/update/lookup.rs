@@ -4,7 +4,7 @@
 use tui_input::Input;
 
 use super::super::command::{self, Args, Invocation};
-use super::super::model::{Focus, HISTORY_KEEP, Level, Model, Row, UserSummary};
+use super::super::model::{Focus, HISTORY_KEEP, Level, LoadFailure, Model, Row, UserSummary};
 use super::super::msg::{Effect, Msg};
 use super::super::palette;
 use crate::client::failure::Failure;
@@ -33,6 +33,7 @@ pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
 /// gets the focus, so that marking can start at once.
 pub(super) fn start(model: &mut Model, user: UserId) -> Vec<Effect> {
     model.lookup_req += 1;
+    model.lookup_since = Some(model.ms);
     model.user = Some(UserSummary::looking_up(user.clone()));
     model.list.reset(user.clone());
     model.focus = Focus::Blocklist;
@@ -160,18 +161,22 @@ fn on_page(model: &mut Model, entries: Vec<(String, u64)>, last: bool, sequence:
         );
     }
     let list = &mut model.list;
+    list.pages_loaded += 1;
     list.loading = !last;
     list.complete = last;
     list.sequence = sequence;
     list.rebuild_view();
     super::table::follow(model);
-    if last && let Some(owner) = model.list.owner.as_ref() {
-        let text = format!(
-            "{} blocks {} account(s)",
-            sanitize(owner.as_str()),
-            model.list.rows.len()
-        );
-        model.log(Level::Info, text);
+    if last {
+        model.lookup_since = None;
+        if let Some(owner) = model.list.owner.as_ref() {
+            let text = format!(
+                "{} blocks {} account(s)",
+                sanitize(owner.as_str()),
+                model.list.rows.len()
+            );
+            model.log(Level::Info, text);
+        }
     }
 }
 
@@ -188,14 +193,30 @@ fn on_nicks(model: &mut Model, nicks: Vec<(String, String)>) {
     }
 }
 
+/// The lookup stopped: a state of its own where the list would be, never an empty list.
 fn on_failed(model: &mut Model, error: &Failure) {
-    model.list.loading = false;
+    model.lookup_since = None;
+    let list = &mut model.list;
+    list.loading = false;
+    let text = sanitize(&error.text).into_owned();
+    let pages = list.pages_loaded;
+    list.failure = Some(LoadFailure {
+        kind: error.kind,
+        text: text.clone(),
+        pages,
+    });
+    let whose = list
+        .owner
+        .as_ref()
+        .map(|o| sanitize(o.as_str()).into_owned())
+        .unwrap_or_default();
+    let at = if pages == 0 {
+        format!("looking {whose} up failed")
+    } else {
+        format!("reading {whose}'s list stopped at page {}", pages + 1)
+    };
     model.log(
         Level::Error,
-        format!(
-            "lookup failed: {} — {}",
-            sanitize(&error.text),
-            error.kind.remedy()
-        ),
+        format!("{at}: {text} — {}; r tries again", error.kind.remedy()),
     );
 }

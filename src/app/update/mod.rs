@@ -26,8 +26,23 @@ use super::msg::{Effect, Msg};
 
 /// Applies one message and returns what the worker must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
-    let effects = match msg {
+    let before = std::mem::discriminant(&model.overlay);
+    let effects = on_msg(model, msg);
+    // A window that opened now starts its arming time.
+    if std::mem::discriminant(&model.overlay) != before {
+        model.overlay_since = model.ms;
+    }
+    gate(model, effects)
+}
+
+fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
         Msg::Key(key) => on_key(model, key),
+        Msg::KeyBurst(keys) => on_burst(model, keys),
+        Msg::Clock(ms) => {
+            model.ms = ms;
+            Vec::new()
+        }
         Msg::Paste(text) => on_paste(model, &text),
         Msg::Resize(w, h) => {
             model.width = w;
@@ -56,8 +71,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::WatchFailed { .. }
         | Msg::ListChanged { .. }) => feed::on_msg(model, msg),
         Msg::Exported { path, result } => export::on_result(model, &path, result),
-    };
-    gate(model, effects)
+    }
 }
 
 /// The one place effects leave `update`: in read-only mode nothing that changes a blocklist
@@ -136,6 +150,59 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Where keys of a burst go.
+enum BurstTarget {
+    /// A question (`y`/`n`): keys that came together never answer it.
+    Question,
+    /// A line being typed: they are text, and an Enter in them does not submit.
+    Line,
+    /// Anything else: they act as keys.
+    Keys,
+}
+
+fn burst_target(model: &Model) -> BurstTarget {
+    match &model.overlay {
+        Overlay::Confirm(_) | Overlay::QuitConfirm => BurstTarget::Question,
+        Overlay::Palette(_)
+        | Overlay::Filter(_)
+        | Overlay::BlockPrompt { .. }
+        | Overlay::Export { .. } => BurstTarget::Line,
+        Overlay::None if model.focus == Focus::Lookup => BurstTarget::Line,
+        _ => BurstTarget::Keys,
+    }
+}
+
+/// Keys that arrived together (a paste without bracketed paste, type-ahead): into a line they are
+/// text, lines joined with spaces as a bracketed paste would be, and nothing is submitted; on a
+/// question they are dropped (a person answers it, a paste does not); elsewhere they act as keys,
+/// so that a burst can open a line or a question and then only type into it or be dropped.
+fn on_burst(model: &mut Model, keys: Vec<KeyEvent>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let mut dropped = 0;
+    for key in keys {
+        match burst_target(model) {
+            BurstTarget::Question => dropped += 1,
+            BurstTarget::Line => {
+                let key = match key.code {
+                    KeyCode::Enter | KeyCode::Tab => {
+                        KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)
+                    }
+                    _ => key,
+                };
+                type_key(model, key);
+            }
+            BurstTarget::Keys => effects.extend(on_key(model, key)),
+        }
+    }
+    if dropped > 0 {
+        model.notice = Some(format!(
+            "{dropped} key(s) that came in together (a paste, or type-ahead) were not taken as an \
+             answer: press y or n"
+        ));
+    }
+    effects
 }
 
 /// A key that is no command: text for whichever line is being typed.

@@ -194,7 +194,7 @@ fn mark_three_unblock_confirm_and_quit() {
     }
 
     pty.press(Key::Esc);
-    let screen = pty.wait_for_all(&["loaded 17", "last unblock: 3 done"], WAIT);
+    let screen = pty.wait_for_all(&["loaded 17", "last unblock: completed, 3 done"], WAIT);
     assert!(!screen.contains("✓ done 3"), "the summary closed\n{screen}");
     assert!(marked_ids(&screen).is_empty(), "{screen}");
     for id in &chosen {

@@ -1260,3 +1260,48 @@ async fn precheck_through_item_faults_and_hangs() {
     assert!(entries(&sb).is_empty(), "everything is unblocked");
     sb.stop().await.unwrap();
 }
+
+/// A batch waiting before it sends again says so: how many items, after which code, for how
+/// long; and only while nothing is in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_waiting_on_back_off_says_what_for() {
+    let targets: Vec<String> = (0..50).map(|i| format!("w{i:02}")).collect();
+    let mut accounts = vec!["waiter".to_owned()];
+    accounts.extend(targets.iter().cloned());
+    let mut config = harness::config(seed_of(&accounts, &[]));
+    config.faults = "30008:0.5".parse().unwrap();
+    let sb = harness::start(config).await;
+    let pairs: Vec<Pair> = targets.iter().map(|t| pair("waiter", t)).collect();
+    let engine = engine(
+        client_for(&sb.base_url(), harness::key(), Duration::from_secs(10)),
+        0,
+        4,
+        retry(40, 100, 200),
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = engine.run(
+        Operation::Block,
+        pairs,
+        RunOptions {
+            events: Some(tx),
+            ..RunOptions::default()
+        },
+    );
+    let mut waits = Vec::new();
+    let report = blockdeck::client::ops::drain(run, &mut rx, |e| {
+        if let Event::Progress(p) = e
+            && let Some(w) = p.waiting
+        {
+            waits.push(w);
+        }
+    })
+    .await;
+    assert_eq!(report.end, BatchEnd::Completed);
+    assert!(!waits.is_empty(), "no wait was reported");
+    for w in &waits {
+        assert_eq!(w.code, 30008, "{w:?}");
+        assert!(w.items > 0 && w.items <= 50, "{w:?}");
+        assert!(w.left > Duration::ZERO && w.left <= ms(200), "{w:?}");
+    }
+    sb.stop().await.unwrap();
+}

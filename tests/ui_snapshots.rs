@@ -649,8 +649,13 @@ fn the_inspector_offers_only_the_unblocks_that_apply() {
 }
 
 #[test]
-fn failed_items_carry_one_mark_in_the_activity_pane() {
+fn a_batch_takes_one_activity_line_with_one_mark() {
     let screen = text(&render(&result(120, 40, false).model));
-    assert!(screen.contains("alice → evil_osc: error 30003"), "{screen}");
+    let lines: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("unblock completed with failures"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{screen}");
+    assert!(!screen.contains("alice → evil_osc: error"), "{screen}");
     assert!(!screen.contains("✗ ✗"), "{screen}");
 }

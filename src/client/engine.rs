@@ -167,6 +167,20 @@ pub struct Progress {
     pub elapsed: Duration,
     /// Codes of the failures seen so far (retried ones included), by code.
     pub codes: BTreeMap<i64, u64>,
+    /// Nothing is in flight and nothing may be sent yet: what the batch waits for.
+    pub waiting: Option<Waiting>,
+}
+
+/// A batch waiting before it sends again: items held back after a failure, or a pause after the
+/// service refused calls for the rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// Items waiting to be sent again.
+    pub items: usize,
+    /// The code that made them wait (their last failure, or the rate-limit refusal).
+    pub code: i64,
+    /// How long until the next call goes, from when this was reported.
+    pub left: Duration,
 }
 
 /// What the engine reports while it runs.
@@ -330,6 +344,8 @@ struct Job {
     slots: Vec<Slot>,
     kind: JobKind,
     ready_at: Instant,
+    /// The code that sent its items back to wait (0 for a first attempt).
+    cause: i64,
 }
 
 /// A job back from its task, with its answer, or `None` when it was never sent.
@@ -395,6 +411,10 @@ struct Run<'a> {
     throttle_streak: u32,
     /// No request is launched before this (after rate-limit refusals).
     pause_until: Instant,
+    /// The refusal behind `pause_until`.
+    pause_cause: i64,
+    /// The wait last reported (when the next call is due), so that each is reported once.
+    reported_wait: Option<Instant>,
     max_attempts: u32,
     opts: RunOptions<'a>,
 }
@@ -472,6 +492,8 @@ impl Engine {
             throttled: false,
             throttle_streak: 0,
             pause_until: now,
+            pause_cause: 0,
+            reported_wait: None,
             max_attempts: self.options.retry.max_attempts.max(1),
             pairs,
             opts,
@@ -496,7 +518,7 @@ impl Engine {
                     pending: None,
                 })
                 .collect();
-            run.enqueue(from, slots, first_kind, now, self.options.chunk_size);
+            run.enqueue(from, slots, first_kind, now, 0, self.options.chunk_size);
         }
         run.emit_progress();
         self.drive(&mut run).await;
@@ -568,6 +590,9 @@ impl Engine {
                 .iter()
                 .map(|j| j.ready_at.max(run.pause_until))
                 .min();
+            if !halted && tasks.is_empty() {
+                run.report_wait(next_ready);
+            }
             let halt = run.halt.clone();
             tokio::select! {
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
@@ -655,6 +680,8 @@ impl Engine {
         let attempt = job.slots.iter().map(|s| s.attempts).max().unwrap_or(1);
         let mut records = Vec::with_capacity(job.slots.len());
         let mut retry = Vec::new();
+        // The code that sent items back to wait.
+        let mut cause = 0;
         let mut confirm = Vec::new();
         let mut apply = Vec::new();
         match answer {
@@ -670,6 +697,7 @@ impl Engine {
                         )
                     });
                     let decision = decide(run.op, job.kind, &slot, code, &info, relation.as_ref());
+                    let waiting = retry.len();
                     let status = run.settle(
                         &slot,
                         decision,
@@ -679,6 +707,9 @@ impl Engine {
                         &mut confirm,
                         &mut apply,
                     );
+                    if retry.len() > waiting {
+                        cause = code;
+                    }
                     records.push(run.record(&slot, code, &info, status));
                 }
             }
@@ -708,6 +739,7 @@ impl Engine {
                     );
                     records.push(run.record(&slot, code, &info, status));
                 }
+                cause = code;
             }
         }
         if let Some(target) = run.opts.journal.as_mut() {
@@ -729,6 +761,7 @@ impl Engine {
             run.pause_until = run
                 .pause_until
                 .max(now + self.options.retry.backoff(run.throttle_streak));
+            run.pause_cause = cause;
         } else {
             run.throttle_streak = 0;
         }
@@ -737,13 +770,20 @@ impl Engine {
             let attempts = retry.iter().map(|s: &Slot| s.attempts).max().unwrap_or(1);
             let at = now + self.options.retry.backoff(attempts);
             run.progress.retries += retry.len() as u64;
-            run.enqueue(job.from.clone(), retry, job.kind, at, chunk_size);
+            run.enqueue(job.from.clone(), retry, job.kind, at, cause, chunk_size);
         }
         if !confirm.is_empty() {
-            run.enqueue(job.from.clone(), confirm, JobKind::Confirm, now, chunk_size);
+            run.enqueue(
+                job.from.clone(),
+                confirm,
+                JobKind::Confirm,
+                now,
+                0,
+                chunk_size,
+            );
         }
         if !apply.is_empty() {
-            run.enqueue(job.from, apply, JobKind::Apply, now, chunk_size);
+            run.enqueue(job.from, apply, JobKind::Apply, now, 0, chunk_size);
         }
         run.emit_progress();
     }
@@ -883,12 +923,14 @@ fn decide(
 }
 
 impl Run<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn enqueue(
         &mut self,
         from: UserId,
         slots: Vec<Slot>,
         kind: JobKind,
         ready_at: Instant,
+        cause: i64,
         chunk: usize,
     ) {
         let mut slots = slots.into_iter().peekable();
@@ -899,8 +941,38 @@ impl Run<'_> {
                 slots: part,
                 kind,
                 ready_at,
+                cause,
             });
         }
+    }
+
+    /// Nothing is in flight: when the next call waits (back-off, a rate-limit pause), says so
+    /// once, with what it waits for; when it may go, says nothing.
+    fn report_wait(&mut self, next: Option<Instant>) {
+        let Some(next) = next else { return };
+        let now = Instant::now();
+        if next <= now || self.reported_wait == Some(next) {
+            return;
+        }
+        self.reported_wait = Some(next);
+        let items = self.queue.iter().map(|j| j.slots.len()).sum();
+        let code = if self.pause_until >= next {
+            self.pause_cause
+        } else {
+            self.queue
+                .iter()
+                .filter(|j| j.ready_at <= next)
+                .map(|j| j.cause)
+                .find(|&c| c != 0)
+                .unwrap_or(0)
+        };
+        self.progress.waiting = Some(Waiting {
+            items,
+            code,
+            left: next - now,
+        });
+        self.emit_progress();
+        self.progress.waiting = None;
     }
 
     /// Applies a decision to a slot; returns the status to journal for it.

@@ -139,7 +139,8 @@ pub fn inspector(model: &Model, view: &Inspector, theme: &Theme, frame: &mut Fra
     let max = max_lines(area);
     let lines = match &view.result {
         None => {
-            let body = wrap(CHECKING, room)
+            let waiting = super::text::waiting(model, Some(model.side_since));
+            let body = wrap(&format!("{CHECKING}{waiting}"), room)
                 .into_iter()
                 .map(|l| Line::styled(l, theme.dim))
                 .collect();
@@ -322,7 +323,7 @@ fn verdict_lines<'a>(
 
 /// "Who blocks X?": where the candidates come from, how far the checks are, who was found (`⇄` for
 /// a mutual block), what could not be checked, and the keys.
-pub fn blockers(view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn blockers(model: &Model, view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
     let w = popup_width(area, 76);
     let room = usize::from(w);
     let target = sanitize(view.target.as_str());
@@ -332,8 +333,16 @@ pub fn blockers(view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
     for l in wrap(&format!("candidates: {}", scrub(&view.source)), room) {
         head.push(Line::styled(l, theme.dim));
     }
+    let waiting = if view.done {
+        String::new()
+    } else {
+        super::text::waiting(model, Some(model.side_since))
+    };
     if view.total == 0 && !view.done {
-        head.push(Line::styled("gathering candidates…", theme.dim));
+        head.push(Line::styled(
+            format!("gathering candidates…{waiting}"),
+            theme.dim,
+        ));
     } else {
         head.push(line_fit(
             vec![
@@ -345,6 +354,7 @@ pub fn blockers(view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Span::raw(format!("{} found", view.found.len())),
                 Span::styled(" · ", theme.dim),
                 Span::raw(format!("{:.0} calls/s", view.calls_per_sec)),
+                Span::styled(waiting, theme.dim),
             ],
             room,
         ));

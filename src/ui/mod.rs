@@ -105,7 +105,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Overlay::Result => popups::result(model, &theme, frame, above_bar),
         Overlay::QuitConfirm => popups::quit_confirm(model, &theme, frame, above_bar),
         Overlay::Inspector(view) => inspect::inspector(model, view, &theme, frame, above_bar),
-        Overlay::Blockers(view) => inspect::blockers(view, &theme, frame, above_bar),
+        Overlay::Blockers(view) => inspect::blockers(model, view, &theme, frame, above_bar),
         Overlay::None | Overlay::Palette(_) | Overlay::Filter(_) | Overlay::Export { .. } => {}
     }
 }
@@ -305,6 +305,7 @@ mod tests {
             cancelling,
             quit_after: false,
             since: 0,
+            progress_at: 0,
         });
     }
 
@@ -337,7 +338,8 @@ mod tests {
                 },
             ],
             unfinished: vec![pair("user_0200")],
-            end: "completed with failures".into(),
+            ended: crate::app::model::Ended::CompletedWithFailures,
+            stop_reason: None,
             journal_batch: Some("b-20261122-0135".into()),
             elapsed: Duration::from_secs(4),
             calls: 12,
@@ -836,9 +838,17 @@ mod tests {
         model.last = Some(outcome());
         model.list.marks.insert(id("user_0001"));
         let status = lines(&buffer(&model))[22].clone();
+        // The same counts as the summary; the hints give up their words to fit 80 columns.
         assert_eq!(
             status,
-            "1 marked · [Blocklist] · last batch: 10 failed — R retry · U undo · = summary"
+            "1 marked · [Blocklist] · last unblock: 9 failed, 1 unfinished — R · U · ="
+        );
+        model.width = 120;
+        let status = lines(&buffer(&model))[22].clone();
+        assert_eq!(
+            status.trim_end(),
+            "1 marked · [Blocklist] · last unblock: completed with failures, 9 failed, 1 \
+             unfinished — R retry · U undo · = summary"
         );
     }
 
@@ -888,8 +898,11 @@ mod tests {
             text.contains("✗ 30001 (7) — the account does not exist"),
             "{text}"
         );
-        // At 80×24 fewer items per group make room for everything else.
-        assert!(text.contains("alice → user_0001"), "{text}");
+        assert!(text.contains("permanent: a retry cannot fix"), "{text}");
+        // At 80×24 fewer items per group make room for everything else; the service's words
+        // wrap under the pair rather than being cut.
+        assert!(text.contains("alice → user_0000"), "{text}");
+        assert!(text.contains("\\u{a}root\\u{d}"), "{text}");
         assert!(text.contains("more"), "{text}");
         assert!(text.contains("! not sent (1)"), "{text}");
         assert!(text.contains("R retries what a retry can fix"), "{text}");

@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use tui_input::Input;
 
 use super::statusbar::{available, duration};
-use super::text::{clip, fit, input_window, line_fit, scrub, typed_width, width, wrap};
+use super::text::{fit, input_window, line_fit, scrub, typed_width, width, wrap};
 use super::theme::Theme;
 use crate::app::command::{self, Command, Context};
 use crate::app::model::{BatchOutcome, ExportWhat, Model, PaletteLine, PendingAction, SAMPLE};
@@ -367,8 +367,13 @@ fn result_lines<'a>(
     per_group: usize,
 ) -> Vec<Line<'a>> {
     let mut lines: Vec<Line> = Vec::with_capacity(40);
-    for l in wrap(&last.end, room) {
+    for l in wrap(last.ended.words(), room) {
         lines.push(Line::styled(l, theme.heading));
+    }
+    if let Some(reason) = &last.stop_reason {
+        for l in wrap(reason, room) {
+            lines.push(Line::styled(l, theme.error));
+        }
     }
     let failed = last.failed_count();
     let counts = vec![
@@ -401,24 +406,34 @@ fn result_lines<'a>(
 
     for group in &last.failures {
         lines.push(Line::raw(""));
+        let fix = if crate::app::command::retry_can_fix(group.code) {
+            "R retries these"
+        } else {
+            "permanent: a retry cannot fix these"
+        };
         let head = format!(
-            "✗ {} ({}) — {}",
+            "✗ {} ({}) — {} — {fix}",
             group.code,
             group.items.len(),
             scrub(group.meaning)
         );
-        lines.push(Line::styled(fit(&head, room).into_owned(), theme.error));
+        for l in wrap(&head, room) {
+            lines.push(Line::styled(l, theme.error));
+        }
         for (_, pair, info) in group.items.iter().take(per_group) {
             let pair = format!("  {}", scrub(pair));
             let pair_w = width(&pair).min(room);
             let mut spans = vec![Span::raw(fit(&pair, room).into_owned())];
-            if !info.is_empty() && pair_w + 3 < room {
-                spans.push(Span::styled(
-                    format!("  {}", clip(info, room - pair_w - 2)),
-                    theme.dim,
-                ));
+            // The service's words in full: beside the pair when they fit, else under it.
+            if !info.is_empty() && pair_w + 2 + width(info) <= room {
+                spans.push(Span::styled(format!("  {info}"), theme.dim));
+                lines.push(Line::from(spans));
+            } else {
+                lines.push(Line::from(spans));
+                for l in wrap(info, room.saturating_sub(4)) {
+                    lines.push(Line::styled(format!("    {l}"), theme.dim));
+                }
             }
-            lines.push(Line::from(spans));
         }
         if group.items.len() > per_group {
             lines.push(Line::styled(

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use super::text::{line_fit, width};
 use super::theme::Theme;
 use crate::app::command::{self, Binding, Command, Invocation, Spec};
-use crate::app::model::{Focus, Model, Running};
+use crate::app::model::{Ended, Focus, Model, Running};
 use crate::app::update;
 
 /// The action bar: `key label` pairs two spaces apart, for the commands that can run now (the
@@ -109,23 +109,58 @@ pub fn available(model: &Model, command: Command) -> bool {
 pub fn draw_status(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width);
     let line = match &model.running {
-        Some(running) => progress(running, theme, room),
-        None => line_fit(idle(model, theme), room),
+        Some(running) => progress(model, running, theme, room),
+        None => {
+            // The hints give up their words first, then the batch its verdict's words (its counts
+            // stay), before anything is cut.
+            let fits = |spans: &Vec<Span>| spans.iter().map(Span::width).sum::<usize>() <= room;
+            let spans = [(true, true), (false, true), (false, false)]
+                .into_iter()
+                .map(|(words, verdict)| idle(model, theme, words, verdict))
+                .find(fits)
+                .unwrap_or_else(|| idle(model, theme, false, false));
+            line_fit(spans, room)
+        }
     };
     frame.render_widget(line, area);
 }
 
 /// `unblock 340/1000 ███░░░  34% · 198 calls/s · 12 retries · 3 failed · ETA 4s · cancelling…`;
 /// the bar and the percentage take what room is left.
-fn progress<'a>(running: &Running, theme: &Theme, room: usize) -> Line<'a> {
+fn progress<'a>(model: &Model, running: &Running, theme: &Theme, room: usize) -> Line<'a> {
     let p = &running.progress;
     let total = running.total.max(p.total);
     let head = format!("{} {}/{}", running.op.verb(), p.finished, total);
-    let eta = running.eta().map_or_else(|| "—".to_owned(), duration);
-    let rate = format!(
-        " · {:.0} calls/s · {} retries · ",
-        p.calls_per_sec, p.retries
-    );
+    let eta = running
+        .eta(model.ms)
+        .map_or_else(|| "—".to_owned(), duration);
+    // What it does now: waits before sending again (and why), waits for answers that are late,
+    // or goes at its pace.
+    let doing = match running.wait_left(model.ms) {
+        Some(left) if !left.is_zero() => {
+            let w = p.waiting.as_ref().expect("a wait");
+            let why = crate::tim::codes::lookup(w.code).name;
+            format!(
+                " · retrying {} item(s) after {} {why}, in {:.1} s · ",
+                w.items,
+                w.code,
+                left.as_secs_f64()
+            )
+        }
+        _ => {
+            let late = running.in_flight() > 0 && model.waited(running.progress_at).is_some();
+            let waiting = if late {
+                let spin = super::text::waiting(model, Some(running.progress_at));
+                format!(" · {} answer(s) awaited{spin}", running.in_flight())
+            } else {
+                String::new()
+            };
+            format!(
+                " · {:.0} calls/s · {} retries{waiting} · ",
+                p.calls_per_sec, p.retries
+            )
+        }
+    };
     let failed = format!("{} failed", p.failed);
     let after = format!(" · ETA {eta}");
     let cancelling = if running.cancelling {
@@ -134,7 +169,7 @@ fn progress<'a>(running: &Running, theme: &Theme, room: usize) -> Line<'a> {
         ""
     };
     let text_width =
-        width(&head) + width(&rate) + width(&failed) + width(&after) + width(cancelling);
+        width(&head) + width(&doing) + width(&failed) + width(&after) + width(cancelling);
     // A space, the bar, and ` 100%`.
     let left = room.saturating_sub(text_width);
     let mut spans = vec![Span::styled(head, theme.heading)];
@@ -148,7 +183,7 @@ fn progress<'a>(running: &Running, theme: &Theme, room: usize) -> Line<'a> {
         spans.push(Span::styled("░".repeat(bar - done), theme.dim));
         spans.push(Span::raw(format!(" {pct:>3}%")));
     }
-    spans.push(Span::raw(rate));
+    spans.push(Span::raw(doing));
     let failed_style = if p.failed > 0 {
         theme.error
     } else {
@@ -163,7 +198,7 @@ fn progress<'a>(running: &Running, theme: &Theme, room: usize) -> Line<'a> {
 }
 
 /// `3 marked · [Blocklist] · watching · last batch: 3 failed — R retry · U undo · = summary`
-fn idle<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
+fn idle<'a>(model: &Model, theme: &Theme, words: bool, verdict: bool) -> Vec<Span<'a>> {
     let sep = || Span::styled(" · ", theme.dim);
     let mut out = Vec::with_capacity(12);
     let marks = model.list.marks.len();
@@ -185,17 +220,35 @@ fn idle<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
         out.push(Span::styled("watching", theme.success));
     }
     if let Some(last) = &model.last {
-        let failed = last.failed_count() + last.unfinished.len();
         out.push(sep());
-        let what = if failed > 0 {
-            Span::styled(format!("last batch: {failed} failed"), theme.error)
-        } else {
-            Span::styled(
-                format!("last {}: {} done", last.op.verb(), last.done.len()),
-                theme.success,
+        // The verdict and counts the summary and the activity line use.
+        let (failed, unfinished) = (last.failed_count(), last.unfinished.len());
+        let mut counts = Vec::with_capacity(2);
+        if failed + unfinished == 0 {
+            counts.push(format!("{} done", last.done.len()));
+        }
+        if failed > 0 {
+            counts.push(format!("{failed} failed"));
+        }
+        if unfinished > 0 {
+            counts.push(format!("{unfinished} unfinished"));
+        }
+        let what = if verdict {
+            format!(
+                "last {}: {}, {}",
+                last.op.verb(),
+                last.ended.words(),
+                counts.join(", ")
             )
+        } else {
+            format!("last {}: {}", last.op.verb(), counts.join(", "))
         };
-        out.push(what);
+        let style = match last.ended {
+            Ended::Completed => theme.success,
+            Ended::CompletedWithFailures | Ended::Cancelled => theme.warning,
+            Ended::Failed | Ended::Stopped => theme.error,
+        };
+        out.push(Span::styled(what, style));
         let mut hints: Vec<(Command, &str)> = Vec::with_capacity(3);
         for (command, word) in [
             (Command::RetryFailed, "retry"),
@@ -217,7 +270,9 @@ fn idle<'a>(model: &Model, theme: &Theme) -> Vec<Span<'a>> {
                 sep()
             });
             out.push(Span::styled(label, theme.key));
-            out.push(Span::raw(format!(" {word}")));
+            if words {
+                out.push(Span::raw(format!(" {word}")));
+            }
         }
     }
     out

@@ -209,6 +209,7 @@ pub fn progress(total: usize, finished: usize, failed: usize) -> Progress {
             .into_iter()
             .filter(|(_, n)| *n > 0)
             .collect(),
+        waiting: None,
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Running {
     pub quit_after: bool,
     /// When it started (the model's `ms`).
     pub since: u64,
+    /// When the latest progress arrived (the model's `ms`).
+    pub progress_at: u64,
 }
 
 impl Running {
@@ -45,19 +47,32 @@ impl Running {
             cancelling: false,
             quit_after: false,
             since,
+            progress_at: since,
         }
     }
 
-    /// Time left at the current pace, once there is a pace to go by.
-    pub fn eta(&self) -> Option<Duration> {
+    /// What is left of the batch's wait at `now` (the model's `ms`), when it waits.
+    pub fn wait_left(&self, now: u64) -> Option<Duration> {
+        let waiting = self.progress.waiting.as_ref()?;
+        let passed = Duration::from_millis(now.saturating_sub(self.progress_at));
+        Some(waiting.left.saturating_sub(passed))
+    }
+
+    /// Time left at `now` (the model's `ms`): the pace so far for what is left, plus what is left
+    /// of a wait; once there is a pace to go by.
+    pub fn eta(&self, now: u64) -> Option<Duration> {
         let done = self.progress.finished;
         if done == 0 || done >= self.total {
             return None;
         }
         let per_item = self.progress.elapsed.as_secs_f64() / done as f64;
-        Some(Duration::from_secs_f64(
-            per_item * (self.total - done) as f64,
-        ))
+        let pace = Duration::from_secs_f64(per_item * (self.total - done) as f64);
+        Some(pace + self.wait_left(now).unwrap_or_default())
+    }
+
+    /// Calls sent and not answered yet.
+    pub fn in_flight(&self) -> u64 {
+        self.progress.calls.saturating_sub(self.progress.answered)
     }
 }
 
@@ -70,6 +85,33 @@ pub struct FailureGroup {
     pub items: Vec<(Pair, String, String)>,
 }
 
+/// How a batch ended, in the one word every view uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every pair is as wanted.
+    Completed,
+    /// Done, but some pairs failed.
+    CompletedWithFailures,
+    /// Every pair that was tried failed.
+    Failed,
+    /// Stopped by an error that affects every call (authentication, lock-out).
+    Stopped,
+    /// Cancelled between requests; some pairs were not sent.
+    Cancelled,
+}
+
+impl Ended {
+    pub fn words(self) -> &'static str {
+        match self {
+            Ended::Completed => "completed",
+            Ended::CompletedWithFailures => "completed with failures",
+            Ended::Failed => "failed",
+            Ended::Stopped => "stopped",
+            Ended::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// The outcome of the last batch, for the summary popup, `R` and `U`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchOutcome {
@@ -79,8 +121,9 @@ pub struct BatchOutcome {
     pub already: usize,
     pub failures: Vec<FailureGroup>,
     pub unfinished: Vec<Pair>,
-    /// In words: completed, cancelled, stopped by ...
-    pub end: String,
+    pub ended: Ended,
+    /// Why it stopped, when it did (sanitized, with the remedy).
+    pub stop_reason: Option<String>,
     pub journal_batch: Option<String>,
     pub elapsed: Duration,
     pub calls: u64,
@@ -118,10 +161,15 @@ impl BatchOutcome {
             }
         }
         groups.sort_by_key(|g| g.code);
-        let end = match &report.end {
-            BatchEnd::Completed => "completed".to_owned(),
-            BatchEnd::Cancelled => "cancelled".to_owned(),
-            BatchEnd::Stopped { reason, .. } => sanitize(reason).into_owned(),
+        let failed: usize = groups.iter().map(|g| g.items.len()).sum();
+        let (ended, stop_reason) = match &report.end {
+            BatchEnd::Completed if failed == 0 => (Ended::Completed, None),
+            BatchEnd::Completed if done.is_empty() && already == 0 => (Ended::Failed, None),
+            BatchEnd::Completed => (Ended::CompletedWithFailures, None),
+            BatchEnd::Cancelled => (Ended::Cancelled, None),
+            BatchEnd::Stopped { reason, .. } => {
+                (Ended::Stopped, Some(sanitize(reason).into_owned()))
+            }
         };
         BatchOutcome {
             op: report.operation,
@@ -130,7 +178,8 @@ impl BatchOutcome {
             already,
             failures: groups,
             unfinished,
-            end,
+            ended,
+            stop_reason,
             journal_batch: journal,
             elapsed: report.elapsed,
             calls: report.calls,
@@ -160,5 +209,27 @@ impl BatchOutcome {
 
     pub fn failed_count(&self) -> usize {
         self.failures.iter().map(|g| g.items.len()).sum()
+    }
+
+    /// The counts, the same words everywhere: `57 done · 1 already so · 3 failed · 0 unfinished of 61`.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} done · {} already so · {} failed · {} unfinished of {}",
+            self.done.len(),
+            self.already,
+            self.failed_count(),
+            self.unfinished.len(),
+            self.total
+        )
+    }
+
+    /// How it ended and its counts: `unblock completed with failures: 57 done · …`.
+    pub fn headline(&self) -> String {
+        format!(
+            "{} {}: {}",
+            self.op.verb(),
+            self.ended.words(),
+            self.counts()
+        )
     }
 }

@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use tui_input::Input;
 
-pub use batch::{BatchOutcome, FailureGroup, PendingAction, Running, SAMPLE};
+pub use batch::{BatchOutcome, Ended, FailureGroup, PendingAction, Running, SAMPLE};
 pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedLine};
 pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
 pub use scroll::{Motion, Scroll};

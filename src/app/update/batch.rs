@@ -5,10 +5,10 @@
 use tui_input::Input;
 
 use super::super::command::{self, Args, Command, Invocation};
-use super::super::model::{BatchOutcome, Level, Model, Overlay, PendingAction, Running};
+use super::super::model::{BatchOutcome, Ended, Level, Model, Overlay, PendingAction, Running};
 use super::super::msg::{Effect, Msg};
 use super::super::palette::{self, Cut};
-use crate::client::engine::{BatchEnd, Report};
+use crate::client::engine::Report;
 use crate::client::failure::Failure;
 use crate::client::{Operation, Pair};
 use crate::display::sanitize;
@@ -23,6 +23,7 @@ pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::BatchProgress { id, progress } if running == Some(id) => {
             if let Some(r) = model.running.as_mut() {
                 r.progress = progress;
+                r.progress_at = model.ms;
             }
             Vec::new()
         }
@@ -294,34 +295,23 @@ fn not_started(model: &mut Model, error: &Failure) -> Vec<Effect> {
 fn done(model: &mut Model, report: &Report, journal: Option<String>) -> Vec<Effect> {
     let quit_after = model.running.take().is_some_and(|r| r.quit_after);
     let outcome = BatchOutcome::of(report, journal);
-    let level = match (&report.end, outcome.failed_count()) {
-        (BatchEnd::Completed, 0) => Level::Success,
-        (BatchEnd::Completed, _) => Level::Warning,
+    let level = match outcome.ended {
+        Ended::Completed => Level::Success,
+        Ended::CompletedWithFailures => Level::Warning,
         _ => Level::Error,
     };
+    // One line per batch; the summary (=) has every failure with its meaning.
     let journal = outcome
         .journal_batch
         .as_ref()
         .map(|b| format!(" (batch {})", sanitize(b)))
         .unwrap_or_default();
-    model.log(
-        level,
-        format!(
-            "{}: {} done, {} already so, {} failed, {} unfinished — {}{journal}",
-            outcome.op.verb(),
-            outcome.done.len(),
-            outcome.already,
-            outcome.failed_count(),
-            outcome.unfinished.len(),
-            outcome.end,
-        ),
-    );
-    for group in &outcome.failures {
-        for (_, pair, info) in &group.items {
-            let text = format!("{pair}: error {} — {} ({info})", group.code, group.meaning);
-            model.log(Level::Error, text);
-        }
-    }
+    let reason = outcome
+        .stop_reason
+        .as_ref()
+        .map(|r| format!(" — {r}"))
+        .unwrap_or_default();
+    model.log(level, format!("{}{reason}{journal}", outcome.headline()));
     model.last = Some(outcome);
     if quit_after {
         return quit_now(model);

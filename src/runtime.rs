@@ -113,6 +113,7 @@ where
     let started = Instant::now();
     let size = terminal.size().map_err(Into::into)?;
     step(model, worker, started, Msg::Resize(size.width, size.height));
+    step(model, worker, started, Msg::Started);
     let (mut term_signal, mut hangup, mut winch) = signals()?;
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::msg::{Effect, Msg};
 use crate::client::engine::{Engine, Event};
 use crate::client::failure::Failure;
+use crate::client::journal::BatchId;
 use crate::client::ops::{self, Candidates, JournalPlan, ListEvent};
 use crate::client::{Operation, Pair};
 use crate::tim::ids::UserId;
@@ -58,10 +59,40 @@ impl Worker {
                 let cancel = renew(&mut self.lookup);
                 tokio::spawn(lookup(engine, req, user, tx, cancel));
             }
-            Effect::RunBatch { id, op, pairs } => {
+            Effect::RunBatch {
+                id,
+                op,
+                pairs,
+                resume,
+            } => {
                 let cancel = renew(&mut self.batch);
                 let plan = self.journal.clone();
-                tokio::spawn(batch(engine, plan, id, op, pairs, tx, cancel));
+                let run = BatchRun {
+                    id,
+                    op,
+                    pairs,
+                    resume,
+                };
+                tokio::spawn(batch(engine, plan, run, tx, cancel));
+            }
+            Effect::Preflight { req, op, pairs } => {
+                tokio::spawn(async move {
+                    let result = ops::preflight(&engine, op, &pairs).await;
+                    if let Err(e) = &result {
+                        tracing::warn!("checking a {op} of {} pair(s) failed: {e}", pairs.len());
+                    }
+                    let _ = tx.send(Msg::Checked { req, result });
+                });
+            }
+            Effect::ScanJournal => {
+                let plan = self.journal.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = plan.incomplete().map_err(|e| {
+                        tracing::warn!("reading the journal failed: {e}");
+                        Failure::local(e.to_string())
+                    });
+                    let _ = tx.send(Msg::Incomplete(result));
+                });
             }
             Effect::CancelBatch => self.cancel_batch(),
             Effect::Inspect { req, a, b } => {
@@ -191,29 +222,50 @@ async fn lookup(
     }
 }
 
-/// A journaled batch, its progress and items relayed as they come.
-async fn batch(
-    engine: Arc<Engine>,
-    plan: JournalPlan,
+/// A batch the dashboard asked for: new, or the rest of journal batch `resume`.
+struct BatchRun {
     id: u64,
     op: Operation,
     pairs: Vec<Pair>,
+    resume: Option<String>,
+}
+
+/// A journaled batch, its progress and items relayed as they come. A resumed batch re-checks
+/// each pair first, so that nothing already done is sent twice.
+async fn batch(
+    engine: Arc<Engine>,
+    plan: JournalPlan,
+    run: BatchRun,
     tx: UnboundedSender<Msg>,
     cancel: CancellationToken,
 ) {
-    let mut batch = match plan.begin(op, &pairs) {
+    let BatchRun {
+        id,
+        op,
+        pairs,
+        resume,
+    } = run;
+    let opened = match &resume {
+        Some(batch) => batch
+            .parse::<BatchId>()
+            .map_err(|e| e.to_string())
+            .and_then(|batch| plan.resume(&batch).map_err(|e| e.to_string())),
+        None => plan.begin(op, &pairs).map_err(|e| e.to_string()),
+    };
+    let mut batch = match opened {
         Ok(batch) => batch,
         Err(e) => {
             tracing::error!("a {op} batch of {} pair(s) did not start: {e}", pairs.len());
             let _ = tx.send(Msg::BatchFailed {
                 id,
-                error: Failure::local(e.to_string()),
+                error: Failure::local(e),
             });
             return;
         }
     };
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let run = batch.run(&engine, op, pairs, false, Some(events_tx), cancel);
+    let precheck = resume.is_some();
+    let run = batch.run(&engine, op, pairs, precheck, Some(events_tx), cancel);
     let report = ops::drain(run, &mut events, |event| {
         let _ = tx.send(match event {
             Event::Progress(progress) => Msg::BatchProgress { id, progress },

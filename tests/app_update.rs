@@ -11,14 +11,14 @@ use std::collections::BTreeSet;
 
 use blockdeck::app::command::{self, Command, Context};
 use blockdeck::app::model::{
-    Ended, ExportWhat, FEED_KEEP, FeedLine, Focus, Inspection, Inspector, Level, Model, Overlay,
-    PendingAction, Sort, VerdictLine,
+    Checks, Ended, ExportWhat, FEED_KEEP, FeedLine, Focus, Inspection, Inspector, Level, Model,
+    Overlay, PendingAction, Sort, VerdictLine,
 };
 use blockdeck::app::update::contexts;
 use blockdeck::app::{Effect, Msg};
 use blockdeck::client::engine::BatchEnd;
 use blockdeck::client::failure::{Failure, FailureKind};
-use blockdeck::client::ops::{AccountFacts, Candidates};
+use blockdeck::client::ops::{AccountFacts, Candidates, IncompleteBatch, Preflight};
 use blockdeck::client::{Operation, Pair};
 use blockdeck::display::{is_unsafe, sanitize, utc};
 use blockdeck::feed::{ChangeKind, Role};
@@ -84,6 +84,11 @@ fn pairs_of(owner: &str, tos: &[&str]) -> Vec<Pair> {
 
 fn no_mutation(fx: &[Effect]) -> bool {
     !fx.iter().any(Effect::mutates)
+}
+
+/// Whether `fx` only starts the checks of a change shown for confirmation (nothing is sent).
+fn only_checks(fx: &[Effect]) -> bool {
+    matches!(fx, [Effect::Preflight { .. }])
 }
 
 /// A 33-byte ID: one byte too long.
@@ -743,7 +748,7 @@ fn the_palette_runs_commands() {
     let mut d = Dash::alice(250);
     d.press(ch(':'));
     d.type_text("unblock evil_osc evil_bidi");
-    assert!(d.press(enter()).is_empty());
+    assert!(only_checks(&d.press(enter())));
     let p = d.pending().expect("a confirmation");
     assert_eq!(p.op, Operation::Unblock);
     assert_eq!(p.pairs, pairs_of("alice", &["evil_osc", "evil_bidi"]));
@@ -751,7 +756,7 @@ fn the_palette_runs_commands() {
     let mut d = Dash::alice(250);
     d.press(ch(':'));
     d.type_text("block mallory,trent");
-    assert!(d.press(enter()).is_empty());
+    assert!(only_checks(&d.press(enter())));
     let p = d.pending().expect("a confirmation");
     assert_eq!(p.op, Operation::Block);
     assert_eq!(p.pairs, pairs_of("alice", &["mallory", "trent"]));
@@ -813,7 +818,7 @@ fn x_asks_first_and_only_y_sends() {
     d.mark(3);
     let want = pairs_of("alice", &["bob", "carol_91", "evil_osc"]);
 
-    assert!(d.press(ch('x')).is_empty());
+    assert!(only_checks(&d.press(ch('x'))));
     let p = d.pending().expect("a confirmation");
     assert_eq!((p.op, p.pairs.clone()), (Operation::Unblock, want.clone()));
     assert!(p.title.contains('3'), "{}", p.title);
@@ -850,13 +855,19 @@ fn x_asks_first_and_only_y_sends() {
     assert!(!d.model.should_quit);
     assert_eq!(d.model.list.marks.len(), 3);
 
+    // y waits for the checks, and says so.
+    assert!(d.press(ch('y')).is_empty());
+    let notice = d.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains("being checked"), "{notice}");
+    assert!(d.checked(Preflight::default()));
     let fx = d.press(ch('y'));
     assert_eq!(
         fx,
         vec![Effect::RunBatch {
             id: 1,
             op: Operation::Unblock,
-            pairs: want
+            pairs: want,
+            resume: None,
         }]
     );
     assert!(matches!(d.model.overlay, Overlay::None));
@@ -897,7 +908,7 @@ fn b_prompts_for_ids_typed_or_pasted_and_confirms_with_a_warning() {
     assert!(d.type_text("mallory, trent yvonne").is_empty());
     d.paste("\npeggy\r\nvictor,walter,,trent");
     assert!(d.pending().is_none());
-    assert!(d.press(enter()).is_empty());
+    assert!(only_checks(&d.press(enter())));
     let p = d.pending().expect("a confirmation");
     assert_eq!(p.op, Operation::Block);
     assert_eq!(
@@ -1077,7 +1088,8 @@ fn a_running_batch_updates_progress_and_the_table_in_place() {
         report: report(op, items, BatchEnd::Completed),
         journal: Some(JOURNAL.into()),
     });
-    assert!(fx.is_empty());
+    // What the journal holds unfinished is read again.
+    assert_eq!(fx, [Effect::ScanJournal]);
     let m = &d.model;
     assert!(m.running.is_none());
     assert!(matches!(m.overlay, Overlay::Result));
@@ -1354,7 +1366,7 @@ fn r_retries_what_a_retry_can_fix_and_says_what_it_leaves_out() {
     // The batch: two done, one already, evil_bidi failed with 30003 (no such account: no retry
     // fixes that), @RBT#support never sent.
     let mut d = Dash::after_unblock(250);
-    assert!(d.press(ch('R')).is_empty());
+    assert!(only_checks(&d.press(ch('R'))));
     let p = d.pending().expect("a confirmation");
     assert_eq!(p.op, Operation::Unblock);
     assert_eq!(p.pairs, pairs_of("alice", &["@RBT#support"]));
@@ -1416,7 +1428,7 @@ fn r_after_failures_that_are_all_permanent_says_why_there_is_nothing_to_retry() 
 #[test]
 fn r_retries_failures_that_gave_up_on_temporary_errors() {
     let mut d = failed_with([30006, 30013, 60007]);
-    assert!(d.press(ch('R')).is_empty());
+    assert!(only_checks(&d.press(ch('R'))));
     let p = d.pending().expect("a confirmation");
     let tos: Vec<&str> = p.pairs.iter().map(|p| p.to.as_str()).collect();
     assert_eq!(tos, ["bob", "evil_osc"]);
@@ -1425,7 +1437,7 @@ fn r_retries_failures_that_gave_up_on_temporary_errors() {
 #[test]
 fn u_after_an_unblock_blocks_the_done_pairs_again_with_a_warning() {
     let mut d = Dash::after_unblock(250);
-    assert!(d.press(ch('U')).is_empty());
+    assert!(only_checks(&d.press(ch('U'))));
     let p = d.pending().expect("a confirmation");
     assert_eq!(p.op, Operation::Block);
     // Only what this batch changed: not the entry that was already off the list.
@@ -1547,12 +1559,12 @@ fn read_only_mode_refuses_block_and_unblock_commands() {
 }
 
 fn forced(op: Operation) -> PendingAction {
-    PendingAction {
+    PendingAction::new(
         op,
-        pairs: pairs_of("alice", &["mallory", "bob"]),
-        title: format!("{op} 2 account(s) for alice"),
-        warning: None,
-    }
+        pairs_of("alice", &["mallory", "bob"]),
+        format!("{op} 2 account(s) for alice"),
+        None,
+    )
 }
 
 #[test]
@@ -1763,6 +1775,19 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             path: "alice.csv".into(),
             result: Ok(20),
         },
+        Msg::Started,
+        Msg::Incomplete(Ok(vec![IncompleteBatch {
+            id: "20261122T013500Z-3f9a".into(),
+            op: Operation::Block,
+            time: NOW - 3600,
+            by: "oncall".into(),
+            unfinished: vec![p.clone()],
+        }])),
+        // The answer to checks of a question no longer open.
+        Msg::Checked {
+            req: 99,
+            result: Ok(Preflight::default()),
+        },
     ];
     // The match is exhaustive: a new kind of message has to be added here.
     for msg in &all {
@@ -1790,7 +1815,10 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             | Msg::FeedSource(_)
             | Msg::WatchFailed { .. }
             | Msg::ListChanged { .. }
-            | Msg::Exported { .. } => {}
+            | Msg::Exported { .. }
+            | Msg::Started
+            | Msg::Incomplete(_)
+            | Msg::Checked { .. } => {}
         }
     }
     all
@@ -1901,6 +1929,20 @@ fn every_message_kind_changes_what_it_should() {
             Msg::Exported { .. } => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
                 assert!(d.logged("exported 20 row(s) to alice.csv"));
+            }
+            Msg::Started => assert_eq!(fx, [Effect::ScanJournal], "{name}"),
+            Msg::Incomplete(_) => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(m.incomplete.len(), 1);
+                assert!(d.logged("1 unfinished batch(es)"));
+            }
+            Msg::Checked { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(
+                    format!("{:?}", m.overlay),
+                    format!("{:?}", before.overlay),
+                    "{name}"
+                );
             }
         }
     }
@@ -2020,11 +2062,17 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
         Context::Confirm => {
             let mut quit = d.clone();
             d.press(ch('x'));
+            let checking = d.clone();
+            d.checked(Preflight::default());
             quit.press(ch('x'));
             quit.confirm();
             quit.press(ch('q'));
             quit.effects.clear();
-            vec![("confirm", d), ("quit-confirm", quit)]
+            vec![
+                ("confirm", d),
+                ("confirm/checking", checking),
+                ("quit-confirm", quit),
+            ]
         }
         Context::Summary => {
             d.press(ch('='));
@@ -2088,6 +2136,14 @@ fn prepare(action: Command, ctx: Context, d: &mut Dash) {
 fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &[Effect]) {
     let what = format!("{action:?} in {setup}");
     let none = |fx: &[Effect]| assert!(fx.is_empty(), "{what}: {fx:?}");
+    // A change shown for confirmation starts its checks, and only them.
+    let asks = |fx: &[Effect]| match (fx, &a.overlay) {
+        ([Effect::Preflight { req, op, pairs }], Overlay::Confirm(p)) => {
+            assert_eq!(p.checks, Checks::Running { req: *req }, "{what}");
+            assert_eq!((*op, pairs), (p.op, &p.pairs), "{what}");
+        }
+        _ => panic!("{what}: {fx:?} with {:?}", a.overlay),
+    };
     match action {
         Command::Quit | Command::Interrupt => {
             assert_eq!(fx, [Effect::Quit], "{what}");
@@ -2246,7 +2302,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             assert!(a.list.marks.is_empty() && a.list.anchor.is_none(), "{what}");
         }
         Command::Unblock => {
-            none(fx);
+            asks(fx);
             let owner = b.list.owner.clone().unwrap();
             let want: Vec<Pair> = b
                 .list
@@ -2280,7 +2336,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             assert!(a.list.loading && a.list.rows.is_empty(), "{what}");
         }
         Command::RetryFailed => {
-            none(fx);
+            asks(fx);
             // The item not sent is retried; the one that failed for good (30003) is not, and the
             // confirmation says so.
             let last = b.last.as_ref().unwrap();
@@ -2294,7 +2350,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             );
         }
         Command::Undo => {
-            none(fx);
+            asks(fx);
             let last = b.last.as_ref().unwrap();
             assert!(
                 matches!(&a.overlay, Overlay::Confirm(p)
@@ -2330,7 +2386,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 assert!(matches!(a.overlay, Overlay::None), "{what}");
             }
             (Overlay::BlockPrompt { .. }, _) => {
-                none(fx);
+                asks(fx);
                 assert!(
                     matches!(&a.overlay, Overlay::Confirm(p)
                         if p.op == Operation::Block && p.pairs == pairs_of("alice", &["mallory"])),
@@ -2360,13 +2416,21 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             assert_eq!(a.lookup.value(), "alice", "{what}");
         }
         Command::Yes => match &b.overlay {
+            // The checks are still running: y waits for them, and says so.
+            Overlay::Confirm(p) if matches!(p.checks, Checks::Running { .. }) => {
+                none(fx);
+                assert!(matches!(a.overlay, Overlay::Confirm(_)), "{what}");
+                let notice = a.notice.as_deref().unwrap_or_default();
+                assert!(notice.contains("being checked"), "{what}: {notice}");
+            }
             Overlay::Confirm(p) => {
                 assert_eq!(
                     fx,
                     [Effect::RunBatch {
                         id: b.batch_seq + 1,
                         op: p.op,
-                        pairs: p.pairs.clone()
+                        pairs: p.to_send(),
+                        resume: p.resume.clone(),
                     }],
                     "{what}"
                 );
@@ -2478,11 +2542,10 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 );
             }
         }
-        Command::Lookup | Command::Watch => {
+        Command::Lookup | Command::Watch | Command::Resume => {
             panic!("{what}: {action:?} has no key, only a command line name");
         }
         Command::UnblockAB | Command::UnblockBA => {
-            none(fx);
             let Overlay::Inspector(i) = &b.overlay else {
                 panic!("{what}: {:?}", b.overlay);
             };
@@ -2495,6 +2558,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                         (&i.b, &i.a, seen.b_blocks_a)
                     };
                     if blocks {
+                        asks(fx);
                         let want = vec![Pair::new(from.clone(), to.clone())];
                         assert!(
                             matches!(&a.overlay, Overlay::Confirm(p)
@@ -2503,6 +2567,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                             a.overlay
                         );
                     } else {
+                        none(fx);
                         assert_eq!(
                             format!("{:?}", a.overlay),
                             format!("{:?}", b.overlay),
@@ -2518,6 +2583,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 }
                 // Nothing to act on before the answer: it says so.
                 _ => {
+                    none(fx);
                     assert_eq!(
                         format!("{:?}", a.overlay),
                         format!("{:?}", b.overlay),
@@ -2951,7 +3017,7 @@ fn x_in_the_inspector_asks_to_unblock_a_to_b_only_when_a_blocks_b() {
     );
     assert!(d.pending().is_none());
     // x asks first.
-    assert!(d.press(ch('x')).is_empty());
+    assert!(only_checks(&d.press(ch('x'))));
     let p = d.pending().expect("a confirmation");
     assert_eq!(p.op, Operation::Unblock);
     assert_eq!(p.pairs, vec![pair("alice", "evil_osc")]);
@@ -2984,7 +3050,7 @@ fn shift_x_in_the_inspector_asks_to_unblock_b_to_a_only_when_b_blocks_a() {
             d.model.activity.last().unwrap().text,
             "alice does not block evil_osc: nothing to unblock"
         );
-        assert!(d.press(shift_x).is_empty());
+        assert!(only_checks(&d.press(shift_x)));
         let p = d.pending().expect("a confirmation");
         assert_eq!(
             (p.op, p.pairs.clone()),
@@ -4220,7 +4286,8 @@ fn a_question_counts_a_key_only_after_it_has_been_on_screen_a_moment() {
     assert!(d.pending().is_some());
     let notice = d.model.notice.clone().expect("a notice");
     assert!(notice.contains("has just opened"), "{notice}");
-    // The screen wakes when it arms, to show `y` active.
+    // The screen wakes when it arms, to show `y` active (the checks are in).
+    assert!(d.checked(Preflight::default()));
     assert_eq!(
         d.model.next_wake(),
         Some(d.model.overlay_since + blockdeck::app::model::ARMING_MS)
@@ -4242,13 +4309,14 @@ fn a_question_counts_a_key_only_after_it_has_been_on_screen_a_moment() {
 fn keys_that_came_together_never_answer_a_question() {
     // `x` and `y` in one burst: the question opens, the `y` is dropped, nothing is sent.
     let mut d = Dash::alice(20);
-    assert!(d.burst(&[ch('x'), ch('y')]).is_empty());
+    assert!(only_checks(&d.burst(&[ch('x'), ch('y')])));
     assert!(d.pending().is_some());
     assert!(no_mutation(&d.effects));
     let notice = d.model.notice.clone().expect("a notice");
     assert!(notice.contains("not taken as an answer"), "{notice}");
     // Even once armed, a burst does not answer it; a person's `y` does.
     d.wait(1000);
+    assert!(d.checked(Preflight::default()));
     assert!(d.burst_text("yy").is_empty());
     assert!(d.pending().is_some());
     assert!(matches!(
@@ -4350,4 +4418,210 @@ fn only_waiting_wakes_the_screen() {
     // The answer ends the wait.
     d.pages(req, &roster(5), 1);
     assert_eq!(d.model.next_wake(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks before a change, undo in place, retry and resume as the same journal batch
+
+#[test]
+fn u_after_an_unblock_puts_the_rows_back_where_they_stood_with_their_nicknames() {
+    let mut d = Dash::after_unblock(250);
+    let shown = |d: &Dash| -> Vec<(String, Option<String>)> {
+        d.model.list.rows[..4]
+            .iter()
+            .map(|r| (r.to.as_str().to_owned(), r.nick.clone()))
+            .collect()
+    };
+    // bob and carol_91 were unblocked, evil_osc was off the list already.
+    assert_eq!(d.model.list.rows[0].to.as_str(), "evil_bidi");
+    d.press(ch('U'));
+    let (bid, op, pairs) = d.confirm();
+    assert_eq!(op, Operation::Block);
+    assert_eq!(pairs, pairs_of("alice", &["bob", "carol_91"]));
+    // carol_91 comes back first: each finds its place whatever the order.
+    d.finish(
+        bid,
+        op,
+        vec![done(pairs[1].clone()), done(pairs[0].clone())],
+        BatchEnd::Completed,
+    );
+    assert_eq!(
+        shown(&d),
+        [
+            ("bob".to_owned(), Some("Bob".to_owned())),
+            ("carol_91".to_owned(), Some("Carol 李".to_owned())),
+            ("evil_bidi".to_owned(), d.model.list.rows[2].nick.clone()),
+            ("@RBT#support".to_owned(), Some("Support bot".to_owned())),
+        ]
+    );
+    // The service stamps the block now.
+    assert_eq!(d.model.list.rows[0].added, d.model.now);
+}
+
+#[test]
+fn the_checks_hold_out_missing_accounts_pairs_already_so_and_what_overflows() {
+    let mut d = Dash::alice(998);
+    d.command("block mallory ghost bob trent victor walter");
+    let p = d.pending().expect("a confirmation");
+    assert!(matches!(p.checks, Checks::Running { .. }));
+    assert!(d.checked(Preflight {
+        missing: vec![id("ghost")],
+        in_state: pairs_of("alice", &["bob"]),
+        unchecked: Vec::new(),
+    }));
+    let p = d.pending().unwrap();
+    let Checks::Done(held) = &p.checks else {
+        panic!("{:?}", p.checks)
+    };
+    assert_eq!(held.missing, pairs_of("alice", &["ghost"]));
+    assert_eq!(held.already, pairs_of("alice", &["bob"]));
+    // Two places left of 1000: victor and walter would not fit.
+    assert_eq!(held.list_size, Some(998));
+    assert_eq!(held.overflow, pairs_of("alice", &["victor", "walter"]));
+    let (_, _, sent) = d.confirm();
+    assert_eq!(sent, pairs_of("alice", &["mallory", "trent"]));
+}
+
+#[test]
+fn checks_that_hold_out_everything_leave_nothing_to_send() {
+    let mut d = Dash::alice(20);
+    d.press(ch('x'));
+    let pairs = d.pending().unwrap().pairs.clone();
+    d.checked(Preflight {
+        in_state: pairs,
+        ..Preflight::default()
+    });
+    d.wait(1000);
+    assert!(d.press(ch('y')).is_empty());
+    let notice = d.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains("nothing left to send"), "{notice}");
+    assert!(d.pending().is_some());
+    d.press(ch('n'));
+    assert!(no_mutation(&d.effects));
+}
+
+#[test]
+fn checks_that_could_not_run_say_why_and_y_sends_everything_as_asked() {
+    let mut d = Dash::alice(20);
+    d.mark(2);
+    d.press(ch('x'));
+    let Some(Checks::Running { req }) = d.pending().map(|p| p.checks.clone()) else {
+        panic!()
+    };
+    d.send(Msg::Checked {
+        req,
+        result: Err(fail("connection refused\u{1b}[2J")),
+    });
+    let p = d.pending().unwrap();
+    assert!(
+        matches!(&p.checks, Checks::Failed(why) if why.contains("connection refused") && !why.contains('\u{1b}')),
+        "{:?}",
+        p.checks
+    );
+    let want = p.pairs.clone();
+    d.wait(1000);
+    let fx = d.press(ch('y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::RunBatch { pairs, .. }] if *pairs == want),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn an_answer_to_the_checks_of_an_older_question_is_dropped() {
+    let mut d = Dash::alice(20);
+    d.press(ch('x'));
+    let Some(Checks::Running { req: old }) = d.pending().map(|p| p.checks.clone()) else {
+        panic!()
+    };
+    d.press(ch('n'));
+    d.press(ch('j'));
+    d.press(ch('x'));
+    let pairs = d.pending().unwrap().pairs.clone();
+    d.send(Msg::Checked {
+        req: old,
+        result: Ok(Preflight {
+            in_state: pairs,
+            ..Preflight::default()
+        }),
+    });
+    assert!(matches!(
+        d.pending().unwrap().checks,
+        Checks::Running { req } if req != old
+    ));
+}
+
+#[test]
+fn r_sends_the_retry_as_the_same_journal_batch() {
+    let mut d = Dash::after_unblock(250);
+    d.press(ch('R'));
+    let (_, _, pairs, resume) = d.confirm_resuming();
+    assert_eq!(pairs, pairs_of("alice", &["@RBT#support"]));
+    assert_eq!(resume.as_deref(), Some(JOURNAL));
+}
+
+fn unfinished_batch() -> IncompleteBatch {
+    IncompleteBatch {
+        id: "20261122T013500Z-3f9a".into(),
+        op: Operation::Block,
+        time: NOW - 7200,
+        by: "oncall\u{1b}[31m".into(),
+        unfinished: pairs_of("alice", &["mallory", "trent"]),
+    }
+}
+
+#[test]
+fn unfinished_batches_of_the_journal_are_said_and_resume_finishes_one() {
+    let mut d = Dash::alice(20);
+    // None: :resume says so.
+    assert!(d.command("resume").is_empty());
+    let error = d.palette_error().unwrap_or_default().to_owned();
+    assert!(error.contains("no unfinished batch"), "{error}");
+    d.press(esc());
+
+    d.send(Msg::Incomplete(Ok(vec![unfinished_batch()])));
+    assert!(d.logged("1 unfinished batch(es)"));
+    // The same news again is not said twice.
+    let lines = d.model.activity.lines.len();
+    d.send(Msg::Incomplete(Ok(vec![unfinished_batch()])));
+    assert_eq!(d.model.activity.lines.len(), lines);
+
+    assert!(d.command("resume 2025").is_empty());
+    let error = d.palette_error().unwrap_or_default().to_owned();
+    assert!(error.contains("no unfinished batch 2025"), "{error}");
+    d.press(esc());
+    assert!(only_checks(&d.command("resume 20261122")));
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.op, Operation::Block);
+    assert_eq!(p.pairs, pairs_of("alice", &["mallory", "trent"]));
+    assert!(p.title.contains("20261122T013500Z-3f9a"), "{}", p.title);
+    assert!(p.title.contains("2h ago"), "{}", p.title);
+    assert!(!p.title.contains('\u{1b}'), "{}", p.title);
+    // What the checks find is recorded in the journal batch, not held out of it.
+    d.checked(Preflight {
+        in_state: pairs_of("alice", &["mallory"]),
+        ..Preflight::default()
+    });
+    let (_, op, pairs, resume) = d.confirm_resuming();
+    assert_eq!(op, Operation::Block);
+    assert_eq!(pairs, pairs_of("alice", &["mallory", "trent"]));
+    assert_eq!(resume.as_deref(), Some("20261122T013500Z-3f9a"));
+}
+
+#[test]
+fn read_only_mode_offers_no_resume() {
+    let mut d = Dash::read_only();
+    d.load("alice", 20);
+    d.send(Msg::Incomplete(Ok(vec![unfinished_batch()])));
+    assert!(d.command("resume").is_empty());
+    assert!(d.pending().is_none());
+    let error = d.palette_error().unwrap_or_default().to_owned();
+    assert!(error.contains("read-only"), "{error}");
+}
+
+#[test]
+fn the_journal_that_cannot_be_read_is_said() {
+    let mut d = Dash::alice(20);
+    d.send(Msg::Incomplete(Err(Failure::local("permission denied"))));
+    assert!(d.logged("the journal could not be read: permission denied"));
 }

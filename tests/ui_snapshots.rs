@@ -8,8 +8,9 @@ mod common {
 
 use blockdeck::app::model::{Focus, Overlay};
 use blockdeck::app::{Model, Msg};
-use blockdeck::client::Operation;
-use blockdeck::client::engine::BatchEnd;
+use blockdeck::client::engine::{BatchEnd, ItemResult, Waiting};
+use blockdeck::client::ops::Preflight;
+use blockdeck::client::{Operation, Pair};
 use blockdeck::feed::{ChangeKind, Role};
 use blockdeck::ui;
 use common::dashboard::*;
@@ -126,13 +127,145 @@ fn marks_and_filter(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
-/// The confirmation of `x` on [`marks_and_filter`].
-fn confirm(w: u16, h: u16, mono: bool) -> Dash {
+/// The confirmation of `x` on [`marks_and_filter`], its checks still running after a second.
+fn confirm_checking(w: u16, h: u16, mono: bool) -> Dash {
     let mut d = marks_and_filter(w, h, mono);
     d.press(ch('x'));
     assert!(d.pending().is_some());
-    // As a person reads it: on screen long enough for `y` to answer.
+    // As a person reads it: on screen long enough for `y` to answer, were the checks in.
     d.wait(1000);
+    d
+}
+
+/// [`confirm_checking`] with the checks in: evil_bidi is not an account any more, erin-k is off
+/// the list already; `y` sends the other four.
+fn confirm(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = confirm_checking(w, h, mono);
+    let pairs = d.pending().unwrap().pairs.clone();
+    assert_eq!(
+        (pairs[2].to.as_str(), pairs[3].to.as_str()),
+        ("evil_bidi", "erin-k")
+    );
+    assert!(d.checked(Preflight {
+        missing: vec![pairs[2].to.clone()],
+        in_state: vec![pairs[3].clone()],
+        unchecked: Vec::new(),
+    }));
+    assert_eq!(d.pending().unwrap().to_send().len(), 4);
+    d
+}
+
+/// Five IDs to block for alice, whose complete list has 998 entries: three would not fit.
+fn confirm_full(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 998, mono);
+    d.press(ch('b'));
+    d.paste("mallory trent peggy victor walter");
+    d.press(enter());
+    assert!(d.checked(Preflight::default()));
+    d.wait(1000);
+    assert_eq!(d.pending().unwrap().to_send().len(), 2);
+    d
+}
+
+/// A lookup of alice that failed outright: nothing about her is known.
+fn lookup_failed(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = Dash::with(false, mono).size(w, h);
+    let req = d.look_up("alice");
+    d.send(Msg::LookupFailed {
+        req,
+        error: fail(
+            "could not reach http://127.0.0.1:5080/v4/im_open_login_svc/account_check: \
+             connection refused",
+        ),
+    });
+    d
+}
+
+/// alice's list, two pages of 100 of 250 in, when the third page failed after its retries.
+fn list_stopped(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = Dash::with(false, mono).size(w, h);
+    let req = d.look_up("alice");
+    d.answer(req, &roster(250), 2);
+    d.send(Msg::LookupFailed {
+        req,
+        error: fail("the service did not answer within 10 s (4 tries)"),
+    });
+    d
+}
+
+/// An unblock of the first twelve rows of alice's 250, ended by `end` with item `status(i)`.
+fn outcome(
+    w: u16,
+    h: u16,
+    mono: bool,
+    end: BatchEnd,
+    status: impl Fn(usize, Pair) -> ItemResult,
+) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.mark(12);
+    d.press(ch('x'));
+    let (bid, op, pairs) = d.confirm();
+    let items = pairs
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| status(i, p))
+        .collect();
+    d.finish(bid, op, items, end);
+    assert!(matches!(d.model.overlay, Overlay::Result));
+    d
+}
+
+/// Every one of twelve unblocked.
+fn completed(w: u16, h: u16, mono: bool) -> Dash {
+    outcome(w, h, mono, BatchEnd::Completed, |_, p| done(p))
+}
+
+/// Every one of twelve failed: the service kept answering 30008 (write conflict) after retries.
+fn all_failed(w: u16, h: u16, mono: bool) -> Dash {
+    outcome(w, h, mono, BatchEnd::Completed, |_, p| {
+        failed(p, 30008, "write conflict after 3 attempts")
+    })
+}
+
+/// Stopped after four by 70001 (the UserSig expired): the other eight were not sent.
+fn stopped(w: u16, h: u16, mono: bool) -> Dash {
+    let end = BatchEnd::Stopped {
+        code: 70001,
+        reason: "stopped by error 70001: the UserSig has expired; a new one is made for every \
+                 request, so check this machine's clock"
+            .into(),
+        info: "UserSig expired".into(),
+    };
+    outcome(
+        w,
+        h,
+        mono,
+        end,
+        |i, p| if i < 4 { done(p) } else { unfinished(p) },
+    )
+}
+
+/// Cancelled after five: the other seven were not sent.
+fn cancelled(w: u16, h: u16, mono: bool) -> Dash {
+    outcome(w, h, mono, BatchEnd::Cancelled, |i, p| {
+        if i < 5 { done(p) } else { unfinished(p) }
+    })
+}
+
+/// [`running`] waiting out a back-off: 40 items held back after 30008, 2.5 s to go.
+fn waiting(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = running(w, h, mono);
+    let mut p = progress(1000, 340, 3);
+    p.waiting = Some(Waiting {
+        items: 40,
+        code: 30008,
+        left: std::time::Duration::from_millis(2_500),
+    });
+    let bid = d.model.running.as_ref().unwrap().id;
+    d.send(Msg::BatchProgress {
+        id: bid,
+        progress: p,
+    });
     d
 }
 
@@ -291,9 +424,18 @@ const SCREENS: &[(&str, Screen)] = &[
     ("start", start),
     ("mid_load", mid_load),
     ("marks_filter", marks_and_filter),
+    ("confirm_checking", confirm_checking),
     ("confirm", confirm),
+    ("confirm_full", confirm_full),
+    ("lookup_failed", lookup_failed),
+    ("list_stopped", list_stopped),
     ("running", running),
+    ("waiting", waiting),
+    ("completed", completed),
     ("result", result),
+    ("all_failed", all_failed),
+    ("stopped", stopped),
+    ("cancelled", cancelled),
     ("help", help),
     ("read_only", read_only),
     ("inspector", inspector),
@@ -348,6 +490,50 @@ fn snapshot_marks_and_filter() {
 fn snapshot_confirm() {
     for (w, h) in SIZES {
         snapshot("confirm", w, h);
+    }
+}
+
+#[test]
+fn snapshot_confirm_checking() {
+    for (w, h) in SIZES {
+        snapshot("confirm_checking", w, h);
+    }
+}
+
+#[test]
+fn snapshot_confirm_full() {
+    for (w, h) in SIZES {
+        snapshot("confirm_full", w, h);
+    }
+}
+
+#[test]
+fn snapshot_lookup_failed() {
+    for (w, h) in SIZES {
+        snapshot("lookup_failed", w, h);
+    }
+}
+
+#[test]
+fn snapshot_list_stopped() {
+    for (w, h) in SIZES {
+        snapshot("list_stopped", w, h);
+    }
+}
+
+#[test]
+fn snapshot_waiting() {
+    for (w, h) in SIZES {
+        snapshot("waiting", w, h);
+    }
+}
+
+#[test]
+fn snapshot_outcomes() {
+    for name in ["completed", "all_failed", "stopped", "cancelled"] {
+        for (w, h) in SIZES {
+            snapshot(name, w, h);
+        }
     }
 }
 
@@ -571,6 +757,7 @@ fn the_running_batch_shows_its_progress_and_the_block_confirmation_its_warning()
     d.press(ch('b'));
     d.paste("mallory\ntrent");
     d.press(enter());
+    assert!(d.checked(Preflight::default()));
     d.wait(1000);
     let screen = text(&render(&d.model));
     assert!(screen.contains("Block 2 account(s) for alice"), "{screen}");
@@ -658,4 +845,42 @@ fn a_batch_takes_one_activity_line_with_one_mark() {
     assert_eq!(lines.len(), 1, "{screen}");
     assert!(!screen.contains("alice → evil_osc: error"), "{screen}");
     assert!(!screen.contains("✗ ✗"), "{screen}");
+}
+
+#[test]
+fn unfinished_batches_show_on_the_status_line_and_resume_shows_what_it_sends() {
+    let mut d = alice(80, 24, 20, false);
+    d.send(Msg::Incomplete(Ok(vec![
+        blockdeck::client::ops::IncompleteBatch {
+            id: "20261122T013500Z-3f9a".into(),
+            op: Operation::Block,
+            time: NOW - 7200,
+            by: "oncall".into(),
+            unfinished: vec![
+                Pair::new(id("alice"), id("mallory")),
+                Pair::new(id("alice"), id("trent")),
+            ],
+        },
+    ])));
+    let buf = render(&d.model);
+    let status = row_text(&buf, 22);
+    assert!(
+        status.contains("1 unfinished batch(es) in the journal — :resume"),
+        "{status}"
+    );
+    d.command("resume");
+    d.checked(Preflight {
+        in_state: vec![Pair::new(id("alice"), id("mallory"))],
+        ..Preflight::default()
+    });
+    d.wait(1000);
+    let screen = text(&render(&d.model));
+    for needle in [
+        "Resume batch 20261122T013500Z-3f9a",
+        "1 recorded as is, blocked already: alice → mallory",
+        "y sends all 2",
+        "y confirm · n/Esc cancel",
+    ] {
+        assert!(screen.contains(needle), "{needle}\n{screen}");
+    }
 }

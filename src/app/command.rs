@@ -91,6 +91,8 @@ pub enum Command {
     Block,
     RetryFailed,
     Undo,
+    /// Finish a batch the journal holds unfinished (`:resume [ID]`).
+    Resume,
     Sort,
     /// The relationship between the looked-up user and a row (or the users given).
     Inspect,
@@ -141,6 +143,8 @@ pub enum Grammar {
     Path,
     /// Free text; none: empty.
     Text,
+    /// A batch ID of the journal (its start is enough); none: the latest unfinished.
+    Batch,
 }
 
 /// A command's name on the `:` command line.
@@ -326,6 +330,9 @@ pub static TABLE: &[Spec] = &[
         help: "undo the last batch (re-block what was unblocked, or the reverse)", mutates: true,
         palette: name("undo", &["U"], Grammar::Nothing, "undo"),
         bindings: &[bind(&[(KeyCode::Char('U'), SHIFT)], "U", &[Table, Activity], false)] },
+    Spec { command: Command::Resume, short: "resume",
+        help: "finish a batch left unfinished", mutates: true,
+        palette: name("resume", &[], Grammar::Batch, "resume [BATCH]"), bindings: &[] },
     Spec { command: Command::Sort, short: "sort", help: "sort: oldest first, newest first, by ID",
         mutates: false, palette: name("sort", &["s"], Grammar::Nothing, "sort"),
         bindings: &[bind(&[ch('s')], "s", &[Table], false)] },
@@ -526,6 +533,11 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             "the question has just opened: read it, then press y ({} s after it opens)",
             super::model::ARMING_MS as f64 / 1000.0
         )),
+        Command::Yes => match &model.overlay {
+            Overlay::Confirm(pending) => pending.ready(),
+            _ => Ok(()),
+        },
+        Command::Resume => resume_availability(model, &inv.args),
         Command::Unblock => {
             needs_owner(model, "unblocks take IDs off their list")?;
             if bare && model.list.targets().is_empty() {
@@ -565,9 +577,24 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
         Command::RetryFailed => retry_availability(model),
         Command::Undo => undo_availability(model),
         Command::ShowResult if model.last.is_none() => Err("no batch has run yet".to_owned()),
+        Command::Mark | Command::MarkRange | Command::MarkAll if model.list.view.is_empty() => {
+            Err("nothing to mark: the list shows no entry".to_owned())
+        }
         Command::Export => match (&model.overlay, &inv.args) {
             (Overlay::Blockers(view), _) if !view.done => {
                 Err("the reverse lookup is still running: export when it is done".to_owned())
+            }
+            _ if model.export_what() == super::model::ExportWhat::List
+                && let Some(f) = &model.list.failure =>
+            {
+                let what = if f.pages == 0 {
+                    "the lookup failed".to_owned()
+                } else {
+                    format!("the list stopped at page {}", f.pages + 1)
+                };
+                Err(format!(
+                    "{what}: an export would miss entries; r reads it again, then export"
+                ))
             }
             (_, Args::Path(path)) => crate::export::Format::for_path(path).map(|_| ()),
             _ => Ok(()),
@@ -625,6 +652,33 @@ fn retry_availability(model: &Model) -> Result<(), Unavailable> {
         ));
     }
     Ok(())
+}
+
+fn resume_availability(model: &Model, args: &Args) -> Result<(), Unavailable> {
+    if model.incomplete.is_empty() {
+        return Err("the journal holds no unfinished batch of this app".to_owned());
+    }
+    let Args::Text(wanted) = args else {
+        return Ok(());
+    };
+    let found: Vec<&str> = model
+        .incomplete
+        .iter()
+        .map(|b| b.id.as_str())
+        .filter(|id| id.starts_with(wanted.as_str()))
+        .collect();
+    match found.len() {
+        1 => Ok(()),
+        0 => Err(format!(
+            "no unfinished batch {}: Tab offers the ones the journal holds ({} of them)",
+            crate::display::sanitize(wanted),
+            model.incomplete.len()
+        )),
+        n => Err(format!(
+            "{n} unfinished batches start with {}: type more of the ID",
+            crate::display::sanitize(wanted)
+        )),
+    }
 }
 
 fn undo_availability(model: &Model) -> Result<(), Unavailable> {

@@ -4,7 +4,9 @@ use crossterm::event::KeyEvent;
 
 use crate::client::engine::{ItemResult, Progress, Report};
 use crate::client::failure::Failure;
-use crate::client::ops::{AccountFacts, BlockersEvent, BlockersReport, Candidates};
+use crate::client::ops::{
+    AccountFacts, BlockersEvent, BlockersReport, Candidates, IncompleteBatch, Preflight,
+};
 use crate::client::{Operation, Pair};
 use crate::inspect::Relationship;
 use crate::tim::ids::UserId;
@@ -22,6 +24,15 @@ pub enum Msg {
     Tick(u64),
     /// Milliseconds since the dashboard started (a monotonic clock, for arming and spinners).
     Clock(u64),
+    /// The dashboard is on screen (once, at start).
+    Started,
+    /// The batches the journal holds unfinished, or why it could not be read.
+    Incomplete(Result<Vec<IncompleteBatch>, Failure>),
+    /// The checks before change `req` answered.
+    Checked {
+        req: u64,
+        result: Result<Preflight, Failure>,
+    },
     /// Lookup `req`: the account's facts.
     Account {
         req: u64,
@@ -112,12 +123,22 @@ pub enum Msg {
 pub enum Effect {
     /// Look a user up: account, nickname, friends, then the blocklist page by page, then nicknames.
     Lookup { req: u64, user: UserId },
-    /// Run a batch through the engine, journaled.
+    /// Run a batch through the engine, journaled: a new batch, or (`resume`) the rest of the
+    /// journal's batch of that ID, each pair checked first.
     RunBatch {
         id: u64,
         op: Operation,
         pairs: Vec<Pair>,
+        resume: Option<String>,
     },
+    /// Check a change before it is confirmed: accounts that do not exist, pairs already so.
+    Preflight {
+        req: u64,
+        op: Operation,
+        pairs: Vec<Pair>,
+    },
+    /// Read which batches the journal holds unfinished.
+    ScanJournal,
     /// Cancel the running batch between requests.
     CancelBatch,
     /// Find the relationship between two users.

@@ -238,6 +238,8 @@ fn arguments(p: &PaletteName, rest: &[String]) -> Result<Args, String> {
             ));
         }
         (Grammar::Text, words) => Args::Text(words.join(" ")),
+        (Grammar::Batch, [id]) => Args::Text(id.clone()),
+        (Grammar::Batch, _) => return Err(format!("{} — one batch ID", usage(p))),
     })
 }
 
@@ -282,6 +284,15 @@ pub fn choices(model: &Model, line: &str, cursor: usize) -> (Vec<String>, Range<
             Grammar::OnOff => &["on", "off"],
             _ => &[],
         };
+        if p.grammar == Grammar::Batch {
+            out.extend(
+                model
+                    .incomplete
+                    .iter()
+                    .map(|b| b.id.clone())
+                    .filter(|id| id.starts_with(prefix)),
+            );
+        }
         out.extend(
             keywords
                 .iter()

@@ -149,7 +149,7 @@ fn failed(failure: &LoadFailure, theme: &Theme, frame: &mut Frame, area: Rect) {
         .collect();
     lines.extend(wrap(&failure.text, room).into_iter().map(Line::raw));
     lines.push(Line::raw(""));
-    let remedy = format!("{} — {refresh} tries again", failure.kind.remedy());
+    let remedy = format!("{}; {refresh} tries again", failure.kind.remedy());
     lines.extend(
         wrap(&remedy, room)
             .into_iter()
@@ -159,12 +159,17 @@ fn failed(failure: &LoadFailure, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn title_parts(list: &Blocklist) -> Vec<(u8, String)> {
+    let refresh = Command::Refresh.key_label().unwrap_or("r");
+    // A lookup that failed before any page came has nothing to count, page or sort.
+    if list.failure.as_ref().is_some_and(|f| f.pages == 0) {
+        return vec![(0, format!("lookup failed: {refresh} tries again"))];
+    }
     let state = if list.complete {
         "complete".to_owned()
     } else if list.loading {
         "loading…".to_owned()
     } else if let Some(f) = &list.failure {
-        format!("page {} failed: r tries again", f.pages + 1)
+        format!("page {} failed: {refresh} tries again", f.pages + 1)
     } else {
         "incomplete".to_owned()
     };
@@ -181,7 +186,6 @@ fn title_parts(list: &Blocklist) -> Vec<(u8, String)> {
         parts.push((0, format!("{} marked", list.marks.len())));
     }
     if list.stale {
-        let refresh = Command::Refresh.key_label().unwrap_or("r");
         parts.push((0, format!("changed elsewhere: {refresh} refreshes")));
     }
     parts

@@ -306,6 +306,8 @@ mod tests {
             quit_after: false,
             since: 0,
             progress_at: 0,
+            removed: Vec::new(),
+            restore: Vec::new(),
         });
     }
 
@@ -344,20 +346,19 @@ mod tests {
             elapsed: Duration::from_secs(4),
             calls: 12,
             items: Vec::new(),
+            removed: Vec::new(),
         }
     }
 
     fn confirm_action(n: usize) -> PendingAction {
-        PendingAction {
-            op: Operation::Unblock,
-            pairs: (0..n)
+        PendingAction::new(
+            Operation::Unblock,
+            (0..n)
                 .map(|i| Pair::new(id("alice"), id(&format!("user_{i:04}"))))
                 .collect(),
-            title: format!("unblock {n} marked entries of alice"),
-            warning: Some(
-                "alice's list is still loading: entries not loaded yet are not included".into(),
-            ),
-        }
+            format!("unblock {n} marked entries of alice"),
+            Some("alice's list is still loading: entries not loaded yet are not included".into()),
+        )
     }
 
     /// Every state the tests draw, at one size.

@@ -12,9 +12,12 @@ use super::statusbar::{available, duration};
 use super::text::{fit, input_window, line_fit, scrub, typed_width, width, wrap};
 use super::theme::Theme;
 use crate::app::command::{self, Command, Context};
-use crate::app::model::{BatchOutcome, ExportWhat, Model, PaletteLine, PendingAction, SAMPLE};
-use crate::client::Pair;
+use crate::app::model::{
+    BatchOutcome, Checks, ExportWhat, Model, Overlay, PaletteLine, PendingAction, SAMPLE,
+};
+use crate::client::{Operation, Pair};
 use crate::display::sanitize;
+use crate::tim::wire::MAX_BLOCKLIST;
 
 /// Items listed per failure group in the summary.
 const PER_GROUP: usize = 5;
@@ -66,9 +69,20 @@ fn pair_text(pair: &Pair) -> String {
 }
 
 /// `y confirm · n/Esc cancel`, from the command table; `y` shows as not yet active until the
-/// question has been on screen long enough to be answered (a key before that does not count).
+/// question has been on screen long enough to be answered (a key before that does not count),
+/// and while the checks before a change are still running.
 fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
-    let armed = model.armed();
+    let not_yet = match &model.overlay {
+        Overlay::Confirm(pending) if pending.ready().is_err() => {
+            if matches!(pending.checks, Checks::Running { .. }) {
+                Some(" (after the checks)")
+            } else {
+                Some(" (nothing to send)")
+            }
+        }
+        _ if !model.armed() => Some(" (in a moment)"),
+        _ => None,
+    };
     let mut spans = Vec::with_capacity(8);
     for (i, (spec, b)) in command::popup_keys(Context::Confirm)
         .into_iter()
@@ -77,8 +91,8 @@ fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
         if i > 0 {
             spans.push(Span::styled(" · ", theme.dim));
         }
-        let waits = spec.command == Command::Yes && !armed;
-        let (key, text) = if waits {
+        let waits = (spec.command == Command::Yes).then_some(not_yet).flatten();
+        let (key, text) = if waits.is_some() {
             (theme.dim, theme.dim)
         } else {
             (theme.key, theme.text)
@@ -86,15 +100,158 @@ fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(b.label, key));
         spans.push(Span::raw(" "));
         spans.push(Span::styled(spec.short, text));
-        if waits {
-            spans.push(Span::styled(" (in a moment)", theme.dim));
+        if let Some(why) = waits {
+            spans.push(Span::styled(why, theme.dim));
         }
     }
     Line::from(spans)
 }
 
-/// The confirmation of a destructive action: what, how many, a sample of the targets, the
-/// warning, and `y`/`n` (never Enter).
+/// Up to three of `items`, `a, b, c and 4 more`.
+fn some_of<T: std::fmt::Display>(items: &[T], room: usize) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .take(3)
+        .map(|i| sanitize(&i.to_string()).into_owned())
+        .collect();
+    let mut text = shown.join(", ");
+    if items.len() > shown.len() {
+        text.push_str(&format!(" and {} more", items.len() - shown.len()));
+    }
+    fit(&text, room).into_owned()
+}
+
+/// What the checks before a change found, as lines: a mark, the count and why, and some of the
+/// pairs; then what `y` sends.
+fn check_lines(
+    model: &Model,
+    action: &PendingAction,
+    theme: &Theme,
+    room: usize,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::with_capacity(8);
+    let mut note = |mark: &'static str, style, text: String| {
+        for (i, l) in wrap(&text, room.saturating_sub(2)).into_iter().enumerate() {
+            let mark = if i == 0 { mark } else { "  " };
+            lines.push(Line::from(vec![
+                Span::styled(mark, style),
+                Span::styled(l, style),
+            ]));
+        }
+    };
+    match &action.checks {
+        Checks::Running { .. } => {
+            let what = match action.op {
+                Operation::Block => "do they exist, are they blocked already",
+                _ => "do they exist, are they on the list",
+            };
+            let spin = super::text::waiting(model, Some(model.overlay_since));
+            note(
+                "… ",
+                theme.dim,
+                format!("checking the targets: {what}{spin}"),
+            );
+        }
+        Checks::Failed(why) => note(
+            "? ",
+            theme.warning,
+            format!(
+                "the checks could not run ({why}): y sends all {} as asked, and the service \
+                 decides each",
+                action.pairs.len()
+            ),
+        ),
+        Checks::Done(held) => {
+            // A retry or a resume sends every pair of its journal batch: what the checks found
+            // is recorded there, not held out.
+            let resuming = action.resume.is_some();
+            let (fails, so) = if resuming {
+                ("will fail", "recorded as is")
+            } else {
+                ("held out", "held out")
+            };
+            if !held.missing.is_empty() {
+                note(
+                    "✗ ",
+                    theme.error,
+                    format!(
+                        "{} {fails}, no such account in this app: {}",
+                        held.missing.len(),
+                        some_of(&held.missing_ids, room)
+                    ),
+                );
+            }
+            if !held.already.is_empty() {
+                let state = match action.op {
+                    Operation::Block => "blocked already",
+                    _ => "not on the list",
+                };
+                note(
+                    "· ",
+                    theme.dim,
+                    format!(
+                        "{} {so}, {state}: {}",
+                        held.already.len(),
+                        some_of(&held.already, room)
+                    ),
+                );
+            }
+            if !held.overflow.is_empty() {
+                let size = held.list_size.unwrap_or_default();
+                note(
+                    "✗ ",
+                    theme.error,
+                    format!(
+                        "{} {fails}, would not fit (the list has {size} of {}): {}",
+                        held.overflow.len(),
+                        MAX_BLOCKLIST,
+                        some_of(&held.overflow, room)
+                    ),
+                );
+            }
+            if !held.unchecked.is_empty() {
+                note(
+                    "? ",
+                    theme.warning,
+                    format!(
+                        "{} could not be checked: sent as they are, the service decides",
+                        held.unchecked.len()
+                    ),
+                );
+            }
+            let send = action.to_send().len();
+            if held.is_empty() {
+                note(
+                    "✓ ",
+                    theme.success,
+                    "checked: every account exists and every entry needs the change".to_owned(),
+                );
+            } else if resuming {
+                note(
+                    "→ ",
+                    theme.text,
+                    format!(
+                        "y sends all {send}, so that the journal batch accounts for each; what \
+                         is so already is not changed"
+                    ),
+                );
+            } else if send == 0 {
+                note(
+                    "✗ ",
+                    theme.error,
+                    "nothing left to send: n closes".to_owned(),
+                );
+            } else {
+                note("→ ", theme.text, format!("y sends the other {send}"));
+            }
+        }
+    }
+    lines
+}
+
+/// The confirmation of a destructive action: what, how many, a sample of the targets, what the
+/// checks found, the warning, and `y`/`n` (never Enter). When the screen is short, the sample
+/// gives way first: the checks, the warning and the keys always show.
 pub fn confirm(
     model: &Model,
     action: &PendingAction,
@@ -104,13 +261,13 @@ pub fn confirm(
 ) {
     let w = popup_width(area, 72);
     let room = usize::from(w);
-    let mut lines: Vec<Line> = Vec::with_capacity(16);
+    let mut head: Vec<Line> = Vec::with_capacity(4);
     for l in wrap(&action.title, room) {
-        lines.push(Line::styled(l, theme.heading));
+        head.push(Line::styled(l, theme.heading));
     }
     let n = action.pairs.len();
     let what = match action.op {
-        crate::client::Operation::Check { .. } => "pair",
+        Operation::Check { .. } => "pair",
         _ => "entry",
     };
     let count = match (n, what) {
@@ -118,33 +275,45 @@ pub fn confirm(
         (n, "entry") => format!("{n} entries:"),
         (n, w) => format!("{n} {w}s:"),
     };
-    lines.push(Line::raw(count));
-    for pair in action.pairs.iter().take(SAMPLE) {
-        lines.push(Line::raw(
-            fit(&format!("  {}", pair_text(pair)), room).into_owned(),
-        ));
-    }
-    if n > SAMPLE {
-        lines.push(Line::styled(
-            format!("  and {} more", n - SAMPLE),
-            theme.dim,
-        ));
-    }
+    head.push(Line::raw(count));
+    let mut tail: Vec<Line> = check_lines(model, action, theme, room);
     if let Some(warning) = &action.warning {
-        lines.push(Line::raw(""));
+        tail.push(Line::raw(""));
         for (i, l) in wrap(warning, room.saturating_sub(2))
             .into_iter()
             .enumerate()
         {
             let mark = if i == 0 { "! " } else { "  " };
-            lines.push(Line::from(vec![
+            tail.push(Line::from(vec![
                 Span::styled(mark, theme.warning),
                 Span::styled(l, theme.warning),
             ]));
         }
     }
-    lines.push(Line::raw(""));
-    lines.push(confirm_keys(model, theme));
+    tail.push(Line::raw(""));
+    tail.push(confirm_keys(model, theme));
+    // The popup's frame and a row of the panes above and below take 4 rows.
+    let room_rows = usize::from(area.height.saturating_sub(4));
+    let spare = room_rows.saturating_sub(head.len() + tail.len());
+    let more = n > SAMPLE.min(spare);
+    let sample = if more {
+        SAMPLE.min(spare.saturating_sub(1))
+    } else {
+        n
+    };
+    let mut lines = head;
+    for pair in action.pairs.iter().take(sample) {
+        lines.push(Line::raw(
+            fit(&format!("  {}", pair_text(pair)), room).into_owned(),
+        ));
+    }
+    if n > sample && spare > 0 {
+        lines.push(Line::styled(
+            format!("  and {} more", n - sample),
+            theme.dim,
+        ));
+    }
+    lines.extend(tail);
     popup(theme, frame, area, " Confirm ", w, lines);
 }
 

@@ -136,16 +136,19 @@ fn progress<'a>(model: &Model, running: &Running, theme: &Theme, room: usize) ->
         .map_or_else(|| "—".to_owned(), duration);
     // What it does now: waits before sending again (and why), waits for answers that are late,
     // or goes at its pace.
-    let doing = match running.wait_left(model.ms) {
+    let doing = |short: bool| match running.wait_left(model.ms) {
         Some(left) if !left.is_zero() => {
             let w = p.waiting.as_ref().expect("a wait");
             let why = crate::tim::codes::lookup(w.code).name;
-            format!(
-                " · retrying {} item(s) after {} {why}, in {:.1} s · ",
-                w.items,
-                w.code,
-                left.as_secs_f64()
-            )
+            let left = left.as_secs_f64();
+            if short {
+                format!(" · {} retry in {left:.1} s ({} {why}) · ", w.items, w.code)
+            } else {
+                format!(
+                    " · retrying {} item(s) after {} {why}, in {left:.1} s · ",
+                    w.items, w.code
+                )
+            }
         }
         _ => {
             let late = running.in_flight() > 0 && model.waited(running.progress_at).is_some();
@@ -168,8 +171,12 @@ fn progress<'a>(model: &Model, running: &Running, theme: &Theme, room: usize) ->
     } else {
         ""
     };
-    let text_width =
-        width(&head) + width(&doing) + width(&failed) + width(&after) + width(cancelling);
+    let fixed = width(&head) + width(&failed) + width(&after) + width(cancelling);
+    // The long words while they fit, else the short ones.
+    let doing = Some(doing(false))
+        .filter(|d| fixed + width(d) <= room)
+        .unwrap_or_else(|| doing(true));
+    let text_width = fixed + width(&doing);
     // A space, the bar, and ` 100%`.
     let left = room.saturating_sub(text_width);
     let mut spans = vec![Span::styled(head, theme.heading)];
@@ -218,6 +225,19 @@ fn idle<'a>(model: &Model, theme: &Theme, words: bool, verdict: bool) -> Vec<Spa
     if model.watching {
         out.push(sep());
         out.push(Span::styled("watching", theme.success));
+    }
+    // Batches the journal holds unfinished, and the way to finish them.
+    let unfinished = model.incomplete.len();
+    if unfinished > 0 && available(model, Command::Resume) {
+        out.push(sep());
+        let what = if words {
+            format!("{unfinished} unfinished batch(es) in the journal")
+        } else {
+            format!("{unfinished} unfinished")
+        };
+        out.push(Span::styled(what, theme.warning));
+        out.push(Span::styled(" — ", theme.dim));
+        out.push(Span::styled(":resume", theme.key));
     }
     if let Some(last) = &model.last {
         out.push(sep());

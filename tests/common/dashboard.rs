@@ -8,12 +8,12 @@
 use std::time::Duration;
 
 use blockdeck::app::model::{
-    Blockers, Connection, ExportWhat, Focus, Inspector, Overlay, PendingAction,
+    Blockers, Checks, Connection, ExportWhat, Focus, Inspector, Overlay, PendingAction,
 };
 use blockdeck::app::{Effect, Model, Msg, update};
 use blockdeck::client::engine::{BatchEnd, ItemResult, Progress, Report};
 use blockdeck::client::failure::{Failure, FailureKind};
-use blockdeck::client::ops::{AccountFacts, BlockersEvent, BlockersReport};
+use blockdeck::client::ops::{AccountFacts, BlockersEvent, BlockersReport, Preflight};
 use blockdeck::client::{ItemStatus, Operation, Pair};
 use blockdeck::feed::{Burst, ChangeKind, FeedEvent, Role};
 use blockdeck::inspect::Relationship;
@@ -482,11 +482,41 @@ impl Dash {
         }
     }
 
-    /// Confirms the open confirmation with `y`; returns the batch's id, operation and pairs.
+    /// Answers the checks the open confirmation is waiting for with `found` (the worker's
+    /// answer); false when it waits for none.
+    pub fn checked(&mut self, found: Preflight) -> bool {
+        let req = match self.pending().map(|p| &p.checks) {
+            Some(Checks::Running { req }) => *req,
+            _ => return false,
+        };
+        self.send(Msg::Checked {
+            req,
+            result: Ok(found),
+        });
+        true
+    }
+
+    /// Confirms the open confirmation with `y` (its checks, if they are still running, found
+    /// nothing to hold out); returns the batch's id, operation and pairs.
     pub fn confirm(&mut self) -> (u64, Operation, Vec<Pair>) {
+        self.checked(Preflight::default());
+        let (id, op, pairs, _) = self.confirm_resuming();
+        (id, op, pairs)
+    }
+
+    /// Like [`Dash::confirm`], with the journal batch the run finishes (a retry, a resume).
+    pub fn confirm_resuming(&mut self) -> (u64, Operation, Vec<Pair>, Option<String>) {
+        self.checked(Preflight::default());
         let fx = self.press(ch('y'));
         match fx.as_slice() {
-            [Effect::RunBatch { id, op, pairs }] => (*id, *op, pairs.clone()),
+            [
+                Effect::RunBatch {
+                    id,
+                    op,
+                    pairs,
+                    resume,
+                },
+            ] => (*id, *op, pairs.clone(), resume.clone()),
             other => panic!("y gave {other:?}"),
         }
     }

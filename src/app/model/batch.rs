@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
+use super::table::Row;
 use crate::client::engine::{BatchEnd, ItemResult, Progress, Report};
 use crate::client::{ItemStatus, Operation, Pair};
 use crate::display::sanitize;
 use crate::tim::codes;
+use crate::tim::ids::UserId;
 
 /// Targets shown in a confirmation.
 pub const SAMPLE: usize = 5;
@@ -19,6 +21,143 @@ pub struct PendingAction {
     pub title: String,
     /// A warning to read before confirming.
     pub warning: Option<String>,
+    /// What the checks before sending found.
+    pub checks: Checks,
+    /// The journal batch this finishes (a retry or a resume), instead of a new one.
+    pub resume: Option<String>,
+    /// Rows to put back where they stood when their block is done (an undo of an unblock).
+    pub restore: Vec<(usize, Row)>,
+}
+
+impl PendingAction {
+    /// A change of `pairs`, not checked yet.
+    pub fn new(op: Operation, pairs: Vec<Pair>, title: String, warning: Option<String>) -> Self {
+        PendingAction {
+            op,
+            pairs,
+            title,
+            warning,
+            checks: Checks::default(),
+            resume: None,
+            restore: Vec::new(),
+        }
+    }
+
+    /// The pairs `y` sends: all of them but those the checks held out. A retry or a resume
+    /// sends every pair of its journal batch, so that the batch accounts for each: the engine
+    /// checks each again first, records what is so already without changing it, and what fails
+    /// is recorded failed.
+    pub fn to_send(&self) -> Vec<Pair> {
+        match &self.checks {
+            _ if self.resume.is_some() => self.pairs.clone(),
+            Checks::Done(held) => self
+                .pairs
+                .iter()
+                .filter(|p| !held.contains(p))
+                .cloned()
+                .collect(),
+            _ => self.pairs.clone(),
+        }
+    }
+
+    /// Whether `y` can send now, or why not: the checks are still running, or they held out
+    /// every pair.
+    pub fn ready(&self) -> Result<(), String> {
+        match &self.checks {
+            Checks::Running { .. } => Err(
+                "the targets are still being checked: y sends once the checks are in".to_owned(),
+            ),
+            Checks::Done(held) if !self.pairs.is_empty() && self.to_send().is_empty() => {
+                Err(format!(
+                    "nothing left to send: the checks held out all {} pair(s) (n closes)",
+                    held.count()
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The checks made before a change is confirmed, where the dashboard can know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checks {
+    /// Being checked (request `req`): `y` waits.
+    Running { req: u64 },
+    /// Checked: what is held out of the change, and why.
+    Done(Held),
+    /// The checks could not run (why, sanitized): the change goes as asked.
+    Failed(String),
+}
+
+impl Default for Checks {
+    fn default() -> Checks {
+        Checks::Done(Held::default())
+    }
+}
+
+/// Pairs held out of a change by the checks before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Held {
+    /// A side of the pair is not an account in the app.
+    pub missing: Vec<Pair>,
+    /// The IDs that are not accounts, each once.
+    pub missing_ids: Vec<UserId>,
+    /// Already as the change wants it (blocked already, or not on the list).
+    pub already: Vec<Pair>,
+    /// Would not fit: the list would pass 1000 entries.
+    pub overflow: Vec<Pair>,
+    /// How many entries the list has now, when it is known.
+    pub list_size: Option<usize>,
+    /// Pairs whose check failed: sent as they are, the service decides.
+    pub unchecked: Vec<Pair>,
+}
+
+impl Held {
+    pub fn contains(&self, pair: &Pair) -> bool {
+        self.missing.contains(pair) || self.already.contains(pair) || self.overflow.contains(pair)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count() == 0
+    }
+
+    /// How many pairs are held out.
+    pub fn count(&self) -> usize {
+        self.missing.len() + self.already.len() + self.overflow.len()
+    }
+}
+
+/// Where rows taken off a list one after another stood in it before the first was taken:
+/// `removed` holds each row with its place when it was taken (in that order). Putting them back
+/// in the reverse order at those places rebuilds the list, which gives each its first place.
+pub fn original_places(removed: &[(usize, Row)]) -> Vec<(usize, Row)> {
+    // The list as it was, `None` for the rows never taken.
+    let mut list: Vec<Option<usize>> = Vec::new();
+    let most = removed.iter().map(|(p, _)| *p).max().unwrap_or(0) + removed.len();
+    list.resize(most, None);
+    for (k, (place, _)) in removed.iter().enumerate().rev() {
+        list.insert((*place).min(list.len()), Some(k));
+    }
+    let mut places = vec![0; removed.len()];
+    for (i, slot) in list.iter().enumerate() {
+        if let Some(k) = slot {
+            places[*k] = i;
+        }
+    }
+    removed
+        .iter()
+        .zip(places)
+        .map(|((_, row), place)| (place, row.clone()))
+        .collect()
+}
+
+/// Takes `to`'s row out of `restore` (rows with their first places, from [`original_places`])
+/// with its place in the list now: where it stood, less the rows before it not back yet.
+pub fn take_restored(restore: &mut Vec<(usize, Row)>, to: &UserId) -> Option<(usize, Row)> {
+    let at = restore.iter().position(|(_, row)| &row.to == to)?;
+    let (place, row) = restore.remove(at);
+    let absent = restore.iter().filter(|(p, _)| *p < place).count();
+    Some((place - absent, row))
 }
 
 /// A batch in progress.
@@ -35,6 +174,10 @@ pub struct Running {
     pub since: u64,
     /// When the latest progress arrived (the model's `ms`).
     pub progress_at: u64,
+    /// Rows an unblock took off the table, with where they stood: what an undo puts back.
+    pub removed: Vec<(usize, Row)>,
+    /// Rows a block puts back where they stood, with their nicknames (an undo of an unblock).
+    pub restore: Vec<(usize, Row)>,
 }
 
 impl Running {
@@ -48,6 +191,8 @@ impl Running {
             quit_after: false,
             since,
             progress_at: since,
+            removed: Vec::new(),
+            restore: Vec::new(),
         }
     }
 
@@ -129,6 +274,8 @@ pub struct BatchOutcome {
     pub calls: u64,
     /// Every item as the engine reported it (raw), for exports.
     pub items: Vec<ItemResult>,
+    /// Rows it took off the table and where they stood (an unblock), for an undo.
+    pub removed: Vec<(usize, Row)>,
 }
 
 impl BatchOutcome {
@@ -184,6 +331,7 @@ impl BatchOutcome {
             elapsed: report.elapsed,
             calls: report.calls,
             items: report.items.clone(),
+            removed: Vec::new(),
         }
     }
 
@@ -231,5 +379,57 @@ impl BatchOutcome {
             self.ended.words(),
             self.counts()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn row(n: usize) -> Row {
+        let to = UserId::parse(&format!("u{n}")).unwrap();
+        Row {
+            to_shown: to.as_str().to_owned(),
+            to,
+            nick: Some(format!("nick {n}")),
+            nick_raw: None,
+            added: n as u64,
+        }
+    }
+
+    proptest! {
+        /// Rows taken off in any order and put back in any other order end where they stood.
+        #[test]
+        fn rows_put_back_in_any_order_end_where_they_stood(
+            n in 1usize..40,
+            taken in proptest::collection::vec(any::<prop::sample::Index>(), 1..40),
+            back in proptest::collection::vec(any::<prop::sample::Index>(), 40),
+        ) {
+            let original: Vec<Row> = (0..n).map(row).collect();
+            let mut list = original.clone();
+            let mut removed = Vec::new();
+            for pick in taken.iter().take(n) {
+                let at = pick.index(list.len());
+                removed.push((at, list.remove(at)));
+                if list.is_empty() {
+                    break;
+                }
+            }
+            let mut restore = original_places(&removed);
+            let mut order: Vec<UserId> = removed.iter().map(|(_, r)| r.to.clone()).collect();
+            // Put back in a shuffled order.
+            for (i, pick) in back.iter().enumerate().take(order.len()) {
+                let j = i + pick.index(order.len() - i);
+                order.swap(i, j);
+            }
+            for to in &order {
+                let (at, r) = take_restored(&mut restore, to).expect("a row to put back");
+                list.insert(at.min(list.len()), r);
+            }
+            prop_assert!(restore.is_empty());
+            prop_assert_eq!(list, original);
+        }
     }
 }

@@ -12,13 +12,17 @@ use std::ops::Range;
 
 use tui_input::Input;
 
-pub use batch::{BatchOutcome, Ended, FailureGroup, PendingAction, Running, SAMPLE};
+pub use batch::{
+    BatchOutcome, Checks, Ended, FailureGroup, Held, PendingAction, Running, SAMPLE,
+    original_places,
+};
 pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedLine};
 pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
 pub use scroll::{Motion, Scroll};
 pub use table::{Blocklist, LoadFailure, PAGE_ROWS, Row, Sort};
 
 use crate::client::engine::ItemResult;
+pub use crate::client::ops::IncompleteBatch;
 use crate::client::{ItemStatus, Operation};
 use crate::display::clock_time;
 use crate::tim::ids::UserId;
@@ -297,6 +301,10 @@ pub struct Model {
     pub watching: bool,
     /// The last finished reverse lookup, kept for exporting after its window is left.
     pub last_blockers: Option<Blockers>,
+    /// Requests numbered for the checks before a change (stale answers are dropped).
+    pub check_req: u64,
+    /// Batches of this app that the journal holds unfinished, newest first.
+    pub incomplete: Vec<IncompleteBatch>,
 }
 
 impl Model {
@@ -319,6 +327,9 @@ impl Model {
         let side = match &self.overlay {
             Overlay::Inspector(view) if view.result.is_none() => Some(self.side_since),
             Overlay::Blockers(view) if !view.done => Some(self.side_since),
+            Overlay::Confirm(pending) if matches!(pending.checks, Checks::Running { .. }) => {
+                Some(self.overlay_since)
+            }
             _ => None,
         };
         [
@@ -378,11 +389,29 @@ impl Model {
             return;
         }
         let op = self.running.as_ref().map(|r| r.op);
+        let to = &item.pair.to;
         match (&item.status, op) {
             (ItemStatus::Done | ItemStatus::Already, Some(Operation::Unblock)) => {
-                self.list.remove(&item.pair.to);
+                if let Some(taken) = self.list.remove(to)
+                    && let Some(running) = self.running.as_mut()
+                {
+                    running.removed.push(taken);
+                }
             }
-            (ItemStatus::Done, Some(Operation::Block)) => self.list.add(&item.pair.to, self.now),
+            (ItemStatus::Done, Some(Operation::Block)) => {
+                // An undo puts the row back where it stood, nickname and all; its time is now.
+                let back = self
+                    .running
+                    .as_mut()
+                    .and_then(|r| batch::take_restored(&mut r.restore, to));
+                match back {
+                    Some((pos, mut row)) => {
+                        row.added = self.now;
+                        self.list.insert(pos.min(self.list.rows.len()), row);
+                    }
+                    None => self.list.add(to, self.now),
+                }
+            }
             _ => {}
         }
         self.list.follow(self.bands().table_rows());
@@ -467,6 +496,19 @@ impl Bands {
     /// Activity lines that fit (borders excluded).
     pub fn activity_rows(&self) -> usize {
         usize::from(self.activity.saturating_sub(2)).max(1)
+    }
+}
+
+impl Model {
+    /// What `e` exports now: the window on top, else the pane with focus.
+    pub fn export_what(&self) -> ExportWhat {
+        match (&self.overlay, self.focus) {
+            (Overlay::Blockers(_), _) => ExportWhat::Blockers,
+            (Overlay::Result, _) => ExportWhat::Batch,
+            (_, Focus::Feed) => ExportWhat::Feed,
+            (_, Focus::Activity) if self.last.is_some() => ExportWhat::Batch,
+            _ => ExportWhat::List,
+        }
     }
 }
 

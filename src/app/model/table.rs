@@ -272,12 +272,25 @@ impl Blocklist {
         ids
     }
 
-    /// Takes `to` off the table (it was unblocked), the cursor staying where it was.
-    pub fn remove(&mut self, to: &UserId) {
+    /// Takes `to` off the table (it was unblocked), the cursor staying where it was; returns the
+    /// row and where it stood.
+    pub fn remove(&mut self, to: &UserId) -> Option<(usize, Row)> {
         let keep = self.current().map(|r| r.to.clone());
-        self.rows.retain(|r| &r.to != to);
+        let at = self.rows.iter().position(|r| &r.to == to)?;
+        let row = self.rows.remove(at);
         self.marks.remove(to);
         self.rebuild_view_at(keep);
+        Some((at, row))
+    }
+
+    /// Puts `row` back at `pos` of the rows (or at the end), unless it is listed already.
+    pub fn insert(&mut self, pos: usize, row: Row) {
+        if self.rows.iter().any(|r| r.to == row.to) {
+            return;
+        }
+        let pos = pos.min(self.rows.len());
+        self.rows.insert(pos, row);
+        self.rebuild_view();
     }
 
     /// Adds `to` (it was blocked at `now`) unless it is listed already.

@@ -5,14 +5,19 @@
 use tui_input::Input;
 
 use super::super::command::{self, Args, Command, Invocation};
-use super::super::model::{BatchOutcome, Ended, Level, Model, Overlay, PendingAction, Running};
+use super::super::model::{
+    BatchOutcome, Checks, Ended, Held, IncompleteBatch, Level, Model, Overlay, PendingAction,
+    Running,
+};
 use super::super::msg::{Effect, Msg};
 use super::super::palette::{self, Cut};
 use crate::client::engine::Report;
 use crate::client::failure::Failure;
+use crate::client::ops::Preflight;
 use crate::client::{Operation, Pair};
 use crate::display::sanitize;
 use crate::tim::ids::UserId;
+use crate::tim::wire::MAX_BLOCKLIST;
 
 /// What blocking does besides, said before every block.
 const BLOCK_WARNING: &str = "blocking also removes any friendship between them, both ways";
@@ -37,6 +42,14 @@ pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
             journal,
         } if running == Some(id) => done(model, &report, journal),
         Msg::BatchFailed { id, error } if running == Some(id) => not_started(model, &error),
+        Msg::Checked { req, result } => {
+            on_checked(model, req, result);
+            Vec::new()
+        }
+        Msg::Incomplete(result) => {
+            on_incomplete(model, result);
+            Vec::new()
+        }
         // An answer about an older batch: dropped.
         _ => Vec::new(),
     }
@@ -101,25 +114,146 @@ pub(super) fn no(model: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Shows a destructive action for confirmation (nothing is sent before `y`).
-fn ask(model: &mut Model, op: Operation, pairs: Vec<Pair>, title: String, warning: Option<String>) {
-    model.overlay = Overlay::Confirm(PendingAction {
-        op,
-        pairs,
-        title,
-        warning,
-    });
+/// Shows a change for confirmation and starts the checks before it: nothing is sent before `y`,
+/// and `y` waits for the checks.
+pub(super) fn ask(model: &mut Model, mut pending: PendingAction) -> Vec<Effect> {
+    model.check_req += 1;
+    let req = model.check_req;
+    pending.checks = Checks::Running { req };
+    let effect = Effect::Preflight {
+        req,
+        op: pending.op,
+        pairs: pending.pairs.clone(),
+    };
+    model.overlay = Overlay::Confirm(pending);
+    vec![effect]
+}
+
+/// The checks answered: what is held out of the change, and why.
+fn on_checked(model: &mut Model, req: u64, result: Result<Preflight, Failure>) {
+    // The looked-up user's list, when it is complete: how full it is.
+    let list = match (&model.list.owner, model.list.complete) {
+        (Some(owner), true) => Some((owner.clone(), model.list.rows.len())),
+        _ => None,
+    };
+    let Overlay::Confirm(pending) = &mut model.overlay else {
+        return;
+    };
+    if pending.checks != (Checks::Running { req }) {
+        return;
+    }
+    pending.checks = match result {
+        Ok(found) => Checks::Done(held(pending, &found, list)),
+        Err(e) => Checks::Failed(sanitize(&e.text).into_owned()),
+    };
+}
+
+/// The pairs of `pending` that the checks hold out: accounts that do not exist, pairs already
+/// so, and what would overflow the looked-up user's list.
+fn held(pending: &PendingAction, found: &Preflight, list: Option<(UserId, usize)>) -> Held {
+    let missing: Vec<Pair> = pending
+        .pairs
+        .iter()
+        .filter(|p| found.missing.contains(&p.from) || found.missing.contains(&p.to))
+        .cloned()
+        .collect();
+    let already: Vec<Pair> = pending
+        .pairs
+        .iter()
+        .filter(|p| found.in_state.contains(p) && !missing.contains(p))
+        .cloned()
+        .collect();
+    let mut overflow = Vec::new();
+    let mut list_size = None;
+    if let Some((owner, size)) = list
+        && pending.op == Operation::Block
+        && pending.pairs.iter().all(|p| p.from == owner)
+    {
+        list_size = Some(size);
+        let room = MAX_BLOCKLIST.saturating_sub(size);
+        overflow = pending
+            .pairs
+            .iter()
+            .filter(|p| !missing.contains(p) && !already.contains(p))
+            .skip(room)
+            .cloned()
+            .collect();
+    }
+    Held {
+        missing,
+        already,
+        overflow,
+        list_size,
+        unchecked: found.unchecked.clone(),
+        missing_ids: found.missing.clone(),
+    }
 }
 
 fn start(model: &mut Model, pending: PendingAction) -> Vec<Effect> {
     model.batch_seq += 1;
     let id = model.batch_seq;
-    model.running = Some(Running::new(id, pending.op, pending.pairs.len(), model.ms));
+    let pairs = pending.to_send();
+    let mut running = Running::new(id, pending.op, pairs.len(), model.ms);
+    running.restore = pending.restore;
+    model.running = Some(running);
     vec![Effect::RunBatch {
         id,
         op: pending.op,
-        pairs: pending.pairs,
+        pairs,
+        resume: pending.resume,
     }]
+}
+
+/// The journal's unfinished batches, said when their number changes (and kept for `:resume`).
+fn on_incomplete(model: &mut Model, result: Result<Vec<IncompleteBatch>, Failure>) {
+    match result {
+        Ok(batches) => {
+            let (before, now) = (model.incomplete.len(), batches.len());
+            model.incomplete = batches;
+            if now > 0 && now != before {
+                model.log(
+                    Level::Warning,
+                    format!(
+                        "the journal holds {now} unfinished batch(es) of this app: :resume \
+                         finishes the latest (:resume ID another)"
+                    ),
+                );
+            }
+        }
+        Err(e) => model.log(
+            Level::Warning,
+            format!("the journal could not be read: {}", sanitize(&e.text)),
+        ),
+    }
+}
+
+/// `:resume [ID]`: the rest of an unfinished batch, each pair checked first.
+pub(super) fn resume(model: &mut Model, args: Args) -> Vec<Effect> {
+    let wanted = match &args {
+        Args::Text(id) if !id.is_empty() => Some(id.as_str()),
+        _ => None,
+    };
+    let Some(batch) = model
+        .incomplete
+        .iter()
+        .find(|b| wanted.is_none_or(|w| b.id.starts_with(w)))
+        .cloned()
+    else {
+        return Vec::new();
+    };
+    let title = format!(
+        "Resume batch {} ({}, started by {} {}): re-check its {} unfinished pair(s) and {} \
+         what is still needed",
+        sanitize(&batch.id),
+        batch.op.verb(),
+        sanitize(&batch.by),
+        crate::display::ago(batch.time, model.now),
+        batch.unfinished.len(),
+        batch.op.verb()
+    );
+    let mut pending = PendingAction::new(batch.op, batch.unfinished, title, None);
+    pending.resume = Some(batch.id);
+    ask(model, pending)
 }
 
 /// The pairs of the looked-up user with each of `ids` (each once, in order).
@@ -159,12 +293,8 @@ pub(super) fn unblock(model: &mut Model, args: Args) -> Vec<Effect> {
     let pairs = pairs_for(&owner, ids);
     ask(
         model,
-        Operation::Unblock,
-        pairs,
-        format!("Unblock {what}"),
-        None,
-    );
-    Vec::new()
+        PendingAction::new(Operation::Unblock, pairs, format!("Unblock {what}"), None),
+    )
 }
 
 /// `b`: the prompt for IDs; `:block ID…`: those IDs at once.
@@ -180,17 +310,17 @@ pub(super) fn block(model: &mut Model, args: Args) -> Vec<Effect> {
                 pairs.len(),
                 sanitize(owner.as_str())
             );
+            let warning = Some(BLOCK_WARNING.into());
             ask(
                 model,
-                Operation::Block,
-                pairs,
-                title,
-                Some(BLOCK_WARNING.into()),
-            );
+                PendingAction::new(Operation::Block, pairs, title, warning),
+            )
         }
-        _ => block_prompt(model, ""),
+        _ => {
+            block_prompt(model, "");
+            Vec::new()
+        }
     }
-    Vec::new()
 }
 
 /// Opens the block prompt with `text` in it.
@@ -255,8 +385,10 @@ pub(super) fn retry(model: &mut Model) -> Vec<Effect> {
              retry cannot change them"
         )
     });
-    ask(model, op, pairs, title, warning);
-    Vec::new()
+    // The retry finishes the same journal batch, so that it counts as finished there.
+    let mut pending = PendingAction::new(op, pairs, title, warning);
+    pending.resume = last.journal_batch.clone();
+    ask(model, pending)
 }
 
 /// `U`: the inverse of the last batch, for what it changed.
@@ -269,18 +401,22 @@ pub(super) fn undo(model: &mut Model) -> Vec<Effect> {
     };
     let pairs = last.done.clone();
     let n = pairs.len();
+    let restore = super::super::model::original_places(&last.removed);
     let (title, warning) = match op {
         Operation::Block => (
             format!("Undo: block again the {n} pair(s) the last batch unblocked"),
-            "blocking again removes any friendship between them, both ways",
+            "the rows come back with their nicknames and places, but the original \"blocked \
+             since\" times cannot be restored (the service stamps now); blocking again removes \
+             any friendship between them, both ways",
         ),
         _ => (
             format!("Undo: unblock the {n} pair(s) the last batch blocked"),
             "friendships removed by the block are not restored",
         ),
     };
-    ask(model, op, pairs, title, Some(warning.to_owned()));
-    Vec::new()
+    let mut pending = PendingAction::new(op, pairs, title, Some(warning.to_owned()));
+    pending.restore = restore;
+    ask(model, pending)
 }
 
 fn not_started(model: &mut Model, error: &Failure) -> Vec<Effect> {
@@ -293,8 +429,10 @@ fn not_started(model: &mut Model, error: &Failure) -> Vec<Effect> {
 }
 
 fn done(model: &mut Model, report: &Report, journal: Option<String>) -> Vec<Effect> {
-    let quit_after = model.running.take().is_some_and(|r| r.quit_after);
-    let outcome = BatchOutcome::of(report, journal);
+    let running = model.running.take();
+    let quit_after = running.as_ref().is_some_and(|r| r.quit_after);
+    let mut outcome = BatchOutcome::of(report, journal);
+    outcome.removed = running.map(|r| r.removed).unwrap_or_default();
     let level = match outcome.ended {
         Ended::Completed => Level::Success,
         Ended::CompletedWithFailures => Level::Warning,
@@ -319,5 +457,6 @@ fn done(model: &mut Model, report: &Report, journal: Option<String>) -> Vec<Effe
     if matches!(model.overlay, Overlay::None) {
         model.overlay = Overlay::Result;
     }
-    Vec::new()
+    // What the journal holds unfinished may have changed (a retry or a resume finished one).
+    vec![Effect::ScanJournal]
 }

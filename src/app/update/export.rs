@@ -5,30 +5,19 @@
 use tui_input::Input;
 
 use super::super::command::Args;
-use super::super::model::{ExportWhat, Focus, Level, Model, Overlay};
+use super::super::model::{ExportWhat, Level, Model, Overlay};
 use super::super::msg::Effect;
 use crate::client::failure::Failure;
 use crate::display::sanitize;
 use crate::export::{self, Format};
 use crate::tim::ids::UserId;
 
-/// What is shown, to export: the window on top, else the pane with focus.
-fn what(model: &Model) -> ExportWhat {
-    match (&model.overlay, model.focus) {
-        (Overlay::Blockers(_), _) => ExportWhat::Blockers,
-        (Overlay::Result, _) => ExportWhat::Batch,
-        (_, Focus::Feed) => ExportWhat::Feed,
-        (_, Focus::Activity) if model.last.is_some() => ExportWhat::Batch,
-        _ => ExportWhat::List,
-    }
-}
-
 /// `e`: the export line with a default name; `:export PATH`: written at once.
 pub(super) fn open(model: &mut Model, args: Args) -> Vec<Effect> {
     if let Overlay::Blockers(view) = &model.overlay {
         model.last_blockers = Some(view.clone());
     }
-    let what = what(model);
+    let what = model.export_what();
     match args {
         Args::Path(path) => match contents(model, what, &path) {
             Ok((contents, rows)) => vec![Effect::Export {

@@ -2,7 +2,7 @@
 //! direction from it.
 
 use super::super::command::{Args, Command};
-use super::super::model::{Inspection, Inspector, Model, Overlay};
+use super::super::model::{Inspection, Inspector, Model, Overlay, PendingAction};
 use super::super::msg::Effect;
 use crate::client::Pair;
 use crate::client::failure::Failure;
@@ -67,11 +67,7 @@ pub(super) fn unblock(model: &mut Model, command: Command) -> Vec<Effect> {
         (inspector.b.clone(), inspector.a.clone())
     };
     let pair = Pair::new(from, to);
-    model.overlay = Overlay::Confirm(super::super::model::PendingAction {
-        op: crate::client::Operation::Unblock,
-        title: format!("Unblock {pair}"),
-        pairs: vec![pair],
-        warning: None,
-    });
-    Vec::new()
+    let title = format!("Unblock {pair}");
+    let pending = PendingAction::new(crate::client::Operation::Unblock, vec![pair], title, None);
+    super::batch::ask(model, pending)
 }

@@ -61,7 +61,11 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         msg @ (Msg::BatchProgress { .. }
         | Msg::BatchItem { .. }
         | Msg::BatchDone { .. }
-        | Msg::BatchFailed { .. }) => batch::on_msg(model, msg),
+        | Msg::BatchFailed { .. }
+        | Msg::Checked { .. }
+        | Msg::Incomplete(_)) => batch::on_msg(model, msg),
+        // The screen is up: what the journal holds unfinished is worth saying now.
+        Msg::Started => vec![Effect::ScanJournal],
         Msg::Inspected { req, result } => inspector::on_result(model, req, result),
         msg @ (Msg::Blockers { .. } | Msg::BlockersDone { .. }) => blockers::on_msg(model, msg),
         msg @ (Msg::FeedChange(_)
@@ -317,6 +321,7 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         Block => batch::block(model, args),
         RetryFailed => batch::retry(model),
         Undo => batch::undo(model),
+        Resume => batch::resume(model, args),
         ShowResult => show(model, Overlay::Result),
         FocusNext | FocusPrev => table::focus(model, command),
         Up | Down | Top | Bottom | PageUp | PageDown => table::motion(model, command),

@@ -22,6 +22,20 @@ pub struct JournalPlan {
     pub base_url: String,
 }
 
+/// A batch of this app that the journal holds unfinished: what `:resume` and `blockdeck resume`
+/// finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncompleteBatch {
+    pub id: String,
+    pub op: Operation,
+    /// Unix seconds of its intent.
+    pub time: u64,
+    /// Who ran it (OS user), as the journal has it (untrusted text).
+    pub by: String,
+    /// Pairs not known to be done: what a resume re-checks.
+    pub unfinished: Vec<Pair>,
+}
+
 /// A batch whose intent (or resumption) is on disk, ready to run.
 pub struct Batch {
     journal: Journal,
@@ -44,6 +58,30 @@ impl JournalPlan {
         );
         journal.intent(&intent)?;
         Ok(Batch { journal, id })
+    }
+
+    /// The batches of this app (its SDKAppID) that the journal holds unfinished, newest first. No
+    /// journal yet is none.
+    pub fn incomplete(&self) -> Result<Vec<IncompleteBatch>, crate::client::journal::JournalError> {
+        if !self.path.exists() {
+            return Ok(Vec::new());
+        }
+        let read = crate::client::journal::read_batches(&self.path)?;
+        let mut out: Vec<IncompleteBatch> = read
+            .batches
+            .iter()
+            .filter(|b| b.intent.sdkappid == self.sdkappid && b.is_incomplete())
+            .map(|b| IncompleteBatch {
+                id: b.id().to_string(),
+                op: b.intent.operation,
+                time: b.intent.time,
+                by: b.intent.os_user.clone(),
+                unfinished: b.unfinished(),
+            })
+            .filter(|b| !b.unfinished.is_empty())
+            .collect();
+        out.reverse();
+        Ok(out)
     }
 
     /// Opens the journal and records that batch `id` is resumed.

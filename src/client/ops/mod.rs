@@ -1,6 +1,6 @@
 //! The client's operations, shared by the dashboard's worker and the headless CLI: look an account
-//! up, stream a blocklist with its nicknames, run a journaled batch, find who blocks a user, and
-//! inspect the relation between two users. Every call goes through the [`Engine`], so the rate
+//! up, stream a blocklist with its nicknames, check a change before it is confirmed, run a
+//! journaled batch, find who blocks a user, and inspect the relation between two users. Every call goes through the [`Engine`], so the rate
 //! limit, the retry policy and cancellation are the same wherever an operation runs; neither the
 //! worker nor the CLI builds a request of its own.
 //!
@@ -10,15 +10,17 @@ mod account;
 mod batch;
 mod blockers;
 mod inspect;
+mod preflight;
 
 use std::future::Future;
 
 use tokio::sync::mpsc;
 
 pub use account::{AccountFacts, ListEvent, account, friends_of, list, nicknames};
-pub use batch::{Batch, JournalPlan};
+pub use batch::{Batch, IncompleteBatch, JournalPlan};
 pub use blockers::{BlockersEvent, BlockersReport, Candidates, blockers};
 pub use inspect::inspect;
+pub use preflight::{Preflight, preflight};
 
 /// Runs `work` to its end, handing every event that arrives on `events` meanwhile to `on_event`,
 /// and then the ones still queued, so that nothing the work reported is lost.

@@ -1,0 +1,478 @@
+//! The dashboard's model driven by `update`, its effects carried out by the real worker and
+//! client against a sandbox, with a real journal: the checks before a change, a retry and a
+//! resume that finish the same journal batch, and the unfinished batches said at start.
+
+mod common {
+    pub mod cli;
+    pub mod harness;
+}
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use blockdeck::app::model::{Checks, Connection, Model, Overlay};
+use blockdeck::app::{Effect, Msg, update};
+use blockdeck::client::engine::{Engine, EngineOptions, Limits, RetryPolicy};
+use blockdeck::client::http::{ClientOptions, Endpoint, TimClient};
+use blockdeck::client::ops::JournalPlan;
+use blockdeck::client::{Operation, Pair};
+use blockdeck::sandbox::Seed;
+use blockdeck::secret::SecretKey;
+use blockdeck::tim::ids::UserId;
+use blockdeck::worker::Worker;
+use common::cli::{LEAK_KEY, LocalSandbox, Workspace, run};
+use common::harness;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The longest any answer of the worker is waited for.
+const ANSWER: Duration = Duration::from_secs(20);
+
+fn id(s: &str) -> UserId {
+    UserId::parse(s).unwrap()
+}
+
+fn pair(from: &str, to: &str) -> Pair {
+    Pair::new(id(from), id(to))
+}
+
+/// alice blocks bob and carol; dave, erin, mallory, trent and `t00`…`t19` are accounts too.
+fn seed() -> Seed {
+    let mut accounts: Vec<String> = ["alice", "bob", "carol", "dave", "erin", "mallory", "trent"]
+        .map(str::to_owned)
+        .to_vec();
+    accounts.extend((0..20).map(|i| format!("t{i:02}")));
+    harness::seed(json!({
+        "accounts": accounts.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        "blocks": [
+            {"from": "alice", "to": "bob", "time": 1_700_000_000},
+            {"from": "alice", "to": "carol", "time": 1_700_000_100},
+        ],
+    }))
+}
+
+fn plan(url: &str, journal: PathBuf) -> JournalPlan {
+    JournalPlan {
+        path: journal,
+        profile: None,
+        sdkappid: harness::SDKAPPID,
+        base_url: url.to_owned(),
+    }
+}
+
+/// The dashboard without a screen: the model, the worker and its messages.
+struct Live {
+    runtime: tokio::runtime::Runtime,
+    model: Model,
+    worker: Worker,
+    rx: UnboundedReceiver<Msg>,
+}
+
+impl Live {
+    fn new(url: &str, journal: PathBuf, options: EngineOptions) -> Live {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = TimClient::new(
+            Endpoint {
+                base_url: url.to_owned(),
+                sdkappid: harness::SDKAPPID,
+                admin: harness::ADMIN.to_owned(),
+            },
+            SecretKey::new(LEAK_KEY.to_owned()).unwrap(),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        let engine = Engine::new(Arc::new(client), Arc::new(Limits::new(0, None)), options);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let worker = Worker::new(Arc::new(engine), plan(url, journal), tx);
+        let model = Model::new(Connection::default(), false, true, 1_764_000_000);
+        let mut live = Live {
+            runtime,
+            model,
+            worker,
+            rx,
+        };
+        live.step(Msg::Resize(120, 40));
+        live
+    }
+
+    /// One message through `update`, its effects to the worker (exports are not written).
+    fn step(&mut self, msg: Msg) -> Vec<Effect> {
+        let _inside = self.runtime.enter();
+        let fx = update(&mut self.model, msg);
+        for effect in fx.iter().cloned() {
+            if !matches!(effect, Effect::Export { .. }) {
+                self.worker.handle(effect);
+            }
+        }
+        fx
+    }
+
+    fn key(&mut self, code: KeyCode) -> Vec<Effect> {
+        // A person's pace: a key comes a while after the screen changed.
+        let later = self.model.ms + 1_000;
+        self.step(Msg::Clock(later));
+        self.step(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn press(&mut self, c: char) -> Vec<Effect> {
+        self.key(KeyCode::Char(c))
+    }
+
+    /// `:line` and Enter.
+    fn command(&mut self, line: &str) -> Vec<Effect> {
+        self.press(':');
+        for c in line.chars() {
+            self.step(Msg::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+        }
+        self.key(KeyCode::Enter)
+    }
+
+    /// Relays the worker's messages until `done` holds.
+    fn until(&mut self, what: &str, done: impl Fn(&Model) -> bool) {
+        while !done(&self.model) {
+            let rx = &mut self.rx;
+            let msg = self
+                .runtime
+                .block_on(async { tokio::time::timeout(ANSWER, rx.recv()).await })
+                .unwrap_or_else(|_| panic!("no answer while waiting for {what}"))
+                .expect("the worker is there");
+            self.step(msg);
+        }
+    }
+
+    /// Looks `user` up and waits for the whole list.
+    fn look_up(&mut self, user: &str) {
+        for c in user.chars() {
+            self.step(Msg::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+        }
+        self.key(KeyCode::Enter);
+        self.until("the list", |m| m.list.complete || m.list.failure.is_some());
+        assert!(m_ok(&self.model), "{:?}", self.model.list.failure);
+    }
+
+    /// Waits for the checks of the question shown.
+    fn checked(&mut self) {
+        self.until("the checks", |m| {
+            matches!(&m.overlay, Overlay::Confirm(p) if !matches!(p.checks, Checks::Running { .. }))
+        });
+    }
+
+    /// `y`, then the batch's end.
+    fn confirm(&mut self) -> Vec<Effect> {
+        let fx = self.press('y');
+        assert!(
+            matches!(fx.as_slice(), [Effect::RunBatch { .. }]),
+            "y gave {fx:?} on {:?}",
+            self.model.overlay
+        );
+        self.until("the batch's end", |m| m.running.is_none());
+        fx
+    }
+
+    fn logged(&self, needle: &str) -> bool {
+        self.model
+            .activity
+            .lines
+            .iter()
+            .any(|l| l.text.contains(needle))
+    }
+}
+
+fn m_ok(model: &Model) -> bool {
+    model.list.failure.is_none()
+}
+
+fn held_of(model: &Model) -> blockdeck::app::model::Held {
+    match &model.overlay {
+        Overlay::Confirm(p) => match &p.checks {
+            Checks::Done(held) => held.clone(),
+            other => panic!("the checks: {other:?}"),
+        },
+        other => panic!("no question: {other:?}"),
+    }
+}
+
+#[test]
+fn the_checks_hold_out_what_the_service_would_refuse_or_ignore_and_y_sends_the_rest() {
+    let sb = LocalSandbox::on(seed());
+    let ws = Workspace::new();
+    let mut live = Live::new(&sb.url(), ws.journal.clone(), EngineOptions::default());
+    live.look_up("alice");
+    assert_eq!(live.model.list.rows.len(), 2);
+
+    // ghost is no account; bob is blocked already; dave and erin are not.
+    assert!(matches!(
+        live.command("block ghost bob dave erin").as_slice(),
+        [Effect::Preflight { .. }]
+    ));
+    live.checked();
+    let held = held_of(&live.model);
+    assert_eq!(held.missing_ids, [id("ghost")]);
+    assert_eq!(held.missing, [pair("alice", "ghost")]);
+    assert_eq!(held.already, [pair("alice", "bob")]);
+    assert!(held.overflow.is_empty() && held.unchecked.is_empty());
+    assert_eq!(held.list_size, Some(2));
+    let calls_before = sb.total_calls();
+    let fx = live.confirm();
+    let Effect::RunBatch { pairs, resume, .. } = &fx[0] else {
+        unreachable!()
+    };
+    assert_eq!(pairs, &[pair("alice", "dave"), pair("alice", "erin")]);
+    assert_eq!(resume, &None);
+    assert!(sb.total_calls() > calls_before);
+    assert_eq!(sb.blocklist("alice"), ["bob", "carol", "dave", "erin"]);
+    // The journal's intent names only what was sent.
+    let intents: Vec<_> = ws
+        .journal_records()
+        .into_iter()
+        .filter(|r| r["type"] == "intent")
+        .collect();
+    assert_eq!(intents.len(), 1);
+    assert_eq!(
+        intents[0]["targets"],
+        json!([["alice", "dave"], ["alice", "erin"]])
+    );
+
+    // Unblocking one that is on the list and one that is not: the second is held out.
+    live.until("the summary", |m| matches!(m.overlay, Overlay::Result));
+    live.key(KeyCode::Esc);
+    live.command("unblock carol trent");
+    live.checked();
+    let held = held_of(&live.model);
+    assert_eq!(held.already, [pair("alice", "trent")]);
+    assert!(held.missing.is_empty());
+    live.confirm();
+    assert_eq!(sb.blocklist("alice"), ["bob", "dave", "erin"]);
+
+    // Everything held out: y has nothing to send and says so; n closes, nothing sent.
+    live.key(KeyCode::Esc);
+    live.command("block bob ghost");
+    live.checked();
+    assert!(live.press('y').is_empty());
+    let notice = live.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains("nothing left to send"), "{notice}");
+    live.press('n');
+    assert!(matches!(live.model.overlay, Overlay::None));
+    assert_eq!(sb.blocklist("alice"), ["bob", "dave", "erin"]);
+}
+
+#[test]
+fn the_checks_hold_out_what_would_not_fit_a_full_list() {
+    let accounts: Vec<String> = (0..1003).map(|i| format!("u{i:04}")).collect();
+    let blocks: Vec<_> = accounts[3..1001]
+        .iter()
+        .enumerate()
+        .map(|(i, to)| json!({"from": "u0000", "to": to, "time": 1_700_000_000 + i as u64}))
+        .collect();
+    let seed = harness::seed(json!({
+        "accounts": accounts.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        "blocks": blocks,
+    }));
+    let sb = LocalSandbox::on(seed);
+    let ws = Workspace::new();
+    let mut live = Live::new(&sb.url(), ws.journal.clone(), EngineOptions::default());
+    live.look_up("u0000");
+    assert_eq!(live.model.list.rows.len(), 998);
+    live.command("block u0001 u0002 u1001 u1002");
+    live.checked();
+    let held = held_of(&live.model);
+    assert_eq!(held.list_size, Some(998));
+    assert_eq!(
+        held.overflow,
+        [pair("u0000", "u1001"), pair("u0000", "u1002")]
+    );
+    let fx = live.confirm();
+    let Effect::RunBatch { pairs, .. } = &fx[0] else {
+        unreachable!()
+    };
+    assert_eq!(pairs, &[pair("u0000", "u0001"), pair("u0000", "u0002")]);
+    let last = live.model.last.as_ref().unwrap();
+    assert_eq!(last.done.len(), 2);
+    assert!(last.failures.is_empty(), "{:?}", last.failures);
+}
+
+#[test]
+fn an_undo_of_an_unblock_puts_the_rows_back_where_they_stood() {
+    let sb = LocalSandbox::on(seed());
+    let ws = Workspace::new();
+    let mut live = Live::new(&sb.url(), ws.journal.clone(), EngineOptions::default());
+    live.command("block dave erin mallory");
+    // Nobody is looked up yet: the command says why not.
+    assert!(matches!(live.model.overlay, Overlay::Palette(_)));
+    live.key(KeyCode::Esc);
+    live.look_up("alice");
+    live.command("block dave erin mallory");
+    live.checked();
+    live.confirm();
+    live.key(KeyCode::Esc);
+    live.press('r');
+    live.until("the list again", |m| {
+        m.list.complete && m.list.rows.len() == 5
+    });
+    let before: Vec<(String, u64)> = live
+        .model
+        .list
+        .rows
+        .iter()
+        .map(|r| (r.to.as_str().to_owned(), r.added))
+        .collect();
+    assert_eq!(
+        before.iter().map(|(to, _)| to.as_str()).collect::<Vec<_>>(),
+        ["bob", "carol", "dave", "erin", "mallory"]
+    );
+
+    // Unblock carol and erin (rows 2 and 4), then undo.
+    live.command("unblock carol erin");
+    live.checked();
+    live.confirm();
+    live.key(KeyCode::Esc);
+    let ids = |m: &Model| -> Vec<String> {
+        m.list
+            .rows
+            .iter()
+            .map(|r| r.to.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&live.model), ["bob", "dave", "mallory"]);
+    assert!(matches!(
+        live.press('U').as_slice(),
+        [Effect::Preflight { .. }]
+    ));
+    live.checked();
+    live.confirm();
+    // Back in their places, with the service's new "blocked since" time.
+    assert_eq!(
+        ids(&live.model),
+        ["bob", "carol", "dave", "erin", "mallory"]
+    );
+    assert_eq!(sb.blocklist("alice").len(), 5);
+    let rows = &live.model.list.rows;
+    assert_eq!(rows[0].added, before[0].1);
+    assert!(rows[1].added >= before[1].1);
+}
+
+/// 20 blocks of alice against a service that refuses half the items (30008) and a client that
+/// does not retry: some fail, and `R` sends them again as the same journal batch.
+#[test]
+fn r_retries_as_the_same_journal_batch() {
+    let mut config = harness::config(seed());
+    config.faults = "30008:0.5".parse().unwrap();
+    let sb = LocalSandbox::start(config);
+    let ws = Workspace::new();
+    let options = EngineOptions {
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        ..EngineOptions::default()
+    };
+    let mut live = Live::new(&sb.url(), ws.journal.clone(), options);
+    live.look_up("alice");
+    let targets: Vec<String> = (0..20).map(|i| format!("t{i:02}")).collect();
+    live.command(&format!("block {}", targets.join(" ")));
+    live.checked();
+    live.confirm();
+    let first = live.model.last.clone().unwrap();
+    let batch = first.journal_batch.clone().expect("a journal batch");
+    let failed = first.retryable_pairs();
+    assert!(!failed.is_empty(), "the faults struck nothing");
+    live.key(KeyCode::Esc);
+
+    assert!(matches!(
+        live.press('R').as_slice(),
+        [Effect::Preflight { .. }]
+    ));
+    live.checked();
+    let fx = live.confirm();
+    let Effect::RunBatch { resume, .. } = &fx[0] else {
+        unreachable!()
+    };
+    assert_eq!(resume.as_deref(), Some(batch.as_str()));
+    // One intent; the retry is a resume of it.
+    let records = ws.journal_records();
+    let count = |kind: &str| records.iter().filter(|r| r["type"] == kind).count();
+    assert_eq!(count("intent"), 1, "{records:#?}");
+    assert_eq!(count("resume"), 1, "{records:#?}");
+    let resumed = records.iter().find(|r| r["type"] == "resume").unwrap();
+    assert_eq!(resumed["batch"], json!(batch));
+    let second = live.model.last.as_ref().unwrap();
+    assert_eq!(second.journal_batch.as_deref(), Some(batch.as_str()));
+}
+
+/// A batch whose process died after its intent: the dashboard says so at start, `:resume` shows
+/// it for confirmation with its checks, and finishes it; the journal then holds it complete.
+#[test]
+fn an_unfinished_batch_is_said_at_start_and_resume_finishes_it() {
+    let sb = LocalSandbox::on(seed());
+    let ws = Workspace::new();
+    let pairs = vec![
+        pair("alice", "bob"),
+        pair("alice", "dave"),
+        pair("alice", "erin"),
+    ];
+    let killed = plan(&sb.url(), ws.journal.clone())
+        .begin(Operation::Block, &pairs)
+        .unwrap();
+    let batch = killed.id().to_string();
+    drop(killed);
+    let listed = run(ws.cmd(&sb.url(), &["journal", "--incomplete"]));
+    assert!(listed.stdout.contains(&batch), "{}", listed.all());
+
+    let mut live = Live::new(&sb.url(), ws.journal.clone(), EngineOptions::default());
+    assert_eq!(live.step(Msg::Started), [Effect::ScanJournal]);
+    live.until("the journal's scan", |m| !m.incomplete.is_empty());
+    assert!(live.logged("1 unfinished batch(es)"));
+    assert_eq!(live.model.incomplete[0].id, batch);
+    assert_eq!(live.model.incomplete[0].unfinished, pairs);
+
+    // A wrong ID says what there is; the right one (its start is enough) asks first.
+    live.command("resume 1999");
+    let Overlay::Palette(line) = &live.model.overlay else {
+        panic!("{:?}", live.model.overlay)
+    };
+    let error = line.error.clone().unwrap_or_default();
+    assert!(error.contains("no unfinished batch 1999"), "{error}");
+    live.key(KeyCode::Esc);
+    live.command(&format!("resume {}", &batch[..12]));
+    let Overlay::Confirm(p) = &live.model.overlay else {
+        panic!("{:?}", live.model.overlay)
+    };
+    assert!(p.title.contains(&batch), "{}", p.title);
+    assert_eq!(p.pairs, pairs);
+    live.checked();
+    // bob is blocked already: found, and still part of the run, so that the batch accounts for
+    // him (recorded as already so, not changed).
+    assert_eq!(held_of(&live.model).already, [pair("alice", "bob")]);
+    let fx = live.confirm();
+    let Effect::RunBatch {
+        resume,
+        pairs: sent,
+        ..
+    } = &fx[0]
+    else {
+        unreachable!()
+    };
+    assert_eq!(resume.as_deref(), Some(batch.as_str()));
+    assert_eq!(sent, &pairs);
+    assert!(sb.blocks("alice", "dave") && sb.blocks("alice", "erin"));
+    let last = live.model.last.as_ref().unwrap();
+    assert_eq!((last.done.len(), last.already), (2, 1));
+    live.until("the journal's scan", |m| m.incomplete.is_empty());
+
+    // The CLI agrees: nothing left unfinished.
+    let listed = run(ws.cmd(&sb.url(), &["journal", "--incomplete"]));
+    listed.assert_code(0, "journal --incomplete");
+    assert!(!listed.stdout.contains(&batch), "{}", listed.all());
+}

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use blockdeck::app::command::{self, Command, Context};
 use blockdeck::app::model::{
     Checks, Ended, ExportWhat, FEED_KEEP, FeedLine, Focus, Inspection, Inspector, Level, Model,
-    Overlay, PendingAction, Sort, VerdictLine,
+    Motion, Overlay, PendingAction, Scroll, Sort, VerdictLine,
 };
 use blockdeck::app::update::contexts;
 use blockdeck::app::{Effect, Msg};
@@ -2029,12 +2029,37 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
                 d
             };
             let (mutual, one_way) = (answered(true, true), answered(true, false));
+            // An answer with more notes than the screen has lines.
+            let mut long = mutual.clone();
+            if let Overlay::Inspector(view) = &mut long.model.overlay
+                && let Some(Ok(i)) = &mut view.result
+            {
+                i.notes
+                    .extend((0..30).map(|n| format!("note {n}: what else there is to know")));
+            }
             d.inspect_row();
             vec![
                 ("inspector", mutual),
                 ("inspector/one way", one_way),
+                ("inspector/long", long),
                 ("inspector/loading", d),
             ]
+        }
+        Context::Entry => {
+            // The newest activity line, a long one, and a change on the feed.
+            let mut long = d.clone();
+            long.model
+                .log(Level::Error, "a cause in many words ".repeat(200));
+            d.focus(Focus::Activity);
+            long.focus(Focus::Activity);
+            let mut feed = d.clone();
+            with_feed(&mut feed);
+            feed.focus(Focus::Feed);
+            for x in [&mut d, &mut long, &mut feed] {
+                x.press(enter());
+                assert!(matches!(x.model.overlay, Overlay::Entry(_)));
+            }
+            vec![("entry", d), ("entry/long", long), ("entry/feed", feed)]
         }
         Context::Blockers => {
             let req = d.find_blockers();
@@ -2108,10 +2133,11 @@ fn with_feed(d: &mut Dash) {
 fn prepare(action: Command, ctx: Context, d: &mut Dash) {
     match (action, ctx) {
         (Command::Down | Command::PageDown | Command::Bottom, Context::Activity) => {
-            d.press_n(key(KeyCode::Up), 2);
+            d.press_n(key(KeyCode::Up), 4);
             let rows = d.model.bands().activity_rows();
             let len = d.model.activity.lines.len();
-            assert_eq!(d.model.activity.scroll.below(len, rows), 2);
+            assert_eq!(d.model.activity.scroll.log_cursor(len), Some(len - 5));
+            assert!(d.model.activity.scroll.below(len, rows) > 0);
         }
         (Command::Up | Command::PageUp | Command::Top, Context::Help) => {
             d.press_n(ch('j'), 3);
@@ -2182,23 +2208,66 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             if ctx == Context::Activity =>
         {
             none(fx);
-            // How many lines are below the window ("N newer below").
+            // The cursor moves; the window keeps it in sight and follows the end from the newest
+            // line.
             let rows = b.bands().activity_rows();
             let len = b.activity.lines.len();
-            let max = len.saturating_sub(rows);
-            assert!(max >= 3, "{what}: {len} activity lines");
-            let s = b.activity.scroll.below(len, rows);
-            let want = match action {
-                Command::Up => s + 1,
-                Command::Down => s - 1,
-                Command::PageUp => s + rows,
-                Command::PageDown => s.saturating_sub(rows),
-                Command::Top => max,
-                _ => 0,
-            }
-            .min(max);
-            assert_eq!(a.activity.scroll.below(len, rows), want, "{what}");
+            assert!(len > rows + 3, "{what}: {len} activity lines");
+            let c = b.activity.scroll.log_cursor(len).unwrap();
+            let motion = match action {
+                Command::Up => Motion::Up,
+                Command::Down => Motion::Down,
+                Command::PageUp => Motion::PageUp,
+                Command::PageDown => Motion::PageDown,
+                Command::Top => Motion::Top,
+                _ => Motion::Bottom,
+            };
+            let want = motion.apply(c, len, rows);
+            assert_ne!(want, c, "{what}: the key should move from {c}");
+            assert_eq!(a.activity.scroll.log_cursor(len), Some(want), "{what}");
+            assert!(
+                a.activity.scroll.window(len, rows).contains(&want),
+                "{what}"
+            );
+            assert_eq!(a.activity.scroll.tail, want + 1 == len, "{what}");
             assert_eq!(a.list.cursor(), b.list.cursor(), "{what}");
+        }
+        Command::Up
+        | Command::Down
+        | Command::Top
+        | Command::Bottom
+        | Command::PageUp
+        | Command::PageDown
+            if matches!(ctx, Context::Entry | Context::Inspector) =>
+        {
+            // A popup longer than the screen scrolls; the keys never leave it.
+            none(fx);
+            let (before, after, (len, rows)) = match (&b.overlay, &a.overlay) {
+                (Overlay::Entry(x), Overlay::Entry(y)) => {
+                    (x.scroll, y.scroll, blockdeck::ui::entry_layout(b, x))
+                }
+                (Overlay::Inspector(x), Overlay::Inspector(y)) => {
+                    (x.scroll, y.scroll, blockdeck::ui::inspector_layout(b, x))
+                }
+                other => panic!("{what}: {other:?}"),
+            };
+            let mut want = before;
+            want.scroll(
+                match action {
+                    Command::Up => Motion::Up,
+                    Command::Down => Motion::Down,
+                    Command::PageUp => Motion::PageUp,
+                    Command::PageDown => Motion::PageDown,
+                    Command::Top => Motion::Top,
+                    _ => Motion::Bottom,
+                },
+                len,
+                rows,
+            );
+            assert_eq!(after.window(len, rows), want.window(len, rows), "{what}");
+            if setup.ends_with("/long") {
+                assert!(len > rows, "{what}: {len} lines in {rows}");
+            }
         }
         Command::Up
         | Command::Down
@@ -2447,6 +2516,29 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             assert!(matches!(a.overlay, Overlay::None), "{what}");
             assert_eq!(a.running.is_some(), b.running.is_some(), "{what}");
         }
+        Command::Open => {
+            // The line at the cursor, whole.
+            none(fx);
+            let Overlay::Entry(entry) = &a.overlay else {
+                panic!("{what}: {:?}", a.overlay);
+            };
+            let words: Vec<&str> = entry.paragraphs.iter().map(|(_, t)| t.as_str()).collect();
+            if ctx == Context::Feed {
+                let len = b.feed.lines.len();
+                let line = &b.feed.lines[b.feed.scroll.log_cursor(len).unwrap()];
+                assert!(entry.title.starts_with("Change"), "{what}: {}", entry.title);
+                assert_eq!(words[0], format!("{} {} {}", line.from, line.verb, line.to));
+            } else {
+                let len = b.activity.lines.len();
+                let line = &b.activity.lines[b.activity.scroll.log_cursor(len).unwrap()];
+                assert!(
+                    entry.title.starts_with("Activity"),
+                    "{what}: {}",
+                    entry.title
+                );
+                assert_eq!(words, [line.text.as_str()], "{what}");
+            }
+        }
         Command::Close => {
             // Closing a reverse lookup that still runs stops it.
             if matches!(&b.overlay, Overlay::Blockers(v) if !v.done) {
@@ -2492,7 +2584,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             assert_eq!(a.side_req, req, "{what}");
             assert!(
                 matches!(&a.overlay, Overlay::Inspector(i)
-                    if *i == Inspector { req, a: id("alice"), b: row, result: None }),
+                    if *i == Inspector { req, a: id("alice"), b: row, result: None, scroll: Scroll::default() }),
                 "{what}: {:?}",
                 a.overlay
             );
@@ -2731,7 +2823,8 @@ fn i_on_a_row_inspects_the_looked_up_user_and_the_row_with_a_fresh_request() {
             req: 1,
             a: id("alice"),
             b: id("evil_osc"),
-            result: None
+            result: None,
+            scroll: Scroll::default(),
         })
     );
     assert_eq!(contexts(&d.model), [Context::Inspector]);
@@ -2801,7 +2894,8 @@ fn inspect_command_inspects_any_two_users() {
             req: 1,
             a: id("mallory"),
             b: id("@RBT#support"),
-            result: None
+            result: None,
+            scroll: Scroll::default(),
         })
     );
     // The next one is a new request.
@@ -2979,7 +3073,8 @@ fn an_answer_to_an_older_inspection_is_dropped() {
             req: 2,
             a: id("alice"),
             b: id("carol_91"),
-            result: None
+            result: None,
+            scroll: Scroll::default(),
         })
     );
     assert_eq!(d.model.activity, before.activity);
@@ -3577,11 +3672,16 @@ fn movement_keys_with_the_feed_focused_leave_the_table_alone() {
             k.code
         );
     }
-    // The feed is what moves.
+    // The feed's cursor is what moves: up from the newest line, the window staying put until
+    // the cursor leaves it.
     d.press(ch('G'));
     d.press(ch('k'));
     let (len, rows) = (d.model.feed.lines.len(), d.model.feed_rows());
-    assert_eq!(d.model.feed.scroll.below(len, rows), 1);
+    assert_eq!(d.model.feed.scroll.log_cursor(len), Some(len - 2));
+    assert_eq!(d.model.feed.scroll.below(len, rows), 0);
+    d.press_n(ch('k'), rows);
+    assert_eq!(d.model.feed.scroll.log_cursor(len), Some(len - 2 - rows));
+    assert!(d.model.feed.scroll.below(len, rows) > 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -476,3 +476,54 @@ fn an_unfinished_batch_is_said_at_start_and_resume_finishes_it() {
     listed.assert_code(0, "journal --incomplete");
     assert!(!listed.stdout.contains(&batch), "{}", listed.all());
 }
+
+/// A block of 20, one account per call against a service 100 ms away, cancelled after its first
+/// answers: the journal holds it unfinished until `R` sends the rest, and then finished.
+#[test]
+fn r_after_a_cancel_finishes_the_batch_in_the_journal() {
+    let mut config = harness::config(seed());
+    config.latency = "100".parse().unwrap();
+    let sb = LocalSandbox::start(config);
+    let ws = Workspace::new();
+    let options = EngineOptions {
+        max_in_flight: 4,
+        chunk_size: 1,
+        ..EngineOptions::default()
+    };
+    let mut live = Live::new(&sb.url(), ws.journal.clone(), options);
+    live.look_up("alice");
+    let targets: Vec<String> = (0..20).map(|i| format!("t{i:02}")).collect();
+    live.command(&format!("block {}", targets.join(" ")));
+    live.checked();
+    assert!(matches!(
+        live.press('y').as_slice(),
+        [Effect::RunBatch { .. }]
+    ));
+    live.until("the first answers", |m| {
+        m.running.as_ref().is_some_and(|r| r.progress.finished > 0)
+    });
+    assert_eq!(live.key(KeyCode::Esc), [Effect::CancelBatch]);
+    live.until("the batch's end", |m| m.running.is_none());
+    let last = live.model.last.clone().unwrap();
+    assert_eq!(last.ended, blockdeck::app::model::Ended::Cancelled);
+    assert!(!last.unfinished.is_empty(), "{last:?}");
+    let batch = last.journal_batch.clone().unwrap();
+    let incomplete = || run(ws.cmd(&sb.url(), &["journal", "--incomplete"])).stdout;
+    assert!(incomplete().contains(&batch));
+    live.until("the journal's scan", |m| m.incomplete.len() == 1);
+
+    live.key(KeyCode::Esc);
+    live.press('R');
+    live.checked();
+    live.confirm();
+    let last = live.model.last.clone().unwrap();
+    assert_eq!(
+        last.ended,
+        blockdeck::app::model::Ended::Completed,
+        "{last:?}"
+    );
+    assert_eq!(last.journal_batch.as_deref(), Some(batch.as_str()));
+    assert_eq!(sb.blocklist("alice").len(), 22);
+    assert!(!incomplete().contains(&batch), "{}", incomplete());
+    live.until("the journal's scan", |m| m.incomplete.is_empty());
+}

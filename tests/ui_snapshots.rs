@@ -418,6 +418,29 @@ fn export(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
+/// [`list_stopped`] with its activity line opened whole (Enter on the activity pane).
+fn entry(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = list_stopped(w, h, mono);
+    d.focus(Focus::Activity);
+    d.press(enter());
+    assert!(matches!(d.model.overlay, Overlay::Entry(_)));
+    d
+}
+
+/// [`inspector`] with more notes than the screen has lines, scrolled down three.
+fn inspector_long(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = inspector(w, h, mono);
+    if let Overlay::Inspector(view) = &mut d.model.overlay
+        && let Some(Ok(i)) = &mut view.result
+    {
+        i.notes.extend((1..=12).map(|n| {
+            format!("note {n}: a fact about alice and bob that takes a few words to say in full")
+        }));
+    }
+    d.press_n(ch('j'), 3);
+    d
+}
+
 type Screen = fn(u16, u16, bool) -> Dash;
 
 const SCREENS: &[(&str, Screen)] = &[
@@ -442,6 +465,8 @@ const SCREENS: &[(&str, Screen)] = &[
     ("feed", feed),
     ("blockers", blockers),
     ("export", export),
+    ("entry", entry),
+    ("inspector_long", inspector_long),
 ];
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -525,6 +550,20 @@ fn snapshot_list_stopped() {
 fn snapshot_waiting() {
     for (w, h) in SIZES {
         snapshot("waiting", w, h);
+    }
+}
+
+#[test]
+fn snapshot_entry() {
+    for (w, h) in SIZES {
+        snapshot("entry", w, h);
+    }
+}
+
+#[test]
+fn snapshot_inspector_long() {
+    for (w, h) in SIZES {
+        snapshot("inspector_long", w, h);
     }
 }
 

@@ -44,6 +44,8 @@ pub enum Context {
     Inspector,
     /// The reverse lookup's window.
     Blockers,
+    /// An activity or feed line opened whole.
+    Entry,
 }
 
 /// Everything the dashboard can be asked to do.
@@ -61,6 +63,8 @@ pub enum Command {
     Export,
     /// Enter on a line: look up, run the command, apply.
     Submit,
+    /// Enter on an activity or feed line: open it whole.
+    Open,
     /// Tab on the command line: complete the word at the cursor.
     Complete,
     /// Leave the line being typed.
@@ -215,7 +219,7 @@ const fn name(
 use Context::*;
 
 /// Where the moving keys work.
-const MOVING: &[Context] = &[Table, Activity, Feed, Help];
+const MOVING: &[Context] = &[Table, Activity, Feed, Help, Entry, Inspector];
 /// The panes.
 const PANES: &[Context] = &[Table, Activity, Feed];
 
@@ -233,7 +237,7 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::Close, short: "close", help: "close this window",
         mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Esc), key(KeyCode::Enter), ch('q')], "Esc",
-            &[Summary, Help, Inspector, Blockers], true)] },
+            &[Summary, Help, Inspector, Blockers, Entry], true)] },
     Spec { command: Command::UnblockAB, short: "unblock A→B",
         help: "remove B from A's blocklist (confirmed)", mutates: true, palette: None,
         bindings: &[bind(&[ch('x')], "x", &[Inspector], true)] },
@@ -247,6 +251,9 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::Submit, short: "submit",
         help: "look up the user / run the command / apply", mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Palette, Typing, Lookup], true)] },
+    Spec { command: Command::Open, short: "open", help: "open the line whole",
+        mutates: false, palette: None,
+        bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Activity, Feed], true)] },
     Spec { command: Command::Complete, short: "complete",
         help: "complete the command or the UserID at the cursor (again: the next choice)",
         mutates: false, palette: None,
@@ -570,6 +577,17 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             _ => Ok(()),
         },
         Command::FindBlockers => needs_owner(model, "the reverse lookup asks who blocks them"),
+        Command::Open => {
+            let empty = match model.focus {
+                super::model::Focus::Feed => model.feed.lines.is_empty(),
+                _ => model.activity.lines.is_empty(),
+            };
+            if empty {
+                Err("nothing to open: the pane has no line yet".to_owned())
+            } else {
+                Ok(())
+            }
+        }
         Command::Refresh => needs_owner(model, "r looks them up again"),
         Command::Watch if inv.args != Args::On(false) => {
             needs_owner(model, ":watch follows their list")
@@ -786,6 +804,7 @@ impl Context {
             Global => "anywhere",
             Inspector => "inspector",
             Blockers => "reverse lookup",
+            Entry => "an opened line",
         }
     }
 }

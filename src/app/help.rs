@@ -179,7 +179,7 @@ pub fn sections(read_only: bool, compact: bool) -> Vec<Section> {
 pub fn items(read_only: bool) -> usize {
     sections(read_only, false)
         .iter()
-        .map(|s| 1 + s.entries.len() + usize::from(s.entries.is_empty() && !s.also.is_empty()))
+        .map(|s| 1 + s.entries.len() + usize::from(!s.also.is_empty()))
         .sum()
 }
 

@@ -537,17 +537,28 @@ impl Journal {
             }
         }
         // A record torn by a crash leaves the file without a final newline: start a fresh line
-        // so that the next record is not glued to it.
-        if meta.len() > 0 {
+        // so that the next record is not glued to it. Writers hold the file's lock while they
+        // append, so a record still being written by another process is never taken for one
+        // torn.
+        file.lock().map_err(|e| io_context(path, "lock", e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| io_context(path, "open", e))?
+            .len();
+        let repaired = if len > 0 {
             let mut last = [0u8; 1];
             file.seek(SeekFrom::End(-1))
                 .and_then(|_| file.read_exact(&mut last))
-                .map_err(|e| io_context(path, "read", e))?;
-            if last[0] != b'\n' {
-                file.write_all(b"\n")
-                    .map_err(|e| io_context(path, "write to", e))?;
-            }
-        }
+                .and_then(|()| match last[0] {
+                    b'\n' => Ok(()),
+                    _ => file.write_all(b"\n"),
+                })
+                .map_err(|e| io_context(path, "repair the end of", e))
+        } else {
+            Ok(())
+        };
+        file.unlock().map_err(|e| io_context(path, "unlock", e))?;
+        repaired?;
         Ok(Journal {
             file,
             path: path.to_owned(),
@@ -585,11 +596,20 @@ impl Journal {
 
     fn append<T: Serialize>(&mut self, kind: &'static str, body: &T, sync: bool) -> io::Result<()> {
         let line = encode_line(kind, body).map_err(|e| io_context(&self.path, "encode for", e))?;
-        // One write of the whole line: appends from other processes land before or after it.
+        // The whole line under the file's lock: appends from other processes land before or
+        // after it, and a reader or an opening writer never sees half of it.
         self.file
+            .lock()
+            .map_err(|e| io_context(&self.path, "lock", e))?;
+        let written = self
+            .file
             .write_all(&line)
             .and_then(|()| self.file.flush())
-            .map_err(|e| io_context(&self.path, "write to", e))?;
+            .map_err(|e| io_context(&self.path, "write to", e));
+        self.file
+            .unlock()
+            .map_err(|e| io_context(&self.path, "unlock", e))?;
+        written?;
         if sync {
             self.file
                 .sync_data()
@@ -820,7 +840,7 @@ impl JournalRead {
 /// Reads the whole journal. Unusable lines (a record torn by a crash, a foreign or newer
 /// record, records of a batch whose intent is missing) are skipped and reported as warnings.
 pub fn read_batches(path: &Path) -> Result<JournalRead, JournalError> {
-    let bytes = match fs::read(path) {
+    let bytes = match read_locked(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(JournalError::Missing {
@@ -840,6 +860,16 @@ pub fn read_batches(path: &Path) -> Result<JournalRead, JournalError> {
         batches,
         warnings,
     })
+}
+
+/// The journal's bytes, read under a shared lock so that no record is caught half written.
+fn read_locked(path: &Path) -> io::Result<Vec<u8>> {
+    let mut file = File::open(path)?;
+    file.lock_shared()?;
+    let mut bytes = Vec::new();
+    let read = file.read_to_end(&mut bytes);
+    file.unlock()?;
+    read.map(|_| bytes)
 }
 
 /// Builds the batches from the journal's bytes.

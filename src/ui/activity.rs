@@ -41,13 +41,21 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
         .scroll
         .window(total, rows.min(usize::from(inner.height)));
     let room = usize::from(inner.width);
-    let lines: Vec<Line> = model.activity.lines[shown]
+    // The cursor (Enter opens its line whole) shows on the time of its line while focused.
+    let cursor = model.activity.scroll.log_cursor(total).filter(|_| focused);
+    let lines: Vec<Line> = model.activity.lines[shown.clone()]
         .iter()
-        .map(|line| {
+        .zip(shown)
+        .map(|(line, n)| {
             let level = theme.level(line.level);
+            let time = if cursor == Some(n) {
+                theme.cursor
+            } else {
+                theme.dim
+            };
             line_fit(
                 vec![
-                    Span::styled(scrub(&line.time), theme.dim),
+                    Span::styled(scrub(&line.time), time),
                     Span::raw(" "),
                     Span::styled(level_symbol(line.level), level),
                     Span::raw(" "),

@@ -87,10 +87,14 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
             lines.push(Line::styled(l, theme.dim));
         }
     } else {
+        // The cursor (Enter opens its change whole) shows on the time of its line while focused.
+        let cursor = feed.scroll.log_cursor(total).filter(|_| focused);
+        let shown = feed.scroll.window(total, rows);
         lines.extend(
-            feed.lines[feed.scroll.window(total, rows)]
+            feed.lines[shown.clone()]
                 .iter()
-                .map(|l| feed_line(l, theme, room)),
+                .zip(shown)
+                .map(|(l, n)| feed_line(l, theme, room, cursor == Some(n))),
         );
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -98,7 +102,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
 
 /// `01:35:07 ⚠ mallory blocked user_0042 (RESTAPI)`: the marker column is blank for ordinary
 /// changes.
-fn feed_line<'a>(line: &'a FeedLine, theme: &Theme, room: usize) -> Line<'a> {
+fn feed_line<'a>(line: &'a FeedLine, theme: &Theme, room: usize, at_cursor: bool) -> Line<'a> {
     let (marker, text) = if line.burst {
         (BURST, theme.burst)
     } else {
@@ -106,7 +110,10 @@ fn feed_line<'a>(line: &'a FeedLine, theme: &Theme, room: usize) -> Line<'a> {
     };
     line_fit(
         vec![
-            Span::styled(scrub(&line.time), theme.dim),
+            Span::styled(
+                scrub(&line.time),
+                if at_cursor { theme.cursor } else { theme.dim },
+            ),
             Span::raw(" "),
             Span::styled(marker, text),
             Span::raw(" "),

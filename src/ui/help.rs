@@ -198,7 +198,8 @@ fn section_rows(
                 .map(|e| entry_rows(e, lw, col_w, form.wrap, theme)),
         );
     }
-    if section.entries.is_empty() && !section.also.is_empty() {
+    if !section.also.is_empty() {
+        // Keys listed in an earlier group that work here too.
         let mut pieces = vec![Span::styled("as above:", theme.dim)];
         pieces.extend(section.also.iter().map(|l| Span::styled(*l, theme.key)));
         let mut rows = flow(pieces, Span::raw(" "), col_w, !form.wrap).into_iter();

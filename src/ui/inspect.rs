@@ -95,25 +95,14 @@ fn marked<'a>(
 // ---------------------------------------------------------------------------------------------
 // The inspector
 
-/// The inspector: what is known about A and B, the four verdicts with their reasons, the notes,
-/// and the keys (`x`/`X` only for a direction that blocks, and never in read-only mode).
-pub fn inspector(model: &Model, view: &Inspector, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let w = popup_width(area, 76);
-    let room = usize::from(w);
-    let (a, b) = match &view.result {
-        Some(Ok(i)) => (
-            scrub(&i.a_shown).into_owned(),
-            scrub(&i.b_shown).into_owned(),
-        ),
-        _ => (
-            sanitize(view.a.as_str()).into_owned(),
-            sanitize(view.b.as_str()).into_owned(),
-        ),
-    };
-    // ` Inspect a ↔ b `: each ID gets half of what the words leave.
-    let id_room = room.saturating_sub(14) / 2;
-    let title = format!(" Inspect {} ↔ {} ", fit(&a, id_room), fit(&b, id_room));
-
+/// The keys the inspector answers, as hint lines: `x`/`X` only for a direction that blocks
+/// (and never in read-only mode), then close.
+fn inspector_keys<'a>(
+    model: &Model,
+    view: &Inspector,
+    theme: &Theme,
+    room: usize,
+) -> Vec<Line<'a>> {
     let mut keys: Vec<(&'static str, String)> = Vec::with_capacity(3);
     if let Some(Ok(i)) = &view.result {
         let (a, b) = (clip(&i.a_shown, 24), clip(&i.b_shown, 24));
@@ -134,7 +123,73 @@ pub fn inspector(model: &Model, view: &Inspector, theme: &Theme, frame: &mut Fra
     if let Some(label) = Command::Close.key_label() {
         keys.push((label, "close".to_owned()));
     }
-    let keys = hints(keys, theme, room);
+    hints(keys, theme, room)
+}
+
+/// How the inspector's answer is laid out: whole with blank lines, whole without, or (when even
+/// that does not fit) a window of `rows` over its `len` lines that `j`/`k` scroll.
+enum Fit<'a> {
+    Whole(Vec<Line<'a>>),
+    Window { body: Vec<Line<'a>>, rows: usize },
+}
+
+fn fit_inspection<'a>(
+    i: &'a Inspection,
+    keys: &[Line<'a>],
+    theme: &Theme,
+    room: usize,
+    max: usize,
+) -> Fit<'a> {
+    for blanks in [true, false] {
+        let mut body = inspection_lines(i, theme, room, blanks, false);
+        let footer = spaced(keys.to_vec(), blanks);
+        if body.len() + footer.len() <= max {
+            body.extend(footer);
+            return Fit::Whole(body);
+        }
+    }
+    let body = inspection_lines(i, theme, room, false, false);
+    // The scrolling hint and the keys stay below the window.
+    let rows = max.saturating_sub(keys.len() + 1).max(1);
+    Fit::Window { body, rows }
+}
+
+/// How many lines the inspector's answer has and how many the screen shows: what its scrolling
+/// keys move within (equal when it fits whole).
+pub fn inspector_layout(model: &Model, view: &Inspector) -> (usize, usize) {
+    let Some(Ok(i)) = &view.result else {
+        return (0, 0);
+    };
+    let area = super::popup_area(model);
+    let theme = Theme::for_model(model);
+    let room = usize::from(popup_width(area, 76));
+    let keys = inspector_keys(model, view, &theme, room);
+    match fit_inspection(i, &keys, &theme, room, max_lines(area)) {
+        Fit::Whole(lines) => (lines.len(), lines.len()),
+        Fit::Window { body, rows } => (body.len(), rows),
+    }
+}
+
+/// The inspector: what is known about A and B, the four verdicts with their reasons, the notes,
+/// and the keys. Every line is whole: when the answer is longer than the screen, `j`/`k` scroll
+/// it and the keys stay in sight.
+pub fn inspector(model: &Model, view: &Inspector, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let w = popup_width(area, 76);
+    let room = usize::from(w);
+    let (a, b) = match &view.result {
+        Some(Ok(i)) => (
+            scrub(&i.a_shown).into_owned(),
+            scrub(&i.b_shown).into_owned(),
+        ),
+        _ => (
+            sanitize(view.a.as_str()).into_owned(),
+            sanitize(view.b.as_str()).into_owned(),
+        ),
+    };
+    // ` Inspect a ↔ b `: each ID gets half of what the words leave.
+    let id_room = room.saturating_sub(14) / 2;
+    let title = format!(" Inspect {} ↔ {} ", fit(&a, id_room), fit(&b, id_room));
+    let keys = inspector_keys(model, view, theme, room);
 
     let max = max_lines(area);
     let lines = match &view.result {
@@ -152,20 +207,28 @@ pub fn inspector(model: &Model, view: &Inspector, theme: &Theme, frame: &mut Fra
             max,
             theme,
         ),
-        Some(Ok(i)) => {
-            // Shorter forms until it fits: no blank lines, then one line per reason and note.
-            let mut lines = Vec::new();
-            for (blanks, one_line) in [(true, false), (false, false), (false, true)] {
-                let body = inspection_lines(i, theme, room, blanks, one_line);
-                let footer = spaced(keys.clone(), blanks);
-                let fits = body.len() + footer.len() <= max;
-                lines = with_footer(body, footer, max, theme);
-                if fits {
-                    break;
-                }
+        Some(Ok(i)) => match fit_inspection(i, &keys, theme, room, max) {
+            Fit::Whole(lines) => lines,
+            Fit::Window { body, rows } => {
+                let shown = view.scroll.window(body.len(), rows);
+                let hint = format!(
+                    " scroll · lines {}–{} of {}",
+                    shown.start + 1,
+                    shown.end,
+                    body.len()
+                );
+                let mut lines: Vec<Line> = body[shown].to_vec();
+                lines.push(line_fit(
+                    vec![
+                        Span::styled("j/k", theme.key),
+                        Span::styled(hint, theme.dim),
+                    ],
+                    room,
+                ));
+                lines.extend(keys);
+                lines
             }
-            lines
-        }
+        },
     };
     popup(theme, frame, area, &title, w, lines);
 }

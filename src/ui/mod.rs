@@ -24,6 +24,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
+pub use inspect::inspector_layout;
+pub use popups::entry_layout;
 pub use theme::Theme;
 
 use crate::app::model::{Focus, Model, Overlay};
@@ -91,11 +93,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         _ => statusbar::draw_bar(model, &theme, frame, bar),
     }
 
-    // Popups keep the action bar in sight: it says which keys answer them.
-    let above_bar = Rect {
-        height: area.height - bar.height,
-        ..area
-    };
+    let above_bar = popup_area(model);
     match &model.overlay {
         Overlay::Help(scroll) => help::draw(model, *scroll, &theme, frame, above_bar),
         Overlay::BlockPrompt { input, error } => {
@@ -106,7 +104,19 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Overlay::QuitConfirm => popups::quit_confirm(model, &theme, frame, above_bar),
         Overlay::Inspector(view) => inspect::inspector(model, view, &theme, frame, above_bar),
         Overlay::Blockers(view) => inspect::blockers(model, view, &theme, frame, above_bar),
+        Overlay::Entry(entry) => popups::entry(model, entry, &theme, frame, above_bar),
         Overlay::None | Overlay::Palette(_) | Overlay::Filter(_) | Overlay::Export { .. } => {}
+    }
+}
+
+/// Where popups are drawn: all but the action bar, which stays in sight to say which keys answer
+/// them.
+pub fn popup_area(model: &Model) -> Rect {
+    Rect {
+        x: 0,
+        y: 0,
+        width: model.width,
+        height: model.height.saturating_sub(model.bands().bar),
     }
 }
 
@@ -552,6 +562,7 @@ mod tests {
             a: id("alice"),
             b: id("bob"),
             result,
+            scroll: Default::default(),
         })
     }
 
@@ -806,7 +817,14 @@ mod tests {
         let help = screen(&buffer(&ro));
         assert!(!help.contains("unblock the marked rows"), "{help}");
         assert!(!help.contains("block IDs for the looked-up user"), "{help}");
+        // The commands come last: scrolled to the end.
+        ro.overlay = Overlay::Help(crate::app::model::Scroll {
+            offset: crate::app::help::items(true) - 12,
+            ..Default::default()
+        });
+        let help = screen(&buffer(&ro));
         assert!(help.contains(":user ID"), "{help}");
+        assert!(!help.contains(":unblock"), "{help}");
 
         let mut lookup = start(80, 24);
         lookup.focus = Focus::Lookup;

@@ -13,7 +13,8 @@ use super::text::{fit, input_window, line_fit, scrub, typed_width, width, wrap};
 use super::theme::Theme;
 use crate::app::command::{self, Command, Context};
 use crate::app::model::{
-    BatchOutcome, Checks, ExportWhat, Model, Overlay, PaletteLine, PendingAction, SAMPLE,
+    BatchOutcome, Checks, Entry, ExportWhat, Level, Model, Overlay, PaletteLine, PendingAction,
+    SAMPLE,
 };
 use crate::client::{Operation, Pair};
 use crate::display::sanitize;
@@ -566,7 +567,8 @@ fn result_lines<'a>(
         Span::styled(format!("  of {}", last.total), theme.dim),
     ];
     lines.push(line_fit(counts, room));
-    let mut facts = format!("{} calls in {}", last.calls, duration(last.elapsed));
+    let calls = if last.calls == 1 { "call" } else { "calls" };
+    let mut facts = format!("{} {calls} in {}", last.calls, duration(last.elapsed));
     if let Some(journal) = &last.journal_batch {
         facts.push_str(" · journal batch ");
         facts.push_str(&scrub(journal));
@@ -653,4 +655,59 @@ fn result_lines<'a>(
         lines.push(line_fit(spans, room));
     }
     lines
+}
+
+/// The lines of an opened entry's body in a popup `room` columns wide: each paragraph wrapped,
+/// its level's mark on its first line.
+fn entry_body(entry: &Entry, room: usize) -> Vec<(Level, String)> {
+    let mut out = Vec::with_capacity(entry.paragraphs.len() * 2);
+    for (level, text) in &entry.paragraphs {
+        for l in wrap(&scrub(text), room.max(1)) {
+            out.push((*level, l));
+        }
+    }
+    out
+}
+
+/// How many lines an opened entry's body has, and how many the screen shows at a time: what
+/// its scrolling keys move within.
+pub fn entry_layout(model: &Model, entry: &Entry) -> (usize, usize) {
+    let area = super::popup_area(model);
+    let room = usize::from(popup_width(area, 76));
+    let rows = usize::from(area.height.saturating_sub(4))
+        .saturating_sub(2)
+        .max(1);
+    (entry_body(entry, room).len(), rows)
+}
+
+/// An activity or feed line opened whole: every word of it, wrapped; `j`/`k` scroll it when it
+/// is longer than the screen.
+pub fn entry(model: &Model, entry: &Entry, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let w = popup_width(area, 76);
+    let room = usize::from(w);
+    let body = entry_body(entry, room);
+    let (len, rows) = entry_layout(model, entry);
+    let shown = entry.scroll.window(len, rows);
+    let mut lines: Vec<Line> = body[shown.clone()]
+        .iter()
+        .map(|(level, l)| Line::styled(l.clone(), theme.level(*level)))
+        .collect();
+    lines.push(Line::raw(""));
+    let mut hint = Vec::with_capacity(6);
+    if len > rows {
+        hint.push(Span::styled("j/k", theme.key));
+        hint.push(Span::raw(format!(
+            " scroll · lines {}–{} of {len}",
+            shown.start + 1,
+            shown.end
+        )));
+        hint.push(Span::styled(" · ", theme.dim));
+    }
+    if let Some(label) = Command::Close.key_label() {
+        hint.push(Span::styled(label, theme.key));
+        hint.push(Span::raw(" close"));
+    }
+    lines.push(line_fit(hint, room));
+    let title = format!(" {} ", fit(&scrub(&entry.title), room.saturating_sub(2)));
+    popup(theme, frame, area, &title, w, lines);
 }

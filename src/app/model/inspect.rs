@@ -81,6 +81,8 @@ pub struct Inspector {
     pub b: UserId,
     /// `None` while loading; `Err` with the reason (sanitized) when it failed.
     pub result: Option<Result<Inspection, String>>,
+    /// The window over its lines, when they do not fit the screen.
+    pub scroll: super::Scroll,
 }
 
 /// The reverse lookup ("who blocks X?").

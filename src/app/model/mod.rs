@@ -208,6 +208,17 @@ pub enum Overlay {
         what: ExportWhat,
         error: Option<String>,
     },
+    /// Enter on an activity or feed line: the line whole.
+    Entry(Entry),
+}
+
+/// An activity or feed line opened whole: a title and paragraphs (sanitized), each with the level
+/// that styles it; scrolled when longer than the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub title: String,
+    pub paragraphs: Vec<(Level, String)>,
+    pub scroll: Scroll,
 }
 
 /// What `e` exports.

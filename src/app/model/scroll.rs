@@ -89,10 +89,42 @@ impl Scroll {
         self.tail = start == last_start;
     }
 
-    /// `n` rows were dropped from the front of the list (a log at its cap): the window keeps
-    /// showing the same rows.
+    /// `n` rows were dropped from the front of the list (a log at its cap): the window and the
+    /// cursor keep showing the same rows.
     pub fn dropped(&mut self, n: usize) {
         self.offset = self.offset.saturating_sub(n);
+        self.cursor = self.cursor.saturating_sub(n);
+    }
+
+    // ------------------------------------------------------------------ logs with a cursor
+
+    /// The selected line of a log of `len`: the newest while the window follows the end.
+    pub fn log_cursor(&self, len: usize) -> Option<usize> {
+        match len {
+            0 => None,
+            _ if self.tail => Some(len - 1),
+            _ => Some(self.cursor.min(len - 1)),
+        }
+    }
+
+    /// Moves a log's cursor; the window moves just enough to keep it in sight, and follows the
+    /// end again once the cursor is on the newest line.
+    pub fn log_select(&mut self, motion: Motion, len: usize, rows: usize) {
+        let Some(from) = self.log_cursor(len) else {
+            return;
+        };
+        let rows = rows.max(1);
+        let start = self.window(len, rows).start;
+        let cursor = motion.apply(from, len, rows);
+        self.cursor = cursor;
+        self.offset = if cursor < start {
+            cursor
+        } else if cursor >= start + rows {
+            cursor + 1 - rows
+        } else {
+            start
+        };
+        self.tail = cursor + 1 == len;
     }
 
     // ---------------------------------------------------------------- lists with a cursor
@@ -176,6 +208,36 @@ mod tests {
             s.scroll(Motion::Down, 25, 5);
         }
         assert!(s.tail);
+    }
+
+    #[test]
+    fn a_log_cursor_follows_the_newest_line_until_moved_back() {
+        let mut s = Scroll::following();
+        assert_eq!(s.log_cursor(0), None);
+        assert_eq!(s.log_cursor(12), Some(11));
+        s.log_select(Motion::Up, 12, 5);
+        // The cursor moves within the window first.
+        assert_eq!(
+            (s.log_cursor(12), s.window(12, 5), s.tail),
+            (Some(10), 7..12, false)
+        );
+        for _ in 0..4 {
+            s.log_select(Motion::Up, 12, 5);
+        }
+        assert_eq!((s.log_cursor(12), s.window(12, 5)), (Some(6), 6..11));
+        // New lines do not move a cursor moved back.
+        assert_eq!((s.log_cursor(20), s.window(20, 5)), (Some(6), 6..11));
+        s.log_select(Motion::Top, 20, 5);
+        assert_eq!((s.log_cursor(20), s.window(20, 5)), (Some(0), 0..5));
+        s.log_select(Motion::PageDown, 20, 5);
+        assert_eq!((s.log_cursor(20), s.window(20, 5)), (Some(5), 1..6));
+        s.log_select(Motion::Bottom, 20, 5);
+        assert!(s.tail);
+        assert_eq!((s.log_cursor(25), s.window(25, 5)), (Some(24), 20..25));
+        // Lines dropped at the cap keep the cursor on its line.
+        s.log_select(Motion::Up, 25, 5);
+        s.dropped(3);
+        assert_eq!(s.log_cursor(22), Some(20));
     }
 
     #[test]

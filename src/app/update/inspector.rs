@@ -34,6 +34,7 @@ fn start(model: &mut Model, a: UserId, b: UserId) -> Vec<Effect> {
         a: a.clone(),
         b: b.clone(),
         result: None,
+        scroll: Default::default(),
     });
     vec![Effect::Inspect { req, a, b }]
 }

@@ -108,6 +108,7 @@ pub fn contexts(model: &Model) -> Vec<Context> {
             Some(vec![Context::Typing])
         }
         Overlay::Inspector(_) => Some(vec![Context::Inspector]),
+        Overlay::Entry(_) => Some(vec![Context::Entry]),
         Overlay::Blockers(_) => Some(vec![Context::Blockers]),
         Overlay::None => None,
     };
@@ -333,6 +334,7 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         Palette => palette::open(model, ""),
         Complete => palette::complete(model),
         Submit => submit(model),
+        Open => table::open(model),
         CancelLine => cancel_line(model),
         Close => close(model),
         HistoryPrev | HistoryNext => lookup::history(model, command == HistoryPrev),

@@ -4,8 +4,9 @@
 use tui_input::Input;
 
 use super::super::command::{Args, Command};
-use super::super::model::{Focus, Model, Motion, Overlay, PAGE_ROWS};
+use super::super::model::{Entry, Focus, Level, Model, Motion, Overlay, PAGE_ROWS, Scroll};
 use super::super::msg::Effect;
+use crate::display::sanitize;
 
 fn motion_of(command: Command) -> Motion {
     match command {
@@ -45,20 +46,106 @@ pub(super) fn motion(model: &mut Model, command: Command) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    // An opened line and the inspector scroll when they are longer than the screen.
+    if let Overlay::Entry(entry) = &model.overlay {
+        let (len, rows) = crate::ui::entry_layout(model, entry);
+        if let Overlay::Entry(entry) = &mut model.overlay {
+            entry.scroll.scroll(motion, len, rows);
+        }
+        return Vec::new();
+    }
+    if let Overlay::Inspector(view) = &model.overlay {
+        let (len, rows) = crate::ui::inspector_layout(model, view);
+        if let Overlay::Inspector(view) = &mut model.overlay {
+            view.scroll.scroll(motion, len, rows);
+        }
+        return Vec::new();
+    }
     match model.focus {
         Focus::Feed => {
             let (len, rows) = (model.feed.lines.len(), model.feed_rows());
-            model.feed.scroll.scroll(motion, len, rows);
+            model.feed.scroll.log_select(motion, len, rows);
         }
         Focus::Activity => {
             let (len, rows) = (model.activity.lines.len(), model.bands().activity_rows());
-            model.activity.scroll.scroll(motion, len, rows);
+            model.activity.scroll.log_select(motion, len, rows);
         }
         Focus::Blocklist | Focus::Lookup => {
             let rows = model.bands().table_rows();
             model.list.move_cursor(motion, rows);
         }
     }
+    Vec::new()
+}
+
+/// Enter on the activity pane or the feed: the line at the cursor, whole.
+pub(super) fn open(model: &mut Model) -> Vec<Effect> {
+    let entry = match model.focus {
+        Focus::Feed => {
+            let feed = &model.feed;
+            let Some(line) = feed
+                .scroll
+                .log_cursor(feed.lines.len())
+                .map(|i| &feed.lines[i])
+            else {
+                return Vec::new();
+            };
+            let event = &line.raw;
+            let mut paragraphs = vec![
+                (
+                    Level::Info,
+                    format!("{} {} {}", line.from, line.verb, line.to),
+                ),
+                (
+                    Level::Info,
+                    format!(
+                        "received {} · platform {}",
+                        crate::display::utc(event.received),
+                        line.platform
+                    ),
+                ),
+            ];
+            if let Some(ip) = &event.client_ip {
+                paragraphs.push((Level::Info, format!("client IP {}", sanitize(ip))));
+            }
+            if let Some(app) = event.sdkappid {
+                paragraphs.push((Level::Info, format!("SDKAppID {app}")));
+            }
+            if line.burst {
+                paragraphs.push((
+                    Level::Warning,
+                    "part of a burst the detector flagged (see the alert on the feed)".to_owned(),
+                ));
+            }
+            Entry {
+                title: format!("Change · {} UTC", line.time),
+                paragraphs,
+                scroll: Scroll::default(),
+            }
+        }
+        _ => {
+            let log = &model.activity;
+            let Some(line) = log
+                .scroll
+                .log_cursor(log.lines.len())
+                .map(|i| &log.lines[i])
+            else {
+                return Vec::new();
+            };
+            let level = match line.level {
+                Level::Info => "information",
+                Level::Success => "done",
+                Level::Warning => "warning",
+                Level::Error => "error",
+            };
+            Entry {
+                title: format!("Activity · {} UTC · {level}", line.time),
+                paragraphs: vec![(line.level, line.text.clone())],
+                scroll: Scroll::default(),
+            }
+        }
+    };
+    model.overlay = Overlay::Entry(entry);
     Vec::new()
 }
 

@@ -180,7 +180,8 @@ fn mark_three_unblock_confirm_and_quit() {
     // Nothing has been sent before the confirmation.
     assert_eq!(sandbox.blocklist("alice"), roster());
 
-    // Read it, then answer.
+    // Read it (its checks in), then answer.
+    pty.wait_for_all(&["✓ checked"], WAIT);
     std::thread::sleep(ARMING);
     pty.press(Key::Char('y'));
     let screen = pty.wait_for_all(&["✓ done 3", "completed"], WAIT);
@@ -463,6 +464,7 @@ fn a_y_that_came_with_the_x_confirms_nothing() {
     );
     assert_eq!(ws.journal_count("intent"), 0);
 
+    pty.wait_for_all(&["✓ checked"], WAIT);
     std::thread::sleep(ARMING);
     pty.press(Key::Char('y'));
     pty.wait_for_all(&["✓ done 1"], WAIT);

@@ -27,6 +27,8 @@ pub struct Worker {
     batch: Option<CancellationToken>,
     blockers: Option<CancellationToken>,
     watch: Option<CancellationToken>,
+    /// The checks of the question open (a new question cancels those of the last).
+    checks: Option<CancellationToken>,
 }
 
 /// Cancels what `slot` holds and puts a fresh token there.
@@ -48,6 +50,7 @@ impl Worker {
             batch: None,
             blockers: None,
             watch: None,
+            checks: None,
         }
     }
 
@@ -76,8 +79,12 @@ impl Worker {
                 tokio::spawn(batch(engine, plan, run, tx, cancel));
             }
             Effect::Preflight { req, op, pairs } => {
+                let cancel = renew(&mut self.checks);
                 tokio::spawn(async move {
-                    let result = ops::preflight(&engine, op, &pairs).await;
+                    let result = ops::preflight(&engine, op, &pairs, cancel.clone()).await;
+                    if cancel.is_cancelled() {
+                        return;
+                    }
                     if let Err(e) = &result {
                         tracing::warn!("checking a {op} of {} pair(s) failed: {e}", pairs.len());
                     }
@@ -139,7 +146,12 @@ impl Worker {
                 });
             }
             Effect::Quit => {
-                for slot in [&mut self.lookup, &mut self.blockers, &mut self.watch] {
+                for slot in [
+                    &mut self.lookup,
+                    &mut self.blockers,
+                    &mut self.watch,
+                    &mut self.checks,
+                ] {
                     cancel(slot);
                 }
             }

@@ -2158,6 +2158,19 @@ fn prepare(action: Command, ctx: Context, d: &mut Dash) {
     d.effects.clear();
 }
 
+/// The motion a moving command makes.
+fn motion_of(action: Command) -> Motion {
+    match action {
+        Command::Up => Motion::Up,
+        Command::Down => Motion::Down,
+        Command::PageUp => Motion::PageUp,
+        Command::PageDown => Motion::PageDown,
+        Command::Top => Motion::Top,
+        Command::Bottom => Motion::Bottom,
+        other => panic!("{other:?} is not a moving command"),
+    }
+}
+
 /// What `action` must have done from `b` to `a` with effects `fx`.
 fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &[Effect]) {
     let what = format!("{action:?} in {setup}");
@@ -2214,15 +2227,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             let len = b.activity.lines.len();
             assert!(len > rows + 3, "{what}: {len} activity lines");
             let c = b.activity.scroll.log_cursor(len).unwrap();
-            let motion = match action {
-                Command::Up => Motion::Up,
-                Command::Down => Motion::Down,
-                Command::PageUp => Motion::PageUp,
-                Command::PageDown => Motion::PageDown,
-                Command::Top => Motion::Top,
-                _ => Motion::Bottom,
-            };
-            let want = motion.apply(c, len, rows);
+            let want = motion_of(action).apply(c, len, rows);
             assert_ne!(want, c, "{what}: the key should move from {c}");
             assert_eq!(a.activity.scroll.log_cursor(len), Some(want), "{what}");
             assert!(
@@ -2252,18 +2257,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 other => panic!("{what}: {other:?}"),
             };
             let mut want = before;
-            want.scroll(
-                match action {
-                    Command::Up => Motion::Up,
-                    Command::Down => Motion::Down,
-                    Command::PageUp => Motion::PageUp,
-                    Command::PageDown => Motion::PageDown,
-                    Command::Top => Motion::Top,
-                    _ => Motion::Bottom,
-                },
-                len,
-                rows,
-            );
+            want.scroll(motion_of(action), len, rows);
             assert_eq!(after.window(len, rows), want.window(len, rows), "{what}");
             if setup.ends_with("/long") {
                 assert!(len > rows, "{what}: {len} lines in {rows}");
@@ -4578,6 +4572,7 @@ fn the_checks_hold_out_missing_accounts_pairs_already_so_and_what_overflows() {
     // Two places left of 1000: victor and walter would not fit.
     assert_eq!(held.list_size, Some(998));
     assert_eq!(held.overflow, pairs_of("alice", &["victor", "walter"]));
+    assert_eq!((p.sends(), p.to_send().len()), (2, 2));
     let (_, _, sent) = d.confirm();
     assert_eq!(sent, pairs_of("alice", &["mallory", "trent"]));
 }

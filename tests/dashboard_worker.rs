@@ -13,15 +13,12 @@ use std::time::Duration;
 
 use blockdeck::app::model::{Checks, Connection, Model, Overlay};
 use blockdeck::app::{Effect, Msg, update};
-use blockdeck::client::engine::{Engine, EngineOptions, Limits, RetryPolicy};
-use blockdeck::client::http::{ClientOptions, Endpoint, TimClient};
-use blockdeck::client::ops::JournalPlan;
+use blockdeck::client::engine::{EngineOptions, RetryPolicy};
 use blockdeck::client::{Operation, Pair};
 use blockdeck::sandbox::Seed;
-use blockdeck::secret::SecretKey;
 use blockdeck::tim::ids::UserId;
 use blockdeck::worker::Worker;
-use common::cli::{LEAK_KEY, LocalSandbox, Workspace, run};
+use common::cli::{LocalSandbox, Workspace, journal_plan, run};
 use common::harness;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
@@ -53,15 +50,6 @@ fn seed() -> Seed {
     }))
 }
 
-fn plan(url: &str, journal: PathBuf) -> JournalPlan {
-    JournalPlan {
-        path: journal,
-        profile: None,
-        sdkappid: harness::SDKAPPID,
-        base_url: url.to_owned(),
-    }
-}
-
 /// The dashboard without a screen: the model, the worker and its messages.
 struct Live {
     runtime: tokio::runtime::Runtime,
@@ -77,19 +65,9 @@ impl Live {
             .enable_all()
             .build()
             .unwrap();
-        let client = TimClient::new(
-            Endpoint {
-                base_url: url.to_owned(),
-                sdkappid: harness::SDKAPPID,
-                admin: harness::ADMIN.to_owned(),
-            },
-            SecretKey::new(LEAK_KEY.to_owned()).unwrap(),
-            ClientOptions::default(),
-        )
-        .unwrap();
-        let engine = Engine::new(Arc::new(client), Arc::new(Limits::new(0, None)), options);
+        let engine = common::cli::engine(url, options);
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let worker = Worker::new(Arc::new(engine), plan(url, journal), tx);
+        let worker = Worker::new(Arc::new(engine), journal_plan(url, journal), tx);
         let model = Model::new(Connection::default(), false, true, 1_764_000_000);
         let mut live = Live {
             runtime,
@@ -422,7 +400,7 @@ fn an_unfinished_batch_is_said_at_start_and_resume_finishes_it() {
         pair("alice", "dave"),
         pair("alice", "erin"),
     ];
-    let killed = plan(&sb.url(), ws.journal.clone())
+    let killed = journal_plan(&sb.url(), ws.journal.clone())
         .begin(Operation::Block, &pairs)
         .unwrap();
     let batch = killed.id().to_string();

@@ -13,14 +13,10 @@ use std::time::Duration;
 
 use blockdeck::app::model::{Connection, Model};
 use blockdeck::app::{Effect, Msg, update};
-use blockdeck::client::engine::{Engine, EngineOptions, Limits};
-use blockdeck::client::http::{ClientOptions, Endpoint, TimClient};
-use blockdeck::client::ops::JournalPlan;
+use blockdeck::client::engine::EngineOptions;
 use blockdeck::sandbox::Seed;
-use blockdeck::secret::SecretKey;
 use blockdeck::worker::Worker;
-use common::cli::{LEAK_KEY, LocalSandbox, Workspace, run};
-use common::harness;
+use common::cli::{LocalSandbox, Workspace, run};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn key(code: KeyCode) -> Msg {
@@ -40,28 +36,9 @@ fn dashboard_export(url: &str, journal: std::path::PathBuf, user: &str, path: &s
         .build()
         .unwrap();
     runtime.block_on(async {
-        let client = TimClient::new(
-            Endpoint {
-                base_url: url.to_owned(),
-                sdkappid: harness::SDKAPPID,
-                admin: harness::ADMIN.to_owned(),
-            },
-            SecretKey::new(LEAK_KEY.to_owned()).unwrap(),
-            ClientOptions::default(),
-        )
-        .unwrap();
-        let engine = Engine::new(
-            Arc::new(client),
-            Arc::new(Limits::new(0, None)),
-            EngineOptions::default(),
-        );
+        let engine = common::cli::engine(url, EngineOptions::default());
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let plan = JournalPlan {
-            path: journal,
-            profile: None,
-            sdkappid: harness::SDKAPPID,
-            base_url: url.to_owned(),
-        };
+        let plan = common::cli::journal_plan(url, journal);
         let mut worker = Worker::new(Arc::new(engine), plan, tx);
         let mut model = Model::new(Connection::default(), false, true, 0);
         let step = |model: &mut Model, worker: &mut Worker, msg: Msg| -> Vec<Effect> {

@@ -104,7 +104,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Overlay::QuitConfirm => popups::quit_confirm(model, &theme, frame, above_bar),
         Overlay::Inspector(view) => inspect::inspector(model, view, &theme, frame, above_bar),
         Overlay::Blockers(view) => inspect::blockers(model, view, &theme, frame, above_bar),
-        Overlay::Entry(entry) => popups::entry(model, entry, &theme, frame, above_bar),
+        Overlay::Entry(entry) => popups::entry(entry, &theme, frame, above_bar),
         Overlay::None | Overlay::Palette(_) | Overlay::Filter(_) | Overlay::Export { .. } => {}
     }
 }

@@ -220,7 +220,7 @@ fn check_lines(
                     ),
                 );
             }
-            let send = action.to_send().len();
+            let send = action.sends();
             if held.is_empty() {
                 note(
                     "✓ ",
@@ -672,21 +672,27 @@ fn entry_body(entry: &Entry, room: usize) -> Vec<(Level, String)> {
 /// How many lines an opened entry's body has, and how many the screen shows at a time: what
 /// its scrolling keys move within.
 pub fn entry_layout(model: &Model, entry: &Entry) -> (usize, usize) {
-    let area = super::popup_area(model);
+    let (room, rows) = entry_frame(super::popup_area(model));
+    (entry_body(entry, room).len(), rows)
+}
+
+/// The columns of an opened entry's popup in `area`, and the rows its body has (the frame, a row
+/// of the panes above and below, and the blank line and hint below the body take the rest).
+fn entry_frame(area: Rect) -> (usize, usize) {
     let room = usize::from(popup_width(area, 76));
     let rows = usize::from(area.height.saturating_sub(4))
         .saturating_sub(2)
         .max(1);
-    (entry_body(entry, room).len(), rows)
+    (room, rows)
 }
 
 /// An activity or feed line opened whole: every word of it, wrapped; `j`/`k` scroll it when it
 /// is longer than the screen.
-pub fn entry(model: &Model, entry: &Entry, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn entry(entry: &Entry, theme: &Theme, frame: &mut Frame, area: Rect) {
     let w = popup_width(area, 76);
-    let room = usize::from(w);
+    let (room, rows) = entry_frame(area);
     let body = entry_body(entry, room);
-    let (len, rows) = entry_layout(model, entry);
+    let len = body.len();
     let shown = entry.scroll.window(len, rows);
     let mut lines: Vec<Line> = body[shown.clone()]
         .iter()

@@ -393,3 +393,38 @@ pub fn mode(path: &Path) -> u32 {
         .mode()
         & 0o777
 }
+
+/// An engine whose client signs with [`LEAK_KEY`], for a [`LocalSandbox`] at `base_url` (the
+/// dashboard's worker in-process, without the binary).
+pub fn engine(
+    base_url: &str,
+    options: blockdeck::client::engine::EngineOptions,
+) -> blockdeck::client::engine::Engine {
+    use blockdeck::client::engine::{Engine, Limits};
+    use blockdeck::client::http::{ClientOptions, Endpoint, TimClient};
+    let client = TimClient::new(
+        Endpoint {
+            base_url: base_url.to_owned(),
+            sdkappid: harness::SDKAPPID,
+            admin: harness::ADMIN.to_owned(),
+        },
+        SecretKey::new(LEAK_KEY.to_owned()).unwrap(),
+        ClientOptions::default(),
+    )
+    .expect("a client for a loopback URL");
+    Engine::new(
+        std::sync::Arc::new(client),
+        std::sync::Arc::new(Limits::new(0, None)),
+        options,
+    )
+}
+
+/// The journal plan of the dashboard for the sandbox at `base_url`, journaling to `path`.
+pub fn journal_plan(base_url: &str, path: PathBuf) -> blockdeck::client::ops::JournalPlan {
+    blockdeck::client::ops::JournalPlan {
+        path,
+        profile: None,
+        sdkappid: harness::SDKAPPID,
+        base_url: base_url.to_owned(),
+    }
+}

@@ -49,14 +49,24 @@ impl PendingAction {
     /// is recorded failed.
     pub fn to_send(&self) -> Vec<Pair> {
         match &self.checks {
-            _ if self.resume.is_some() => self.pairs.clone(),
-            Checks::Done(held) => self
-                .pairs
-                .iter()
-                .filter(|p| !held.contains(p))
-                .cloned()
-                .collect(),
+            Checks::Done(held) if self.resume.is_none() && !held.is_empty() => {
+                let out: std::collections::HashSet<&Pair> = held.pairs().collect();
+                self.pairs
+                    .iter()
+                    .filter(|p| !out.contains(p))
+                    .cloned()
+                    .collect()
+            }
             _ => self.pairs.clone(),
+        }
+    }
+
+    /// How many pairs `y` sends (what [`PendingAction::to_send`] returns, counted without
+    /// building it: the held-out pairs are distinct pairs of `pairs`).
+    pub fn sends(&self) -> usize {
+        match &self.checks {
+            Checks::Done(held) if self.resume.is_none() => self.pairs.len() - held.count(),
+            _ => self.pairs.len(),
         }
     }
 
@@ -67,12 +77,10 @@ impl PendingAction {
             Checks::Running { .. } => Err(
                 "the targets are still being checked: y sends once the checks are in".to_owned(),
             ),
-            Checks::Done(held) if !self.pairs.is_empty() && self.to_send().is_empty() => {
-                Err(format!(
-                    "nothing left to send: the checks held out all {} pair(s) (n closes)",
-                    held.count()
-                ))
-            }
+            Checks::Done(held) if !self.pairs.is_empty() && self.sends() == 0 => Err(format!(
+                "nothing left to send: the checks held out all {} pair(s) (n closes)",
+                held.count()
+            )),
             _ => Ok(()),
         }
     }
@@ -113,8 +121,12 @@ pub struct Held {
 }
 
 impl Held {
-    pub fn contains(&self, pair: &Pair) -> bool {
-        self.missing.contains(pair) || self.already.contains(pair) || self.overflow.contains(pair)
+    /// Every pair held out.
+    pub fn pairs(&self) -> impl Iterator<Item = &Pair> {
+        self.missing
+            .iter()
+            .chain(&self.already)
+            .chain(&self.overflow)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -2,6 +2,8 @@
 //! first; then the running batch (progress, items applied to the table in place, cancel, quit)
 //! and its outcome.
 
+use std::collections::HashSet;
+
 use tui_input::Input;
 
 use super::super::command::{self, Args, Command, Invocation};
@@ -148,45 +150,37 @@ fn on_checked(model: &mut Model, req: u64, result: Result<Preflight, Failure>) {
     };
 }
 
-/// The pairs of `pending` that the checks hold out: accounts that do not exist, pairs already
-/// so, and what would overflow the looked-up user's list.
+/// The pairs of `pending` that the checks hold out, in one pass: accounts that do not exist,
+/// pairs already so, and what would overflow the looked-up user's list.
 fn held(pending: &PendingAction, found: &Preflight, list: Option<(UserId, usize)>) -> Held {
-    let missing: Vec<Pair> = pending
-        .pairs
-        .iter()
-        .filter(|p| found.missing.contains(&p.from) || found.missing.contains(&p.to))
-        .cloned()
-        .collect();
-    let already: Vec<Pair> = pending
-        .pairs
-        .iter()
-        .filter(|p| found.in_state.contains(p) && !missing.contains(p))
-        .cloned()
-        .collect();
-    let mut overflow = Vec::new();
-    let mut list_size = None;
-    if let Some((owner, size)) = list
-        && pending.op == Operation::Block
-        && pending.pairs.iter().all(|p| p.from == owner)
-    {
-        list_size = Some(size);
-        let room = MAX_BLOCKLIST.saturating_sub(size);
-        overflow = pending
-            .pairs
-            .iter()
-            .filter(|p| !missing.contains(p) && !already.contains(p))
-            .skip(room)
-            .cloned()
-            .collect();
-    }
-    Held {
-        missing,
-        already,
-        overflow,
+    let missing: HashSet<&UserId> = found.missing.iter().collect();
+    let in_state: HashSet<&Pair> = found.in_state.iter().collect();
+    // A block of the looked-up user's own list, when it is complete: the room left in it.
+    let list_size = list
+        .filter(|(owner, _)| {
+            pending.op == Operation::Block && pending.pairs.iter().all(|p| &p.from == owner)
+        })
+        .map(|(_, size)| size);
+    let mut room = list_size.map(|size| MAX_BLOCKLIST.saturating_sub(size));
+    let mut held = Held {
         list_size,
         unchecked: found.unchecked.clone(),
         missing_ids: found.missing.clone(),
+        ..Held::default()
+    };
+    for pair in &pending.pairs {
+        if missing.contains(&pair.from) || missing.contains(&pair.to) {
+            held.missing.push(pair.clone());
+        } else if in_state.contains(pair) {
+            held.already.push(pair.clone());
+        } else if let Some(left) = room.as_mut() {
+            match left.checked_sub(1) {
+                Some(rest) => *left = rest,
+                None => held.overflow.push(pair.clone()),
+            }
+        }
     }
+    held
 }
 
 fn start(model: &mut Model, pending: PendingAction) -> Vec<Effect> {

@@ -10,6 +10,7 @@ use crate::client::failure::{Failure, FailureKind};
 use crate::client::{ItemStatus, Operation, Pair};
 use crate::tim::ids::UserId;
 use crate::tim::wire::{self, AccountCheckResponse, AccountStatus, Api};
+use tokio_util::sync::CancellationToken;
 
 /// What the checks found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,11 +24,14 @@ pub struct Preflight {
 }
 
 /// Checks `pairs` for `op` (a block or an unblock) before it is sent. A check that cannot run at
-/// all (the service unreachable, the credentials refused) is an error: nothing is known.
+/// all (the service unreachable, the credentials refused) is an error: nothing is known. `cancel`
+/// stops it between calls (the question was closed or replaced); what it found so far is then
+/// of no use to anyone.
 pub async fn preflight(
     engine: &Engine,
     op: Operation,
     pairs: &[Pair],
+    cancel: CancellationToken,
 ) -> Result<Preflight, Failure> {
     let mut seen = HashSet::new();
     let ids: Vec<&str> = pairs
@@ -37,6 +41,9 @@ pub async fn preflight(
         .collect();
     let mut missing = Vec::new();
     for chunk in ids.chunks(wire::MAX_PROFILE_BATCH) {
+        if cancel.is_cancelled() {
+            return Err(Failure::local("the checks were cancelled"));
+        }
         let resp: AccountCheckResponse = engine
             .call(Api::AccountCheck, &account_check(chunk))
             .await

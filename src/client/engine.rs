@@ -7,7 +7,8 @@
 //! that the service never has to answer 60007. Every answered call is written to the journal (when one
 //! is given) before the next decision is taken, and the batch can be cancelled between requests.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::congestion::{Congestion, RateView};
 use super::http::{CallError, TimClient};
 use super::journal::{BatchId, Chunk, EndOutcome, ItemRecord, Journal};
 use super::{ItemStatus, Operation, Pair};
@@ -69,6 +71,9 @@ impl RetryPolicy {
 pub struct Limits {
     per_api: HashMap<Api, DefaultDirectRateLimiter>,
     shared: Option<DefaultDirectRateLimiter>,
+    /// Calls per second of each limited API, and of the shared cap.
+    rates: HashMap<Api, u32>,
+    shared_rate: Option<u32>,
 }
 
 fn limiter(per_second: u32) -> Option<DefaultDirectRateLimiter> {
@@ -84,13 +89,32 @@ fn limiter(per_second: u32) -> Option<DefaultDirectRateLimiter> {
 impl Limits {
     /// `per_api` is the limit of the 200/s APIs (account_check gets half); 0 means no limit.
     pub fn new(per_api: u32, shared: Option<u32>) -> Limits {
-        let per_api = Api::ALL
+        let rates: HashMap<Api, u32> = Api::ALL
             .into_iter()
-            .filter_map(|api| limiter(api.rate_limit(per_api)).map(|l| (api, l)))
+            .map(|api| (api, api.rate_limit(per_api)))
+            .filter(|(_, rate)| *rate > 0)
             .collect();
+        let per_api = rates
+            .iter()
+            .filter_map(|(api, rate)| limiter(*rate).map(|l| (*api, l)))
+            .collect();
+        let shared_rate = shared.filter(|r| *r > 0);
         Limits {
             per_api,
-            shared: shared.and_then(limiter),
+            shared: shared_rate.and_then(limiter),
+            rates,
+            shared_rate,
+        }
+    }
+
+    /// The most calls per second `api` may make (the lower of its own limit and the shared
+    /// one); 0 when unlimited.
+    pub fn ceiling(&self, api: Api) -> u32 {
+        match (self.rates.get(&api).copied(), self.shared_rate) {
+            (Some(a), Some(s)) => a.min(s),
+            (Some(a), None) => a,
+            (None, Some(s)) => s,
+            (None, None) => 0,
         }
     }
 
@@ -109,10 +133,14 @@ impl Limits {
     }
 }
 
+/// The default bound of the in-flight window: 200 calls/s at 2.5 s of latency.
+pub const MAX_IN_FLIGHT: usize = 512;
+
 /// Tunables of the engine.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Requests in flight at most; enough to reach the rate limit at the service's latency.
+    /// Requests in flight at most. The window within it follows the pace and the measured
+    /// latency ([`Congestion::window`]); this only bounds it (connections, memory).
     pub max_in_flight: usize,
     /// How a batch's failed items are retried.
     pub retry: RetryPolicy,
@@ -126,7 +154,7 @@ pub struct EngineOptions {
 impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
-            max_in_flight: 32,
+            max_in_flight: MAX_IN_FLIGHT,
             retry: RetryPolicy::default(),
             read_retry: RetryPolicy {
                 max_attempts: 4,
@@ -169,6 +197,9 @@ pub struct Progress {
     pub codes: BTreeMap<i64, u64>,
     /// Nothing is in flight and nothing may be sent yet: what the batch waits for.
     pub waiting: Option<Waiting>,
+    /// The pace of the batch's calls (of its change API, or of its checks for a check batch)
+    /// and why it is what it is; `None` when unlimited.
+    pub pace: Option<RateView>,
 }
 
 /// A batch waiting before it sends again: items held back after a failure, or a pause after the
@@ -230,6 +261,8 @@ pub struct Report {
     pub retries: u64,
     pub elapsed: Duration,
     pub end: BatchEnd,
+    /// The pace the batch settled at, and why.
+    pub pace: Option<RateView>,
 }
 
 impl Report {
@@ -315,6 +348,18 @@ pub struct Engine {
     client: Arc<TimClient>,
     limits: Arc<Limits>,
     options: EngineOptions,
+    /// The pace of each API's calls, kept across batches: what one batch learnt of the app's
+    /// other traffic, the next one starts from.
+    pace: std::sync::Mutex<HashMap<Api, Congestion>>,
+}
+
+impl JobKind {
+    fn api(self, op: Operation) -> Api {
+        match self {
+            JobKind::Apply => op.api(),
+            JobKind::Confirm | JobKind::Precheck => Api::BlackListCheck,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,13 +388,116 @@ struct Job {
     from: UserId,
     slots: Vec<Slot>,
     kind: JobKind,
+    api: Api,
     ready_at: Instant,
     /// The code that sent its items back to wait (0 for a first attempt).
     cause: i64,
 }
 
-/// A job back from its task, with its answer, or `None` when it was never sent.
-type TaskOutcome = (Job, Option<Result<Answer, CallError>>);
+/// A job back from its task: its answer with when it went and how long it took on the wire, or
+/// `None` when it was never sent.
+type TaskOutcome = (Job, Option<Sent>);
+
+struct Sent {
+    answer: Result<Answer, CallError>,
+    at: Instant,
+    rtt: Duration,
+}
+
+/// The jobs of a run: those ready to go, in order per API, and those waiting for a back-off,
+/// earliest first. Finding the next job or the next wake-up never scans the queue.
+#[derive(Default)]
+struct Queue {
+    ready: Vec<(Api, VecDeque<Job>)>,
+    delayed: BinaryHeap<Reverse<(Instant, u64)>>,
+    waiting: HashMap<u64, Job>,
+    seq: u64,
+    /// Items in all jobs.
+    items: usize,
+}
+
+impl Queue {
+    fn ready_of(&mut self, api: Api) -> &mut VecDeque<Job> {
+        let pos = match self.ready.iter().position(|(a, _)| *a == api) {
+            Some(pos) => pos,
+            None => {
+                self.ready.push((api, VecDeque::new()));
+                self.ready.len() - 1
+            }
+        };
+        &mut self.ready[pos].1
+    }
+
+    fn push(&mut self, job: Job, now: Instant) {
+        self.items += job.slots.len();
+        if job.ready_at <= now {
+            self.ready_of(job.api).push_back(job);
+        } else {
+            self.seq += 1;
+            self.delayed.push(Reverse((job.ready_at, self.seq)));
+            self.waiting.insert(self.seq, job);
+        }
+    }
+
+    /// Back at the front of its line: a job that was never sent, or refused for the rate.
+    fn push_front(&mut self, job: Job) {
+        self.items += job.slots.len();
+        self.ready_of(job.api).push_front(job);
+    }
+
+    /// Moves the jobs whose back-off is over to their lines.
+    fn promote(&mut self, now: Instant) {
+        while let Some(Reverse((at, seq))) = self.delayed.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.delayed.pop();
+            if let Some(job) = self.waiting.remove(&seq) {
+                self.ready_of(job.api).push_back(job);
+            }
+        }
+    }
+
+    fn pop(&mut self, api: Api) -> Option<Job> {
+        let job = self.ready_of(api).pop_front()?;
+        self.items -= job.slots.len();
+        Some(job)
+    }
+
+    /// APIs with a job ready to go.
+    fn ready_apis(&self) -> impl Iterator<Item = Api> + '_ {
+        self.ready
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(api, _)| *api)
+    }
+
+    fn next_delayed(&self) -> Option<Instant> {
+        self.delayed.peek().map(|Reverse((at, _))| *at)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items == 0 && self.waiting.is_empty() && self.ready.iter().all(|(_, q)| q.is_empty())
+    }
+
+    /// The code that sent the first ready job back (a rate-limit refusal waiting for the pace).
+    fn front_cause(&self) -> i64 {
+        self.ready
+            .iter()
+            .filter_map(|(_, q)| q.front())
+            .map(|job| job.cause)
+            .find(|&c| c != 0)
+            .unwrap_or(0)
+    }
+
+    /// The code that holds back the first delayed job.
+    fn first_cause(&self) -> i64 {
+        self.delayed
+            .peek()
+            .and_then(|Reverse((_, seq))| self.waiting.get(seq))
+            .map_or(0, |job| job.cause)
+    }
+}
 
 enum Answer {
     Changed(BlackListChangeResponse),
@@ -399,20 +547,14 @@ struct Run<'a> {
     op: Operation,
     pairs: Vec<Pair>,
     results: Vec<Option<ItemResult>>,
-    queue: VecDeque<Job>,
+    queue: Queue,
     progress: Progress,
     started: Instant,
     stopped: Option<(i64, String)>,
     /// Cancelled when the batch is cancelled or stopped: nothing more is sent.
     halt: CancellationToken,
-    /// Set when an answer in the current absorb was a rate-limit refusal.
-    throttled: bool,
-    /// Consecutive answers with rate-limit refusals: the pause grows with it.
-    throttle_streak: u32,
-    /// No request is launched before this (after rate-limit refusals).
-    pause_until: Instant,
-    /// The refusal behind `pause_until`.
-    pause_cause: i64,
+    /// The rate-limit refusal in the answer being taken in, if any.
+    throttled: Option<i64>,
     /// The wait last reported (when the next call is due), so that each is reported once.
     reported_wait: Option<Instant>,
     max_attempts: u32,
@@ -425,7 +567,24 @@ impl Engine {
             client,
             limits,
             options,
+            pace: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Runs `f` on the pace of `api`'s calls.
+    fn with_pace<T>(&self, api: Api, f: impl FnOnce(&mut Congestion) -> T) -> T {
+        let mut paces = self.pace.lock().unwrap_or_else(|e| e.into_inner());
+        let pace = paces
+            .entry(api)
+            .or_insert_with(|| Congestion::new(f64::from(self.limits.ceiling(api))));
+        f(pace)
+    }
+
+    /// The pace of `api`'s calls as a batch shows it; `None` when unlimited.
+    pub fn pace(&self, api: Api) -> Option<RateView> {
+        let cap = self.options.max_in_flight;
+        let view = self.with_pace(api, |p| p.view(cap, Instant::now()));
+        (view.ceiling.is_finite() || view.rate.is_finite()).then_some(view)
     }
 
     pub fn client(&self) -> &Arc<TimClient> {
@@ -447,7 +606,15 @@ impl Engine {
         let (mut attempt, mut throttled) = (1, 0);
         loop {
             self.limits.acquire(api).await;
-            match self.client.call(api, req).await {
+            let sent = Instant::now();
+            let result = self.client.call(api, req).await;
+            let now = Instant::now();
+            let refused = match &result {
+                Err(e) if e.class() == Class::RateLimited => Some(e.code()),
+                _ => None,
+            };
+            self.with_pace(api, |p| p.on_answer(now, sent, now - sent, refused));
+            match result {
                 Ok(resp) => return Ok(resp),
                 Err(e) if e.class() == Class::RateLimited && throttled < MAX_THROTTLED => {
                     throttled += 1;
@@ -481,7 +648,7 @@ impl Engine {
         let mut run = Run {
             op,
             results: vec![None; pairs.len()],
-            queue: VecDeque::new(),
+            queue: Queue::default(),
             progress: Progress {
                 total: pairs.len(),
                 ..Progress::default()
@@ -489,10 +656,7 @@ impl Engine {
             started: now,
             stopped: None,
             halt: opts.cancel.child_token(),
-            throttled: false,
-            throttle_streak: 0,
-            pause_until: now,
-            pause_cause: 0,
+            throttled: None,
             reported_wait: None,
             max_attempts: self.options.retry.max_attempts.max(1),
             pairs,
@@ -518,8 +682,10 @@ impl Engine {
                     pending: None,
                 })
                 .collect();
-            run.enqueue(from, slots, first_kind, now, 0, self.options.chunk_size);
+            let api = first_kind.api(op);
+            run.enqueue(from, slots, first_kind, api, now, 0, self.options.chunk_size);
         }
+        run.progress.pace = self.pace(run.pace_api());
         run.emit_progress();
         self.drive(&mut run).await;
 
@@ -553,6 +719,7 @@ impl Engine {
         {
             tracing::error!("journal: {e}");
         }
+        run.progress.pace = self.pace(run.pace_api());
         run.emit_progress();
         Report {
             operation: op,
@@ -561,48 +728,81 @@ impl Engine {
             retries: run.progress.retries,
             elapsed: run.started.elapsed(),
             end,
+            pace: run.progress.pace,
         }
     }
 
+    /// Sends jobs as the pace and the window allow, takes in their answers, and sleeps until
+    /// something can happen: an answer, the next slot of the pace (only when the window has
+    /// room), the end of a back-off, or a cancel. Nothing is polled in between.
     async fn drive(&self, run: &mut Run<'_>) {
         let mut tasks: JoinSet<TaskOutcome> = JoinSet::new();
+        let cap = self.options.max_in_flight.max(1);
         loop {
             let halted = run.halt.is_cancelled();
+            let mut wake = None;
             if !halted {
-                // Launch every ready job while there is room in flight.
-                while tasks.len() < self.options.max_in_flight.max(1) {
-                    let now = Instant::now();
-                    if run.pause_until > now {
+                let now = Instant::now();
+                run.queue.promote(now);
+                loop {
+                    // The window of the busiest pace among the APIs with work.
+                    let apis: Vec<Api> = run.queue.ready_apis().collect();
+                    let window = apis
+                        .iter()
+                        .map(|api| self.with_pace(*api, |p| p.window(cap, now)))
+                        .max()
+                        .unwrap_or(cap);
+                    if tasks.len() >= window {
+                        // Full: the next answer wakes the loop, or, before the first one, the
+                        // moment the window grows with the wait.
+                        wake = apis
+                            .iter()
+                            .filter(|_| tasks.len() < cap)
+                            .filter_map(|api| {
+                                self.with_pace(*api, |p| p.window_grows_at(tasks.len()))
+                            })
+                            .min();
                         break;
                     }
-                    let Some(pos) = run.queue.iter().position(|j| j.ready_at <= now) else {
+                    // The API whose next slot comes first.
+                    let next = apis
+                        .iter()
+                        .map(|api| (self.with_pace(*api, |p| p.next_send()), *api))
+                        .min_by_key(|(at, _)| *at);
+                    let Some((at, api)) = next else {
+                        wake = run.queue.next_delayed();
                         break;
                     };
-                    let job = run.queue.remove(pos).expect("position is valid");
+                    if at.is_some_and(|at| at > now) {
+                        wake = at.into_iter().chain(run.queue.next_delayed()).min();
+                        break;
+                    }
+                    let job = run.queue.pop(api).expect("a ready job");
+                    self.with_pace(api, |p| p.on_send(now));
                     self.spawn(&mut tasks, run, job);
                 }
             }
             if tasks.is_empty() && (halted || run.queue.is_empty()) {
                 break;
             }
-            let next_ready = run
-                .queue
-                .iter()
-                .map(|j| j.ready_at.max(run.pause_until))
-                .min();
             if !halted && tasks.is_empty() {
-                run.report_wait(next_ready);
+                // A short wait for the pace's next slot is the pace, not a wait worth a word.
+                let backoff = wake.is_some() && wake == run.queue.next_delayed();
+                let long = wake.is_some_and(|at| at > Instant::now() + MIN_REPORTED_WAIT);
+                if backoff || long {
+                    run.report_wait(wake);
+                }
             }
             let halt = run.halt.clone();
             tokio::select! {
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                     match joined {
-                        Ok((job, Some(answer))) => self.absorb(run, job, answer),
+                        Ok((job, Some(sent))) => self.absorb(run, job, sent),
                         Ok((job, None)) => Engine::unsent(run, job),
                         Err(e) => tracing::error!("engine task failed: {e}"),
                     }
                 }
-                _ = sleep_until(next_ready), if !halted && next_ready.is_some() => {}
+                _ = sleep_until(wake), if !halted && wake.is_some() => {}
                 _ = halt.cancelled(), if !halted => {}
             }
         }
@@ -620,10 +820,7 @@ impl Engine {
         let from = job.from.as_str().to_owned();
         let (op, client, limits) = (run.op, self.client.clone(), self.limits.clone());
         let halt = run.halt.clone();
-        let api = match job.kind {
-            JobKind::Apply => op.api(),
-            JobKind::Confirm | JobKind::Precheck => Api::BlackListCheck,
-        };
+        let api = job.api;
         run.progress.calls += 1;
         tasks.spawn(async move {
             // A request still waiting for its turn is not sent once the batch halts.
@@ -631,6 +828,7 @@ impl Engine {
                 _ = limits.acquire(api) => {}
                 _ = halt.cancelled() => return (job, None),
             }
+            let at = Instant::now();
             let check = |check_type| BlackListCheckRequest {
                 from_account: from.clone(),
                 to_account: to.clone(),
@@ -657,7 +855,8 @@ impl Engine {
                     .await
                     .map(Answer::Checked),
             };
-            (job, Some(answer))
+            let rtt = at.elapsed();
+            (job, Some(Sent { answer, at, rtt }))
         });
     }
 
@@ -667,19 +866,18 @@ impl Engine {
             slot.attempts -= 1;
         }
         run.progress.calls -= 1;
-        run.queue.push_back(job);
+        run.queue.push_front(job);
     }
 
     /// Takes in one answered call: decides each item, journals, requeues what needs it.
-    fn absorb(&self, run: &mut Run<'_>, job: Job, answer: Result<Answer, CallError>) {
+    fn absorb(&self, run: &mut Run<'_>, job: Job, sent: Sent) {
+        let Sent { answer, at, rtt } = sent;
         run.progress.answered += 1;
-        let api = match job.kind {
-            JobKind::Apply => run.op.api(),
-            JobKind::Confirm | JobKind::Precheck => Api::BlackListCheck,
-        };
+        let api = job.api;
         let attempt = job.slots.iter().map(|s| s.attempts).max().unwrap_or(1);
         let mut records = Vec::with_capacity(job.slots.len());
         let mut retry = Vec::new();
+        let mut throttled = Vec::new();
         // The code that sent items back to wait.
         let mut cause = 0;
         let mut confirm = Vec::new();
@@ -704,6 +902,7 @@ impl Engine {
                         code,
                         &info,
                         &mut retry,
+                        &mut throttled,
                         &mut confirm,
                         &mut apply,
                     );
@@ -734,6 +933,7 @@ impl Engine {
                         code,
                         &info,
                         &mut retry,
+                        &mut throttled,
                         &mut confirm,
                         &mut apply,
                     );
@@ -755,36 +955,45 @@ impl Engine {
             }
         }
         let now = Instant::now();
-        if std::mem::take(&mut run.throttled) {
-            // The service says we are too fast: everyone waits, longer each time in a row.
-            run.throttle_streak += 1;
-            run.pause_until = run
-                .pause_until
-                .max(now + self.options.retry.backoff(run.throttle_streak));
-            run.pause_cause = cause;
-        } else {
-            run.throttle_streak = 0;
-        }
+        // The service says the app is over its limit: the pace is cut (once per round trip)
+        // and the refused items go first once it allows, without using up their attempts.
+        let refused = run.throttled.take();
+        self.with_pace(api, |p| p.on_answer(now, at, rtt, refused));
         let chunk_size = self.options.chunk_size;
+        if !throttled.is_empty() {
+            run.progress.retries += throttled.len() as u64;
+            run.queue.push_front(Job {
+                from: job.from.clone(),
+                slots: throttled,
+                kind: job.kind,
+                api,
+                ready_at: now,
+                cause: refused.unwrap_or(cause),
+            });
+        }
         if !retry.is_empty() {
             let attempts = retry.iter().map(|s: &Slot| s.attempts).max().unwrap_or(1);
             let at = now + self.options.retry.backoff(attempts);
             run.progress.retries += retry.len() as u64;
-            run.enqueue(job.from.clone(), retry, job.kind, at, cause, chunk_size);
+            run.enqueue(job.from.clone(), retry, job.kind, api, at, cause, chunk_size);
         }
         if !confirm.is_empty() {
+            let kind = JobKind::Confirm;
             run.enqueue(
                 job.from.clone(),
                 confirm,
-                JobKind::Confirm,
+                kind,
+                kind.api(run.op),
                 now,
                 0,
                 chunk_size,
             );
         }
         if !apply.is_empty() {
-            run.enqueue(job.from, apply, JobKind::Apply, now, 0, chunk_size);
+            let kind = JobKind::Apply;
+            run.enqueue(job.from, apply, kind, kind.api(run.op), now, 0, chunk_size);
         }
+        run.progress.pace = self.pace(run.pace_api());
         run.emit_progress();
     }
 
@@ -846,6 +1055,9 @@ async fn sleep_until(at: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+/// Waits shorter than this are not reported: they are the pace's gaps between calls.
+const MIN_REPORTED_WAIT: Duration = Duration::from_millis(250);
 
 /// Rate-limit refusals of one item before the engine gives up on it.
 const MAX_THROTTLED: u32 = 64;
@@ -929,21 +1141,30 @@ impl Run<'_> {
         from: UserId,
         slots: Vec<Slot>,
         kind: JobKind,
+        api: Api,
         ready_at: Instant,
         cause: i64,
         chunk: usize,
     ) {
+        let now = Instant::now();
         let mut slots = slots.into_iter().peekable();
         while slots.peek().is_some() {
             let part: Vec<Slot> = slots.by_ref().take(chunk.max(1)).collect();
-            self.queue.push_back(Job {
+            let job = Job {
                 from: from.clone(),
                 slots: part,
                 kind,
+                api,
                 ready_at,
                 cause,
-            });
+            };
+            self.queue.push(job, now);
         }
+    }
+
+    /// The API whose pace a batch shows: its changes', or its checks' for a check batch.
+    fn pace_api(&self) -> Api {
+        JobKind::Apply.api(self.op)
     }
 
     /// Nothing is in flight: when the next call waits (back-off, a rate-limit pause), says so
@@ -955,16 +1176,10 @@ impl Run<'_> {
             return;
         }
         self.reported_wait = Some(next);
-        let items = self.queue.iter().map(|j| j.slots.len()).sum();
-        let code = if self.pause_until >= next {
-            self.pause_cause
-        } else {
-            self.queue
-                .iter()
-                .filter(|j| j.ready_at <= next)
-                .map(|j| j.cause)
-                .find(|&c| c != 0)
-                .unwrap_or(0)
+        let items = self.queue.items;
+        let code = match self.queue.first_cause() {
+            0 => self.queue.front_cause(),
+            code => code,
         };
         self.progress.waiting = Some(Waiting {
             items,
@@ -984,6 +1199,7 @@ impl Run<'_> {
         code: i64,
         info: &str,
         retry: &mut Vec<Slot>,
+        throttled: &mut Vec<Slot>,
         confirm: &mut Vec<Slot>,
         apply: &mut Vec<Slot>,
     ) -> ItemStatus {
@@ -1009,8 +1225,8 @@ impl Run<'_> {
                 status
             }
             Decision::Throttled if slot.throttled < MAX_THROTTLED => {
-                self.throttled = true;
-                retry.push(Slot {
+                self.throttled = Some(code);
+                throttled.push(Slot {
                     attempts: slot.attempts - 1,
                     throttled: slot.throttled + 1,
                     ..slot.clone()

@@ -2,6 +2,7 @@
 //! call), the journal of what was changed, and the operations built on them that the dashboard
 //! and the CLI share.
 
+pub mod congestion;
 pub mod engine;
 pub mod failure;
 pub mod http;

@@ -204,6 +204,10 @@ pub struct Profile {
     /// An optional single cap, in calls per second, across all APIs together.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_rate_limit: Option<u32>,
+    /// The share of the limits, in percent (1–100, default 100), that blockdeck may use at most:
+    /// the rest is left to the app's own backend and other clients on purpose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_share: Option<u32>,
     /// Refuse every action that changes a blocklist.
     #[serde(skip_serializing_if = "is_false")]
     pub read_only: bool,
@@ -235,6 +239,9 @@ impl Profile {
         }
         if let Some(limit) = self.shared_rate_limit {
             check_rate_limit(limit, origin)?;
+        }
+        if let Some(share) = self.limit_share {
+            check_limit_share(share, origin)?;
         }
         Ok(())
     }
@@ -473,6 +480,8 @@ pub struct Settings {
     pub rate_limit: u32,
     /// Optional cap in calls per second across all APIs.
     pub shared_rate_limit: Option<u32>,
+    /// The share of the limits blockdeck may use, in percent (100 = all of them).
+    pub limit_share: u32,
     /// Whether mutating actions are refused.
     pub read_only: bool,
     /// Key file to read the secret from; `None` means `BLOCKDECK_SECRET_KEY`.
@@ -563,6 +572,11 @@ impl Settings {
             .shared_rate_limit
             .map(|limit| check_rate_limit(limit, &in_profile))
             .transpose()?;
+        let limit_share = profile
+            .limit_share
+            .map(|share| check_limit_share(share, &in_profile))
+            .transpose()?
+            .unwrap_or(100);
 
         let timeout_secs = match (overrides.timeout_secs, profile.timeout_secs) {
             (Some(secs), _) => check_timeout(secs, "--timeout")?,
@@ -584,6 +598,7 @@ impl Settings {
             admin,
             rate_limit,
             shared_rate_limit,
+            limit_share,
             read_only: overrides.read_only || profile.read_only,
             key_file,
             timeout: Duration::from_secs(timeout_secs),
@@ -611,6 +626,14 @@ impl Settings {
     }
 
     /// Calls per second for account_check, which TIM always limits to half the others.
+    /// The limits the client keeps to, after the profile's share: calls/s per API and across
+    /// all APIs (never below 1).
+    pub fn client_limits(&self) -> (u32, Option<u32>) {
+        let share =
+            |limit: u32| (u64::from(limit) * u64::from(self.limit_share) / 100).max(1) as u32;
+        (share(self.rate_limit), self.shared_rate_limit.map(share))
+    }
+
     pub fn account_check_rate_limit(&self) -> u32 {
         crate::tim::wire::Api::AccountCheck.rate_limit(self.rate_limit)
     }
@@ -663,6 +686,22 @@ impl Settings {
             match self.shared_rate_limit {
                 Some(limit) => format!("{limit} calls/s across all APIs"),
                 None => "none".to_owned(),
+            },
+        ));
+        lines.push((
+            "limit share",
+            if self.limit_share >= 100 {
+                "100% (blockdeck may use the whole limit, and yields when the service \
+                 refuses calls for the rate)"
+                    .to_owned()
+            } else {
+                let (per_api, shared) = self.client_limits();
+                format!(
+                    "{}%: at most {per_api} calls/s per API{}; the rest is left to the app's \
+                     own traffic",
+                    self.limit_share,
+                    shared.map_or(String::new(), |s| format!(", {s} across all"))
+                )
             },
         ));
         lines.push(("read-only", yes_no(self.read_only).to_owned()));
@@ -863,6 +902,11 @@ pub enum ConfigError {
         /// Where it came from: a flag or a profile.
         origin: String,
     },
+    #[error(
+        "limit_share = {share} in {origin} is not a percentage blockdeck can use: give 1 to 100 \
+         (80 leaves a fifth of the limit to the app's own traffic)"
+    )]
+    BadLimitShare { share: u32, origin: String },
     /// A profile name that cannot be used.
     #[error(
         "profile name `{name}` is not usable: it must be non-empty, without surrounding spaces \
@@ -1071,6 +1115,16 @@ fn check_timeout(secs: u64, origin: &str) -> Result<u64, ConfigError> {
     Ok(secs)
 }
 
+fn check_limit_share(share: u32, origin: &str) -> Result<u32, ConfigError> {
+    if !(1..=100).contains(&share) {
+        return Err(ConfigError::BadLimitShare {
+            share,
+            origin: origin.to_owned(),
+        });
+    }
+    Ok(share)
+}
+
 fn check_rate_limit(limit: u32, origin: &str) -> Result<u32, ConfigError> {
     if limit == 0 {
         return Err(ConfigError::BadRateLimit {
@@ -1190,6 +1244,7 @@ sdkappid = 1400000001
 admin = "moderator"
 rate_limit = 150
 shared_rate_limit = 300
+limit_share = 80
 key_file = "/etc/blockdeck/prod.key"
 timeout_secs = 15
 
@@ -1320,6 +1375,13 @@ read_only = true
         assert_eq!(settings.rate_limit, 150);
         assert_eq!(settings.account_check_rate_limit(), 75);
         assert_eq!(settings.shared_rate_limit, Some(300));
+        assert_eq!(settings.limit_share, 80);
+        assert_eq!(settings.client_limits(), (120, Some(240)));
+        assert!(
+            settings
+                .describe()
+                .contains("80%: at most 120 calls/s per API, 240 across all")
+        );
         assert_eq!(settings.timeout, Duration::from_secs(15));
         assert_eq!(settings.config_path, path);
 

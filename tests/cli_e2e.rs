@@ -296,7 +296,7 @@ fn sigint_cancels_the_batch() {
         &sb.url(),
         &[
             "--rate-limit",
-            "1000",
+            "40",
             "unblock",
             "--file",
             file.to_str().unwrap(),

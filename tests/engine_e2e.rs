@@ -28,6 +28,7 @@ use blockdeck::sandbox::{Counters, Latency, Sandbox, Seed};
 use blockdeck::secret::SecretKey;
 use blockdeck::tim::ids::UserId;
 use blockdeck::tim::usersig;
+use blockdeck::tim::wire::{Api, BlackListChangeRequest, BlackListChangeResponse};
 use common::harness::{self, ADMIN, SDKAPPID};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -424,12 +425,8 @@ async fn bulk_unblock_of_5000_pairs_through_faults_and_hangs() {
         status_counts(&report)
     );
     assert_eq!(report.items.len(), targets.len());
-    let reported: Vec<&Pair> = report.items.iter().map(|i| &i.pair).collect();
-    assert_eq!(
-        reported,
-        targets.iter().collect::<Vec<_>>(),
-        "every pair, in input order"
-    );
+    let reported: Vec<Pair> = report.items.iter().map(|i| i.pair).collect();
+    assert_eq!(reported, targets.to_vec(), "every pair, in input order");
     for item in &report.items {
         assert!(
             matches!(item.status, ItemStatus::Done | ItemStatus::Already),
@@ -719,7 +716,7 @@ async fn expired_usersig_is_renewed_once_then_the_batch_stops() {
         )
         .await;
     assert_eq!(report.end, BatchEnd::Completed);
-    assert_eq!(report.items[0].status, ItemStatus::Done);
+    assert_eq!(report.items.get(0).status, ItemStatus::Done);
     assert_eq!(client.sigs_made(), 2, "one UserSig, then one renewal");
     let seen = mock.take();
     assert_eq!(seen.len(), 2);
@@ -1303,5 +1300,100 @@ async fn a_batch_waiting_on_back_off_says_what_for() {
         assert!(w.items > 0 && w.items <= 50, "{w:?}");
         assert!(w.left > Duration::ZERO && w.left <= ms(200), "{w:?}");
     }
+    sb.stop().await.unwrap();
+}
+
+/// Beside another client that uses most of the app's limit, a batch yields: the service's
+/// rate-limit refusals cut its pace instead of using up attempts, every item is accounted for,
+/// and the pace it settled at says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_beside_a_competing_client_yields_and_accounts_for_every_item() {
+    const LIMIT: u32 = 50;
+    let users: Vec<String> = (0..100).map(|i| format!("c{i:03}")).collect();
+    let mut accounts = users.clone();
+    accounts.push("target".to_owned());
+    accounts.push("other".to_owned());
+    let blocks: Vec<(String, String)> = users
+        .iter()
+        .map(|u| (u.clone(), "target".to_owned()))
+        .collect();
+    let mut config = harness::config(seed_of(&accounts, &blocks));
+    config.rate_limit = LIMIT;
+    config.latency = Latency(10..=10);
+    let sb = harness::start(config).await;
+    let client = client_for(&sb.base_url(), harness::key(), Duration::from_secs(10));
+
+    // The other client: 30 black_list_delete calls a second (more than half of the limit), of a
+    // pair that is never there, until the batch is over.
+    let done = CancellationToken::new();
+    let competitor = {
+        let (client, done) = (client.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(33));
+            let (mut sent, mut refused) = (0u32, 0u32);
+            // Bounded: at most two minutes of calls.
+            for _ in 0..3600 {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = done.cancelled() => break,
+                }
+                let req = BlackListChangeRequest {
+                    from_account: "other".to_owned(),
+                    to_account: vec!["target".to_owned()],
+                };
+                sent += 1;
+                let answer: Result<BlackListChangeResponse, _> =
+                    client.call(Api::BlackListDelete, &req).await;
+                if matches!(&answer, Err(e) if e.code() == 60007) {
+                    refused += 1;
+                }
+            }
+            (sent, refused)
+        })
+    };
+    // Let the other client start first, as production traffic would be there already.
+    tokio::time::sleep(ms(200)).await;
+    let pairs: Vec<Pair> = blocks.iter().map(|(f, t)| pair(f, t)).collect();
+    let policy = retry(2, 20, 200);
+    let engine = engine(client.clone(), LIMIT, 64, policy.clone());
+    let report = engine
+        .run(Operation::Unblock, pairs.clone(), RunOptions::default())
+        .await;
+    done.cancel();
+    let (sent, refused) = competitor.await.unwrap();
+
+    assert_eq!(report.end, BatchEnd::Completed);
+    assert_eq!(report.items.len(), pairs.len());
+    for item in &report.items {
+        assert_eq!(
+            item.status,
+            ItemStatus::Done,
+            "{}: {}",
+            item.pair,
+            item.info
+        );
+        assert!(
+            item.attempts <= policy.max_attempts,
+            "{}: {} attempts",
+            item.pair,
+            item.attempts
+        );
+    }
+    assert!(entries(&sb).is_empty(), "every pair was unblocked");
+    let pace = report.pace.expect("a limited batch reports its pace");
+    let counters = sb.counters();
+    let refusals = counters.codes.get(&60007).copied().unwrap_or(0);
+    eprintln!(
+        "competitor: {refused}/{sent} refused; service refusals {refusals}; pace {}",
+        pace.settled()
+    );
+    // The service did push back, and the pace answered: cut below the ceiling, for 60007.
+    assert!(refusals > 0, "{counters:?}");
+    assert!(pace.cuts > 0, "{pace:?}");
+    assert!(
+        pace.settled().contains("60007") || pace.settled().contains("back at its ceiling"),
+        "{}",
+        pace.settled()
+    );
     sb.stop().await.unwrap();
 }

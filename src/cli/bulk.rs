@@ -79,7 +79,7 @@ impl ItemFormat {
         let stdout = std::io::stdout().lock();
         if let Ok(mut out) = export::Writer::new(stdout, format, export::ITEMS) {
             for item in &report.items {
-                let _ = out.row(export::item_row(item, batch));
+                let _ = out.row(export::item_row(&item, batch));
             }
             let _ = out.flush();
         }
@@ -134,8 +134,7 @@ pub struct ResumeArgs {
 }
 
 pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")
@@ -167,7 +166,8 @@ pub(super) fn engine_for(
         },
     )
     .map_err(Exit::usage)?;
-    let limits = Limits::new(settings.rate_limit, settings.shared_rate_limit);
+    let (per_api, shared) = settings.client_limits();
+    let limits = Limits::new(per_api, shared);
     Ok(Engine::new(
         Arc::new(client),
         Arc::new(limits),
@@ -199,11 +199,19 @@ pub(super) fn read_input(path: &PathBuf) -> Result<String, Exit> {
 }
 
 /// The pairs named on the command line and in the file, validated; any bad line stops everything.
+///
+/// Every ID is shared through one [`ids::Interner`]: a million pairs over a thousand accounts
+/// hold a thousand strings, and repeated pairs are dropped by comparing addresses.
 fn gather(targets: &Targets) -> Result<Vec<Pair>, Exit> {
+    let mut interner = ids::Interner::new();
     let mut pairs = Vec::new();
-    let from = targets.ids.first().map(|f| arg_id(f, "FROM")).transpose()?;
+    let from = targets
+        .ids
+        .first()
+        .map(|f| arg_id(f, "FROM").map(|id| interner.intern(&id)))
+        .transpose()?;
     for (i, to) in targets.ids.iter().enumerate().skip(1) {
-        let to = arg_id(to, &format!("TO #{i}"))?;
+        let to = interner.intern(&arg_id(to, &format!("TO #{i}"))?);
         pairs.push(Pair::new(from.clone().expect("FROM exists"), to));
     }
     if let Some(path) = &targets.file {
@@ -215,14 +223,18 @@ fn gather(targets: &Targets) -> Result<Vec<Pair>, Exit> {
         };
         match &from {
             Some(from) => pairs.extend(
-                accepted(&name, "UserIDs", ids::parse_ids(&text))?
+                accepted(&name, "UserIDs", ids::parse_ids_with(&text, &mut interner))?
                     .into_iter()
                     .map(|to| Pair::new(from.clone(), to)),
             ),
             None => pairs.extend(
-                accepted(&name, "FROM,TO pairs of UserIDs", ids::parse_pairs(&text))?
-                    .into_iter()
-                    .map(|(from, to)| Pair::new(from, to)),
+                accepted(
+                    &name,
+                    "FROM,TO pairs of UserIDs",
+                    ids::parse_pairs_with(&text, &mut interner),
+                )?
+                .into_iter()
+                .map(|(from, to)| Pair::new(from, to)),
             ),
         }
     } else if targets.ids.len() < 2 {
@@ -236,8 +248,12 @@ fn gather(targets: &Targets) -> Result<Vec<Pair>, Exit> {
             sanitize(p.from.as_str())
         )));
     }
-    let mut seen = std::collections::HashSet::new();
-    pairs.retain(|p| seen.insert(p.clone()));
+    // A file's repeats are dropped as it is parsed; pairs named on the command line may repeat
+    // each other or the file's.
+    if targets.ids.len() > 1 {
+        let mut seen: foldhash::HashSet<(usize, usize)> = Default::default();
+        pairs.retain(|p| seen.insert((p.from.key(), p.to.key())));
+    }
     if pairs.is_empty() {
         return Err(Exit::usage("no pairs to act on: the input lists no IDs"));
     }
@@ -484,7 +500,7 @@ pub fn check(global: &GlobalArgs, args: CheckArgs) -> Result<u8> {
     if !args.format.print(&report, None) {
         let mut out = std::io::stdout().lock();
         for item in &report.items {
-            let _ = writeln!(out, "{}", output::relation_words(item));
+            let _ = writeln!(out, "{}", output::relation_words(&item));
         }
     }
     if report.failed().next().is_some() || report.end != BatchEnd::Completed {

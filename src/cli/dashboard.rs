@@ -125,6 +125,7 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
             admin: sandbox::DEFAULT_ADMIN.to_owned(),
             rate_limit: 200,
             shared_rate_limit: None,
+            limit_share: 100,
             read_only: global.read_only,
             key_file: None,
             timeout: std::time::Duration::from_secs(10),

@@ -12,6 +12,9 @@ use crate::client::engine::{BatchEnd, ItemResult, Progress, Report};
 use crate::display::sanitize;
 use crate::tim::codes;
 
+/// Failed pairs listed per code in a summary; the rest are counted.
+const FAILURES_SHOWN: usize = 20;
+
 /// A progress bar on stderr, drawn only when stderr is a terminal.
 pub struct ProgressView {
     bar: Option<ProgressBar>,
@@ -36,8 +39,13 @@ impl ProgressView {
     pub fn update(&self, progress: &Progress) {
         if let Some(bar) = &self.bar {
             bar.set_position(progress.finished as u64);
+            let pace = progress
+                .pace
+                .as_ref()
+                .and_then(|p| p.short())
+                .map_or(String::new(), |words| format!(" ({words})"));
             bar.set_message(format!(
-                "{:.0} calls/s, {} retries, {} failed",
+                "{:.0} calls/s{pace}, {} retries, {} failed",
                 progress.calls_per_sec, progress.retries, progress.failed
             ));
         }
@@ -114,20 +122,38 @@ pub fn print_summary(report: &Report, batch: Option<&str>) {
         report.retries,
         report.elapsed.as_secs_f64()
     );
-    for (code, items) in report.failures_by_code() {
+    if let Some(pace) = report.pace.filter(|p| p.cuts > 0) {
+        let _ = writeln!(err, "pace {}", pace.settled());
+    }
+    // Per code: how many, and the first few (a million failures are not kept twice).
+    let mut groups: std::collections::BTreeMap<i64, (usize, Vec<ItemResult>)> = Default::default();
+    for item in report.failed() {
+        let (count, shown) = groups.entry(item.code).or_default();
+        *count += 1;
+        if shown.len() < FAILURES_SHOWN {
+            shown.push(item);
+        }
+    }
+    for (code, (count, items)) in groups {
         let _ = writeln!(
             err,
-            "  error {code} ({}) for {} pair(s):",
+            "  error {code} ({}) for {count} pair(s):",
             codes::lookup(code).meaning,
-            items.len()
         );
-        for item in items {
+        for item in &items {
             let _ = writeln!(
                 err,
                 "    {} → {}: {}",
                 sanitize(item.pair.from.as_str()),
                 sanitize(item.pair.to.as_str()),
                 sanitize(&item.info)
+            );
+        }
+        if count > items.len() {
+            let _ = writeln!(
+                err,
+                "    … and {} more (--json or --csv lists every pair; `blockdeck journal` keeps them)",
+                count - items.len()
             );
         }
     }

@@ -8,7 +8,7 @@
 //! is given) before the next decision is taken, and the batch can be cancelled between requests.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::congestion::{Congestion, RateView};
 use super::http::{CallError, TimClient};
+use super::items::Items;
 use super::journal::{BatchId, Chunk, EndOutcome, ItemRecord, Journal};
 use super::{ItemStatus, Operation, Pair};
 use crate::tim::codes::{self, Class, Local};
@@ -256,7 +257,7 @@ impl BatchEnd {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub operation: Operation,
-    pub items: Vec<ItemResult>,
+    pub items: Items,
     pub calls: u64,
     pub retries: u64,
     pub elapsed: Duration,
@@ -270,21 +271,21 @@ impl Report {
         self.items.iter().filter(|i| i.status.is_success()).count()
     }
 
-    pub fn failed(&self) -> impl Iterator<Item = &ItemResult> {
+    pub fn failed(&self) -> impl Iterator<Item = ItemResult> + '_ {
         self.items
             .iter()
             .filter(|i| matches!(i.status, ItemStatus::Failed { .. }))
     }
 
-    pub fn unfinished(&self) -> impl Iterator<Item = &ItemResult> {
+    pub fn unfinished(&self) -> impl Iterator<Item = ItemResult> + '_ {
         self.items
             .iter()
             .filter(|i| matches!(i.status, ItemStatus::Unfinished))
     }
 
     /// Failed items grouped by code, with the code's meaning.
-    pub fn failures_by_code(&self) -> BTreeMap<i64, Vec<&ItemResult>> {
-        let mut map: BTreeMap<i64, Vec<&ItemResult>> = BTreeMap::new();
+    pub fn failures_by_code(&self) -> BTreeMap<i64, Vec<ItemResult>> {
+        let mut map: BTreeMap<i64, Vec<ItemResult>> = BTreeMap::new();
         for item in self.failed() {
             map.entry(item.code).or_default().push(item);
         }
@@ -374,13 +375,14 @@ enum JobKind {
 
 #[derive(Debug, Clone)]
 struct Slot {
-    index: usize,
+    /// The pair's index in the run's [`Items`].
+    index: u32,
     /// Calls that carried the item and were answered (rate-limit refusals not counted).
-    attempts: u32,
+    attempts: u16,
     /// Calls refused for the rate limit (60007 and kin).
-    throttled: u32,
+    throttled: u16,
     /// The inconclusive answer being confirmed.
-    pending: Option<(i64, String)>,
+    pending: Option<Box<(i64, String)>>,
 }
 
 #[derive(Debug)]
@@ -545,8 +547,8 @@ enum Decision {
 /// Mutable state of one run.
 struct Run<'a> {
     op: Operation,
-    pairs: Vec<Pair>,
-    results: Vec<Option<ItemResult>>,
+    /// The pairs and their outcomes so far.
+    items: Items,
     queue: Queue,
     progress: Progress,
     started: Instant,
@@ -618,7 +620,10 @@ impl Engine {
                 Ok(resp) => return Ok(resp),
                 Err(e) if e.class() == Class::RateLimited && throttled < MAX_THROTTLED => {
                     throttled += 1;
-                    tokio::time::sleep(self.options.read_retry.backoff(throttled.min(8))).await;
+                    tokio::time::sleep(
+                        self.options.read_retry.backoff(u32::from(throttled.min(8))),
+                    )
+                    .await;
                 }
                 Err(e)
                     if e.class() == Class::Retryable
@@ -634,11 +639,7 @@ impl Engine {
 
     /// Runs `op` over `pairs` (duplicates are dropped, keeping the first) and reports every pair.
     pub async fn run(&self, op: Operation, pairs: Vec<Pair>, opts: RunOptions<'_>) -> Report {
-        let mut seen = HashSet::new();
-        let pairs: Vec<Pair> = pairs
-            .into_iter()
-            .filter(|p| seen.insert(p.clone()))
-            .collect();
+        let items = Items::with_pairs(pairs);
         let first_kind = if opts.precheck && op.mutates() {
             JobKind::Precheck
         } else {
@@ -647,10 +648,9 @@ impl Engine {
         let now = Instant::now();
         let mut run = Run {
             op,
-            results: vec![None; pairs.len()],
             queue: Queue::default(),
             progress: Progress {
-                total: pairs.len(),
+                total: items.len(),
                 ..Progress::default()
             },
             started: now,
@@ -658,32 +658,43 @@ impl Engine {
             halt: opts.cancel.child_token(),
             throttled: None,
             reported_wait: None,
-            max_attempts: self.options.retry.max_attempts.max(1),
-            pairs,
+            max_attempts: self
+                .options
+                .retry
+                .max_attempts
+                .clamp(1, u32::from(u16::MAX)),
+            items,
             opts,
         };
         // Group by From_Account in first-seen order, then chunk.
-        let mut groups: Vec<(UserId, Vec<usize>)> = Vec::new();
-        let mut group_of: HashMap<UserId, usize> = HashMap::new();
-        for (index, pair) in run.pairs.iter().enumerate() {
-            let g = *group_of.entry(pair.from.clone()).or_insert_with(|| {
-                groups.push((pair.from.clone(), Vec::new()));
+        let mut groups: Vec<(u32, Vec<Slot>)> = Vec::new();
+        let mut group_of: HashMap<u32, usize> = HashMap::new();
+        for index in 0..run.items.len() {
+            let from = run.items.ids_of(index).0;
+            let g = *group_of.entry(from).or_insert_with(|| {
+                groups.push((from, Vec::new()));
                 groups.len() - 1
             });
-            groups[g].1.push(index);
+            groups[g].1.push(Slot {
+                index: index as u32,
+                attempts: 0,
+                throttled: 0,
+                pending: None,
+            });
         }
-        for (from, indices) in groups {
-            let slots = indices
-                .into_iter()
-                .map(|index| Slot {
-                    index,
-                    attempts: 0,
-                    throttled: 0,
-                    pending: None,
-                })
-                .collect();
+        drop(group_of);
+        for (from, slots) in groups {
+            let from = run.items.accounts()[from as usize].clone();
             let api = first_kind.api(op);
-            run.enqueue(from, slots, first_kind, api, now, 0, self.options.chunk_size);
+            run.enqueue(
+                from,
+                slots,
+                first_kind,
+                api,
+                now,
+                0,
+                self.options.chunk_size,
+            );
         }
         run.progress.pace = self.pace(run.pace_api());
         run.emit_progress();
@@ -695,25 +706,11 @@ impl Engine {
                 reason: stop_reason(code, &info),
                 info,
             }
-        } else if run.results.iter().any(Option::is_none) {
+        } else if run.progress.finished < run.items.len() {
             BatchEnd::Cancelled
         } else {
             BatchEnd::Completed
         };
-        let items: Vec<ItemResult> = run
-            .results
-            .iter()
-            .zip(&run.pairs)
-            .map(|(result, pair)| {
-                result.clone().unwrap_or_else(|| ItemResult {
-                    pair: pair.clone(),
-                    status: ItemStatus::Unfinished,
-                    code: 0,
-                    info: String::new(),
-                    attempts: 0,
-                })
-            })
-            .collect();
         if let Some(target) = run.opts.journal.as_mut()
             && let Err(e) = target.journal.end(&target.batch, end.journal_outcome())
         {
@@ -723,7 +720,7 @@ impl Engine {
         run.emit_progress();
         Report {
             operation: op,
-            items,
+            items: run.items,
             calls: run.progress.calls,
             retries: run.progress.retries,
             elapsed: run.started.elapsed(),
@@ -764,16 +761,18 @@ impl Engine {
                             .min();
                         break;
                     }
-                    // The API whose next slot comes first.
+                    // The API whose next slot comes first: it goes if its pace allows now (its
+                    // slot has come, or is a few milliseconds ahead), else the loop sleeps
+                    // until that slot.
                     let next = apis
                         .iter()
-                        .map(|api| (self.with_pace(*api, |p| p.next_send()), *api))
-                        .min_by_key(|(at, _)| *at);
-                    let Some((at, api)) = next else {
+                        .map(|api| self.with_pace(*api, |p| (p.next_send(), p.may_send(now), *api)))
+                        .min_by_key(|(at, _, _)| *at);
+                    let Some((at, may, api)) = next else {
                         wake = run.queue.next_delayed();
                         break;
                     };
-                    if at.is_some_and(|at| at > now) {
+                    if !may {
                         wake = at.into_iter().chain(run.queue.next_delayed()).min();
                         break;
                     }
@@ -815,7 +814,7 @@ impl Engine {
         let to: Vec<String> = job
             .slots
             .iter()
-            .map(|s| run.pairs[s.index].to.as_str().to_owned())
+            .map(|s| run.items.to(s.index as usize).as_str().to_owned())
             .collect();
         let from = job.from.as_str().to_owned();
         let (op, client, limits) = (run.op, self.client.clone(), self.limits.clone());
@@ -886,7 +885,7 @@ impl Engine {
             Ok(answer) => {
                 let mut items = answer.items();
                 for slot in job.slots {
-                    let to = run.pairs[slot.index].to.as_str();
+                    let to = run.items.to(slot.index as usize).as_str();
                     let (code, info, relation) = items.remove(to).unwrap_or_else(|| {
                         (
                             Local::NoItemAnswer.code(),
@@ -947,7 +946,7 @@ impl Engine {
                 batch: target.batch.clone(),
                 time: unix_now(),
                 api: api.command().to_owned(),
-                attempt,
+                attempt: u32::from(attempt),
                 items: records,
             };
             if let Err(e) = target.journal.chunk(&chunk) {
@@ -973,9 +972,17 @@ impl Engine {
         }
         if !retry.is_empty() {
             let attempts = retry.iter().map(|s: &Slot| s.attempts).max().unwrap_or(1);
-            let at = now + self.options.retry.backoff(attempts);
+            let at = now + self.options.retry.backoff(u32::from(attempts));
             run.progress.retries += retry.len() as u64;
-            run.enqueue(job.from.clone(), retry, job.kind, api, at, cause, chunk_size);
+            run.enqueue(
+                job.from.clone(),
+                retry,
+                job.kind,
+                api,
+                at,
+                cause,
+                chunk_size,
+            );
         }
         if !confirm.is_empty() {
             let kind = JobKind::Confirm;
@@ -1060,7 +1067,7 @@ async fn sleep_until(at: Option<Instant>) {
 const MIN_REPORTED_WAIT: Duration = Duration::from_millis(250);
 
 /// Rate-limit refusals of one item before the engine gives up on it.
-const MAX_THROTTLED: u32 = 64;
+const MAX_THROTTLED: u16 = 64;
 
 /// Decides what to do with one item after its answer.
 fn decide(
@@ -1091,7 +1098,11 @@ fn decide(
             } else if kind == JobKind::Precheck {
                 Decision::Apply
             } else {
-                let (code, info) = slot.pending.clone().unwrap_or((code, info.to_owned()));
+                let (code, info) = slot
+                    .pending
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or((code, info.to_owned()));
                 Decision::Final(ItemStatus::Failed {
                     code,
                     info: if info.is_empty() {
@@ -1211,7 +1222,7 @@ impl Run<'_> {
                 self.finish(slot, status.clone(), code, info);
                 status
             }
-            Decision::Retry if slot.attempts < self.max_attempts => {
+            Decision::Retry if u32::from(slot.attempts) < self.max_attempts => {
                 retry.push(slot.clone());
                 ItemStatus::Unfinished
             }
@@ -1244,7 +1255,7 @@ impl Run<'_> {
             }
             Decision::Confirm(code, info) => {
                 confirm.push(Slot {
-                    pending: Some((code, info)),
+                    pending: Some(Box::new((code, info))),
                     ..slot.clone()
                 });
                 ItemStatus::Unfinished
@@ -1267,18 +1278,8 @@ impl Run<'_> {
         let success = status.is_success();
         // A failure carries its own code and words (a confirmed 30001, say), which win over the
         // answer that settled it.
-        let (code, info) = match &status {
-            ItemStatus::Failed { code, info } => (*code, info.clone()),
-            _ => (code, info.to_owned()),
-        };
-        let result = ItemResult {
-            pair: self.pairs[slot.index].clone(),
-            status,
-            code,
-            info,
-            attempts: slot.attempts,
-        };
-        if self.results[slot.index].is_none() {
+        let index = slot.index as usize;
+        if !self.items.is_settled(index) {
             self.progress.finished += 1;
             if success {
                 self.progress.succeeded += 1;
@@ -1286,17 +1287,18 @@ impl Run<'_> {
                 self.progress.failed += 1;
             }
         }
+        self.items
+            .set(index, &status, code, info, u32::from(slot.attempts));
         if let Some(tx) = &self.opts.events {
-            let _ = tx.send(Event::Item(result.clone()));
+            let _ = tx.send(Event::Item(self.items.get(index)));
         }
-        self.results[slot.index] = Some(result);
     }
 
     fn record(&self, slot: &Slot, code: i64, info: &str, status: ItemStatus) -> ItemRecord {
-        let pair = &self.pairs[slot.index];
+        let index = slot.index as usize;
         ItemRecord {
-            from: pair.from.clone(),
-            to: pair.to.clone(),
+            from: self.items.from(index).clone(),
+            to: self.items.to(index).clone(),
             code,
             info: info.to_owned(),
             status,
@@ -1394,7 +1396,7 @@ mod tests {
     #[test]
     fn confirmations_settle_ambiguous_items() {
         let pending = Slot {
-            pending: Some((30001, "Err_X".into())),
+            pending: Some(Box::new((30001, "Err_X".into()))),
             ..slot()
         };
         let confirm =

@@ -123,6 +123,8 @@ struct CachedSig {
 pub struct TimClient {
     http: reqwest::Client,
     endpoint: Endpoint,
+    /// The base URL, parsed once.
+    base: reqwest::Url,
     key: SecretKey,
     options: ClientOptions,
     sig: Mutex<Option<CachedSig>>,
@@ -159,6 +161,8 @@ impl TimClient {
                 "base URL {base:?} must start with http:// or https://"
             ));
         }
+        let parsed = reqwest::Url::parse(&base)
+            .map_err(|e| format!("base URL {base:?} is not a URL: {e}"))?;
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(5)))
@@ -169,6 +173,7 @@ impl TimClient {
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(TimClient {
             http,
+            base: parsed,
             endpoint: Endpoint {
                 base_url: base,
                 ..endpoint
@@ -216,16 +221,23 @@ impl TimClient {
         sig
     }
 
-    fn url(&self, api: Api, sig: &str) -> String {
+    /// The call's URL: the base, parsed once, with the API's path and this call's query.
+    fn url(&self, api: Api, sig: &str) -> reqwest::Url {
         let admin: String =
             form_urlencoded::byte_serialize(self.endpoint.admin.as_bytes()).collect();
         let random: u32 = rand::random();
-        format!(
-            "{}/v4/{}?sdkappid={}&identifier={admin}&usersig={sig}&random={random}&contenttype=json",
-            self.endpoint.base_url,
-            api.path(),
+        let mut url = self.base.clone();
+        let path = format!(
+            "{}/v4/{}",
+            self.base.path().trim_end_matches('/'),
+            api.path()
+        );
+        url.set_path(&path);
+        url.set_query(Some(&format!(
+            "sdkappid={}&identifier={admin}&usersig={sig}&random={random}&contenttype=json",
             self.endpoint.sdkappid,
-        )
+        )));
+        url
     }
 
     /// Makes one call. `Ok` means the call as a whole succeeded (items of a batch may still have
@@ -354,7 +366,7 @@ mod tests {
         assert_eq!(client.sigs_made(), 2);
         assert_eq!(client.endpoint().base_url, "http://127.0.0.1:9");
         let url = client.url(Api::BlackListGet, "SIG");
-        assert!(url.starts_with("http://127.0.0.1:9/v4/sns/black_list_get?sdkappid=1400000000&identifier=administrator&usersig=SIG&random="));
+        assert!(url.as_str().starts_with("http://127.0.0.1:9/v4/sns/black_list_get?sdkappid=1400000000&identifier=administrator&usersig=SIG&random="));
         assert!(format!("{client:?}").contains("redacted"));
     }
 

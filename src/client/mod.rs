@@ -6,6 +6,7 @@ pub mod congestion;
 pub mod engine;
 pub mod failure;
 pub mod http;
+pub mod items;
 pub mod journal;
 pub mod ops;
 

@@ -278,6 +278,21 @@ impl Sandbox {
         self.shared.counters.lock().expect("counters lock").clone()
     }
 
+    /// A handle that tells how many calls the sandbox has answered so far (every API, every
+    /// code), for sampling a rate from another task.
+    pub fn counters_handle(&self) -> impl Fn() -> u64 + Send + Sync + 'static {
+        let shared = self.shared.clone();
+        move || {
+            shared
+                .counters
+                .lock()
+                .expect("counters lock")
+                .codes
+                .values()
+                .sum()
+        }
+    }
+
     /// What became of the webhooks so far; `None` without a callback URL.
     pub fn callback_stats(&self) -> Option<CallbackStats> {
         self.shared

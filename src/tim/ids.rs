@@ -12,6 +12,7 @@ use std::collections::hash_map::Entry;
 use std::fmt;
 use std::hash::Hash;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -101,15 +102,35 @@ pub fn validate(id: &str) -> Result<(), IdError> {
 }
 
 /// A validated UserID. Being printable ASCII, it is safe to show on a terminal as-is.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct UserId(String);
+///
+/// Shared, not copied: a clone is a reference count, so a batch of a million pairs over a thousand
+/// accounts holds a thousand strings (see [`Interner`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct UserId(Arc<str>);
+
+impl Serialize for UserId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 impl UserId {
     /// Validates and wraps `id`.
     pub fn parse(id: &str) -> Result<UserId, IdError> {
         validate(id)?;
-        Ok(UserId(id.to_owned()))
+        Ok(UserId(Arc::from(id)))
+    }
+
+    /// Whether the two are the same shared string (so equal without comparing the text).
+    pub fn same(&self, other: &UserId) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The shared string's address: equal for IDs from one [`Interner`] exactly when the IDs
+    /// are equal.
+    pub fn key(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const u8 as usize
     }
 
     /// The ID as sent to the service.
@@ -118,18 +139,59 @@ impl UserId {
     }
 }
 
+/// Hands out one shared [`UserId`] per distinct ID, so that IDs repeated over many pairs are
+/// stored once and compare by address.
+#[derive(Debug, Default)]
+pub struct Interner {
+    ids: foldhash::HashSet<UserId>,
+}
+
+impl Interner {
+    pub fn new() -> Interner {
+        Interner::default()
+    }
+
+    /// The shared ID for `text`, validated the first time it is seen.
+    pub fn parse(&mut self, text: &str) -> Result<UserId, IdError> {
+        if let Some(id) = self.ids.get(text) {
+            return Ok(id.clone());
+        }
+        let id = UserId::parse(text)?;
+        self.ids.insert(id.clone());
+        Ok(id)
+    }
+
+    /// The shared ID equal to `id` (`id` itself the first time).
+    pub fn intern(&mut self, id: &UserId) -> UserId {
+        if let Some(shared) = self.ids.get(id.as_str()) {
+            return shared.clone();
+        }
+        self.ids.insert(id.clone());
+        id.clone()
+    }
+
+    /// Distinct IDs seen.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
 impl TryFrom<String> for UserId {
     type Error = IdError;
 
     fn try_from(id: String) -> Result<Self, IdError> {
         validate(&id)?;
-        Ok(UserId(id))
+        Ok(UserId(Arc::from(id)))
     }
 }
 
 impl From<UserId> for String {
     fn from(id: UserId) -> String {
-        id.0
+        id.0.to_string()
     }
 }
 
@@ -313,11 +375,16 @@ pub struct Accepted<T> {
 /// at the very start is ignored. Consequently an ID cannot start with `#` or with a space in
 /// a list.
 pub fn parse_ids(text: &str) -> Parsed<UserId> {
+    parse_ids_with(text, &mut Interner::new())
+}
+
+/// [`parse_ids`] with the IDs shared through `ids`.
+pub fn parse_ids_with(text: &str, ids: &mut Interner) -> Parsed<UserId> {
     let mut parsed = Parsed::new(ListKind::Ids);
-    let mut seen: HashMap<UserId, usize> = HashMap::new();
+    let mut seen: foldhash::HashMap<usize, usize> = Default::default();
     for (line, content) in content_lines(text) {
-        match UserId::parse(content) {
-            Ok(id) => push_unique(&mut parsed, &mut seen, line, id.clone(), id, |id| {
+        match ids.parse(content) {
+            Ok(id) => push_unique(&mut parsed, &mut seen, line, id.key(), id, |id| {
                 id.to_string()
             }),
             Err(e) => {
@@ -335,15 +402,21 @@ pub fn parse_ids(text: &str) -> Parsed<UserId> {
 /// A line must have exactly one comma (so IDs containing commas cannot be listed this way);
 /// spaces and tabs around each side are ignored; both sides must be valid and different.
 pub fn parse_pairs(text: &str) -> Parsed<(UserId, UserId)> {
+    parse_pairs_with(text, &mut Interner::new())
+}
+
+/// [`parse_pairs`] with the IDs shared through `ids`: a file of a million pairs over a thousand
+/// accounts allocates a thousand strings, and repeated pairs are found by address.
+pub fn parse_pairs_with(text: &str, ids: &mut Interner) -> Parsed<(UserId, UserId)> {
     let mut parsed = Parsed::new(ListKind::Pairs);
-    let mut seen: HashMap<(UserId, UserId), usize> = HashMap::new();
+    let mut seen: foldhash::HashMap<(usize, usize), usize> = Default::default();
     for (line, content) in content_lines(text) {
-        match parse_pair(content) {
+        match parse_pair(content, ids) {
             Ok(pair) => push_unique(
                 &mut parsed,
                 &mut seen,
                 line,
-                pair.clone(),
+                (pair.0.key(), pair.1.key()),
                 pair,
                 |(a, b)| format!("{a},{b}"),
             ),
@@ -353,7 +426,7 @@ pub fn parse_pairs(text: &str) -> Parsed<(UserId, UserId)> {
     parsed
 }
 
-fn parse_pair(content: &str) -> Result<(UserId, UserId), String> {
+fn parse_pair(content: &str, ids: &mut Interner) -> Result<(UserId, UserId), String> {
     let commas = content.bytes().filter(|&b| b == b',').count();
     if commas == 0 {
         return Err("expected FROM,TO but the line has no comma".into());
@@ -367,13 +440,16 @@ fn parse_pair(content: &str) -> Result<(UserId, UserId), String> {
     let (from, to) = content.split_once(',').expect("one comma was counted");
     let (from, to) = (trim_blanks(from), trim_blanks(to));
 
-    let side = |name: &str, text: &str| -> Result<UserId, String> {
+    let mut side = |name: &str, text: &str| -> Result<UserId, String> {
         if text.is_empty() {
             return Err(format!("{name} is missing"));
         }
-        UserId::parse(text).map_err(|e| format!("{name} UserID {}", e.problem()))
+        ids.parse(text)
+            .map_err(|e| format!("{name} UserID {}", e.problem()))
     };
-    match (side("FROM", from), side("TO", to)) {
+    let from = side("FROM", from);
+    let to = side("TO", to);
+    match (from, to) {
         (Ok(from), Ok(to)) if from == to => {
             Err("FROM and TO are the same UserID; a user cannot block themselves".into())
         }
@@ -383,9 +459,9 @@ fn parse_pair(content: &str) -> Result<(UserId, UserId), String> {
     }
 }
 
-fn push_unique<T, K: Eq + Hash>(
+fn push_unique<T, K: Eq + Hash, S: std::hash::BuildHasher>(
     parsed: &mut Parsed<T>,
-    seen: &mut HashMap<K, usize>,
+    seen: &mut HashMap<K, usize, S>,
     line: usize,
     key: K,
     value: T,

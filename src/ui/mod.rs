@@ -355,7 +355,8 @@ mod tests {
             journal_batch: Some("b-20261122-0135".into()),
             elapsed: Duration::from_secs(4),
             calls: 12,
-            items: Vec::new(),
+            pace: None,
+            items: Default::default(),
             removed: Vec::new(),
         }
     }
@@ -829,6 +830,41 @@ mod tests {
         let mut lookup = start(80, 24);
         lookup.focus = Focus::Lookup;
         assert!(bar_line(&buffer(&lookup)).starts_with("Enter submit"));
+    }
+
+    #[test]
+    fn a_paced_batch_says_why_its_pace_was_cut() {
+        use crate::client::congestion::{RateView, Reason};
+        let pace = RateView {
+            rate: 78.4,
+            ceiling: 200.0,
+            window: 12,
+            rtt: Some(Duration::from_millis(50)),
+            cuts: 3,
+            reason: Reason::Refused(60007),
+        };
+        let mut model = with_list(120, 40, 250, false);
+        running(&mut model, false);
+        model.running.as_mut().unwrap().progress.pace = Some(pace);
+        let status = lines(&buffer(&model))[38].clone();
+        assert!(status.contains("(paced to 78/s after 60007)"), "{status}");
+        // Narrow: the short form.
+        let mut model = with_list(80, 24, 250, false);
+        running(&mut model, false);
+        model.running.as_mut().unwrap().progress.pace = Some(pace);
+        let status = lines(&buffer(&model))[22].clone();
+        assert!(status.contains("↓78/s"), "{status}");
+        // The summary says where it settled and why.
+        let mut model = with_list(120, 40, 250, false);
+        let mut last = outcome();
+        last.pace = Some(pace);
+        model.last = Some(last);
+        model.overlay = Overlay::Result;
+        let text = lines(&buffer(&model)).join("\n");
+        assert!(
+            text.contains("pace settled at 78 calls/s: cut 3× after 60007"),
+            "{text}"
+        );
     }
 
     #[test]

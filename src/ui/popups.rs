@@ -574,6 +574,11 @@ fn result_lines<'a>(
         facts.push_str(&scrub(journal));
     }
     lines.push(Line::styled(fit(&facts, room).into_owned(), theme.dim));
+    if let Some(pace) = last.pace.filter(|p| p.cuts > 0) {
+        for l in wrap(&format!("pace {}", pace.settled()), room) {
+            lines.push(Line::styled(l, theme.dim));
+        }
+    }
 
     for group in &last.failures {
         lines.push(Line::raw(""));

@@ -158,8 +158,14 @@ fn progress<'a>(model: &Model, running: &Running, theme: &Theme, room: usize) ->
             } else {
                 String::new()
             };
+            // A pace cut below the ceiling (the app's limit is busy with other traffic) says so.
+            let pace = match p.pace.as_ref().and_then(|v| v.short().map(|s| (v, s))) {
+                Some((_, words)) if !short => format!(" ({words})"),
+                Some((v, _)) => format!(" ↓{:.0}/s", v.rate),
+                None => String::new(),
+            };
             format!(
-                " · {:.0} calls/s · {} retries{waiting} · ",
+                " · {:.0} calls/s{pace} · {} retries{waiting} · ",
                 p.calls_per_sec, p.retries
             )
         }

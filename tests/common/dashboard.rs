@@ -189,7 +189,8 @@ pub fn report(op: Operation, items: Vec<ItemResult>, end: BatchEnd) -> Report {
         retries: 2,
         elapsed: Duration::from_millis(3_400),
         end,
-        items,
+        items: items.into(),
+        pace: None,
     }
 }
 
@@ -210,6 +211,7 @@ pub fn progress(total: usize, finished: usize, failed: usize) -> Progress {
             .filter(|(_, n)| *n > 0)
             .collect(),
         waiting: None,
+        pace: None,
     }
 }
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::table::Row;
-use crate::client::engine::{BatchEnd, ItemResult, Progress, Report};
+use crate::client::engine::{BatchEnd, Progress, Report};
 use crate::client::{ItemStatus, Operation, Pair};
 use crate::display::sanitize;
 use crate::tim::codes;
@@ -284,8 +284,10 @@ pub struct BatchOutcome {
     pub journal_batch: Option<String>,
     pub elapsed: Duration,
     pub calls: u64,
+    /// The pace the batch settled at, and why.
+    pub pace: Option<crate::client::congestion::RateView>,
     /// Every item as the engine reported it (raw), for exports.
-    pub items: Vec<ItemResult>,
+    pub items: crate::client::items::Items,
     /// Rows it took off the table and where they stood (an unblock), for an undo.
     pub removed: Vec<(usize, Row)>,
 }
@@ -342,6 +344,7 @@ impl BatchOutcome {
             journal_batch: journal,
             elapsed: report.elapsed,
             calls: report.calls,
+            pace: report.pace,
             items: report.items.clone(),
             removed: Vec::new(),
         }

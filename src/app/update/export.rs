@@ -120,7 +120,7 @@ fn contents(model: &Model, what: ExportWhat, path: &str) -> Result<(String, usiz
         ExportWhat::Batch => {
             let last = model.last.as_ref().ok_or("no batch has run yet")?;
             let batch = last.journal_batch.as_deref();
-            let rows = last.items.iter().map(|item| export::item_row(item, batch));
+            let rows = last.items.iter().map(|item| export::item_row(&item, batch));
             export::render(format, export::ITEMS, rows)
         }
         ExportWhat::Feed => {

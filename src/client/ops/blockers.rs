@@ -197,7 +197,7 @@ pub async fn blockers(
                 out.failed.push((item.pair.to.clone(), *code, info.clone()))
             }
             _ => {
-                if let Some(mutual) = blocks_target(item) {
+                if let Some(mutual) = blocks_target(&item) {
                     out.blockers.push((item.pair.to.clone(), mutual));
                 }
             }

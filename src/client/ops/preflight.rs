@@ -80,7 +80,7 @@ pub async fn preflight(
         missing,
         ..Preflight::default()
     };
-    for item in report.items {
+    for item in &report.items {
         match item.status {
             ItemStatus::Relation { a_blocks_b, .. } if a_blocks_b == wanted => {
                 found.in_state.push(item.pair);

@@ -327,6 +327,53 @@ fn sigint_cancels_the_batch() {
     assert_eq!(counts.done + counts.pending, 200, "{counts:?}");
 }
 
+/// `--json` rows are written as the items settle: a run killed mid-batch leaves on stdout a row for
+/// every pair it had settled, each of them done in the sandbox and in the journal.
+#[test]
+fn json_rows_are_written_as_items_settle() {
+    let users: Vec<String> = (0..100).map(|i| format!("j{i:03}")).collect();
+    let mut accounts = users.clone();
+    accounts.push("target".to_owned());
+    let blocks: Vec<(String, String)> = users
+        .iter()
+        .map(|u| (u.clone(), "target".to_owned()))
+        .collect();
+    let sb = LocalSandbox::start(harness::config(seed_of(&accounts, &blocks)));
+    let ws = Workspace::new();
+    let csv: String = blocks.iter().map(|(f, t)| format!("{f},{t}\n")).collect();
+    let file = ws.write("rows.csv", &csv);
+    let mut child = Running::spawn(ws.cmd(
+        &sb.url(),
+        &[
+            "--rate-limit",
+            "20",
+            "unblock",
+            "--file",
+            file.to_str().unwrap(),
+            "--yes",
+            "--json",
+        ],
+    ));
+    wait_until("a few chunk records", || {
+        ws.journal_count("chunk") >= 5 || child.exited()
+    });
+    assert!(!child.exited(), "the batch ended before it was killed");
+    child.kill();
+    let out = child.wait();
+    let rows: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON row"))
+        .collect();
+    assert!(!rows.is_empty(), "no row was written before the kill");
+    assert!(rows.len() < 100, "the batch was killed early: {}", rows.len());
+    for row in &rows {
+        assert_eq!(row["status"], "done", "{row}");
+        let (from, to) = (row["from"].as_str().unwrap(), row["to"].as_str().unwrap());
+        assert!(!sb.blocks(from, to), "{from} → {to} is still blocked");
+    }
+}
+
 /// Sends SIGINT twice to a batch whose requests hang: the first cancels, the second quits
 /// without waiting for them. Returns the batch as `journal --json` shows it afterwards.
 fn interrupt_twice() -> Value {

@@ -71,19 +71,46 @@ impl ItemFormat {
         }
     }
 
-    /// Prints the items in this format; false when the format is plain words (left to the caller).
-    fn print(self, report: &Report, batch: Option<&str>) -> bool {
-        let Some(format) = self.format() else {
-            return false;
-        };
-        let stdout = std::io::stdout().lock();
-        if let Ok(mut out) = export::Writer::new(stdout, format, export::ITEMS) {
-            for item in &report.items {
-                let _ = out.row(export::item_row(&item, batch));
-            }
+}
+
+/// A batch's rows on stdout in the chosen format, written as the items settle (so that a run
+/// that is killed leaves every row it settled), then the pairs it did not finish.
+struct Rows {
+    out: Option<export::Writer<std::io::Stdout>>,
+    batch: Option<String>,
+}
+
+impl Rows {
+    fn new(format: ItemFormat, batch: Option<&str>) -> Rows {
+        let out = format
+            .format()
+            .and_then(|f| export::Writer::new(std::io::stdout(), f, export::ITEMS).ok());
+        Rows {
+            out,
+            batch: batch.map(str::to_owned),
+        }
+    }
+
+    /// Whether rows are written (JSON Lines or CSV was asked for).
+    fn active(&self) -> bool {
+        self.out.is_some()
+    }
+
+    fn item(&mut self, item: &crate::client::engine::ItemResult) {
+        if let Some(out) = &mut self.out {
+            let _ = out.row(export::item_row(item, self.batch.as_deref()));
+            // Line by line: a reader of the pipe sees each row as it settles.
             let _ = out.flush();
         }
-        true
+    }
+
+    /// The pairs that never settled (a cancelled or stopped batch).
+    fn finish(&mut self, report: &Report) {
+        if self.out.is_some() {
+            for item in report.unfinished() {
+                self.item(&item);
+            }
+        }
     }
 }
 
@@ -338,6 +365,7 @@ async fn run_batch(
     pairs: Vec<Pair>,
     precheck: bool,
     batch: Option<&mut Batch>,
+    rows: &mut Rows,
 ) -> Report {
     let cancel = CancellationToken::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -346,10 +374,9 @@ async fn run_batch(
         .as_ref()
         .map(|b| (b.journal_path().to_path_buf(), b.id().clone()));
     cancel_on_signals(cancel.clone(), view.printer(), journaled);
-    let show = |event: Event| {
-        if let Event::Progress(p) = event {
-            view.update(&p);
-        }
+    let show = |event: Event| match event {
+        Event::Progress(p) => view.update(&p),
+        Event::Item(item) => rows.item(&item),
     };
     let report = match batch {
         Some(batch) => {
@@ -366,6 +393,7 @@ async fn run_batch(
         }
     };
     view.finish();
+    rows.finish(&report);
     report
 }
 
@@ -445,12 +473,19 @@ pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8
     let id = batch.id().clone();
     eprintln!("batch {id}: {} {} pair(s)", op.verb(), pairs.len());
     let rt = runtime()?;
-    let report = rt.block_on(run_batch(&engine, op, pairs, false, Some(&mut batch)));
-    finish(&report, Some(id.as_str()), args.format)
+    let mut rows = Rows::new(args.format, Some(id.as_str()));
+    let report = rt.block_on(run_batch(
+        &engine,
+        op,
+        pairs,
+        false,
+        Some(&mut batch),
+        &mut rows,
+    ));
+    finish(&report, Some(id.as_str()))
 }
 
-fn finish(report: &Report, batch: Option<&str>, format: ItemFormat) -> Result<u8> {
-    format.print(report, batch);
+fn finish(report: &Report, batch: Option<&str>) -> Result<u8> {
     output::print_summary(report, batch);
     Ok(report_code(report))
 }
@@ -496,8 +531,9 @@ pub fn check(global: &GlobalArgs, args: CheckArgs) -> Result<u8> {
     let op = Operation::Check {
         single: args.single,
     };
-    let report = rt.block_on(run_batch(&engine, op, pairs, false, None));
-    if !args.format.print(&report, None) {
+    let mut rows = Rows::new(args.format, None);
+    let report = rt.block_on(run_batch(&engine, op, pairs, false, None, &mut rows));
+    if !rows.active() {
         let mut out = std::io::stdout().lock();
         for item in &report.items {
             let _ = writeln!(out, "{}", output::relation_words(&item));
@@ -746,6 +782,14 @@ pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
         .map_err(|e| journal_exit(&settings, e))?;
     eprintln!("batch {id}: resuming {} unfinished pair(s)", pairs.len());
     let rt = runtime()?;
-    let report = rt.block_on(run_batch(&engine, op, pairs, true, Some(&mut batch)));
-    finish(&report, Some(id.as_str()), args.format)
+    let mut rows = Rows::new(args.format, Some(id.as_str()));
+    let report = rt.block_on(run_batch(
+        &engine,
+        op,
+        pairs,
+        true,
+        Some(&mut batch),
+        &mut rows,
+    ));
+    finish(&report, Some(id.as_str()))
 }

@@ -1279,7 +1279,8 @@ impl Run<'_> {
         // A failure carries its own code and words (a confirmed 30001, say), which win over the
         // answer that settled it.
         let index = slot.index as usize;
-        if !self.items.is_settled(index) {
+        let first = !self.items.is_settled(index);
+        if first {
             self.progress.finished += 1;
             if success {
                 self.progress.succeeded += 1;
@@ -1289,7 +1290,9 @@ impl Run<'_> {
         }
         self.items
             .set(index, &status, code, info, u32::from(slot.attempts));
-        if let Some(tx) = &self.opts.events {
+        if let Some(tx) = &self.opts.events
+            && first
+        {
             let _ = tx.send(Event::Item(self.items.get(index)));
         }
     }

@@ -366,7 +366,11 @@ fn json_rows_are_written_as_items_settle() {
         .map(|l| serde_json::from_str(l).expect("a JSON row"))
         .collect();
     assert!(!rows.is_empty(), "no row was written before the kill");
-    assert!(rows.len() < 100, "the batch was killed early: {}", rows.len());
+    assert!(
+        rows.len() < 100,
+        "the batch was killed early: {}",
+        rows.len()
+    );
     for row in &rows {
         assert_eq!(row["status"], "done", "{row}");
         let (from, to) = (row["from"].as_str().unwrap(), row["to"].as_str().unwrap());
@@ -744,4 +748,69 @@ fn help_for_every_subcommand_and_completions() {
     out.assert_code(0, "completions bash");
     assert!(out.stdout.contains("_blockdeck"), "{}", out.stdout);
     assert!(out.stdout.contains("complete -F"), "{}", out.stdout);
+}
+
+/// `cmd` under a file-size limit of `kb` KiB, with SIGXFSZ ignored: a write past the limit fails
+/// with EFBIG, as it would with ENOSPC on a full disk.
+fn with_file_limit(cmd: &std::process::Command, kb: u64) -> std::process::Command {
+    let mut limited = std::process::Command::new("bash");
+    limited
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {kb}; exec \"$0\" \"$@\""))
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => limited.env(key, value),
+            None => limited.env_remove(key),
+        };
+    }
+    limited
+}
+
+/// A journal that cannot be written mid-batch (a full disk) stops the batch before its next
+/// request, with a message and a non-zero exit; the journal does not end in a torn line, and
+/// `resume` then finishes the batch exactly.
+#[test]
+fn a_journal_that_cannot_be_written_stops_the_batch_and_resume_finishes_it() {
+    let users: Vec<String> = (0..300).map(|i| format!("f{i:03}")).collect();
+    let mut accounts = users.clone();
+    accounts.push("target".to_owned());
+    let blocks: Vec<(String, String)> = users
+        .iter()
+        .map(|u| (u.clone(), "target".to_owned()))
+        .collect();
+    let sb = LocalSandbox::start(harness::config(seed_of(&accounts, &blocks)));
+    let ws = Workspace::new();
+    let csv: String = blocks.iter().map(|(f, t)| format!("{f},{t}\n")).collect();
+    let file = ws.write("full.csv", &csv);
+    let args = ["unblock", "--file", file.to_str().unwrap(), "--yes"];
+    // The intent (about 7 KB) fits; a few dozen answers more do not.
+    let out = run(with_file_limit(&ws.cmd(&sb.url(), &args), 12));
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    assert!(
+        out.stderr.contains("journal") && out.stderr.contains("resume"),
+        "{}",
+        out.stderr
+    );
+    let text = std::fs::read_to_string(&ws.journal).unwrap();
+    assert!(text.ends_with('\n'), "the journal ends in a torn line");
+    let unblocked = blocks.iter().filter(|(f, t)| !sb.blocks(f, t)).count();
+    assert!(
+        unblocked > 0 && unblocked < 300,
+        "the batch stopped part way: {unblocked}"
+    );
+    let read = journal::read_batches(&ws.journal).unwrap();
+    assert!(read.batches[0].counts().pending > 0);
+
+    let out = run(ws.cmd(&sb.url(), &["resume", "--yes"]));
+    out.assert_code(0, "resume after the journal failed");
+    assert!(
+        blocks.iter().all(|(f, t)| !sb.blocks(f, t)),
+        "every pair is unblocked"
+    );
+    let read = journal::read_batches(&ws.journal).unwrap();
+    let counts = read.batches[0].counts();
+    assert_eq!(counts.pending, 0, "{counts:?}");
+    assert_eq!(counts.done + counts.already, 300, "{counts:?}");
 }

@@ -1397,3 +1397,63 @@ async fn a_batch_beside_a_competing_client_yields_and_accounts_for_every_item() 
     );
     sb.stop().await.unwrap();
 }
+
+/// A change whose call timed out on our side may have been made all the same (the sandbox makes
+/// half of its hung changes before hanging): the retry then finds the pair as wanted, and the item
+/// is this batch's doing, "done (confirmed after an attempt that went unanswered)", never
+/// "already". Nothing in the seed is already as wanted, so no item may say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_found_as_wanted_after_a_timeout_is_done_by_this_batch() {
+    let users: Vec<String> = (0..120).map(|i| format!("t{i:03}")).collect();
+    let mut accounts = users.clone();
+    accounts.push("target".to_owned());
+    let blocks: Vec<(String, String)> = users
+        .iter()
+        .map(|u| (u.clone(), "target".to_owned()))
+        .collect();
+    let mut config = harness::config(seed_of(&accounts, &blocks));
+    config.faults = "timeout:0.3".parse().unwrap();
+    config.hang = ms(1500);
+    config.fault_seed = Some(7);
+    let sb = harness::start(config).await;
+    let engine = engine(
+        client_for(&sb.base_url(), harness::key(), ms(300)),
+        0,
+        64,
+        retry(10, 20, 100),
+    );
+    let pairs: Vec<Pair> = blocks.iter().map(|(f, t)| pair(f, t)).collect();
+    let report = engine
+        .run(Operation::Unblock, pairs, RunOptions::default())
+        .await;
+    assert_eq!(report.end, BatchEnd::Completed);
+    let mut confirmed = 0;
+    for item in &report.items {
+        assert_ne!(
+            item.status,
+            ItemStatus::Already,
+            "{}: {}",
+            item.pair,
+            item.info
+        );
+        assert_eq!(
+            item.status,
+            ItemStatus::Done,
+            "{}: {}",
+            item.pair,
+            item.info
+        );
+        if item
+            .info
+            .contains("confirmed after an attempt that went unanswered")
+        {
+            confirmed += 1;
+        }
+    }
+    assert!(
+        confirmed > 0,
+        "no timed-out change was found made afterwards"
+    );
+    assert!(entries(&sb).is_empty());
+    sb.stop().await.unwrap();
+}

@@ -70,7 +70,6 @@ impl ItemFormat {
             None
         }
     }
-
 }
 
 /// A batch's rows on stdout in the chosen format, written as the items settle (so that a run

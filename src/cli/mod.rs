@@ -271,6 +271,20 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     let global = cli.global;
+    // The headless commands' errors and warnings (a journal that cannot be written, say) go to
+    // stderr; the dashboard and the sandbox set up their own logs.
+    if !matches!(
+        cli.command,
+        None | Some(Command::Demo { .. } | Command::Sandbox(_))
+    ) {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .without_time()
+            .with_target(false)
+            .try_init();
+    }
     match cli.command {
         None => dashboard::for_profile(&global),
         Some(Command::Demo { listen, seed }) => dashboard::demo(&global, listen, seed),

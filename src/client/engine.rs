@@ -380,7 +380,11 @@ struct Slot {
     /// Calls that carried the item and were answered (rate-limit refusals not counted).
     attempts: u16,
     /// Calls refused for the rate limit (60007 and kin).
-    throttled: u16,
+    throttled: u8,
+    /// An earlier attempt went unanswered or failed on the way (a timeout, a cut connection, a
+    /// 5xx, the service's own timeout): the change may have been made by it, so finding the
+    /// pair as wanted afterwards is this batch's doing, not "already".
+    uncertain: bool,
     /// The inconclusive answer being confirmed.
     pending: Option<Box<(i64, String)>>,
 }
@@ -679,6 +683,7 @@ impl Engine {
                 index: index as u32,
                 attempts: 0,
                 throttled: 0,
+                uncertain: false,
                 pending: None,
             });
         }
@@ -950,7 +955,12 @@ impl Engine {
                 items: records,
             };
             if let Err(e) = target.journal.chunk(&chunk) {
+                // What the journal does not know of must not be added to: nothing more is sent.
                 tracing::error!("journal: {e}");
+                if run.stopped.is_none() {
+                    run.stopped = Some((Local::JournalFailed.code(), e.to_string()));
+                    run.halt.cancel();
+                }
             }
         }
         let now = Instant::now();
@@ -1067,7 +1077,19 @@ async fn sleep_until(at: Option<Instant>) {
 const MIN_REPORTED_WAIT: Duration = Duration::from_millis(250);
 
 /// Rate-limit refusals of one item before the engine gives up on it.
-const MAX_THROTTLED: u16 = 64;
+const MAX_THROTTLED: u8 = 64;
+
+/// Whether a failure with `code` may have left the change made: the call (or the item) went
+/// unanswered, not refused.
+fn may_have_applied(code: i64) -> bool {
+    code == Local::Unreachable.code()
+        || code == Local::Unreadable.code()
+        || code == Local::NoItemAnswer.code()
+        || matches!(code, 30006 | 30007 | 500..=599)
+}
+
+/// What an item found as wanted after an unanswered attempt says.
+const CONFIRMED_AFTER: &str = "confirmed after an attempt that went unanswered";
 
 /// Decides what to do with one item after its answer.
 fn decide(
@@ -1217,13 +1239,29 @@ impl Run<'_> {
         if code != 0 {
             *self.progress.codes.entry(code).or_default() += 1;
         }
+        // Found as wanted after an attempt that may have made the change: this batch made it.
+        let decision = match decision {
+            Decision::Final(ItemStatus::Already) if slot.uncertain && self.op.mutates() => {
+                let info = if info.is_empty() {
+                    CONFIRMED_AFTER.to_owned()
+                } else {
+                    format!("{info} ({CONFIRMED_AFTER})")
+                };
+                self.finish(slot, ItemStatus::Done, code, &info);
+                return ItemStatus::Done;
+            }
+            d => d,
+        };
         match decision {
             Decision::Final(status) => {
                 self.finish(slot, status.clone(), code, info);
                 status
             }
             Decision::Retry if u32::from(slot.attempts) < self.max_attempts => {
-                retry.push(slot.clone());
+                retry.push(Slot {
+                    uncertain: slot.uncertain || may_have_applied(code),
+                    ..slot.clone()
+                });
                 ItemStatus::Unfinished
             }
             Decision::Retry => {
@@ -1342,6 +1380,7 @@ mod tests {
             index: 0,
             attempts: 1,
             throttled: 0,
+            uncertain: false,
             pending: None,
         }
     }

@@ -601,11 +601,20 @@ impl Journal {
         self.file
             .lock()
             .map_err(|e| io_context(&self.path, "lock", e))?;
-        let written = self
+        let before = self.file.metadata().map(|m| m.len());
+        let mut written = self
             .file
             .write_all(&line)
             .and_then(|()| self.file.flush())
             .map_err(|e| io_context(&self.path, "write to", e));
+        // A line cut short (a full disk) is taken back, so that the file never ends in half a
+        // record.
+        if written.is_err()
+            && let Ok(len) = before
+            && let Err(e) = self.file.set_len(len)
+        {
+            written = written.map_err(|w| io::Error::new(w.kind(), format!("{w}; and {e}")));
+        }
         self.file
             .unlock()
             .map_err(|e| io_context(&self.path, "unlock", e))?;

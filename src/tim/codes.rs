@@ -132,14 +132,18 @@ pub enum Local {
     NoItemAnswer,
     /// A relation value this build does not know.
     UnknownRelation,
+    /// The journal could not record an answered call (a full disk, say): the batch stops
+    /// before its next request, so that nothing is changed that the journal does not know of.
+    JournalFailed,
 }
 
 impl Local {
-    pub const ALL: [Local; 4] = [
+    pub const ALL: [Local; 5] = [
         Local::Unreachable,
         Local::Unreadable,
         Local::NoItemAnswer,
         Local::UnknownRelation,
+        Local::JournalFailed,
     ];
 
     /// The number recorded in journals, reports and exports.
@@ -149,6 +153,7 @@ impl Local {
             Local::Unreadable => -2,
             Local::NoItemAnswer => -3,
             Local::UnknownRelation => -4,
+            Local::JournalFailed => -5,
         }
     }
 
@@ -161,6 +166,10 @@ impl Local {
 #[rustfmt::skip]
 const CATALOG: &[(i64, &str, &str, Class)] = &[
     // blockdeck's own codes (see `Local`).
+    (Local::JournalFailed.code(), "JournalFailed",
+     "the journal could not record an answer, so the batch stopped before its next request — \
+      free space or fix the journal's permissions, then `blockdeck resume` finishes the batch",
+     Permanent),
     (Local::UnknownRelation.code(), "UnknownRelation",
      "the service answered a relation this version of blockdeck does not know — the item is left \
       unsettled; check it with `blockdeck check`", Permanent),
@@ -438,7 +447,7 @@ mod tests {
 
     #[test]
     fn unknown_codes_are_permanent() {
-        for code in [-5, 1, 30014, 69999, 99999, i64::MAX, i64::MIN] {
+        for code in [-99, 1, 30014, 69999, 99999, i64::MAX, i64::MIN] {
             let info = lookup(code);
             assert_eq!(info.code, code);
             assert_eq!(info.class, Class::Permanent);

@@ -21,6 +21,7 @@ use tokio::time::Instant;
 use crate::app::{self, Effect, Model, Msg};
 use crate::tim::usersig::unix_now;
 use crate::ui;
+use crate::ui::draw::Painter;
 use crate::worker::Worker;
 
 /// Shortest time between two frames (a running batch sends many messages a second).
@@ -100,14 +101,17 @@ pub enum Ending {
     Signal,
 }
 
-pub async fn run<B: Backend>(
+/// Runs the dashboard in `terminal`, drawing through `painter` (which knows what the terminal
+/// shows: nothing else may draw into it meanwhile).
+pub async fn run<B: Backend + io::Write>(
     terminal: &mut Terminal<B>,
+    painter: &mut Painter,
     model: &mut Model,
     worker: &mut Worker,
     messages: &mut UnboundedReceiver<Msg>,
 ) -> io::Result<Ending>
 where
-    B::Error: Into<io::Error>,
+    B::Error: Into<io::Error> + From<io::Error>,
 {
     let mut events = EventStream::new();
     let started = Instant::now();
@@ -123,8 +127,8 @@ where
             return Ok(Ending::Quit);
         }
         if dirty && last_draw.elapsed() >= FRAME {
-            terminal
-                .draw(|frame| ui::view(model, frame))
+            painter
+                .draw(terminal, |frame| ui::render(model, frame))
                 .map_err(Into::into)?;
             dirty = false;
             last_draw = Instant::now();

@@ -566,3 +566,80 @@ fn the_whole_help_can_be_read_at_80x24() {
     }
     assert!(seen.contains("of 67") || seen.contains(" of "), "{seen}");
 }
+
+/// `alice` blocking `n` accounts `blk01`… one second apart.
+fn long_seed(n: usize) -> blockdeck::sandbox::Seed {
+    let ids: Vec<String> = (1..=n).map(|i| format!("blk{i:02}")).collect();
+    let mut accounts = vec![json!({"id": "alice", "nick": "Alice"})];
+    accounts.extend(
+        ids.iter()
+            .map(|id| json!({"id": id, "nick": format!("nick of {id}")})),
+    );
+    let blocks: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({"from": "alice", "to": id, "time": 1_770_000_000 + i as u64}))
+        .collect();
+    harness::seed(json!({"accounts": accounts, "blocks": blocks}))
+}
+
+/// Moving the cursor past either edge of the table's window moves the window by one row. With
+/// scroll regions (the default under xterm) the terminal scrolls the rows and the program writes
+/// the new one; with `BLOCKDECK_SCROLL_REGIONS=off` it rewrites them. Either way the screen shows
+/// exactly the rows of the window after every key.
+#[test]
+fn the_table_scrolls_row_by_row_past_its_edges() {
+    const ENTRIES: usize = 40;
+    for switch in ["on", "off"] {
+        let ws = Workspace::new();
+        let sandbox = LocalSandbox::on(long_seed(ENTRIES));
+        let journal = ws.journal.display().to_string();
+        let mut pty = PtyCommand::new(ws.dir.path())
+            .env(SECRET_ENV, LEAK_KEY)
+            .env("BLOCKDECK_SCROLL_REGIONS", switch)
+            .args([
+                "--base-url",
+                &sandbox.url(),
+                "--sdkappid",
+                &harness::SDKAPPID.to_string(),
+                "--journal",
+                &journal,
+            ])
+            .size(100, 30)
+            .spawn();
+        wait_first_frame(&pty);
+        let screen = look_up(&pty, "alice", ENTRIES);
+        let rows = table_rows(&screen).len();
+        assert!((5..ENTRIES / 2).contains(&rows), "{rows} rows\n{screen}");
+        let id = |i: usize| format!("blk{:02}", i + 1);
+        let (mut cursor, mut offset) = (0usize, 0usize);
+        let moves = std::iter::repeat_n('j', rows + 6).chain(std::iter::repeat_n('k', rows + 4));
+        for key in moves {
+            if key == 'j' {
+                cursor += 1;
+                offset = offset.max((cursor + 1).saturating_sub(rows));
+            } else {
+                cursor -= 1;
+                offset = offset.min(cursor);
+            }
+            pty.press(Key::Char(key));
+            let window: Vec<String> = (offset..offset + rows).map(id).collect();
+            let at_cursor = format!("> [ ] {}", id(cursor));
+            let screen = pty.wait_for(&format!("{switch}: {at_cursor} in {window:?}"), WAIT, |s| {
+                s.contains(&at_cursor)
+                    && table_rows(s)
+                        .into_iter()
+                        .map(|(_, id)| id)
+                        .collect::<Vec<_>>()
+                        == window
+            });
+            assert_eq!(screen.matches("> [ ]").count(), 1, "{screen}");
+        }
+        let raw = pty.raw();
+        let (up, down) = (contains(&raw, b"\x1b[1S"), contains(&raw, b"\x1b[1T"));
+        assert_eq!((up, down), (switch == "on", switch == "on"), "{switch}");
+        pty.press(Key::Char('q'));
+        assert!(pty.wait_exit(WAIT).success());
+        assert_restored(&pty);
+    }
+}

@@ -19,6 +19,7 @@ use crate::sandbox::{self, Latency, Sandbox, SandboxConfig, Seed};
 use crate::secret::SecretKey;
 use crate::term::TerminalGuard;
 use crate::tim::usersig::unix_now;
+use crate::ui::draw::Painter;
 use crate::worker::Worker;
 
 /// What the dashboard connects to.
@@ -254,8 +255,18 @@ async fn open_with_feed(
         let _guard = TerminalGuard::enter().context("preparing the terminal")?;
         let backend = CrosstermBackend::new(BufWriter::new(std::io::stdout()));
         let mut terminal = Terminal::new(backend).context("preparing the terminal")?;
-        terminal.clear().context("clearing the terminal")?;
-        runtime::run(&mut terminal, &mut model, &mut worker, &mut rx).await
+        let mut painter = Painter::from_env();
+        painter
+            .clear(&mut terminal)
+            .context("clearing the terminal")?;
+        runtime::run(
+            &mut terminal,
+            &mut painter,
+            &mut model,
+            &mut worker,
+            &mut rx,
+        )
+        .await
     };
     match ending.context("the dashboard stopped")? {
         Ending::Quit => Ok(exit::OK),

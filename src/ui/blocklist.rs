@@ -97,8 +97,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         let marked = list.is_marked(row);
         let at_cursor = pos == list.cursor();
         let style = if marked { theme.marked_row } else { theme.text };
-        // The cursor highlights the marker and the ID, not the whole row: moving it then rewrites
-        // two short runs of cells, a small fraction of a row over a slow link.
+        // The cursor highlights the marker and the ID's text, not the whole row nor the column's
+        // padding: moving it then rewrites two short runs of cells, a small fraction of a row over
+        // a slow link.
         let cursor_style = if at_cursor {
             style.patch(if focused {
                 theme.cursor
@@ -118,7 +119,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Row::new([
             Cell::from(marker).style(cursor_style),
             mark,
-            Cell::from(clip(&row.to_shown, usize::from(id_w))).style(cursor_style),
+            Cell::from(Span::styled(
+                clip(&row.to_shown, usize::from(id_w)),
+                cursor_style,
+            )),
             Cell::from(clip(row.nick.as_deref().unwrap_or(""), usize::from(nick_w))),
             Cell::from(fit(&since, usize::from(SINCE)).into_owned()),
         ])

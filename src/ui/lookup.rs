@@ -10,7 +10,8 @@ use crate::app::model::{Focus, Model, Overlay};
 
 const PROMPT: &str = "> ";
 
-pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// Draws the pane; returns where the cursor goes when the line has focus.
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) -> Option<Position> {
     let focused = model.focus == Focus::Lookup;
     let (prefix, style) = theme.title_prefix(focused);
     let block = theme.pane(
@@ -20,16 +21,15 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width <= PROMPT.len() as u16 {
-        return;
+        return None;
     }
 
     let room = usize::from(inner.width) - PROMPT.len();
     let (typed, col) = input_window(model.lookup.value(), model.lookup.cursor(), room);
     let line = Line::from(vec![Span::styled(PROMPT, theme.key), Span::raw(typed)]);
     frame.render_widget(line, Rect { height: 1, ..inner });
-    if focused && matches!(model.overlay, Overlay::None) {
-        frame.set_cursor_position(Position::new(inner.x + PROMPT.len() as u16 + col, inner.y));
-    }
+    let cursor = (focused && matches!(model.overlay, Overlay::None))
+        .then(|| Position::new(inner.x + PROMPT.len() as u16 + col, inner.y));
 
     if inner.height >= 2 {
         let summary = line_fit(
@@ -45,6 +45,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             },
         );
     }
+    cursor
 }
 
 /// Narrowest a nickname is cut to (quotes included) to make room for the facts after it.

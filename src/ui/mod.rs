@@ -6,9 +6,12 @@
 //! lookup, blocklist, the bottom band, status line, action bar; popups on top. The bottom band
 //! holds the activity pane and the change feed side by side from [`SIDE_BY_SIDE`] columns, and
 //! one of them on narrower screens (the feed when it has focus).
+//!
+//! [`draw::Painter`] is the draw path that puts frames on the terminal.
 
 mod activity;
 mod blocklist;
+pub mod draw;
 mod feed;
 mod header;
 mod help;
@@ -20,7 +23,7 @@ mod text;
 pub mod theme;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -38,8 +41,17 @@ pub const SIDE_BY_SIDE: u16 = 120;
 /// The activity pane's share of the bottom band when the feed is beside it (percent).
 const ACTIVITY_SHARE: u16 = 55;
 
-/// Draws the whole dashboard.
+/// Draws the whole dashboard, the terminal's cursor included (where text is typed, hidden
+/// elsewhere).
 pub fn view(model: &Model, frame: &mut Frame) {
+    if let Some(cursor) = render(model, frame) {
+        frame.set_cursor_position(cursor);
+    }
+}
+
+/// Draws the whole dashboard into `frame` and returns where the terminal's cursor goes (`None`:
+/// hidden), for a draw path that places the cursor itself ([`draw::Painter`]).
+pub fn render(model: &Model, frame: &mut Frame) -> Option<Position> {
     let area = frame.area();
     if !model.fits() || area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let (w, h) = if model.fits() {
@@ -48,7 +60,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
             (model.width, model.height)
         };
         too_small(w, h, frame, area);
-        return;
+        return None;
     }
     let theme = Theme::for_model(model);
     let bands = model.bands();
@@ -63,7 +75,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     .areas(area);
 
     header::draw(model, &theme, frame, header);
-    lookup::draw(model, &theme, frame, lookup);
+    let mut cursor = lookup::draw(model, &theme, frame, lookup);
     blocklist::draw(model, &theme, frame, list);
     bottom(model, &theme, frame, activity);
     // Why a key could not do what it asks: on the bar line, or on both bottom lines when it
@@ -74,10 +86,15 @@ pub fn view(model: &Model, frame: &mut Frame) {
         .map(|n| statusbar::notice_rows(n, usize::from(area.width)));
     match (&model.overlay, notice_rows) {
         (_, Some(2)) => {}
-        (Overlay::Palette(line), _) => popups::palette_line(model, line, &theme, frame, status),
-        (Overlay::Filter(input), _) => popups::filter_line(model, input, &theme, frame, status),
+        (Overlay::Palette(line), _) => {
+            cursor = Some(popups::palette_line(model, line, &theme, frame, status));
+        }
+        (Overlay::Filter(input), _) => {
+            cursor = Some(popups::filter_line(model, input, &theme, frame, status));
+        }
         (Overlay::Export { input, what, error }, _) => {
-            popups::export_line(*what, input, error.as_deref(), &theme, frame, status);
+            let at = popups::export_line(*what, input, error.as_deref(), &theme, frame, status);
+            cursor = Some(at);
         }
         _ => statusbar::draw_status(model, &theme, frame, status),
     }
@@ -97,7 +114,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     match &model.overlay {
         Overlay::Help(scroll) => help::draw(model, *scroll, &theme, frame, above_bar),
         Overlay::BlockPrompt { input, error } => {
-            popups::block_prompt(model, input, error.as_deref(), &theme, frame, above_bar);
+            cursor = popups::block_prompt(model, input, error.as_deref(), &theme, frame, above_bar);
         }
         Overlay::Confirm(action) => popups::confirm(model, action, &theme, frame, above_bar),
         Overlay::Result => popups::result(model, &theme, frame, above_bar),
@@ -107,6 +124,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Overlay::Entry(entry) => popups::entry(entry, &theme, frame, above_bar),
         Overlay::None | Overlay::Palette(_) | Overlay::Filter(_) | Overlay::Export { .. } => {}
     }
+    cursor
 }
 
 /// Where popups are drawn: all but the action bar, which stays in sight to say which keys answer
@@ -768,7 +786,12 @@ mod tests {
         let x = col_of(&lines(&buf)[y as usize], "[x]");
         assert_eq!(buf[(x + 1, y)].fg, Color::Yellow);
         let cursor_y = row_of(&buf, "> [ ] user_0000");
-        assert_eq!(buf[(20, cursor_y)].bg, Color::Blue);
+        let id_x = col_of(&lines(&buf)[cursor_y as usize], "user_0000");
+        // The ID's text is highlighted, not the padding of its column.
+        for x in id_x..id_x + "user_0000".len() as u16 {
+            assert_eq!(buf[(x, cursor_y)].bg, Color::Blue, "x={x}");
+        }
+        assert_eq!(buf[(id_x + 10, cursor_y)].bg, Color::Reset);
     }
 
     #[test]
@@ -1536,5 +1559,65 @@ mod tests {
         let mut model = with_list(80, 24, 10, false);
         model.watching = true;
         assert_eq!(lines(&buffer(&model))[22], "[Blocklist] · watching");
+    }
+
+    /// Every frame of a session drawn through the painter (scroll regions on and off) reaches an
+    /// emulated terminal as the plain frame: the table scrolled row by row both ways, across
+    /// pages, marked, filtered; the activity pane scrolled beside the feed and alone.
+    #[test]
+    fn the_painter_shows_every_frame_of_a_session() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+        use crate::app::{self, Msg};
+
+        let key = |c: KeyCode| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+        let ch = |c: char| key(KeyCode::Char(c));
+        let mut session: Vec<Msg> = Vec::new();
+        session.extend((0..30).map(|_| ch('j')));
+        session.extend((0..25).map(|_| ch('k')));
+        session.extend([
+            ch(' '),
+            ch(' '),
+            ch('n'),
+            ch('k'),
+            ch('j'),
+            ch('G'),
+            ch('k'),
+            ch('g'),
+        ]);
+        session.extend([
+            ch('/'),
+            ch('1'),
+            ch('2'),
+            key(KeyCode::Esc),
+            ch('p'),
+            key(KeyCode::Tab),
+        ]);
+        session.extend((0..12).map(|_| ch('k')));
+        session.extend((0..12).map(|_| ch('j')));
+        for (width, height) in [(120, 40), (100, 30), (80, 24)] {
+            let mut model = with_list(width, height, 250, false);
+            for i in 0..30 {
+                model.now += 17;
+                model.log(Level::Info, format!("line {i}: {}", "x".repeat(i % 9)));
+            }
+            let mut scrolled = draw::testing::Vt::new(width, height, true);
+            let mut plain = draw::testing::Vt::new(width, height, false);
+            let (mut bytes, mut plain_bytes, mut scrolls) = (0, 0, 0);
+            for msg in session.clone() {
+                app::update(&mut model, msg);
+                let expected = buffer(&model);
+                bytes += scrolled.draw(|frame| super::render(&model, frame));
+                plain_bytes += plain.draw(|frame| super::render(&model, frame));
+                scrolled.assert_shows(&expected);
+                plain.assert_shows(&expected);
+                scrolls += usize::from(scrolled.painter.last_shift().is_some());
+            }
+            assert!(scrolls >= 20, "{width}x{height}: {scrolls} scrolls");
+            assert!(
+                bytes * 3 < plain_bytes * 2,
+                "{width}x{height}: {bytes} vs {plain_bytes}"
+            );
+        }
     }
 }

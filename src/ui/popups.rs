@@ -341,7 +341,7 @@ pub fn block_prompt(
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
-) {
+) -> Option<Position> {
     let w = popup_width(area, 76);
     let room = usize::from(w);
     let owner = model.list.owner.as_ref().map_or_else(
@@ -372,13 +372,17 @@ pub fn block_prompt(
     }
     let inner = popup(theme, frame, area, " Block ", w, lines);
     let y = inner.y + input_row as u16;
-    if y < inner.bottom() {
-        frame.set_cursor_position(Position::new(inner.x + 2 + col, y));
-    }
+    (y < inner.bottom()).then(|| Position::new(inner.x + 2 + col, y))
 }
 
 /// The `/` line, drawn over the status line, with the cursor and how much of the list passes.
-pub fn filter_line(model: &Model, input: &Input, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn filter_line(
+    model: &Model,
+    input: &Input,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> Position {
     let count = if model.list.owner.is_some() {
         format!(
             "  {} of {} match",
@@ -395,7 +399,7 @@ pub fn filter_line(model: &Model, input: &Input, theme: &Theme, frame: &mut Fram
         true,
         frame,
         area,
-    );
+    )
 }
 
 /// The `:` line over the status line: the text, and after it the problem of the last Enter, the
@@ -406,7 +410,7 @@ pub fn palette_line(
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
-) {
+) -> Position {
     let after = if let Some(error) = &line.error {
         Span::styled(format!("  ✗ {}", scrub(error)), theme.error)
     } else if let Some(c) = &line.completion {
@@ -434,7 +438,7 @@ pub fn palette_line(
         false,
         frame,
         area,
-    );
+    )
 }
 
 /// `  — inspect [A] B: the relationship between …` once the command's name is typed.
@@ -460,13 +464,13 @@ pub fn export_line(
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
-) {
+) -> Position {
     let prompt = Span::styled(format!("export {} to: ", what.label()), theme.key);
     let after = error.map_or_else(
         || Span::raw(""),
         |e| Span::styled(format!("  ✗ {}", scrub(e)), theme.error),
     );
-    typed_line(prompt, input, after, false, frame, area);
+    typed_line(prompt, input, after, false, frame, area)
 }
 
 /// Fewest columns left for the typed text when something follows it.
@@ -474,7 +478,7 @@ const TYPED_MIN: usize = 20;
 
 /// A typed line over the status line: `prompt`, the text scrolled so that the cursor shows, and
 /// `after` (at the right edge when `right`, else just after the text), cut before the text is;
-/// the cursor is put on the line.
+/// returns where the cursor goes.
 fn typed_line(
     prompt: Span<'_>,
     input: &Input,
@@ -482,7 +486,7 @@ fn typed_line(
     right: bool,
     frame: &mut Frame,
     area: Rect,
-) {
+) -> Position {
     let total = usize::from(area.width);
     let prompt_w = prompt.width().min(total.saturating_sub(1));
     let prompt = Span::styled(fit(&prompt.content, prompt_w).into_owned(), prompt.style);
@@ -505,7 +509,7 @@ fn typed_line(
         after,
     ]);
     frame.render_widget(line_fit(line.spans, total), area);
-    frame.set_cursor_position(Position::new(area.x + prompt_w as u16 + col, area.y));
+    Position::new(area.x + prompt_w as u16 + col, area.y)
 }
 
 /// The summary of the last batch: how it ended, the counts, and failures grouped by code.

@@ -136,9 +136,10 @@ impl Scroll {
     }
 
     /// Keeps the cursor inside `0..len` and the window inside `bounds` with the cursor in it.
-    /// Leaving the window moves it by half a window, not one row: moving on then rewrites the
-    /// whole window once per half window instead of on every key, which over a slow SSH link is
-    /// most of the bytes sent.
+    /// A cursor that left the window by up to half a window (`j` on the last row, `k` on the
+    /// first) moves it just enough: by one row for one row, which the terminal can scroll
+    /// instead of rewriting the window. A cursor that jumped farther (a page, `g`/`G`, another
+    /// page of the list, a filter) is put half a window from the edge it came in by.
     pub fn follow(&mut self, len: usize, bounds: Range<usize>, rows: usize) {
         let rows = rows.max(1);
         self.cursor = self.cursor.min(len.saturating_sub(1));
@@ -146,11 +147,20 @@ impl Scroll {
             .offset
             .clamp(bounds.start, bounds.end.max(bounds.start));
         if self.cursor < offset || self.cursor >= offset + rows {
+            let past = if self.cursor < offset {
+                offset - self.cursor
+            } else {
+                self.cursor + 1 - (offset + rows)
+            };
+            offset = if past > rows / 2 {
+                self.cursor.saturating_sub(rows / 2)
+            } else if self.cursor < offset {
+                self.cursor
+            } else {
+                self.cursor + 1 - rows
+            };
             let last_start = bounds.end.saturating_sub(rows).max(bounds.start);
-            offset = self
-                .cursor
-                .saturating_sub(rows / 2)
-                .clamp(bounds.start, last_start);
+            offset = offset.clamp(bounds.start, last_start);
             if self.cursor < offset {
                 offset = self.cursor;
             } else if self.cursor >= offset + rows {
@@ -265,13 +275,47 @@ mod tests {
             assert!(page.start <= w.start && w.end <= page.end, "{s:?} {w:?}");
             assert_eq!(w.start, s.offset);
         }
-        // Leaving the window jumps it by half a window.
+        // Leaving the window by one row moves it by one row, both ways.
         let mut s = Scroll::default();
         for _ in 0..10 {
             s.select(Motion::Down, len, rows);
             s.follow(len, 0..100, rows);
         }
-        assert_eq!((s.cursor, s.offset), (10, 5));
+        assert_eq!((s.cursor, s.offset), (10, 1));
+        for expected in 2..=30 {
+            s.select(Motion::Down, len, rows);
+            s.follow(len, 0..100, rows);
+            assert_eq!((s.cursor, s.offset), (expected + 9, expected));
+        }
+        for _ in 0..9 {
+            s.select(Motion::Up, len, rows);
+            s.follow(len, 0..100, rows);
+        }
+        assert_eq!((s.cursor, s.offset), (30, 30));
+        s.select(Motion::Up, len, rows);
+        s.follow(len, 0..100, rows);
+        assert_eq!((s.cursor, s.offset), (29, 29));
+        // A few rows past the edge: just enough.
+        s.cursor = 41;
+        s.follow(len, 0..100, rows);
+        assert_eq!(s.offset, 32);
+        // Farther: half a window from the edge the cursor came in by.
+        s.cursor = 80;
+        s.follow(len, 0..100, rows);
+        assert_eq!(s.offset, 75);
+        s.cursor = 10;
+        s.follow(len, 0..100, rows);
+        assert_eq!(s.offset, 5);
+        s.select(Motion::Top, len, rows);
+        s.follow(len, 0..100, rows);
+        assert_eq!((s.cursor, s.offset), (0, 0));
+        // The window stays within its bounds (the cursor's page).
+        s.cursor = 99;
+        s.follow(len, 0..100, rows);
+        assert_eq!(s.offset, 90);
+        s.select(Motion::Down, len, rows);
+        s.follow(len, 100..200, rows);
+        assert_eq!((s.cursor, s.offset), (100, 100));
         s.select(Motion::Bottom, len, rows);
         s.follow(len, 200..250, rows);
         assert_eq!((s.cursor, s.offset), (249, 240));

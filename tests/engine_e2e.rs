@@ -1457,3 +1457,65 @@ async fn an_item_found_as_wanted_after_a_timeout_is_done_by_this_batch() {
     assert!(entries(&sb).is_empty());
     sb.stop().await.unwrap();
 }
+
+/// A hostile server's success-shaped answers that say nothing (items without `ResultCode`, or no
+/// `ErrorCode` and no `ActionStatus` at all) are never counted done: they are retried, then
+/// reported as what they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_without_codes_are_not_counted_done() {
+    // Items without a ResultCode, in a body that says OK.
+    let mock = Mock::start(|_, body, _| {
+        let items: Vec<Value> = body["To_Account"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|to| json!({ "To_Account": to, "ResultInfo": "" }))
+            .collect();
+        json!({ "ActionStatus": "OK", "ErrorCode": 0, "ResultItem": items })
+    })
+    .await;
+    let engine = engine(
+        client_for(&mock.base_url, harness::key(), ms(2000)),
+        0,
+        8,
+        retry(2, 10, 20),
+    );
+    let pairs = vec![pair("a", "b"), pair("a", "c")];
+    let report = engine
+        .run(Operation::Block, pairs.clone(), RunOptions::default())
+        .await;
+    for item in &report.items {
+        assert_eq!(
+            item.status,
+            ItemStatus::Failed {
+                code: -6,
+                info: item.info.clone()
+            },
+            "{}",
+            item.pair
+        );
+        assert_eq!(item.attempts, 2, "retried once, then reported");
+    }
+    drop(mock);
+
+    // A body with neither ErrorCode nor ActionStatus.
+    let mock = Mock::start(|_, _, _| json!({ "ResultItem": [] })).await;
+    let engine = self::engine(
+        client_for(&mock.base_url, harness::key(), ms(2000)),
+        0,
+        8,
+        retry(2, 10, 20),
+    );
+    let report = engine
+        .run(Operation::Unblock, pairs, RunOptions::default())
+        .await;
+    assert_eq!(report.succeeded(), 0);
+    for item in &report.items {
+        assert!(
+            matches!(item.status, ItemStatus::Failed { code: -7, .. }),
+            "{}: {:?}",
+            item.pair,
+            item.status
+        );
+    }
+}

@@ -281,10 +281,8 @@ impl TimClient {
         if envelope.is_ok() {
             Ok(parsed)
         } else {
-            Err(CallError::Api {
-                code: envelope.error_code,
-                info: envelope.error_info.clone(),
-            })
+            let (code, info) = envelope.failure();
+            Err(CallError::Api { code, info })
         }
     }
 }

@@ -132,18 +132,24 @@ pub enum Local {
     NoItemAnswer,
     /// A relation value this build does not know.
     UnknownRelation,
+    /// An item of a batch answer without a `ResultCode`: not a success, whatever else it says.
+    NoResultCode,
+    /// An answer with neither `ErrorCode` nor `ActionStatus`: not a success either.
+    NoStatus,
     /// The journal could not record an answered call (a full disk, say): the batch stops
     /// before its next request, so that nothing is changed that the journal does not know of.
     JournalFailed,
 }
 
 impl Local {
-    pub const ALL: [Local; 5] = [
+    pub const ALL: [Local; 7] = [
         Local::Unreachable,
         Local::Unreadable,
         Local::NoItemAnswer,
         Local::UnknownRelation,
         Local::JournalFailed,
+        Local::NoResultCode,
+        Local::NoStatus,
     ];
 
     /// The number recorded in journals, reports and exports.
@@ -154,6 +160,8 @@ impl Local {
             Local::NoItemAnswer => -3,
             Local::UnknownRelation => -4,
             Local::JournalFailed => -5,
+            Local::NoResultCode => -6,
+            Local::NoStatus => -7,
         }
     }
 
@@ -166,6 +174,13 @@ impl Local {
 #[rustfmt::skip]
 const CATALOG: &[(i64, &str, &str, Class)] = &[
     // blockdeck's own codes (see `Local`).
+    (Local::NoStatus.code(), "NoStatus",
+     "the answer had neither ErrorCode nor ActionStatus, so it cannot be taken as a success \
+      (temporary: retried) — if it persists, the base URL may point at something that is not the \
+      Chat REST API", Retryable),
+    (Local::NoResultCode.code(), "NoResultCode",
+     "the answer's item for this account had no ResultCode, so it cannot be taken as a success \
+      (temporary: retried, then reported)", Retryable),
     (Local::JournalFailed.code(), "JournalFailed",
      "the journal could not record an answer, so the batch stopped before its next request — \
       free space or fix the journal's permissions, then `blockdeck resume` finishes the batch",

@@ -114,6 +114,22 @@ pub const ACTION_OK: &str = "OK";
 pub const ACTION_FAIL: &str = "FAIL";
 
 /// Reads a field that may be absent or `null` as its default value.
+fn absent_error_code() -> i64 {
+    crate::tim::codes::Local::NoStatus.code()
+}
+
+fn absent_result_code() -> i64 {
+    crate::tim::codes::Local::NoResultCode.code()
+}
+
+fn error_code_or_absent<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    Ok(Option::<i64>::deserialize(deserializer)?.unwrap_or_else(absent_error_code))
+}
+
+fn result_code_or_absent<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    Ok(Option::<i64>::deserialize(deserializer)?.unwrap_or_else(absent_result_code))
+}
+
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -173,7 +189,12 @@ fn normalize_spaces(text: &str) -> Option<String> {
 pub struct Envelope {
     #[serde(rename = "ActionStatus", default, deserialize_with = "null_as_default")]
     pub action_status: String,
-    #[serde(rename = "ErrorCode", default, deserialize_with = "null_as_default")]
+    /// [`crate::tim::codes::Local::NoStatus`]'s code when the answer carries none.
+    #[serde(
+        rename = "ErrorCode",
+        default = "absent_error_code",
+        deserialize_with = "error_code_or_absent"
+    )]
     pub error_code: i64,
     #[serde(rename = "ErrorInfo", default, deserialize_with = "null_as_default")]
     pub error_info: String,
@@ -210,9 +231,27 @@ impl Envelope {
         }
     }
 
-    /// True when the call as a whole succeeded. Items of a batch may still have failed.
+    /// True when the call as a whole succeeded. Items of a batch may still have failed. An
+    /// answer that says neither (no `ErrorCode`, no `ActionStatus`) is not a success.
     pub fn is_ok(&self) -> bool {
+        if self.error_code == absent_error_code() {
+            return self.action_status.eq_ignore_ascii_case(ACTION_OK);
+        }
         self.error_code == 0 && !self.action_status.eq_ignore_ascii_case(ACTION_FAIL)
+    }
+
+    /// The code and words of a failed call: its own, or [`crate::tim::codes::Local::NoStatus`] for an answer that
+    /// says nothing (or `FAIL` without a code).
+    pub fn failure(&self) -> (i64, String) {
+        if self.error_code == absent_error_code() || self.error_code == 0 {
+            let info = if self.error_info.is_empty() {
+                "the answer had neither ErrorCode nor ActionStatus".to_owned()
+            } else {
+                self.error_info.clone()
+            };
+            return (absent_error_code(), info);
+        }
+        (self.error_code, self.error_info.clone())
     }
 }
 
@@ -368,7 +407,12 @@ pub struct BlackListChangeRequest {
 pub struct ResultItem {
     #[serde(rename = "To_Account", default, deserialize_with = "null_as_default")]
     pub to_account: String,
-    #[serde(rename = "ResultCode", default, deserialize_with = "null_as_default")]
+    /// [`crate::tim::codes::Local::NoResultCode`]'s code when the item carries none: never a success.
+    #[serde(
+        rename = "ResultCode",
+        default = "absent_result_code",
+        deserialize_with = "result_code_or_absent"
+    )]
     pub result_code: i64,
     #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
     pub result_info: String,
@@ -502,7 +546,12 @@ pub struct BlackListCheckItem {
     pub to_account: String,
     #[serde(rename = "Relation", default = "unknown_black_relation")]
     pub relation: BlackRelation,
-    #[serde(rename = "ResultCode", default, deserialize_with = "null_as_default")]
+    /// [`crate::tim::codes::Local::NoResultCode`]'s code when the item carries none: never a success.
+    #[serde(
+        rename = "ResultCode",
+        default = "absent_result_code",
+        deserialize_with = "result_code_or_absent"
+    )]
     pub result_code: i64,
     #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
     pub result_info: String,
@@ -552,7 +601,12 @@ pub struct FriendCheckItem {
     pub to_account: String,
     #[serde(rename = "Relation", default = "unknown_friend_relation")]
     pub relation: FriendRelation,
-    #[serde(rename = "ResultCode", default, deserialize_with = "null_as_default")]
+    /// [`crate::tim::codes::Local::NoResultCode`]'s code when the item carries none: never a success.
+    #[serde(
+        rename = "ResultCode",
+        default = "absent_result_code",
+        deserialize_with = "result_code_or_absent"
+    )]
     pub result_code: i64,
     #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
     pub result_info: String,
@@ -678,7 +732,12 @@ pub struct AccountCheckEntry {
 pub struct AccountCheckItem {
     #[serde(rename = "UserID", default, deserialize_with = "null_as_default")]
     pub user_id: String,
-    #[serde(rename = "ResultCode", default, deserialize_with = "null_as_default")]
+    /// [`crate::tim::codes::Local::NoResultCode`]'s code when the item carries none: never a success.
+    #[serde(
+        rename = "ResultCode",
+        default = "absent_result_code",
+        deserialize_with = "result_code_or_absent"
+    )]
     pub result_code: i64,
     #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
     pub result_info: String,
@@ -717,7 +776,12 @@ pub struct UserProfileItem {
     pub to_account: String,
     #[serde(rename = "ProfileItem", default, deserialize_with = "null_as_default")]
     pub profile_item: Vec<TagValue>,
-    #[serde(rename = "ResultCode", default, deserialize_with = "null_as_default")]
+    /// [`crate::tim::codes::Local::NoResultCode`]'s code when the item carries none: never a success.
+    #[serde(
+        rename = "ResultCode",
+        default = "absent_result_code",
+        deserialize_with = "result_code_or_absent"
+    )]
     pub result_code: i64,
     #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
     pub result_info: String,
@@ -782,6 +846,33 @@ impl_response!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absence_is_never_success() {
+        let e: Envelope = serde_json::from_value(json!({})).unwrap();
+        assert!(!e.is_ok());
+        assert_eq!(e.failure().0, -7);
+        let e: Envelope = serde_json::from_value(json!({"ErrorCode": null})).unwrap();
+        assert!(!e.is_ok());
+        let e: Envelope = serde_json::from_value(json!({"ActionStatus": "OK"})).unwrap();
+        assert!(e.is_ok());
+        let e: Envelope = serde_json::from_value(json!({"ActionStatus": "FAIL"})).unwrap();
+        assert!(!e.is_ok());
+        assert_eq!(e.failure().0, -7);
+        let e: Envelope = serde_json::from_value(json!({"ErrorCode": 0})).unwrap();
+        assert!(e.is_ok());
+        assert!(serde_json::from_value::<Envelope>(json!({"ErrorCode": "0"})).is_err());
+        let item: ResultItem = serde_json::from_value(json!({"To_Account": "b"})).unwrap();
+        assert_eq!(item.result_code, -6);
+        let item: ResultItem =
+            serde_json::from_value(json!({"To_Account": "b", "ResultCode": null})).unwrap();
+        assert_eq!(item.result_code, -6);
+        let item: BlackListCheckItem = serde_json::from_value(
+            json!({"To_Account": "b", "Relation": "BlackCheckResult_Type_NO"}),
+        )
+        .unwrap();
+        assert_eq!(item.result_code, -6);
+    }
     use serde_json::json;
 
     #[test]

@@ -453,6 +453,8 @@ pub struct Overrides {
     pub key_file: Option<PathBuf>,
     /// `--read-only` (can only switch read-only mode on, never off)
     pub read_only: bool,
+    /// `--insecure-http`: a plain http:// base URL outside loopback is allowed
+    pub insecure_http: bool,
     /// `--config PATH`
     pub config: Option<PathBuf>,
     /// `--journal PATH`
@@ -534,11 +536,11 @@ impl Settings {
 
         let region = overrides.region.or(profile.region);
         let base_url = if let Some(url) = &overrides.base_url {
-            normalize_base_url(url, "--base-url")?
+            check_plain_http(normalize_base_url(url, "--base-url")?, overrides)?
         } else if let Some(region) = overrides.region {
             region.base_url()
         } else if let Some(url) = &profile.base_url {
-            normalize_base_url(url, &in_profile)?
+            check_plain_http(normalize_base_url(url, &in_profile)?, overrides)?
         } else if let Some(region) = profile.region {
             region.base_url()
         } else {
@@ -867,6 +869,13 @@ pub enum ConfigError {
         /// The file's profiles when none was chosen (several and no `default_profile`).
         unused_profiles: Vec<String>,
     },
+    /// A plain http:// base URL outside loopback.
+    #[error(
+        "base URL `{url}` is plain http:// to a host outside this machine: the UserSig (an admin \
+         credential) would travel in clear text. Use https://, or pass --insecure-http if the \
+         network between is trusted"
+    )]
+    PlainHttp { url: String },
     /// A base URL that cannot be used.
     #[error(
         "base URL `{url}` from {origin} {problem}; give a full URL such as \
@@ -1081,6 +1090,31 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// Trims surrounding whitespace and trailing slashes and checks the scheme and host.
+/// Refuses a plain `http://` base URL whose host is not loopback, unless `--insecure-http`:
+/// the UserSig, an admin credential, would cross the network in clear text.
+fn check_plain_http(url: String, overrides: &Overrides) -> Result<String, ConfigError> {
+    let Some(rest) = url
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])
+    else {
+        return Ok(url);
+    };
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        rest.split(':').next().unwrap_or_default()
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback || overrides.insecure_http {
+        return Ok(url);
+    }
+    Err(ConfigError::PlainHttp { url })
+}
+
 fn normalize_base_url(url: &str, origin: &str) -> Result<String, ConfigError> {
     let bad = |problem: &'static str| ConfigError::BadBaseUrl {
         url: url.to_owned(),
@@ -1101,6 +1135,11 @@ fn normalize_base_url(url: &str, origin: &str) -> Result<String, ConfigError> {
     }
     if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("contains spaces or control characters"));
+    }
+    if rest.contains(['/', '?', '#']) {
+        return Err(bad(
+            "has a path, a query or a fragment (blockdeck adds /v4/... itself)",
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -1714,6 +1753,8 @@ read_only = true
             "ftp://x",
             "https://",
             "http:///x",
+            "https://proxy.example.com/tim",
+            "https://a.example.com?x=1",
         ] {
             let err = Settings::resolve(&Overrides {
                 base_url: Some(url.into()),
@@ -1727,12 +1768,32 @@ read_only = true
             assert!(msg.contains("http://127.0.0.1:8080"), "{msg}");
         }
         let ok = Settings::resolve(&Overrides {
-            base_url: Some(" HTTPS://proxy.example.com/tim// ".into()),
+            base_url: Some(" HTTPS://proxy.example.com// ".into()),
             sdkappid: Some(1),
             ..overrides_for(&path)
         })
         .unwrap();
-        assert_eq!(ok.base_url, "HTTPS://proxy.example.com/tim");
+        assert_eq!(ok.base_url, "HTTPS://proxy.example.com");
+        // Plain http:// only to loopback, unless --insecure-http.
+        for (url, insecure, fine) in [
+            ("http://127.0.0.1:8080", false, true),
+            ("http://[::1]:8080", false, true),
+            ("http://localhost:8080", false, true),
+            ("http://console.tim.qq.com", false, false),
+            ("http://10.0.0.7:8080", false, false),
+            ("http://10.0.0.7:8080", true, true),
+        ] {
+            let got = Settings::resolve(&Overrides {
+                base_url: Some(url.into()),
+                sdkappid: Some(1),
+                insecure_http: insecure,
+                ..overrides_for(&path)
+            });
+            assert_eq!(got.is_ok(), fine, "{url}: {got:?}");
+            if let Err(e) = got {
+                assert!(e.to_string().contains("--insecure-http"), "{e}");
+            }
+        }
 
         let err = Settings::resolve(&Overrides {
             region: Some(Region::China),

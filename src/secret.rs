@@ -102,6 +102,18 @@ pub enum SecretError {
         /// Where the key came from, e.g. `key file /x/y`.
         source_desc: String,
     },
+    /// A webhook token that is given but empty.
+    #[error(
+        "{source_desc} is empty: an empty webhook token would turn the Sign check off; \
+         set the token from the Chat console's callback settings, or unset it"
+    )]
+    EmptyToken { source_desc: String },
+    /// The key holds a byte-order mark or whitespace inside it.
+    #[error(
+        "{source_desc} holds a byte-order mark or a space inside the key (an editor's or a \
+         paste's doing); it must hold only the key's characters"
+    )]
+    StrayCharacter { source_desc: String },
     /// The key contains a control character such as a line break inside it.
     #[error(
         "{source_desc} contains a line break or other control character inside the key; \
@@ -199,6 +211,51 @@ fn load_from(
 }
 
 fn read_key_file(path: &Path) -> Result<SecretKey, SecretError> {
+    let text = read_private_text(path)?;
+    key_from_text(text, KeySource::File(path.to_path_buf()))
+}
+
+/// The environment variable of the webhook token.
+pub const CALLBACK_TOKEN_ENV: &str = "BLOCKDECK_CALLBACK_TOKEN";
+
+/// The webhook token, from `file` (owner-only, like a key file) or else `BLOCKDECK_CALLBACK_TOKEN`;
+/// `None` when neither is given. A token that is given but empty is refused: it would turn the
+/// `Sign` check off.
+pub fn load_callback_token(file: Option<&Path>) -> Result<Option<String>, SecretError> {
+    let (text, source) = match file {
+        Some(path) => (
+            read_private_text(path)?,
+            format!("the token file {}", path.display()),
+        ),
+        None => match std::env::var(CALLBACK_TOKEN_ENV) {
+            Ok(text) => (text, CALLBACK_TOKEN_ENV.to_owned()),
+            Err(std::env::VarError::NotPresent) => return Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(SecretError::NotUtf8 {
+                    source_desc: CALLBACK_TOKEN_ENV.to_owned(),
+                });
+            }
+        },
+    };
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(SecretError::EmptyToken {
+            source_desc: source,
+        });
+    }
+    if token
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\u{feff}')
+    {
+        return Err(SecretError::ControlCharacter {
+            source_desc: source,
+        });
+    }
+    Ok(Some(token.to_owned()))
+}
+
+/// An owner-only regular file's text, read without following a swap of the path.
+fn read_private_text(path: &Path) -> Result<String, SecretError> {
     let unreadable = |err: std::io::Error| {
         if err.kind() == std::io::ErrorKind::NotFound {
             SecretError::KeyFileMissing {
@@ -251,15 +308,13 @@ fn read_key_file(path: &Path) -> Result<SecretKey, SecretError> {
             size,
         });
     }
-    let source = KeySource::File(path.to_path_buf());
-    let text = String::from_utf8(bytes).map_err(|err| {
+    String::from_utf8(bytes).map_err(|err| {
         let mut bytes = err.into_bytes();
         bytes.fill(0);
         SecretError::NotUtf8 {
-            source_desc: source.to_string(),
+            source_desc: KeySource::File(path.to_path_buf()).to_string(),
         }
-    })?;
-    key_from_text(text, source)
+    })
 }
 
 #[cfg(unix)]
@@ -302,7 +357,36 @@ fn check_key_text(key: &str, source: &KeySource) -> Result<(), SecretError> {
             source_desc: source.to_string(),
         });
     }
+    if key
+        .chars()
+        .any(|c| c == '\u{feff}' || c.is_whitespace() || c == '\u{200b}')
+    {
+        return Err(SecretError::StrayCharacter {
+            source_desc: source.to_string(),
+        });
+    }
     Ok(())
+}
+
+/// Why a key that passed the checks may still be wrong: the Chat console's keys are 64
+/// hexadecimal characters. Shown before the first call, as the likely cause of a 70009.
+pub fn format_warning(key: &SecretKey) -> Option<String> {
+    let key = key.expose();
+    let len = key.chars().count();
+    let hex = key.chars().all(|c| c.is_ascii_hexdigit());
+    match (len == 64, hex) {
+        (true, true) => None,
+        (false, true) => Some(format!(
+            "the secret key is {len} characters long; the Chat console's keys are 64 \
+             hexadecimal characters, so the service will likely refuse it (70009): copy it again"
+        )),
+        _ => Some(
+            "the secret key holds characters that are not hexadecimal; the Chat console's keys \
+             are 64 hexadecimal characters, so the service will likely refuse it (70009): copy \
+             it again"
+                .to_owned(),
+        ),
+    }
 }
 
 fn hex_lower(bytes: &[u8]) -> String {
@@ -320,6 +404,49 @@ mod tests {
     use super::*;
 
     const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+    #[test]
+    fn keys_with_stray_characters_are_refused_and_odd_formats_named() {
+        for bad in ["\u{feff}5bd2850f", "5bd2 850f", "5bd2\u{200b}850f"] {
+            assert!(
+                matches!(
+                    SecretKey::new(bad.to_owned()),
+                    Err(SecretError::StrayCharacter { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            format_warning(&SecretKey::new(KEY.to_owned()).unwrap()),
+            None
+        );
+        let short = SecretKey::new(KEY[..63].to_owned()).unwrap();
+        assert!(format_warning(&short).unwrap().contains("63 characters"));
+        let odd = SecretKey::new(format!("{}zz", &KEY[..62])).unwrap();
+        assert!(format_warning(&odd).unwrap().contains("not hexadecimal"));
+    }
+
+    #[test]
+    fn callback_tokens_come_from_owner_only_files_and_are_never_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_key_file(&dir, b"s3cret-token\n", 0o600);
+        assert_eq!(
+            load_callback_token(Some(&path)).unwrap().as_deref(),
+            Some("s3cret-token")
+        );
+        let path = write_key_file(&dir, b" \n", 0o600);
+        let err = load_callback_token(Some(&path)).unwrap_err();
+        assert!(matches!(err, SecretError::EmptyToken { .. }), "{err}");
+        assert!(err.to_string().contains("Sign check off"), "{err}");
+        #[cfg(unix)]
+        {
+            let path = write_key_file(&dir, b"s3cret-token", 0o644);
+            assert!(matches!(
+                load_callback_token(Some(&path)),
+                Err(SecretError::KeyFilePermissions { .. })
+            ));
+        }
+    }
 
     fn write_key_file(dir: &tempfile::TempDir, contents: &[u8], mode: u32) -> PathBuf {
         let path = dir.path().join("tim.key");

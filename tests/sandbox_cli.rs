@@ -351,5 +351,32 @@ fn usersig_command_signs_what_it_is_asked() {
     let claims = usersig::decode(&sig).expect("a UserSig");
     assert_eq!(claims.identifier, "ops");
     assert_eq!(claims.sdkappid, 1_400_000_123);
-    assert_eq!(claims.expire, 86_400, "a day by default");
+    assert_eq!(claims.expire, 3_600, "an hour by default");
+
+    // An admin credential that never expires is refused.
+    for expire in ["18446744073709551615", "604801", "59"] {
+        let out = run(blockdeck(&["usersig", "--expire", expire], Some(KEY)));
+        assert_eq!(out.code, Some(2), "--expire {expire}: {}", out.stdout);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+}
+
+/// An empty webhook token is refused, never taken as "no Sign check".
+#[test]
+fn an_empty_callback_token_is_refused() {
+    let mut cmd = blockdeck(
+        &[
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--callback-url",
+            "http://127.0.0.1:9/callback",
+        ],
+        Some(KEY),
+    );
+    cmd.env("BLOCKDECK_CALLBACK_TOKEN", "");
+    let out = run(cmd);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("empty"), "{}", out.stderr);
+    assert!(!out.stdout.contains("listening"), "{}", out.stdout);
 }

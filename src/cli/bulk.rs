@@ -171,6 +171,9 @@ pub(super) fn connect(settings: &Settings) -> Result<Engine, Exit> {
     let key = settings
         .load_secret()
         .map_err(|e| Exit::usage(e.to_string()))?;
+    if let Some(warning) = crate::secret::format_warning(&key) {
+        eprintln!("warning: {warning}");
+    }
     engine_for(settings, key)
 }
 

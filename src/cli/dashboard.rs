@@ -36,7 +36,7 @@ fn check_callbacks(addr: Option<SocketAddr>, token: &Option<String>) -> Result<(
     match addr {
         Some(a) if !a.ip().is_loopback() && token.is_none() => Err(Exit::usage(format!(
             "--listen-callbacks {a} is reachable from the network: set the webhook token \
-             (--callback-token or BLOCKDECK_CALLBACK_TOKEN) so forged webhooks are refused"
+             (--callback-token-file or BLOCKDECK_CALLBACK_TOKEN) so forged webhooks are refused"
         ))),
         _ => Ok(()),
     }
@@ -52,15 +52,14 @@ pub fn for_profile(global: &GlobalArgs) -> Result<u8> {
         .profile_name
         .clone()
         .unwrap_or_else(|| "flags".to_owned());
-    check_callbacks(global.listen_callbacks, &global.callback_token)?;
+    let callback_token = global.callback_token()?;
+    check_callbacks(global.listen_callbacks, &callback_token)?;
     let runtime = super::bulk::runtime()?;
     runtime.block_on(open(Target {
         label,
         settings,
         key,
-        callbacks: global
-            .listen_callbacks
-            .map(|a| (a, global.callback_token.clone())),
+        callbacks: global.listen_callbacks.map(|a| (a, callback_token.clone())),
     }))
 }
 
@@ -93,12 +92,12 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
     let journal = global.journal.clone().unwrap_or_else(|| {
         crate::config::default_journal_path().with_file_name("demo-journal.jsonl")
     });
-    check_callbacks(global.listen_callbacks, &global.callback_token)?;
+    let callback_token = global.callback_token()?;
+    check_callbacks(global.listen_callbacks, &callback_token)?;
     let runtime = super::bulk::runtime()?;
     runtime.block_on(async move {
         // The demo feeds its own webhooks: a listener on loopback, signed with a random token.
-        let token = global
-            .callback_token
+        let token = callback_token
             .clone()
             .unwrap_or_else(|| SecretKey::random().expose()[..32].to_owned());
         let callbacks = global

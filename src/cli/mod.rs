@@ -100,6 +100,10 @@ pub struct GlobalArgs {
     /// Refuse every change: only reads are made.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Allow a plain http:// base URL to a host outside loopback (the UserSig, an admin
+    /// credential, then travels in clear text).
+    #[arg(long, global = true)]
+    pub insecure_http: bool,
     /// Config file (default: the platform's config dir, or BLOCKDECK_CONFIG).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -115,18 +119,20 @@ pub struct GlobalArgs {
     /// Dashboard: receive Tencent's blocklist webhooks on this address for the live feed.
     #[arg(long, global = true, value_name = "ADDR")]
     pub listen_callbacks: Option<SocketAddr>,
-    /// Webhook token: check each webhook's Sign (and, for the sandbox, sign them).
-    #[arg(
-        long,
-        global = true,
-        value_name = "T",
-        env = "BLOCKDECK_CALLBACK_TOKEN",
-        hide_env_values = true
-    )]
-    pub callback_token: Option<String>,
+    /// File holding the webhook token (owner-only); without it, BLOCKDECK_CALLBACK_TOKEN. Each
+    /// webhook's Sign is checked with it (and, for the sandbox, made with it).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub callback_token_file: Option<PathBuf>,
 }
 
 impl GlobalArgs {
+    /// The webhook token from its file or the environment, never from a flag's value (which
+    /// `ps` shows); an empty one is refused.
+    pub fn callback_token(&self) -> Result<Option<String>, Exit> {
+        secret::load_callback_token(self.callback_token_file.as_deref())
+            .map_err(|e| Exit::usage(e.to_string()))
+    }
+
     /// The one admin a client acts as.
     fn admin(&self) -> Result<Option<String>, Exit> {
         match self.admin.as_slice() {
@@ -147,6 +153,7 @@ impl GlobalArgs {
             admin: self.admin.last().cloned(),
             key_file: self.key_file.clone(),
             read_only: self.read_only,
+            insecure_http: self.insecure_http,
             config: self.config.clone(),
             journal: self.journal.clone(),
             rate_limit: self.rate_limit,
@@ -204,8 +211,10 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Print a UserSig for the admin identifier, for debugging with curl.
     Usersig {
-        /// Validity of the UserSig in seconds.
-        #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+        /// Validity of the UserSig in seconds (an hour by default; at most 7 days: it is an
+        /// admin credential).
+        #[arg(long, value_name = "SECS", default_value_t = 3_600,
+              value_parser = clap::value_parser!(u64).range(60..=MAX_USERSIG_SECS))]
         expire: u64,
     },
 }
@@ -268,6 +277,9 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+/// The longest UserSig `blockdeck usersig` makes: a week.
+const MAX_USERSIG_SECS: u64 = 7 * 24 * 3600;
 
 fn run(cli: Cli) -> Result<u8> {
     let global = cli.global;
@@ -411,10 +423,13 @@ fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
         hang: Duration::from_millis(args.hang_ms),
         lockout_after: args.lockout_after,
         state_file: args.state,
-        callback: args.callback_url.map(|url| sandbox::CallbackTarget {
-            url,
-            token: global.callback_token.clone(),
-        }),
+        callback: match args.callback_url {
+            Some(url) => Some(sandbox::CallbackTarget {
+                url,
+                token: global.callback_token()?,
+            }),
+            None => None,
+        },
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

@@ -36,7 +36,8 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             timeout: Duration::from_secs(10),
-            sig_validity: Duration::from_secs(24 * 3600),
+            // An admin credential: short-lived, and renewed at 90% of its life.
+            sig_validity: Duration::from_secs(3600),
         }
     }
 }

@@ -52,13 +52,17 @@ fn assert_scroll_valid(m: &Model) {
         "cursor {} outside page {page:?}",
         list.cursor()
     );
+    // The window holds the cursor; it may straddle two pages after a step of one row.
     assert!(
-        page.start <= list.scroll.offset
-            && list.scroll.offset <= list.cursor()
-            && list.cursor() < list.scroll.offset + rows,
+        list.scroll.offset <= list.cursor() && list.cursor() < list.scroll.offset + rows,
         "scroll {} with cursor {}, {rows} rows, page {page:?}",
         list.scroll.offset,
         list.cursor()
+    );
+    assert_eq!(
+        list.window(rows).start,
+        list.scroll.offset,
+        "the drawn window starts at the offset"
     );
 }
 
@@ -454,11 +458,26 @@ fn movement_keys_clamp_and_keep_the_cursor_on_screen_within_its_page() {
         assert_eq!(d.model.list.cursor(), want, "after {:?}", k.code);
         assert_scroll_valid(&d.model);
     }
-    // The bottom of page 1 scrolls to show it, and PgDn there crosses into page 2.
+    // The bottom of page 1 scrolls to show it, one row at a time and on into page 2; PgDn
+    // there jumps to page 2's start.
     d.press(ch('g'));
     d.press_n(ch('j'), 99);
     assert_eq!(d.model.list.cursor(), 99);
     assert_eq!(d.model.list.scroll.offset, 99 + 1 - rows);
+    d.press(ch('j'));
+    assert_eq!(d.model.list.cursor(), 100);
+    assert_eq!(
+        d.model.list.scroll.offset,
+        100 + 1 - rows,
+        "one row across the page"
+    );
+    d.press(ch('k'));
+    assert_eq!(
+        d.model.list.scroll.offset,
+        100 + 1 - rows,
+        "the cursor moved up inside"
+    );
+    assert_scroll_valid(&d.model);
     d.press(key(KeyCode::PageDown));
     assert_eq!(d.model.list.cursor(), 99 + rows);
     assert!(d.model.list.scroll.offset >= 100);

@@ -204,12 +204,17 @@ impl Blocklist {
         self.follow(rows);
     }
 
-    /// Keeps the cursor in the view and the window within the cursor's page, the cursor in it.
+    /// Keeps the cursor in the view and in the window. A step of one row past the window's edge
+    /// moves the window by one row, across a page boundary too (the terminal scrolls it); a jump
+    /// (`n`/`p`, `g`/`G`, a filter) shows the cursor's page from its start.
     pub fn follow(&mut self, rows: usize) {
         let len = self.view.len();
         self.scroll.cursor = self.scroll.cursor.min(len.saturating_sub(1));
-        let page = self.page_range();
-        self.scroll.follow(len, page, rows);
+        let cursor = self.scroll.cursor;
+        let window = self.scroll.window_in(0..len, rows);
+        let jumped = cursor + 1 < window.start || cursor > window.end;
+        let bounds = if jumped { self.page_range() } else { 0..len };
+        self.scroll.follow(len, bounds, rows);
     }
 
     pub fn current(&self) -> Option<&Row> {
@@ -230,10 +235,10 @@ impl Blocklist {
         start..(start + PAGE_ROWS).min(self.view.len())
     }
 
-    /// The `view` positions a table of `rows` rows shows: within the current page, the cursor in
-    /// sight. The view draws exactly this range.
+    /// The `view` positions a table of `rows` rows shows, the cursor in sight. The view draws
+    /// exactly this range.
     pub fn window(&self, rows: usize) -> Range<usize> {
-        self.scroll.window_in(self.page_range(), rows)
+        self.scroll.window_in(0..self.view.len(), rows)
     }
 
     pub fn is_marked(&self, row: &Row) -> bool {

@@ -12,6 +12,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -154,12 +155,26 @@ pub struct Listener {
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
+    shed: Arc<AtomicU64>,
 }
 
 struct ListenerState {
     token: Option<String>,
     sdkappid: Option<u64>,
-    tx: mpsc::UnboundedSender<FeedMsg>,
+    tx: mpsc::Sender<FeedMsg>,
+    /// Changes refused because the queue was full.
+    shed: Arc<AtomicU64>,
+}
+
+/// Changes the listener's queue holds at most: beyond, posts are answered with an error (the
+/// service retries them) and counted as shed, instead of memory growing under a flood.
+pub const FEED_QUEUE: usize = 10_000;
+/// The largest post body taken: a full `PairList` of 1,000 pairs of 32-byte IDs with room to spare.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The bounded channel a [`Listener`] sends on.
+pub fn channel() -> (mpsc::Sender<FeedMsg>, mpsc::Receiver<FeedMsg>) {
+    mpsc::channel(FEED_QUEUE)
 }
 
 /// How long [`Listener::stop`] waits for open connections before cutting them.
@@ -176,18 +191,23 @@ impl Listener {
         addr: SocketAddr,
         token: Option<String>,
         sdkappid: Option<u64>,
-        tx: mpsc::UnboundedSender<FeedMsg>,
+        tx: mpsc::Sender<FeedMsg>,
     ) -> Result<Listener> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen for callbacks on {addr}"))?;
         let addr = listener.local_addr()?;
+        let shed = Arc::new(AtomicU64::new(0));
         let state = Arc::new(ListenerState {
             token: token.filter(|t| !t.is_empty()),
             sdkappid,
             tx: tx.clone(),
+            shed: shed.clone(),
         });
-        let app = Router::new().fallback(receive).with_state(state);
+        let app = Router::new()
+            .fallback(receive)
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .with_state(state);
         let (shutdown, mut stopping) = watch::channel(false);
         let task = tokio::spawn(async move {
             axum::serve(
@@ -200,12 +220,18 @@ impl Listener {
             })
             .await
         });
-        let _ = tx.send(FeedMsg::Listening(addr));
+        let _ = tx.try_send(FeedMsg::Listening(addr));
         Ok(Listener {
             addr,
             shutdown,
             task,
+            shed,
         })
+    }
+
+    /// How many changes were refused so far because the queue was full.
+    pub fn shed(&self) -> Arc<AtomicU64> {
+        self.shed.clone()
     }
 
     /// The address served (with the real port when started on port 0).
@@ -266,7 +292,8 @@ async fn receive(
     }
     let reject = |public: &str, reason: String| {
         tracing::debug!("callback from {peer} refused: {reason}");
-        let _ = state.tx.send(FeedMsg::Rejected {
+        // A full queue drops the notice, not the listener.
+        let _ = state.tx.try_send(FeedMsg::Rejected {
             reason,
             client: Some(peer.ip().to_string()),
         });
@@ -314,28 +341,65 @@ async fn receive(
         .map(Vec::as_slice)
         .unwrap_or_default();
     if pairs.len() > MAX_PAIRS_PER_POST {
-        tracing::warn!(
-            "callback from {peer} carries {} pairs; only the first {MAX_PAIRS_PER_POST} are taken",
-            pairs.len()
+        return reject(
+            "too many pairs",
+            format!(
+                "the post carries {} pairs; the service sends at most {MAX_PAIRS_PER_POST}",
+                pairs.len()
+            ),
         );
     }
-    for pair in pairs.iter().take(MAX_PAIRS_PER_POST) {
-        let field = |name: &str| pair.get(name).and_then(Value::as_str).map(str::to_owned);
+    // Every ID must be a UserID: a post with anything else is refused whole.
+    let mut events = Vec::with_capacity(pairs.len());
+    for (n, pair) in pairs.iter().enumerate() {
+        let field = |name: &str| pair.get(name).and_then(Value::as_str);
         let (Some(from), Some(to)) = (field("From_Account"), field("To_Account")) else {
-            tracing::debug!("callback pair without From_Account/To_Account strings skipped");
-            continue;
+            return reject(
+                "bad PairList",
+                format!("pair {n} lacks From_Account or To_Account strings"),
+            );
         };
-        let _ = state.tx.send(FeedMsg::Event(FeedEvent {
+        for (name, id) in [("From_Account", from), ("To_Account", to)] {
+            if let Err(e) = UserId::parse(id) {
+                return reject(
+                    "bad UserID",
+                    format!("pair {n}: {name} is not a UserID ({})", e.problem()),
+                );
+            }
+        }
+        events.push(FeedEvent {
             received,
             kind,
-            from,
-            to,
+            from: from.to_owned(),
+            to: to.to_owned(),
             platform: platform.clone(),
             client_ip: client_ip.clone(),
             sdkappid,
-        }));
+        });
     }
-    answer(true, "")
+    if events.is_empty() {
+        return answer(true, "");
+    }
+    // Room for the whole post, or none of it: the service retries a post answered with an error.
+    match state.tx.try_reserve_many(events.len()) {
+        Ok(permits) => {
+            for (permit, event) in permits.zip(events) {
+                permit.send(FeedMsg::Event(event));
+            }
+            answer(true, "")
+        }
+        Err(_) => {
+            state.shed.fetch_add(events.len() as u64, Ordering::Relaxed);
+            tracing::warn!(
+                "callback from {peer} shed: the feed's queue of {FEED_QUEUE} changes is full"
+            );
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                answer(false, "busy: the feed is full, retry later"),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// Checks `Sign` and `RequestTime` against `token` at `now` (Unix seconds); the error says why.
@@ -987,7 +1051,7 @@ mod tests {
 
     #[tokio::test]
     async fn listener_turns_pairs_into_events() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = channel();
         let listener = Listener::start("127.0.0.1:0".parse().unwrap(), None, Some(7), tx)
             .await
             .unwrap();

@@ -26,7 +26,7 @@ fn seed() -> blockdeck::sandbox::Seed {
 /// Collects feed messages until `done` says so or 10 s pass.
 fn collect(
     rt: &tokio::runtime::Runtime,
-    rx: &mut mpsc::UnboundedReceiver<FeedMsg>,
+    rx: &mut mpsc::Receiver<FeedMsg>,
     done: impl Fn(&[FeedEvent], &[String]) -> bool,
 ) -> (Vec<FeedEvent>, Vec<String>) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -47,7 +47,7 @@ fn collect(
 #[test]
 fn changes_made_with_the_cli_reach_the_feed() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, mut rx) = blockdeck::feed::channel();
     let listener = rt
         .block_on(Listener::start(
             "127.0.0.1:0".parse().unwrap(),

@@ -31,8 +31,8 @@ fn accounts(ids: &[&str]) -> Seed {
 async fn listener(
     token: Option<&str>,
     sdkappid: Option<u64>,
-) -> (Listener, mpsc::UnboundedReceiver<FeedMsg>) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
+) -> (Listener, mpsc::Receiver<FeedMsg>) {
+    let (tx, mut rx) = blockdeck::feed::channel();
     let listener = Listener::start(harness::loopback(), token.map(str::to_owned), sdkappid, tx)
         .await
         .expect("listener starts");
@@ -49,14 +49,14 @@ async fn sandbox_posting_to(seed: Seed, url: &str, token: Option<&str>) -> Sandb
     harness::start(config).await
 }
 
-async fn next(rx: &mut mpsc::UnboundedReceiver<FeedMsg>) -> FeedMsg {
+async fn next(rx: &mut mpsc::Receiver<FeedMsg>) -> FeedMsg {
     tokio::time::timeout(PATIENCE, rx.recv())
         .await
         .expect("a feed message in time")
         .expect("the feed is open")
 }
 
-async fn next_event(rx: &mut mpsc::UnboundedReceiver<FeedMsg>) -> FeedEvent {
+async fn next_event(rx: &mut mpsc::Receiver<FeedMsg>) -> FeedEvent {
     match next(rx).await {
         FeedMsg::Event(e) => e,
         other => panic!("expected an event, got {other:?}"),
@@ -454,4 +454,84 @@ async fn silent_receiver_does_not_slow_the_sandbox_or_its_stop() {
         started.elapsed()
     );
     drop(hole);
+}
+
+/// Under a flood the listener holds at most its queue: posts beyond it are answered with an
+/// error (the service retries them) and counted as shed. Posts with IDs that are not UserIDs,
+/// with more pairs than the service sends, or with oversized bodies are refused whole.
+#[tokio::test]
+async fn a_flood_is_bounded_and_bad_posts_are_refused_whole() {
+    let (listener, mut rx) = listener(None, None).await;
+    let client = harness::http();
+    let url = callback_url(&listener, "Sns.CallbackBlackListAdd", None, None);
+    let ids: Vec<(String, String)> = (0..1000)
+        .map(|i| (format!("flood_{i:04}"), "victim".to_owned()))
+        .collect();
+    let pairs: Vec<(&str, &str)> = ids.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let body = pairs_body("Sns.CallbackBlackListAdd", &pairs);
+    let (mut accepted, mut busy) = (0, 0);
+    // 30 posts of 1,000 pairs, nobody reading the feed.
+    for _ in 0..30 {
+        let resp = client.post(&url).body(body.clone()).send().await.unwrap();
+        match resp.status().as_u16() {
+            200 => accepted += 1,
+            503 => busy += 1,
+            other => panic!("status {other}"),
+        }
+    }
+    assert_eq!(
+        accepted,
+        blockdeck::feed::FEED_QUEUE / 1000,
+        "the queue's worth"
+    );
+    assert_eq!(busy, 30 - accepted);
+    let shed = listener.shed().load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(shed, busy as u64 * 1000);
+    let mut held = 0;
+    while let Ok(msg) = rx.try_recv() {
+        assert!(matches!(msg, FeedMsg::Event(_)), "{msg:?}");
+        held += 1;
+    }
+    assert_eq!(held, blockdeck::feed::FEED_QUEUE);
+
+    // Refused whole: an ID that is not a UserID, too many pairs, an oversized body.
+    let long = "x".repeat(33);
+    let bad = pairs_body(
+        "Sns.CallbackBlackListAdd",
+        &[("alice", "bob"), (&long, "bob")],
+    );
+    let answer: Value = client
+        .post(&url)
+        .body(bad)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["ActionStatus"], "FAIL", "{answer}");
+    let many: Vec<(String, String)> = (0..1001)
+        .map(|i| (format!("u{i}"), "v".to_owned()))
+        .collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let answer: Value = client
+        .post(&url)
+        .body(pairs_body("Sns.CallbackBlackListAdd", &many))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["ActionStatus"], "FAIL", "{answer}");
+    let huge = format!(
+        "{{\"PairList\": [], \"pad\": \"{}\"}}",
+        "y".repeat(300 * 1024)
+    );
+    let resp = client.post(&url).body(huge).send().await.unwrap();
+    assert_eq!(resp.status(), 413);
+    // Nothing of the refused posts reached the feed (only the refusal notices).
+    while let Ok(msg) = rx.try_recv() {
+        assert!(matches!(msg, FeedMsg::Rejected { .. }), "{msg:?}");
+    }
 }

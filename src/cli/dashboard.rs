@@ -103,7 +103,7 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
         let callbacks = global
             .listen_callbacks
             .unwrap_or_else(|| "127.0.0.1:0".parse().expect("valid address"));
-        let (feed_tx, feed_rx) = mpsc::unbounded_channel();
+        let (feed_tx, feed_rx) = crate::feed::channel();
         let listener = crate::feed::Listener::start(
             callbacks,
             Some(token.clone()),
@@ -139,7 +139,7 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
                 key,
                 callbacks: None,
             },
-            Some(feed_rx),
+            Some((feed_rx, listener.shed())),
         )
         .await;
         sandbox.stop().await?;
@@ -170,12 +170,12 @@ fn log_to_file(settings: &Settings) {
 async fn open(target: Target) -> Result<u8> {
     match target.callbacks.clone() {
         Some((addr, token)) => {
-            let (feed_tx, feed_rx) = mpsc::unbounded_channel();
+            let (feed_tx, feed_rx) = crate::feed::channel();
             let listener =
                 crate::feed::Listener::start(addr, token, Some(target.settings.sdkappid), feed_tx)
                     .await
                     .with_context(|| format!("cannot receive webhooks on {addr}"))?;
-            let code = open_with_feed(target, Some(feed_rx)).await;
+            let code = open_with_feed(target, Some((feed_rx, listener.shed()))).await;
             let _ = listener.stop().await;
             code
         }
@@ -183,27 +183,60 @@ async fn open(target: Target) -> Result<u8> {
     }
 }
 
-/// Turns webhook messages into dashboard messages, flagging bursts on the way.
+/// Changes passed on to the dashboard per second at most; beyond, a flood is counted, not queued,
+/// so that the dashboard's own queue stays short and a keystroke is answered at once.
+const FEED_PER_SEC: usize = 5_000;
+
+/// Turns webhook messages into dashboard messages, flagging bursts on the way. Bursts are judged
+/// on every change; at most [`FEED_PER_SEC`] changes a second reach the dashboard, and what a
+/// flood sheds (here or at the listener's full queue) is said once a second.
 fn relay_feed(
-    mut feed: mpsc::UnboundedReceiver<crate::feed::FeedMsg>,
+    mut feed: mpsc::Receiver<crate::feed::FeedMsg>,
     tx: mpsc::UnboundedSender<crate::app::Msg>,
+    listener_shed: Option<Arc<std::sync::atomic::AtomicU64>>,
 ) {
     use crate::app::Msg;
     use crate::feed::{BurstDetector, FeedMsg};
     tokio::spawn(async move {
         let mut detector = BurstDetector::default();
+        let mut second = std::time::Instant::now();
+        let (mut passed, mut shed, mut reported) = (0usize, 0u64, 0u64);
         while let Some(msg) = feed.recv().await {
             let mut out = Vec::new();
+            let now = std::time::Instant::now();
+            if now.duration_since(second) >= std::time::Duration::from_secs(1) {
+                second = now;
+                passed = 0;
+                let total = shed
+                    + listener_shed
+                        .as_ref()
+                        .map_or(0, |s| s.load(std::sync::atomic::Ordering::Relaxed));
+                if total > reported {
+                    out.push(Msg::FeedRejected {
+                        reason: format!(
+                            "{} webhook change(s) shed in a flood ({total} in all): the feed \
+                             shows at most {FEED_PER_SEC} a second",
+                            total - reported
+                        ),
+                    });
+                    reported = total;
+                }
+            }
             match msg {
                 FeedMsg::Listening(addr) => {
                     out.push(Msg::FeedSource(Some(format!("webhooks on {addr}"))));
                 }
                 FeedMsg::Rejected { reason, .. } => out.push(Msg::FeedRejected { reason }),
                 FeedMsg::Event(event) => {
-                    let bursts = detector.observe(&event, std::time::Instant::now());
+                    let bursts = detector.observe(&event, now);
                     // The alert first, so the event that tipped it is shown as part of the burst.
                     out.extend(bursts.into_iter().map(Msg::Burst));
-                    out.push(Msg::FeedChange(event));
+                    if passed < FEED_PER_SEC {
+                        passed += 1;
+                        out.push(Msg::FeedChange(event));
+                    } else {
+                        shed += 1;
+                    }
                 }
             }
             for m in out {
@@ -217,7 +250,10 @@ fn relay_feed(
 
 async fn open_with_feed(
     target: Target,
-    feed: Option<mpsc::UnboundedReceiver<crate::feed::FeedMsg>>,
+    feed: Option<(
+        mpsc::Receiver<crate::feed::FeedMsg>,
+        Arc<std::sync::atomic::AtomicU64>,
+    )>,
 ) -> Result<u8> {
     if !std::io::stdout().is_terminal() {
         return Err(Exit::usage(
@@ -234,8 +270,8 @@ async fn open_with_feed(
     log_to_file(&settings);
     let engine = Arc::new(super::bulk::engine_for(&settings, key)?);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    if let Some(feed) = feed {
-        relay_feed(feed, tx.clone());
+    if let Some((feed, shed)) = feed {
+        relay_feed(feed, tx.clone(), Some(shed));
     }
     let mut worker = Worker::new(engine, settings.journal_plan(), tx);
     let monochrome = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -814,3 +814,47 @@ fn a_journal_that_cannot_be_written_stops_the_batch_and_resume_finishes_it() {
     assert_eq!(counts.pending, 0, "{counts:?}");
     assert_eq!(counts.done + counts.already, 300, "{counts:?}");
 }
+
+/// A file that is not UTF-8 is refused naming the line; a file with many bad lines names the first
+/// ones and counts the rest.
+#[test]
+fn bad_files_are_named_by_line_and_summarised() {
+    let ws = Workspace::new();
+    let path = ws.path("latin1.csv");
+    std::fs::write(&path, b"alice,bob\ncarol,d\xe9bora\n").unwrap();
+    let out = run(ws.cmd(
+        "http://127.0.0.1:9",
+        &["block", "--file", path.to_str().unwrap(), "--dry-run"],
+    ));
+    out.assert_code(2, "a file that is not UTF-8");
+    assert!(out.stderr.contains("line 2 is not UTF-8"), "{}", out.stderr);
+
+    let mut text = String::from("alice,bob\n");
+    for _ in 0..2000 {
+        text.push_str("alice,bob\n");
+    }
+    for i in 0..500 {
+        text.push_str(&format!("bad line {i}\n"));
+    }
+    let file = ws.write("many.csv", &text);
+    let out = run(ws.cmd(
+        "http://127.0.0.1:9",
+        &["block", "--file", file.to_str().unwrap(), "--dry-run"],
+    ));
+    out.assert_code(2, "a file with bad lines");
+    assert!(
+        out.stderr.contains("… and 450 more rejected line(s)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("… and 1990 more duplicate line(s)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.lines().count() < 100,
+        "{}",
+        out.stderr.lines().count()
+    );
+}

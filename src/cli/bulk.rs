@@ -215,16 +215,32 @@ pub(super) fn arg_id(text: &str, what: &str) -> Result<UserId, Exit> {
 }
 
 pub(super) fn read_input(path: &PathBuf) -> Result<String, Exit> {
-    let mut text = String::new();
-    if path.as_os_str() == "-" {
+    let mut bytes = Vec::new();
+    let name = if path.as_os_str() == "-" {
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| Exit::usage(format!("cannot read standard input: {e}")))?;
+        "standard input".to_owned()
     } else {
-        text = std::fs::read_to_string(path)
+        bytes = std::fs::read(path)
             .map_err(|e| Exit::usage(format!("cannot read {}: {e}", path.display())))?;
-    }
-    Ok(text)
+        path.display().to_string()
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid
+            - bytes[..valid]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        Exit::usage(format!(
+            "{name}: line {line} is not UTF-8 text (at byte {column} of the line); UserIDs are \
+             printable ASCII — save the file as UTF-8. Nothing was sent"
+        ))
+    })
 }
 
 /// The pairs named on the command line and in the file, validated; any bad line stops everything.

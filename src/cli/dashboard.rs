@@ -152,13 +152,17 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
 fn log_to_file(settings: &Settings) {
     let path = settings.journal_path.with_file_name("blockdeck.log");
     if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = crate::client::journal::create_private_dirs(dir);
     }
-    if let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
     {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Owner-only, like the journal beside it: the log names accounts and batches.
+        options.mode(0o600);
+    }
+    if let Ok(file) = options.open(&path) {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::sync::Mutex::new(file))
             .with_ansi(false)

@@ -628,7 +628,8 @@ impl Journal {
     }
 }
 
-fn create_private_dirs(dir: &Path) -> io::Result<()> {
+/// Creates `dir` and its missing parents owner-only (0700).
+pub fn create_private_dirs(dir: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

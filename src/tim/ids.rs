@@ -340,8 +340,14 @@ impl<T> Parsed<T> {
                 if n == 1 { "line" } else { "lines" },
                 self.kind.line_format()
             ));
-            for r in &self.rejected {
+            for r in self.rejected.iter().take(REPORT_REJECTED) {
                 out.push_str(&format!("  line {}: {} [{}]\n", r.line, r.reason, r.text));
+            }
+            if n > REPORT_REJECTED {
+                out.push_str(&format!(
+                    "  … and {} more rejected line(s)\n",
+                    n - REPORT_REJECTED
+                ));
             }
         }
         if !self.duplicates.is_empty() {
@@ -350,16 +356,27 @@ impl<T> Parsed<T> {
                 "{n} duplicate {} skipped:\n",
                 if n == 1 { "line" } else { "lines" }
             ));
-            for d in &self.duplicates {
+            for d in self.duplicates.iter().take(REPORT_DUPLICATES) {
                 out.push_str(&format!(
                     "  line {}: {} repeats line {}\n",
                     d.line, d.text, d.first_line
+                ));
+            }
+            if n > REPORT_DUPLICATES {
+                out.push_str(&format!(
+                    "  … and {} more duplicate line(s)\n",
+                    n - REPORT_DUPLICATES
                 ));
             }
         }
         out
     }
 }
+
+/// Rejected lines a report names one by one; the rest are counted.
+const REPORT_REJECTED: usize = 50;
+/// Duplicate lines a report names one by one; the rest are counted.
+const REPORT_DUPLICATES: usize = 10;
 
 /// The values of a list that had no bad line, and how many repeated lines were dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]

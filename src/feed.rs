@@ -1065,7 +1065,20 @@ mod tests {
             "{}callback?SdkAppid=7&CallbackCommand={COMMAND_DELETE}&contenttype=json&ClientIP=10.0.0.1&OptPlatform=iOS",
             listener.url()
         );
-        let body = r#"{"CallbackCommand":"Sns.CallbackBlackListDelete","PairList":[{"From_Account":"a","To_Account":"b"},{"From_Account":"a"},{"From_Account":"c","To_Account":"d"}]}"#;
+        // A pair without To_Account spoils the post: it is refused whole.
+        let bad = r#"{"CallbackCommand":"Sns.CallbackBlackListDelete","PairList":[{"From_Account":"a","To_Account":"b"},{"From_Account":"a"}]}"#;
+        let json: Value = http
+            .post(&url)
+            .body(bad)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json["ActionStatus"], "FAIL");
+        assert!(matches!(rx.recv().await, Some(FeedMsg::Rejected { .. })));
+        let body = r#"{"CallbackCommand":"Sns.CallbackBlackListDelete","PairList":[{"From_Account":"a","To_Account":"b"},{"From_Account":"c","To_Account":"d"}]}"#;
         let resp = http.post(&url).body(body).send().await.unwrap();
         assert_eq!(resp.status(), 200);
         let json: Value = resp.json().await.unwrap();

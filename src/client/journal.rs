@@ -160,14 +160,48 @@ fn whoami() -> (String, Option<String>) {
             .map(|v| v.to_string_lossy().into_owned())
             .filter(|v| !v.trim().is_empty())
     };
-    let user = var("USER")
-        .or_else(|| var("LOGNAME"))
-        .unwrap_or_else(|| "unknown".to_owned());
+    let claimed = var("USER").or_else(|| var("LOGNAME"));
+    // The account the process runs as, from its uid: `$USER` can say anything.
+    let account = os_account();
+    let user = match (account, claimed) {
+        (Some(account), Some(claimed)) if claimed != account => {
+            format!("{account} ($USER={claimed})")
+        }
+        (Some(account), _) => account,
+        (None, Some(claimed)) => claimed,
+        (None, None) => "unknown".to_owned(),
+    };
     let client = var("SSH_CLIENT")
         .as_deref()
         .and_then(ssh_client_ip)
         .or_else(|| var("SSH_CONNECTION").as_deref().and_then(ssh_client_ip));
     (user, client)
+}
+
+/// The name of the account the process runs as: its uid (the owner of `/proc/self`) looked up in
+/// `/etc/passwd`, or `uid N` when it is not listed; `None` where neither can be read.
+fn os_account() -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let uid = fs::metadata("/proc/self").ok()?.uid();
+        let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
+        Some(passwd_name(&passwd, uid).unwrap_or_else(|| format!("uid {uid}")))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The name of `uid` in the text of `/etc/passwd` (`name:x:uid:gid:...`).
+fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?.parse::<u32>().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_owned())
+    })
 }
 
 /// The client address from the value of `SSH_CLIENT` (`ip port port`) or `SSH_CONNECTION`
@@ -1167,6 +1201,17 @@ fn list_ids(ids: &[BatchId], total: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_os_account_comes_from_the_uid() {
+        let passwd =
+            "root:x:0:0:root:/root:/bin/bash\n# comment\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+        assert_eq!(passwd_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_name(passwd, 1000).as_deref(), Some("alice"));
+        assert_eq!(passwd_name(passwd, 7), None);
+        #[cfg(target_os = "linux")]
+        assert!(os_account().is_some());
+    }
     use std::time::UNIX_EPOCH;
 
     use std::time::Duration;

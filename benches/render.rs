@@ -7,7 +7,7 @@
 //! buffer diff, the terminal's scroll regions for rows that moved, crossterm's escape encoding),
 //! into a writer that counts bytes and discards them. The runtime's own
 //! `Terminal::new(CrosstermBackend)` asks the tty for its size and for the cursor position; here
-//! [`Screen`] answers those two questions with a fixed 120×40 screen (100×40 for the narrow case)
+//! [`FixedScreen`] answers those two questions with a fixed 120×40 screen (100×40 for the narrow case)
 //! and passes everything else to the real `CrosstermBackend`.
 //!
 //! Each one-row scroll is measured twice: through the runtime's path and through the same path
@@ -26,14 +26,13 @@ use blockdeck::app::model::{Connection, Focus, Level, Model};
 use blockdeck::app::{self, Effect, Msg};
 use blockdeck::client::ops::AccountFacts;
 use blockdeck::ui;
-use blockdeck::ui::draw::Painter;
+use blockdeck::ui::draw::{FixedScreen, Painter};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
-use ratatui::buffer::{Buffer, Cell};
-use ratatui::layout::{Position, Size};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Size;
 
 const WIDTH: u16 = 120;
 /// A screen too narrow for the activity pane and the feed side by side.
@@ -70,102 +69,16 @@ impl Write for CountingWriter {
     }
 }
 
-/// The real crossterm backend on a screen of known size: the size and the cursor position come
-/// from here instead of from tty queries, every byte of output from `CrosstermBackend`.
-struct Screen {
-    inner: CrosstermBackend<CountingWriter>,
-    size: Size,
-    cursor: Position,
-}
-
-impl Backend for Screen {
-    type Error = io::Error;
-
-    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        self.inner.draw(content)
-    }
-
-    fn append_lines(&mut self, n: u16) -> io::Result<()> {
-        self.inner.append_lines(n)
-    }
-
-    fn hide_cursor(&mut self) -> io::Result<()> {
-        self.inner.hide_cursor()
-    }
-
-    fn show_cursor(&mut self) -> io::Result<()> {
-        self.inner.show_cursor()
-    }
-
-    fn get_cursor_position(&mut self) -> io::Result<Position> {
-        Ok(self.cursor)
-    }
-
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
-        self.cursor = position.into();
-        self.inner.set_cursor_position(self.cursor)
-    }
-
-    fn clear(&mut self) -> io::Result<()> {
-        self.inner.clear()
-    }
-
-    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
-        self.inner.clear_region(clear_type)
-    }
-
-    fn size(&self) -> io::Result<Size> {
-        Ok(self.size)
-    }
-
-    fn window_size(&mut self) -> io::Result<WindowSize> {
-        Ok(WindowSize {
-            columns_rows: self.size,
-            pixels: Size::new(0, 0),
-        })
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Backend::flush(&mut self.inner)
-    }
-
-    fn scroll_region_up(&mut self, region: std::ops::Range<u16>, n: u16) -> io::Result<()> {
-        self.inner.scroll_region_up(region, n)
-    }
-
-    fn scroll_region_down(&mut self, region: std::ops::Range<u16>, n: u16) -> io::Result<()> {
-        self.inner.scroll_region_down(region, n)
-    }
-}
-
-/// Bytes the draw path writes itself (the style reset before a scroll).
-impl Write for Screen {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Write::flush(&mut self.inner)
-    }
-}
-
 /// The runtime's pair: the terminal and the painter that draws into it.
 struct Tty {
-    terminal: Terminal<Screen>,
+    terminal: Terminal<FixedScreen<CountingWriter>>,
     painter: Painter,
 }
 
 /// A full-screen terminal like the runtime's (scroll regions on or off), and its byte counter.
 fn terminal(width: u16, scroll_regions: bool) -> (Tty, Rc<Shared<u64>>) {
     let bytes = Rc::new(Shared::new(0));
-    let screen = Screen {
-        inner: CrosstermBackend::new(CountingWriter(bytes.clone())),
-        size: Size::new(width, HEIGHT),
-        cursor: Position::ORIGIN,
-    };
+    let screen = FixedScreen::new(CountingWriter(bytes.clone()), Size::new(width, HEIGHT));
     let tty = Tty {
         terminal: Terminal::new(screen).expect("a fixed-size screen"),
         painter: Painter::new(scroll_regions),

@@ -23,9 +23,9 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
-use ratatui::backend::{Backend, ClearType};
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::{Buffer, BufferDiff, Cell, CellDiffOption, CellWidth};
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
 use ratatui::{Frame, Terminal};
 
@@ -519,6 +519,105 @@ fn cost_of<'a>(cells: impl Iterator<Item = (&'a Cell, &'a Cell)>) -> usize {
     bytes
 }
 
+/// The crossterm backend on a screen of known size: the size and the cursor position come from
+/// here instead of from tty queries, every byte of output from `CrosstermBackend` into `W`. For
+/// measuring what the draw path writes (the render benchmark) and for feeding a terminal emulator
+/// (the tests).
+pub struct FixedScreen<W: Write> {
+    inner: CrosstermBackend<W>,
+    size: Size,
+    cursor: Position,
+}
+
+impl<W: Write> FixedScreen<W> {
+    pub fn new(out: W, size: Size) -> FixedScreen<W> {
+        FixedScreen {
+            inner: CrosstermBackend::new(out),
+            size,
+            cursor: Position::ORIGIN,
+        }
+    }
+
+    /// A new size, as a resize of the terminal.
+    pub fn resize(&mut self, size: Size) {
+        self.size = size;
+    }
+}
+
+impl<W: Write> Backend for FixedScreen<W> {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content)
+    }
+
+    fn append_lines(&mut self, n: u16) -> io::Result<()> {
+        self.inner.append_lines(n)
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        Ok(self.cursor)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.cursor = position.into();
+        self.inner.set_cursor_position(self.cursor)
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        Ok(self.size)
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        Ok(WindowSize {
+            columns_rows: self.size,
+            pixels: Size::new(0, 0),
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+
+    fn scroll_region_up(&mut self, region: std::ops::Range<u16>, n: u16) -> io::Result<()> {
+        self.inner.scroll_region_up(region, n)
+    }
+
+    fn scroll_region_down(&mut self, region: std::ops::Range<u16>, n: u16) -> io::Result<()> {
+        self.inner.scroll_region_down(region, n)
+    }
+}
+
+/// Bytes the draw path writes itself (the style reset before a scroll).
+impl<W: Write> Write for FixedScreen<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Write::flush(&mut self.inner)
+    }
+}
+
 /// A terminal emulated by `vt100` behind the real crossterm backend, for tests of what reaches
 /// the screen.
 #[cfg(test)]
@@ -527,8 +626,7 @@ pub(crate) mod testing {
     use std::num::NonZeroU16;
 
     use ratatui::Terminal;
-    use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
-    use ratatui::buffer::{Buffer, Cell};
+    use ratatui::buffer::Buffer;
     use ratatui::layout::{Position, Size};
     use ratatui::style::{Color, Modifier};
     use std::cell::RefCell;
@@ -536,7 +634,7 @@ pub(crate) mod testing {
 
     use ratatui::Frame;
 
-    use super::Painter;
+    use super::{FixedScreen, Painter};
 
     /// Bytes written, kept for the emulator.
     #[derive(Clone, Default)]
@@ -553,89 +651,9 @@ pub(crate) mod testing {
         }
     }
 
-    /// The crossterm backend writing into memory, on a screen of known size.
-    pub struct Screen {
-        inner: CrosstermBackend<Sink>,
-        size: Size,
-        cursor: Position,
-    }
-
-    impl Backend for Screen {
-        type Error = io::Error;
-
-        fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
-        where
-            I: Iterator<Item = (u16, u16, &'a Cell)>,
-        {
-            self.inner.draw(content)
-        }
-
-        fn append_lines(&mut self, n: u16) -> io::Result<()> {
-            self.inner.append_lines(n)
-        }
-
-        fn hide_cursor(&mut self) -> io::Result<()> {
-            self.inner.hide_cursor()
-        }
-
-        fn show_cursor(&mut self) -> io::Result<()> {
-            self.inner.show_cursor()
-        }
-
-        fn get_cursor_position(&mut self) -> io::Result<Position> {
-            Ok(self.cursor)
-        }
-
-        fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
-            self.cursor = position.into();
-            self.inner.set_cursor_position(self.cursor)
-        }
-
-        fn clear(&mut self) -> io::Result<()> {
-            self.inner.clear()
-        }
-
-        fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
-            self.inner.clear_region(clear_type)
-        }
-
-        fn size(&self) -> io::Result<Size> {
-            Ok(self.size)
-        }
-
-        fn window_size(&mut self) -> io::Result<WindowSize> {
-            Ok(WindowSize {
-                columns_rows: self.size,
-                pixels: Size::new(0, 0),
-            })
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Backend::flush(&mut self.inner)
-        }
-
-        fn scroll_region_up(&mut self, region: std::ops::Range<u16>, n: u16) -> io::Result<()> {
-            self.inner.scroll_region_up(region, n)
-        }
-
-        fn scroll_region_down(&mut self, region: std::ops::Range<u16>, n: u16) -> io::Result<()> {
-            self.inner.scroll_region_down(region, n)
-        }
-    }
-
-    impl Write for Screen {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.inner.write(buf)
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Write::flush(&mut self.inner)
-        }
-    }
-
     /// A painter drawing into an emulated terminal.
     pub struct Vt {
-        pub terminal: Terminal<Screen>,
+        pub terminal: Terminal<FixedScreen<Sink>>,
         pub painter: Painter,
         pub parser: vt100::Parser,
         sink: Sink,
@@ -648,11 +666,7 @@ pub(crate) mod testing {
     impl Vt {
         pub fn new(width: u16, height: u16, scroll_regions: bool) -> Vt {
             let sink = Sink::default();
-            let screen = Screen {
-                inner: CrosstermBackend::new(sink.clone()),
-                size: Size::new(width, height),
-                cursor: Position::ORIGIN,
-            };
+            let screen = FixedScreen::new(sink.clone(), Size::new(width, height));
             Vt {
                 terminal: Terminal::new(screen).expect("a fixed-size screen"),
                 painter: Painter::new(scroll_regions),
@@ -663,7 +677,7 @@ pub(crate) mod testing {
 
         /// The terminal changes size (the emulator keeps what fits, as terminals do).
         pub fn resize(&mut self, width: u16, height: u16) {
-            self.terminal.backend_mut().size = Size::new(width, height);
+            self.terminal.backend_mut().resize(Size::new(width, height));
             self.parser.set_size(nz(height), nz(width));
         }
 

@@ -278,13 +278,7 @@ fn exit_codes_and_output_formats() {
 /// what was applied.
 #[test]
 fn sigint_cancels_the_batch() {
-    let users: Vec<String> = (0..200).map(|i| format!("s{i:03}")).collect();
-    let mut accounts = users.clone();
-    accounts.push("target".to_owned());
-    let blocks: Vec<(String, String)> = users
-        .iter()
-        .map(|u| (u.clone(), "target".to_owned()))
-        .collect();
+    let (accounts, blocks) = harness::blocking_target((0..200).map(|i| format!("s{i:03}")));
     let mut config = harness::config(seed_of(&accounts, &blocks));
     config.latency = Latency(400..=400);
     let sb = LocalSandbox::start(config);
@@ -331,13 +325,7 @@ fn sigint_cancels_the_batch() {
 /// every pair it had settled, each of them done in the sandbox and in the journal.
 #[test]
 fn json_rows_are_written_as_items_settle() {
-    let users: Vec<String> = (0..100).map(|i| format!("j{i:03}")).collect();
-    let mut accounts = users.clone();
-    accounts.push("target".to_owned());
-    let blocks: Vec<(String, String)> = users
-        .iter()
-        .map(|u| (u.clone(), "target".to_owned()))
-        .collect();
+    let (accounts, blocks) = harness::blocking_target((0..100).map(|i| format!("j{i:03}")));
     let sb = LocalSandbox::start(harness::config(seed_of(&accounts, &blocks)));
     let ws = Workspace::new();
     let csv: String = blocks.iter().map(|(f, t)| format!("{f},{t}\n")).collect();
@@ -773,13 +761,7 @@ fn with_file_limit(cmd: &std::process::Command, kb: u64) -> std::process::Comman
 /// `resume` then finishes the batch exactly.
 #[test]
 fn a_journal_that_cannot_be_written_stops_the_batch_and_resume_finishes_it() {
-    let users: Vec<String> = (0..300).map(|i| format!("f{i:03}")).collect();
-    let mut accounts = users.clone();
-    accounts.push("target".to_owned());
-    let blocks: Vec<(String, String)> = users
-        .iter()
-        .map(|u| (u.clone(), "target".to_owned()))
-        .collect();
+    let (accounts, blocks) = harness::blocking_target((0..300).map(|i| format!("f{i:03}")));
     let sb = LocalSandbox::start(harness::config(seed_of(&accounts, &blocks)));
     let ws = Workspace::new();
     let csv: String = blocks.iter().map(|(f, t)| format!("{f},{t}\n")).collect();

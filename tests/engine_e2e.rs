@@ -836,13 +836,7 @@ async fn wrong_key_stops_at_once() {
 /// Cancelling waits for the requests in flight and reports exactly what was applied.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_between_requests_reports_what_was_applied() {
-    let users: Vec<String> = (0..200).map(|i| format!("c{i:03}")).collect();
-    let mut accounts = users.clone();
-    accounts.push("target".to_owned());
-    let blocks: Vec<(String, String)> = users
-        .iter()
-        .map(|u| (u.clone(), "target".to_owned()))
-        .collect();
+    let (accounts, blocks) = harness::blocking_target((0..200).map(|i| format!("c{i:03}")));
     let mut config = harness::config(seed_of(&accounts, &blocks));
     config.latency = Latency(50..=50);
     let sb = harness::start(config).await;
@@ -900,13 +894,7 @@ async fn cancel_between_requests_reports_what_was_applied() {
 /// After a cancel no new request starts, even one that was waiting for the rate limiter.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_sends_nothing_queued_behind_the_rate_limiter() {
-    let users: Vec<String> = (0..20).map(|i| format!("q{i:02}")).collect();
-    let mut accounts = users.clone();
-    accounts.push("target".to_owned());
-    let blocks: Vec<(String, String)> = users
-        .iter()
-        .map(|u| (u.clone(), "target".to_owned()))
-        .collect();
+    let (accounts, blocks) = harness::blocking_target((0..20).map(|i| format!("q{i:02}")));
     let sb = harness::start(harness::config(seed_of(&accounts, &blocks))).await;
     let pairs: Vec<Pair> = blocks.iter().map(|(f, t)| pair(f, t)).collect();
     // 4 calls per second, one at a time: the others wait for the limiter, not for the service.
@@ -954,13 +942,7 @@ async fn cancel_sends_nothing_queued_behind_the_rate_limiter() {
 /// At the service's own rate the client-side limiter keeps every call under the limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_rate_limit_avoids_60007() {
-    let users: Vec<String> = (0..150).map(|i| format!("r{i:03}")).collect();
-    let mut accounts = users.clone();
-    accounts.push("target".to_owned());
-    let blocks: Vec<(String, String)> = users
-        .iter()
-        .map(|u| (u.clone(), "target".to_owned()))
-        .collect();
+    let (accounts, blocks) = harness::blocking_target((0..150).map(|i| format!("r{i:03}")));
     let mut config = harness::config(seed_of(&accounts, &blocks));
     config.rate_limit = 50;
     let sb = harness::start(config).await;
@@ -1134,13 +1116,7 @@ async fn precheck_applies_only_what_is_still_needed() {
 /// Rate-limit refusals (60007) pause the batch and are retried without using up attempts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_refusals_pause_and_do_not_use_up_attempts() {
-    let users: Vec<String> = (0..60).map(|i| format!("h{i:02}")).collect();
-    let mut accounts = users.clone();
-    accounts.push("target".to_owned());
-    let blocks: Vec<(String, String)> = users
-        .iter()
-        .map(|u| (u.clone(), "target".to_owned()))
-        .collect();
+    let (accounts, blocks) = harness::blocking_target((0..60).map(|i| format!("h{i:02}")));
     let mut config = harness::config(seed_of(&accounts, &blocks));
     config.rate_limit = 30;
     let sb = harness::start(config).await;
@@ -1404,13 +1380,7 @@ async fn a_batch_beside_a_competing_client_yields_and_accounts_for_every_item() 
 /// "already". Nothing in the seed is already as wanted, so no item may say so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_item_found_as_wanted_after_a_timeout_is_done_by_this_batch() {
-    let users: Vec<String> = (0..120).map(|i| format!("t{i:03}")).collect();
-    let mut accounts = users.clone();
-    accounts.push("target".to_owned());
-    let blocks: Vec<(String, String)> = users
-        .iter()
-        .map(|u| (u.clone(), "target".to_owned()))
-        .collect();
+    let (accounts, blocks) = harness::blocking_target((0..120).map(|i| format!("t{i:03}")));
     let mut config = harness::config(seed_of(&accounts, &blocks));
     config.faults = "timeout:0.3".parse().unwrap();
     config.hang = ms(1500);

@@ -31,6 +31,22 @@ pub fn config(seed: Seed) -> SandboxConfig {
     config
 }
 
+/// The accounts and blocks of a seed where every one of `users` blocks `target`: the accounts
+/// (the users, then `target`) and the (user, `target`) pairs.
+#[allow(dead_code)]
+pub fn blocking_target(
+    users: impl Iterator<Item = String>,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let users: Vec<String> = users.collect();
+    let blocks = users
+        .iter()
+        .map(|u| (u.clone(), "target".to_owned()))
+        .collect();
+    let mut accounts = users;
+    accounts.push("target".to_owned());
+    (accounts, blocks)
+}
+
 pub fn seed(value: Value) -> Seed {
     serde_json::from_value(value).expect("test seed")
 }

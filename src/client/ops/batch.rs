@@ -40,6 +40,46 @@ pub struct IncompleteBatch {
 pub struct Batch {
     journal: Journal,
     id: BatchId,
+    /// Held while the batch runs: a second process cannot run or resume it at the same time.
+    _claim: std::fs::File,
+}
+
+/// Claims batch `id` of the journal at `path` for this process: an exclusive lock on
+/// `<journal>.locks/<id>`, released when the process lets go of the batch (or dies).
+fn claim(path: &Path, id: &BatchId) -> io::Result<std::fs::File> {
+    let dir = path.with_extension("locks");
+    crate::client::journal::create_private_dirs(&dir)?;
+    let name: String = id
+        .as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let lock_path = dir.join(name);
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(&lock_path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!(
+                "batch {id} is being run or resumed by another blockdeck process right now; wait \
+                 for it to end (`blockdeck journal` shows it), then resume what is left"
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
 }
 
 impl JournalPlan {
@@ -56,8 +96,13 @@ impl JournalPlan {
             op,
             pairs.to_vec(),
         );
+        let claim = claim(&self.path, &id)?;
         journal.intent(&intent)?;
-        Ok(Batch { journal, id })
+        Ok(Batch {
+            journal,
+            id,
+            _claim: claim,
+        })
     }
 
     /// The batches of this app (its SDKAppID) that the journal holds unfinished, newest first. No
@@ -86,11 +131,13 @@ impl JournalPlan {
 
     /// Opens the journal and records that batch `id` is resumed.
     pub fn resume(&self, id: &BatchId) -> io::Result<Batch> {
+        let claim = claim(&self.path, id)?;
         let mut journal = Journal::open(&self.path)?;
         journal.resume(&Resume::new(id.clone()))?;
         Ok(Batch {
             journal,
             id: id.clone(),
+            _claim: claim,
         })
     }
 }
@@ -132,5 +179,36 @@ impl Batch {
                 },
             )
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tim::ids::UserId;
+
+    #[test]
+    fn a_batch_is_run_by_one_process_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = JournalPlan {
+            path: dir.path().join("journal.jsonl"),
+            profile: None,
+            sdkappid: 1,
+            base_url: "http://127.0.0.1:9".to_owned(),
+        };
+        let id = |s: &str| UserId::parse(s).unwrap();
+        let batch = plan
+            .begin(Operation::Block, &[Pair::new(id("a"), id("b"))])
+            .unwrap();
+        let err = plan.resume(batch.id()).err().expect("claimed by the first");
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert!(
+            err.to_string().contains("another blockdeck process"),
+            "{err}"
+        );
+        let batch_id = batch.id().clone();
+        drop(batch);
+        // Let go: it may be resumed now.
+        assert!(plan.resume(&batch_id).is_ok());
     }
 }

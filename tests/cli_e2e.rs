@@ -840,3 +840,40 @@ fn bad_files_are_named_by_line_and_summarised() {
         out.stderr.lines().count()
     );
 }
+
+/// A hang-up (the SSH session went away) cancels the batch like Ctrl-C, but is journaled as
+/// interrupted: nobody decided to stop it.
+#[test]
+fn a_hang_up_is_journaled_as_interrupted() {
+    let (accounts, blocks) = harness::blocking_target((0..100).map(|i| format!("h{i:03}")));
+    let mut config = harness::config(seed_of(&accounts, &blocks));
+    config.latency = Latency(200..=200);
+    let sb = LocalSandbox::start(config);
+    let ws = Workspace::new();
+    let csv: String = blocks.iter().map(|(f, t)| format!("{f},{t}\n")).collect();
+    let file = ws.write("hup.csv", &csv);
+    let mut child = Running::spawn(ws.cmd(
+        &sb.url(),
+        &[
+            "--rate-limit",
+            "20",
+            "unblock",
+            "--file",
+            file.to_str().unwrap(),
+            "--yes",
+        ],
+    ));
+    wait_until("a first chunk record", || {
+        ws.journal_count("chunk") >= 1 || child.exited()
+    });
+    assert!(!child.exited(), "the batch ended before the signal");
+    child.signal("-HUP");
+    let out = child.wait();
+    out.assert_code(4, "unblock hung up");
+    let read = journal::read_batches(&ws.journal).unwrap();
+    assert!(
+        matches!(read.batches[0].end, Some((_, EndOutcome::Interrupted))),
+        "{:?}",
+        read.batches[0].end
+    );
+}

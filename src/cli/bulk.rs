@@ -360,10 +360,14 @@ fn cancel_on_signals(
     cancel: CancellationToken,
     say: impl Fn(&str) + Send + 'static,
     journaled: Option<(PathBuf, BatchId)>,
+    hangup: Arc<std::sync::atomic::AtomicBool>,
 ) {
     tokio::spawn(async move {
-        super::shutdown_signal().await;
+        let hung_up = super::shutdown_signal().await;
         say("cancelling: waiting for the requests in flight (Ctrl-C again to quit now)");
+        if hung_up {
+            hangup.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         cancel.cancel();
         let _ = tokio::signal::ctrl_c().await;
         if let Some((path, batch)) = journaled
@@ -391,7 +395,13 @@ async fn run_batch(
     let journaled = batch
         .as_ref()
         .map(|b| (b.journal_path().to_path_buf(), b.id().clone()));
-    cancel_on_signals(cancel.clone(), view.printer(), journaled);
+    let hangup = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    cancel_on_signals(
+        cancel.clone(),
+        view.printer(),
+        journaled.clone(),
+        hangup.clone(),
+    );
     let show = |event: Event| match event {
         Event::Progress(p) => view.update(&p),
         Event::Item(item) => rows.item(&item),
@@ -412,6 +422,15 @@ async fn run_batch(
     };
     view.finish();
     rows.finish(&report);
+    // A hang-up is not a moderator's decision to stop: the batch is recorded as interrupted
+    // (the last end record of a run is the one that counts).
+    if hangup.load(std::sync::atomic::Ordering::Relaxed)
+        && report.end == BatchEnd::Cancelled
+        && let Some((path, batch)) = journaled
+        && let Ok(mut journal) = Journal::open(&path)
+    {
+        let _ = journal.end(&batch, journal::EndOutcome::Interrupted);
+    }
     report
 }
 

@@ -443,20 +443,23 @@ fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
 }
 
 /// Resolves on Ctrl-C, SIGTERM or SIGHUP.
-pub(crate) async fn shutdown_signal() {
+/// Waits for Ctrl-C, SIGTERM or SIGHUP; true for a hang-up (the terminal or the SSH session
+/// went away).
+pub(crate) async fn shutdown_signal() -> bool {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
         let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
+            _ = tokio::signal::ctrl_c() => false,
+            _ = term.recv() => false,
+            _ = hup.recv() => true,
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+        false
     }
 }

@@ -1489,3 +1489,19 @@ async fn answers_without_codes_are_not_counted_done() {
         );
     }
 }
+
+/// An answer larger than any real one is refused as unreadable, not read into memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_answer_is_refused() {
+    let padding = "x".repeat(blockdeck::client::http::MAX_ANSWER_BYTES + 1);
+    let mock =
+        Mock::start(move |_, _, _| json!({ "ActionStatus": "OK", "ErrorCode": 0, "pad": padding }))
+            .await;
+    let client = client_for(&mock.base_url, harness::key(), ms(5000));
+    let req = json!({"From_Account": "a", "StartIndex": 0, "MaxLimited": 10, "LastSequence": 0});
+    let err = client
+        .call::<_, blockdeck::tim::wire::BlackListGetResponse>(Api::BlackListGet, &req)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("larger than 16 MB"), "{err}");
+}

@@ -380,3 +380,15 @@ fn an_empty_callback_token_is_refused() {
     assert!(out.stderr.contains("empty"), "{}", out.stderr);
     assert!(!out.stdout.contains("listening"), "{}", out.stdout);
 }
+
+/// A seed that never ends (`/dev/zero`) is refused at the cap instead of filling memory.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_seed_is_refused_at_the_cap() {
+    let out = run(blockdeck(
+        &["sandbox", "--listen", "127.0.0.1:0", "--seed", "/dev/zero"],
+        Some(KEY),
+    ));
+    assert_ne!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.contains("larger than 256 MB"), "{}", out.stderr);
+}

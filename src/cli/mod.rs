@@ -400,7 +400,7 @@ fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
     let key = secret::load(global.key_file.as_deref()).map_err(|e| Exit::usage(e.to_string()))?;
     let seed = match &args.seed {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let text = sandbox::read_data_file(path)
                 .with_context(|| format!("cannot read seed file {}", path.display()))?;
             Seed::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
         }

@@ -274,7 +274,7 @@ impl TimClient {
         if status != 200 {
             return Err(CallError::Http { status });
         }
-        let bytes = resp.bytes().await.map_err(transport_error)?;
+        let bytes = read_capped(resp, api).await?;
         let parsed: Resp = wire::from_slice_lenient(&bytes).map_err(|e| {
             CallError::Decode(format!("{api} answer is not the expected JSON: {e}"))
         })?;
@@ -286,6 +286,34 @@ impl TimClient {
             Err(CallError::Api { code, info })
         }
     }
+}
+
+/// The largest answer read: a full page or a 1,000-item batch answer is well under 1 MB.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// The answer's body, refused as unreadable once it passes [`MAX_ANSWER_BYTES`] (a hostile or
+/// misconfigured server must not fill memory).
+async fn read_capped(mut resp: reqwest::Response, api: Api) -> Result<Vec<u8>, CallError> {
+    let too_large = || {
+        CallError::Decode(format!(
+            "{api} answer is larger than {} MB; it cannot be a Chat REST API answer",
+            MAX_ANSWER_BYTES / (1024 * 1024)
+        ))
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Describes a reqwest error without its URL, which carries the UserSig.

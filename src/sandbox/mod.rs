@@ -164,12 +164,32 @@ pub struct Sandbox {
     delivery: Option<JoinHandle<()>>,
 }
 
+/// The largest seed or state file read: far above a million block entries' worth.
+pub const MAX_DATA_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A seed or state file's text, refused past [`MAX_DATA_FILE_BYTES`] (whatever it claims to be:
+/// `/dev/zero` has no length).
+pub fn read_data_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_DATA_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_DATA_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MB; a seed or state file is JSON of accounts and edges",
+            MAX_DATA_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(text)
+}
+
 impl Sandbox {
     /// Binds `listen` (port 0 picks a free port), loads the state file or the seed, and starts serving.
     pub async fn start(config: SandboxConfig, listen: SocketAddr) -> Result<Sandbox> {
         let store = match &config.state_file {
             Some(path) if path.exists() => {
-                let text = std::fs::read_to_string(path)
+                let text = read_data_file(path)
                     .with_context(|| format!("reading sandbox state {}", path.display()))?;
                 let seed = Seed::from_json(&text).map_err(|e| {
                     anyhow::anyhow!(

@@ -877,3 +877,31 @@ fn a_hang_up_is_journaled_as_interrupted() {
         read.batches[0].end
     );
 }
+
+/// `resume` against another endpoint than the batch's own is refused unless `--endpoint` says so:
+/// its re-check would take the other service's state for this batch's.
+#[test]
+fn resume_refuses_another_endpoint_unless_told() {
+    let (accounts, blocks) = harness::blocking_target((0..300).map(|i| format!("e{i:03}")));
+    let seed = seed_of(&accounts, &blocks);
+    let home = LocalSandbox::start(harness::config(seed.clone()));
+    let other = LocalSandbox::start(harness::config(seed));
+    let ws = Workspace::new();
+    let csv: String = blocks.iter().map(|(f, t)| format!("{f},{t}\n")).collect();
+    let file = ws.write("away.csv", &csv);
+    let args = ["unblock", "--file", file.to_str().unwrap(), "--yes"];
+    // Stopped part way (its journal fills up), so that there is something to resume.
+    let out = run(with_file_limit(&ws.cmd(&home.url(), &args), 12));
+    assert_eq!(out.code, Some(1), "{}", out.all());
+
+    let out = run(ws.cmd(&other.url(), &["resume", "--yes"]));
+    out.assert_code(2, "resume against another endpoint");
+    assert!(out.stderr.contains("--endpoint"), "{}", out.stderr);
+    assert!(
+        blocks.iter().all(|(f, t)| other.blocks(f, t)),
+        "nothing was sent to the other endpoint"
+    );
+    let out = run(ws.cmd(&home.url(), &["resume", "--yes"]));
+    out.assert_code(0, "resume against the batch's own endpoint");
+    assert!(blocks.iter().all(|(f, t)| !home.blocks(f, t)));
+}

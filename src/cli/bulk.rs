@@ -155,6 +155,10 @@ pub struct ResumeArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     yes: bool,
+    /// Resume against the endpoint the settings name even though the batch was made against
+    /// another (a backup domain of the same app, say).
+    #[arg(long)]
+    endpoint: bool,
     #[command(flatten)]
     format: ItemFormat,
 }
@@ -792,6 +796,18 @@ pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
             batch.id(),
             batch.intent.sdkappid,
             settings.sdkappid
+        ))
+        .into());
+    }
+    if !args.endpoint && !journal::same_endpoint(&batch.intent.base_url, &settings.base_url) {
+        return Err(Exit::usage(format!(
+            "batch {} was made against {}, but the settings point at {}: its re-check would read \
+             another service's state as this batch's. Select the batch's profile, or pass \
+             --endpoint to resume against {} on purpose",
+            batch.id(),
+            sanitize(&batch.intent.base_url),
+            sanitize(&settings.base_url),
+            sanitize(&settings.base_url)
         ))
         .into());
     }

@@ -229,6 +229,16 @@ fn strip_url_credentials(url: &str) -> String {
     }
 }
 
+/// Whether two base URLs name the same endpoint (credentials, case and a trailing slash aside).
+pub fn same_endpoint(a: &str, b: &str) -> bool {
+    let norm = |u: &str| {
+        strip_url_credentials(u)
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
 fn serialize_base_url<S: Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&strip_url_credentials(url))
 }
@@ -254,8 +264,8 @@ pub struct Intent {
 }
 
 impl Intent {
-    /// An intent stamped with the current time, the OS user (`USER`, `LOGNAME`, else `unknown`)
-    /// and the SSH client address (`SSH_CLIENT`, else `SSH_CONNECTION`).
+    /// An intent stamped with the current time, the OS account (from the uid, with `$USER` beside
+    /// it when that differs) and the SSH client address (`SSH_CLIENT`, else `SSH_CONNECTION`).
     pub fn new(
         batch: BatchId,
         profile: Option<String>,

@@ -105,8 +105,8 @@ impl JournalPlan {
         })
     }
 
-    /// The batches of this app (its SDKAppID) that the journal holds unfinished, newest first. No
-    /// journal yet is none.
+    /// The batches of this app (its SDKAppID and endpoint) that the journal holds unfinished,
+    /// newest first. No journal yet is none.
     pub fn incomplete(&self) -> Result<Vec<IncompleteBatch>, crate::client::journal::JournalError> {
         if !self.path.exists() {
             return Ok(Vec::new());
@@ -115,7 +115,12 @@ impl JournalPlan {
         let mut out: Vec<IncompleteBatch> = read
             .batches
             .iter()
-            .filter(|b| b.intent.sdkappid == self.sdkappid && b.is_incomplete())
+            // Only this endpoint's: a re-check elsewhere would read another service's state.
+            .filter(|b| {
+                b.intent.sdkappid == self.sdkappid
+                    && crate::client::journal::same_endpoint(&b.intent.base_url, &self.base_url)
+                    && b.is_incomplete()
+            })
             .map(|b| IncompleteBatch {
                 id: b.id().to_string(),
                 op: b.intent.operation,

@@ -1505,3 +1505,102 @@ async fn an_oversized_answer_is_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("larger than 16 MB"), "{err}");
 }
+
+/// The client's bulk, list and resume paths against every way the service may answer where the
+/// documents leave a choice (the sandbox's variants): each ends with every item as wanted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_list_and_resume_hold_against_every_answer_variant() {
+    for (name, variants) in blockdeck::sandbox::variants::Variants::each() {
+        let targets: Vec<String> = (0..20).map(|i| format!("t{i:02}")).collect();
+        let mut accounts = vec!["v".to_owned(), "empty".to_owned()];
+        accounts.extend(targets.iter().cloned());
+        // v blocks the first ten.
+        let blocks: Vec<(String, String)> = targets[..10]
+            .iter()
+            .map(|t| ("v".to_owned(), t.clone()))
+            .collect();
+        let mut config = harness::config(seed_of(&accounts, &blocks));
+        config.variants = variants;
+        let sb = harness::start(config).await;
+        let engine = sandbox_engine(&sb, 8);
+        let pairs = |range: std::ops::Range<usize>| -> Vec<Pair> {
+            targets[range].iter().map(|t| pair("v", t)).collect()
+        };
+
+        // Bulk: blocking fifteen, ten of them already listed.
+        let report = engine
+            .run(Operation::Block, pairs(0..15), RunOptions::default())
+            .await;
+        assert_eq!(report.end, BatchEnd::Completed, "{name}");
+        for item in &report.items {
+            assert!(
+                item.status.is_success(),
+                "{name}: {}: {:?} {}",
+                item.pair,
+                item.status,
+                item.info
+            );
+        }
+        // List: fifteen entries, with a sequence; and an empty list, however it is said.
+        for (user, want) in [("v", 15usize), ("empty", 0)] {
+            let (tx, mut rx) = mpsc::channel::<Page>(64);
+            let outcome = engine
+                .list(&uid(user), 100, tx, CancellationToken::new())
+                .await
+                .unwrap_or_else(|e| panic!("{name}: listing {user}: {e}"));
+            let mut listed = 0;
+            while let Ok(page) = rx.try_recv() {
+                listed += page.items.len();
+            }
+            assert_eq!((outcome.total, listed), (want, want), "{name}: {user}");
+            if want > 0 {
+                assert!(outcome.sequence > 0, "{name}: the sequence was read");
+            }
+        }
+        // Resume-style run (a check first, then only what is needed): unblocking twenty, five of
+        // them never listed.
+        let report = engine
+            .run(
+                Operation::Unblock,
+                pairs(0..20),
+                RunOptions {
+                    precheck: true,
+                    ..RunOptions::default()
+                },
+            )
+            .await;
+        assert_eq!(report.end, BatchEnd::Completed, "{name}");
+        for item in &report.items {
+            assert!(
+                item.status.is_success(),
+                "{name}: {}: {:?} {}",
+                item.pair,
+                item.status,
+                item.info
+            );
+        }
+        // And a plain unblock of what is no longer listed.
+        let report = engine
+            .run(Operation::Unblock, pairs(0..5), RunOptions::default())
+            .await;
+        for item in &report.items {
+            assert!(
+                item.status.is_success(),
+                "{name}: {}: {:?} {}",
+                item.pair,
+                item.status,
+                item.info
+            );
+        }
+        assert!(entries(&sb).is_empty(), "{name}");
+        // The variant was in force.
+        let item_codes = sb.counters().item_codes;
+        if name == "already=31307" {
+            assert!(item_codes.contains_key(&31307), "{item_codes:?}");
+        }
+        if name == "documented" {
+            assert!(item_codes.contains_key(&30001), "{item_codes:?}");
+        }
+        sb.stop().await.unwrap();
+    }
+}

@@ -254,6 +254,11 @@ pub struct SandboxArgs {
     /// How long a `timeout` fault holds the request, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 20_000)]
     hang_ms: u64,
+    /// Answer an undocumented case another way: already=30001|31307,
+    /// delete-missing=30001|ok, sequence-field=CurruentSequence|CurrentSequence,
+    /// empty-list=empty|null|absent (repeatable, or comma-separated).
+    #[arg(long = "variant", value_name = "KEY=VALUE")]
+    variants: Vec<String>,
     /// Bad UserSigs from one identifier within a minute that lock it out for a minute (70050); 0 = never.
     #[arg(long, value_name = "N", default_value_t = 20)]
     lockout_after: u32,
@@ -411,6 +416,15 @@ fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
     } else {
         global.admin.clone()
     };
+    let mut variants = sandbox::variants::Variants::documented();
+    for spec in args
+        .variants
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter(|s| !s.trim().is_empty())
+    {
+        variants.set(spec).map_err(Exit::usage)?;
+    }
     let config = SandboxConfig {
         sdkappid: global.sdkappid.unwrap_or(sandbox::DEFAULT_SDKAPPID),
         admins,
@@ -421,6 +435,7 @@ fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
         faults: args.faults,
         fault_seed: args.fault_seed,
         hang: Duration::from_millis(args.hang_ms),
+        variants,
         lockout_after: args.lockout_after,
         state_file: args.state,
         callback: match args.callback_url {

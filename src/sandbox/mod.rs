@@ -9,6 +9,7 @@ pub mod callbacks;
 pub mod faults;
 mod routes;
 pub mod store;
+pub mod variants;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,8 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// Where to post a webhook after each call that changed a blocklist (see [`callbacks`]).
     pub callback: Option<CallbackTarget>,
+    /// How it answers where the documents leave a choice (see [`variants`]).
+    pub variants: variants::Variants,
 }
 
 impl SandboxConfig {
@@ -78,6 +81,7 @@ impl SandboxConfig {
             lockout_after: 20,
             state_file: None,
             callback: None,
+            variants: variants::Variants::documented(),
         }
     }
 }

@@ -301,26 +301,28 @@ fn dispatch(shared: &SharedState, api: Api, value: Value) -> Result<Dispatched, 
         Api::BlackListAdd => {
             let req: BlackListChangeRequest = parse(api, value)?;
             let mut store = shared.store.lock().expect("store lock");
-            let (resp, c) = store.black_list_add(&req, now_secs(), &mut draw)?;
+            let (mut resp, c) = store.black_list_add(&req, now_secs(), &mut draw)?;
             changed = c;
             // Queued under the store lock, so that webhooks go out in the order of the changes.
             notify(shared, ChangeKind::Block, &req, &resp);
+            config.variants.change(true, &mut resp);
             let codes = resp.result_item.iter().map(|i| i.result_code).collect();
             (json_response(&resp), codes)
         }
         Api::BlackListDelete => {
             let req: BlackListChangeRequest = parse(api, value)?;
             let mut store = shared.store.lock().expect("store lock");
-            let (resp, c) = store.black_list_delete(&req, &mut draw)?;
+            let (mut resp, c) = store.black_list_delete(&req, &mut draw)?;
             changed = c;
             notify(shared, ChangeKind::Unblock, &req, &resp);
+            config.variants.change(false, &mut resp);
             let codes = resp.result_item.iter().map(|i| i.result_code).collect();
             (json_response(&resp), codes)
         }
         other => {
             changed = false;
             let store = shared.store.lock().expect("store lock");
-            read_only(&store, other, value, &mut draw)?
+            read_only(&store, other, value, &mut draw, &config.variants)?
         }
     };
     if changed {
@@ -352,12 +354,15 @@ fn read_only(
     api: Api,
     value: Value,
     draw: &mut dyn FnMut() -> Option<i64>,
+    variants: &super::variants::Variants,
 ) -> Result<Dispatched, CallError> {
     Ok(match api {
-        Api::BlackListGet => (
-            json_response(&store.black_list_get(&parse(api, value)?)?),
-            vec![],
-        ),
+        Api::BlackListGet => {
+            let resp = store.black_list_get(&parse(api, value)?)?;
+            let mut body = serde_json::to_value(&resp).unwrap_or(Value::Null);
+            variants.list(&mut body);
+            (json_response(&body), vec![])
+        }
         Api::BlackListCheck => {
             let resp = store.black_list_check(&parse(api, value)?, draw)?;
             let codes = resp

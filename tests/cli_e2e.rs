@@ -15,8 +15,8 @@ use std::time::Duration;
 use blockdeck::client::journal::{self, EndOutcome};
 use blockdeck::sandbox::Latency;
 use common::cli::{
-    self, LEAK_KEY, LocalSandbox, Running, WRONG_KEY, Workspace, assert_no_key, owned, run,
-    seed_of, strings, wait_until,
+    self, Finished, LEAK_KEY, LocalSandbox, Running, WRONG_KEY, Workspace, assert_no_key, owned,
+    run, seed_of, strings, wait_until,
 };
 use common::harness;
 use serde_json::Value;
@@ -274,18 +274,21 @@ fn exit_codes_and_output_formats() {
     assert_eq!(sb.blocklist("many"), xs);
 }
 
-/// SIGINT cancels between requests: exit 4, the journal says cancelled, and the journal matches
-/// what was applied.
-#[test]
-fn sigint_cancels_the_batch() {
-    let (accounts, blocks) = harness::blocking_target((0..200).map(|i| format!("s{i:03}")));
+/// Starts an unblock of `n` users' blocks (one call each, `latency_ms` each, 40 calls/s) and sends
+/// `signal` once its first answer is journaled; returns the sandbox, the workspace, the pairs and
+/// what the CLI printed.
+fn signalled_unblock(
+    signal: &str,
+    n: usize,
+    latency_ms: u64,
+) -> (LocalSandbox, Workspace, Vec<(String, String)>, Finished) {
+    let (accounts, blocks) = harness::blocking_target((0..n).map(|i| format!("s{i:03}")));
     let mut config = harness::config(seed_of(&accounts, &blocks));
-    config.latency = Latency(400..=400);
+    config.latency = Latency(latency_ms..=latency_ms);
     let sb = LocalSandbox::start(config);
     let ws = Workspace::new();
     let csv: String = blocks.iter().map(|(f, t)| format!("{f},{t}\n")).collect();
     let file = ws.write("slow.csv", &csv);
-
     let mut child = Running::spawn(ws.cmd(
         &sb.url(),
         &[
@@ -301,8 +304,16 @@ fn sigint_cancels_the_batch() {
         ws.journal_count("chunk") >= 1 || child.exited()
     });
     assert!(!child.exited(), "the batch ended before the signal");
-    child.signal("-INT");
+    child.signal(signal);
     let out = child.wait();
+    (sb, ws, blocks, out)
+}
+
+/// SIGINT cancels between requests: exit 4, the journal says cancelled, and the journal matches
+/// what was applied.
+#[test]
+fn sigint_cancels_the_batch() {
+    let (sb, ws, blocks, out) = signalled_unblock("-INT", 200, 400);
     out.assert_code(4, "unblock interrupted by SIGINT");
     assert!(out.stderr.contains("cancel"), "{}", out.stderr);
 
@@ -845,30 +856,7 @@ fn bad_files_are_named_by_line_and_summarised() {
 /// interrupted: nobody decided to stop it.
 #[test]
 fn a_hang_up_is_journaled_as_interrupted() {
-    let (accounts, blocks) = harness::blocking_target((0..100).map(|i| format!("h{i:03}")));
-    let mut config = harness::config(seed_of(&accounts, &blocks));
-    config.latency = Latency(200..=200);
-    let sb = LocalSandbox::start(config);
-    let ws = Workspace::new();
-    let csv: String = blocks.iter().map(|(f, t)| format!("{f},{t}\n")).collect();
-    let file = ws.write("hup.csv", &csv);
-    let mut child = Running::spawn(ws.cmd(
-        &sb.url(),
-        &[
-            "--rate-limit",
-            "20",
-            "unblock",
-            "--file",
-            file.to_str().unwrap(),
-            "--yes",
-        ],
-    ));
-    wait_until("a first chunk record", || {
-        ws.journal_count("chunk") >= 1 || child.exited()
-    });
-    assert!(!child.exited(), "the batch ended before the signal");
-    child.signal("-HUP");
-    let out = child.wait();
+    let (_sb, ws, _blocks, out) = signalled_unblock("-HUP", 100, 200);
     out.assert_code(4, "unblock hung up");
     let read = journal::read_batches(&ws.journal).unwrap();
     assert!(

@@ -1506,6 +1506,20 @@ async fn an_oversized_answer_is_refused() {
     assert!(err.to_string().contains("larger than 16 MB"), "{err}");
 }
 
+/// Panics unless every item of `report` ended as wanted, naming `what`.
+fn all_as_wanted(report: &Report, what: &str) {
+    assert_eq!(report.end, BatchEnd::Completed, "{what}");
+    for item in &report.items {
+        assert!(
+            item.status.is_success(),
+            "{what}: {}: {:?} {}",
+            item.pair,
+            item.status,
+            item.info
+        );
+    }
+}
+
 /// The client's bulk, list and resume paths against every way the service may answer where the
 /// documents leave a choice (the sandbox's variants): each ends with every item as wanted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1531,16 +1545,7 @@ async fn bulk_list_and_resume_hold_against_every_answer_variant() {
         let report = engine
             .run(Operation::Block, pairs(0..15), RunOptions::default())
             .await;
-        assert_eq!(report.end, BatchEnd::Completed, "{name}");
-        for item in &report.items {
-            assert!(
-                item.status.is_success(),
-                "{name}: {}: {:?} {}",
-                item.pair,
-                item.status,
-                item.info
-            );
-        }
+        all_as_wanted(&report, name);
         // List: fifteen entries, with a sequence; and an empty list, however it is said.
         for (user, want) in [("v", 15usize), ("empty", 0)] {
             let (tx, mut rx) = mpsc::channel::<Page>(64);
@@ -1569,29 +1574,12 @@ async fn bulk_list_and_resume_hold_against_every_answer_variant() {
                 },
             )
             .await;
-        assert_eq!(report.end, BatchEnd::Completed, "{name}");
-        for item in &report.items {
-            assert!(
-                item.status.is_success(),
-                "{name}: {}: {:?} {}",
-                item.pair,
-                item.status,
-                item.info
-            );
-        }
+        all_as_wanted(&report, name);
         // And a plain unblock of what is no longer listed.
         let report = engine
             .run(Operation::Unblock, pairs(0..5), RunOptions::default())
             .await;
-        for item in &report.items {
-            assert!(
-                item.status.is_success(),
-                "{name}: {}: {:?} {}",
-                item.pair,
-                item.status,
-                item.info
-            );
-        }
+        all_as_wanted(&report, name);
         assert!(entries(&sb).is_empty(), "{name}");
         // The variant was in force.
         let item_codes = sb.counters().item_codes;

@@ -1807,6 +1807,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             req: 99,
             result: Ok(Preflight::default()),
         },
+        Msg::Warning("the secret key is 63 characters long\u{1b}[2J".into()),
     ];
     // The match is exhaustive: a new kind of message has to be added here.
     for msg in &all {
@@ -1837,6 +1838,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             | Msg::Exported { .. }
             | Msg::Started
             | Msg::Incomplete(_)
+            | Msg::Warning(_)
             | Msg::Checked { .. } => {}
         }
     }
@@ -1948,6 +1950,12 @@ fn every_message_kind_changes_what_it_should() {
             Msg::Exported { .. } => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
                 assert!(d.logged("exported 20 row(s) to alice.csv"));
+            }
+            Msg::Warning(_) => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                // Logged, escaped.
+                assert!(d.logged("warning: the secret key is 63 characters long"));
+                assert!(!d.logged("\u{1b}"));
             }
             Msg::Started => assert_eq!(fx, [Effect::ScanJournal], "{name}"),
             Msg::Incomplete(_) => {

@@ -92,6 +92,9 @@ pub enum Msg {
         req: u64,
         result: Result<BlockersReport, Failure>,
     },
+    /// Something the moderator should know before acting (a secret key not in the console's
+    /// format, say); logged as a warning.
+    Warning(String),
     /// A change arrived on the feed (raw; `update` sanitizes).
     FeedChange(crate::feed::FeedEvent),
     /// A webhook was refused (bad signature, say).

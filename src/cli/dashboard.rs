@@ -272,8 +272,12 @@ async fn open_with_feed(
         ..
     } = target;
     log_to_file(&settings);
+    let key_warning = crate::secret::format_warning(&key);
     let engine = Arc::new(super::bulk::engine_for(&settings, key)?);
     let (tx, mut rx) = mpsc::unbounded_channel();
+    if let Some(warning) = key_warning {
+        let _ = tx.send(crate::app::Msg::Warning(warning));
+    }
     if let Some((feed, shed)) = feed {
         relay_feed(feed, tx.clone(), Some(shed));
     }

@@ -75,6 +75,13 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::WatchFailed { .. }
         | Msg::ListChanged { .. }) => feed::on_msg(model, msg),
         Msg::Exported { path, result } => export::on_result(model, &path, result),
+        Msg::Warning(text) => {
+            model.log(
+                Level::Warning,
+                format!("warning: {}", crate::display::sanitize(&text)),
+            );
+            vec![]
+        }
     }
 }
 

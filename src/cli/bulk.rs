@@ -72,18 +72,19 @@ impl ItemFormat {
     }
 }
 
-/// A batch's rows on stdout in the chosen format, written as the items settle (so that a run
-/// that is killed leaves every row it settled), then the pairs it did not finish.
+/// A batch's rows on stdout in the chosen format, written as the items settle and flushed after
+/// each answered call (so that a run that is killed leaves every row the journal has, without a
+/// write per row), then the pairs it did not finish.
 struct Rows {
-    out: Option<export::Writer<std::io::Stdout>>,
+    out: Option<export::Writer<std::io::BufWriter<std::io::Stdout>>>,
     batch: Option<String>,
 }
 
 impl Rows {
     fn new(format: ItemFormat, batch: Option<&str>) -> Rows {
-        let out = format
-            .format()
-            .and_then(|f| export::Writer::new(std::io::stdout(), f, export::ITEMS).ok());
+        let out = format.format().and_then(|f| {
+            export::Writer::new(std::io::BufWriter::new(std::io::stdout()), f, export::ITEMS).ok()
+        });
         Rows {
             out,
             batch: batch.map(str::to_owned),
@@ -98,7 +99,13 @@ impl Rows {
     fn item(&mut self, item: &crate::client::engine::ItemResult) {
         if let Some(out) = &mut self.out {
             let _ = out.row(export::item_row(item, self.batch.as_deref()));
-            // Line by line: a reader of the pipe sees each row as it settles.
+        }
+    }
+
+    /// Puts out what has settled: called after each answered call (the engine reports its
+    /// progress then).
+    fn flush(&mut self) {
+        if let Some(out) = &mut self.out {
             let _ = out.flush();
         }
     }
@@ -110,6 +117,7 @@ impl Rows {
                 self.item(&item);
             }
         }
+        self.flush();
     }
 }
 
@@ -407,7 +415,10 @@ async fn run_batch(
         hangup.clone(),
     );
     let show = |event: Event| match event {
-        Event::Progress(p) => view.update(&p),
+        Event::Progress(p) => {
+            view.update(&p);
+            rows.flush();
+        }
         Event::Item(item) => rows.item(&item),
     };
     let report = match batch {

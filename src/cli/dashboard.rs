@@ -216,13 +216,12 @@ fn relay_feed(
                         .as_ref()
                         .map_or(0, |s| s.load(std::sync::atomic::Ordering::Relaxed));
                 if total > reported {
-                    out.push(Msg::FeedRejected {
-                        reason: format!(
-                            "{} webhook change(s) shed in a flood ({total} in all): the feed \
+                    // Not a refused webhook: changes of accepted ones that a flood left unshown.
+                    out.push(Msg::Warning(format!(
+                        "{} webhook change(s) shed in a flood ({total} in all): the feed \
                              shows at most {FEED_PER_SEC} a second",
-                            total - reported
-                        ),
-                    });
+                        total - reported
+                    )));
                     reported = total;
                 }
             }

@@ -747,21 +747,23 @@ impl Engine {
                 let now = Instant::now();
                 run.queue.promote(now);
                 loop {
-                    // The window of the busiest pace among the APIs with work.
-                    let apis: Vec<Api> = run.queue.ready_apis().collect();
-                    let window = apis
-                        .iter()
-                        .map(|api| self.with_pace(*api, |p| p.window(cap, now)))
+                    // The window of the busiest pace among the APIs with work (one or two: the
+                    // lines are walked, not collected).
+                    let window = run
+                        .queue
+                        .ready_apis()
+                        .map(|api| self.with_pace(api, |p| p.window(cap, now)))
                         .max()
                         .unwrap_or(cap);
                     if tasks.len() >= window {
                         // Full: the next answer wakes the loop, or, before the first one, the
                         // moment the window grows with the wait.
-                        wake = apis
-                            .iter()
+                        wake = run
+                            .queue
+                            .ready_apis()
                             .filter(|_| tasks.len() < cap)
                             .filter_map(|api| {
-                                self.with_pace(*api, |p| p.window_grows_at(tasks.len()))
+                                self.with_pace(api, |p| p.window_grows_at(tasks.len()))
                             })
                             .min();
                         break;
@@ -769,9 +771,10 @@ impl Engine {
                     // The API whose next slot comes first: it goes if its pace allows now (its
                     // slot has come, or is a few milliseconds ahead), else the loop sleeps
                     // until that slot.
-                    let next = apis
-                        .iter()
-                        .map(|api| self.with_pace(*api, |p| (p.next_send(), p.may_send(now), *api)))
+                    let next = run
+                        .queue
+                        .ready_apis()
+                        .map(|api| self.with_pace(api, |p| (p.next_send(), p.may_send(now), api)))
                         .min_by_key(|(at, _, _)| *at);
                     let Some((at, may, api)) = next else {
                         wake = run.queue.next_delayed();

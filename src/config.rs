@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -317,7 +317,7 @@ impl ConfigFile {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        create_private_dir(&dir)
+        crate::private::create_dirs(&dir)
             .map_err(|err| write_error(format!("cannot create {}: {err}", dir.display())))?;
         let (temp_path, temp_file) =
             create_temp_file(&dir, &target).map_err(|err| write_error(err.to_string()))?;
@@ -1199,20 +1199,6 @@ fn follow_symlink(path: &Path) -> PathBuf {
     }
 }
 
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)
-}
-
 /// Creates a new, empty, owner-only file next to `target`, with a name no other writer uses.
 fn create_temp_file(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -1230,14 +1216,11 @@ fn create_temp_file(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
             ".{stem}.{}.{unique}.{nanos}.tmp",
             std::process::id()
         ));
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
+        match crate::private::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
         {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        match options.open(&path) {
             Ok(file) => {
                 // The umask may have removed bits the writer needs; set exactly 0600.
                 #[cfg(unix)]

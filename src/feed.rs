@@ -193,8 +193,7 @@ impl Listener {
         sdkappid: Option<u64>,
         tx: mpsc::Sender<FeedMsg>,
     ) -> Result<Listener> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
+        let listener = crate::serve::bind(addr)
             .with_context(|| format!("cannot listen for callbacks on {addr}"))?;
         let addr = listener.local_addr()?;
         let shed = Arc::new(AtomicU64::new(0));
@@ -208,18 +207,15 @@ impl Listener {
             .fallback(receive)
             .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(state);
-        let (shutdown, mut stopping) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                // A dropped `Listener` stops the server too (the wait then fails at once).
-                let _ = stopping.wait_for(|stop| *stop).await;
-            })
-            .await
-        });
+        let (shutdown, stopping) = watch::channel(false);
+        // A dropped `Listener` stops the server too (its stop channel then closes).
+        let task = tokio::spawn(crate::serve::serve(
+            listener,
+            app,
+            crate::serve::Limits::default(),
+            Arc::default(),
+            stopping,
+        ));
         let _ = tx.try_send(FeedMsg::Listening(addr));
         Ok(Listener {
             addr,

@@ -138,10 +138,13 @@ impl Worker {
                 rows,
             } => {
                 tokio::task::spawn_blocking(move || {
-                    let result = std::fs::write(&path, contents).map(|()| rows).map_err(|e| {
-                        tracing::warn!("export to {path} failed: {e}");
-                        Failure::local(e.to_string())
-                    });
+                    let result =
+                        crate::private::write(std::path::Path::new(&path), contents.as_bytes())
+                            .map(|()| rows)
+                            .map_err(|e| {
+                                tracing::warn!("export to {path} failed: {e}");
+                                Failure::local(e.to_string())
+                            });
                     let _ = tx.send(Msg::Exported { path, result });
                 });
             }

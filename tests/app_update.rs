@@ -1471,6 +1471,30 @@ fn u_after_an_unblock_blocks_the_done_pairs_again_with_a_warning() {
     assert!(d.effects.iter().filter(|e| e.mutates()).count() == 1);
 }
 
+/// An item whose first attempt went unanswered and that was then found as wanted is this batch's
+/// change: `U` puts it back, while an entry that really was already as wanted is left alone.
+#[test]
+fn u_undoes_an_item_confirmed_after_an_unanswered_attempt() {
+    let mut d = Dash::alice(20);
+    d.mark(3);
+    d.press(ch('x'));
+    let (bid, op, pairs) = d.confirm();
+    let mut confirmed = done(pairs[1].clone());
+    confirmed.info = "confirmed after an attempt that went unanswered".to_owned();
+    confirmed.attempts = 2;
+    d.finish(
+        bid,
+        op,
+        vec![done(pairs[0].clone()), confirmed, already(pairs[2].clone())],
+        BatchEnd::Completed,
+    );
+    d.press(esc());
+    assert!(only_checks(&d.press(ch('U'))));
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.op, Operation::Block);
+    assert_eq!(p.pairs, pairs[..2].to_vec());
+}
+
 #[test]
 fn u_after_a_block_unblocks_and_warns_that_friendships_are_not_restored() {
     let mut d = Dash::alice(20);

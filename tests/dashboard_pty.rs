@@ -45,6 +45,11 @@ fn alice_seed() -> blockdeck::sandbox::Seed {
 
 /// The dashboard on `sandbox` (no subcommand), with the workspace's journal and config.
 fn dashboard(ws: &Workspace, sandbox: &LocalSandbox, cols: u16, rows: u16) -> Pty {
+    dashboard_command(ws, sandbox).size(cols, rows).spawn()
+}
+
+/// [`dashboard`]'s command, for more arguments.
+fn dashboard_command(ws: &Workspace, sandbox: &LocalSandbox) -> PtyCommand {
     let journal = ws.journal.display().to_string();
     let config = ws.config.display().to_string();
     PtyCommand::new(ws.dir.path())
@@ -59,8 +64,6 @@ fn dashboard(ws: &Workspace, sandbox: &LocalSandbox, cols: u16, rows: u16) -> Pt
             "--config",
             &config,
         ])
-        .size(cols, rows)
-        .spawn()
 }
 
 /// `blockdeck demo` (its own sandbox on a free loopback port) with the workspace's journal.
@@ -642,4 +645,111 @@ fn the_table_scrolls_row_by_row_past_its_edges() {
         assert!(pty.wait_exit(WAIT).success());
         assert_restored(&pty);
     }
+}
+
+/// The dashboard's peak resident memory in MB, from the kernel.
+fn peak_rss_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in the status");
+    kb / 1024
+}
+
+/// 10,000 signed webhook posts (of 100 pairs each, or `BLOCKDECK_FLOOD_PAIRS` up to the
+/// service's 1,000; bounded concurrency, loopback) against the dashboard's listener: its memory
+/// stays under 100 MB at its peak, the flood's shed changes are named in the activity pane, and a
+/// key typed after the flood is echoed (how soon is printed, not asserted).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_webhook_flood_leaves_the_dashboard_small_and_responsive() {
+    use futures_util::StreamExt;
+    const TOKEN: &str = "flood-test-token";
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let pty = dashboard_command(&ws, &sandbox)
+        .env("BLOCKDECK_CALLBACK_TOKEN", TOKEN)
+        .args(["--listen-callbacks", "127.0.0.1:0"])
+        .size(120, 40)
+        .spawn();
+    wait_first_frame(&pty);
+    let screen = pty.wait_for_all(&["webhooks on 127.0.0.1:"], WAIT);
+    let at = screen.find("webhooks on ").unwrap() + "webhooks on ".len();
+    let addr: std::net::SocketAddr = screen[at..]
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
+        .next()
+        .unwrap()
+        .parse()
+        .expect("the listener's address on screen");
+
+    let pairs: usize = std::env::var("BLOCKDECK_FLOOD_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 1000);
+    let body = json!({
+        "CallbackCommand": "Sns.CallbackBlackListAdd",
+        "PairList": (0..pairs)
+            .map(|i| json!({"From_Account": format!("flood_{i:04}"), "To_Account": "alice"}))
+            .collect::<Vec<_>>(),
+    })
+    .to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (ok, busy) = runtime.block_on(async {
+        let client = harness::http();
+        let time = blockdeck::tim::usersig::unix_now().to_string();
+        let url = format!(
+            "http://{addr}/?SdkAppid={}&CallbackCommand=Sns.CallbackBlackListAdd\
+             &contenttype=json&ClientIP=10.1.2.3&OptPlatform=Android&RequestTime={time}&Sign={}",
+            harness::SDKAPPID,
+            blockdeck::feed::sign(TOKEN, &time)
+        );
+        let statuses: Vec<u16> = futures_util::stream::iter(0..10_000)
+            .map(|_| {
+                let (client, url, body) = (client.clone(), url.clone(), body.clone());
+                async move {
+                    match client.post(url).body(body).send().await {
+                        Ok(resp) => resp.status().as_u16(),
+                        Err(_) => 0,
+                    }
+                }
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        (
+            statuses.iter().filter(|s| **s == 200).count(),
+            statuses.iter().filter(|s| **s == 503).count(),
+        )
+    });
+    assert_eq!(
+        ok + busy,
+        10_000,
+        "every post answered: {ok} taken, {busy} shed"
+    );
+    assert!(busy > 0, "a flood beyond the queue is shed");
+
+    let peak = peak_rss_mb(pty.pid());
+    eprintln!(
+        "peak resident memory after a flood of 10,000 posts x {pairs} pairs: {peak} MB \
+         ({ok} posts taken, {busy} shed)"
+    );
+    assert!(peak < 100, "the dashboard peaked at {peak} MB");
+    pty.wait_for_all(&["shed in a flood"], WAIT);
+
+    let before = pty.raw().len();
+    let typed = Instant::now();
+    pty.type_text("z");
+    while !contains(&pty.raw()[before..], b"z") && typed.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let echoed = typed.elapsed();
+    pty.wait_for("the typed key", WAIT, |s| s.contains("> z"));
+    eprintln!("a key typed after the flood was written to the terminal {echoed:?} later");
+    assert_no_key(&pty);
 }

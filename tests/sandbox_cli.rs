@@ -104,9 +104,28 @@ impl Server {
     fn start(extra: &[&str]) -> Server {
         let mut args = vec!["sandbox", "--listen", "127.0.0.1:0"];
         args.extend_from_slice(extra);
-        let mut child = blockdeck(&args, Some(KEY))
-            .spawn()
-            .expect("blockdeck starts");
+        Server::spawn(blockdeck(&args, Some(KEY)))
+    }
+
+    /// [`Server::start`] under a file limit of `nofile` (`ulimit -n`).
+    fn start_with_file_limit(nofile: u32, extra: &[&str]) -> Server {
+        let mut limited = Command::new("bash");
+        limited
+            .arg("-c")
+            .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+            .arg(BIN)
+            .args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove(SECRET_ENV)
+            .env(SECRET_ENV, KEY)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Server::spawn(limited)
+    }
+
+    fn spawn(mut cmd: Command) -> Server {
+        let mut child = cmd.spawn().expect("blockdeck starts");
         let out = child.stdout.take().unwrap();
         let err = child.stderr.take().unwrap();
         let process = KillOnDrop(Some(child));
@@ -179,6 +198,18 @@ fn usersig_from_cli(args: &[&str]) -> String {
     let sig = out.stdout.trim().to_owned();
     assert_eq!(out.stdout.lines().count(), 1, "one line: {:?}", out.stdout);
     sig
+}
+
+/// The sandbox's `/sandbox/stats` answer.
+async fn stats(addr: SocketAddr) -> Value {
+    harness::http()
+        .get(format!("http://{addr}/sandbox/stats"))
+        .send()
+        .await
+        .expect("the sandbox answers")
+        .json()
+        .await
+        .expect("a JSON answer")
 }
 
 async fn get_alice(addr: SocketAddr, sig: &str) -> Value {
@@ -391,4 +422,101 @@ fn an_endless_seed_is_refused_at_the_cap() {
     ));
     assert_ne!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stderr.contains("larger than 256 MB"), "{}", out.stderr);
+}
+
+/// Thousands of connections that send nothing or only part of a request's head, at a file limit of
+/// 1,024, neither exhaust the sandbox's descriptors nor keep callers out: each new caller takes the
+/// place of the connection idle longest, and every call is answered.
+#[tokio::test]
+async fn idle_and_half_sent_connections_cannot_lock_callers_out() {
+    use std::io::Write;
+    let server = Server::start_with_file_limit(1024, &["--latency-ms", "20"]);
+    let sig = usersig_from_cli(&[]);
+    let addr = server.addr;
+    let t00 = std::time::Instant::now();
+    let idle = tokio::task::spawn_blocking(move || {
+        (0..5000)
+            .map(|i| {
+                let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+                if i % 2 == 1 {
+                    stream
+                        .write_all(b"POST /v4/sns/black_list_get HTTP/1.1\r\nHost: sandbox\r\n")
+                        .expect("a partial head");
+                }
+                stream
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("connections opened");
+
+    let t0 = std::time::Instant::now();
+    eprintln!("DBG opened {:?} {}", t00.elapsed(), stats(addr).await);
+    for _ in 0..20 {
+        let page = get_alice(addr, &sig).await;
+        eprintln!("DBG call {:?}", t0.elapsed());
+        assert_eq!(page["ActionStatus"], "OK", "{page}");
+    }
+    let connections = &stats(addr).await["connections"];
+    let open = connections["open"].as_u64().expect("open count");
+    assert!(
+        open <= 1024,
+        "open connections within the file limit: {connections}"
+    );
+    assert!(
+        connections["evicted"].as_u64().expect("evicted count") >= 5000 - 1024,
+        "idle connections made room: {connections}"
+    );
+    drop(idle);
+    eprintln!("DBG stats {:?}", t0.elapsed());
+    let out = server.terminate();
+    eprintln!("DBG end {:?}", t0.elapsed());
+    assert_eq!(out.code, Some(0), "clean exit on SIGTERM: {}", out.stderr);
+}
+
+/// A connection that sends nothing, one that stops inside its head and one that stops inside its
+/// body are each closed once `--read-timeout` has passed.
+#[test]
+fn slow_connections_are_closed_after_the_read_timeout() {
+    use std::io::Write;
+    let server = Server::start(&["--read-timeout", "1"]);
+    let silent = std::net::TcpStream::connect(server.addr).expect("connect");
+    let mut half_head = std::net::TcpStream::connect(server.addr).expect("connect");
+    half_head
+        .write_all(b"POST /v4/sns/black_list_get HTTP/1.1\r\nHost: sandbox\r\n")
+        .expect("a partial head");
+    let mut half_body = std::net::TcpStream::connect(server.addr).expect("connect");
+    half_body
+        .write_all(
+            b"POST /v4/sns/black_list_get HTTP/1.1\r\nHost: sandbox\r\n\
+              Content-Length: 100\r\n\r\n{\"From_Account\":",
+        )
+        .expect("a partial body");
+    for (name, mut stream) in [
+        ("silent", silent),
+        ("half a head", half_head),
+        ("half a body", half_body),
+    ] {
+        // Generous: the point is that the server closes it at all, not how fast.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .expect("read timeout");
+        let mut answer = Vec::new();
+        let read = stream.read_to_end(&mut answer);
+        assert!(
+            read.is_ok(),
+            "{name}: the sandbox closes the connection ({read:?})"
+        );
+        let answer = String::from_utf8_lossy(&answer);
+        if name == "half a body" {
+            assert!(
+                answer.starts_with("HTTP/1.1 4"),
+                "{name}: the request is refused: {answer:?}"
+            );
+        } else {
+            assert!(!answer.starts_with("HTTP/1.1 2"), "{name}: {answer:?}");
+        }
+    }
+    let out = server.terminate();
+    assert_eq!(out.code, Some(0), "clean exit on SIGTERM: {}", out.stderr);
 }

@@ -1822,6 +1822,12 @@ async fn state_file_keeps_changes_across_restarts() {
     assert!(state.exists(), "state written after a change");
     sb.stop().await.unwrap();
 
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the state file is owner-only");
+    }
     let text = std::fs::read_to_string(&state).unwrap();
     let saved: Value = serde_json::from_str(&text).expect("the state file is JSON");
     assert!(saved.is_object());

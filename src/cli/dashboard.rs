@@ -152,17 +152,15 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
 fn log_to_file(settings: &Settings) {
     let path = settings.journal_path.with_file_name("blockdeck.log");
     if let Some(dir) = path.parent() {
-        let _ = crate::client::journal::create_private_dirs(dir);
+        let _ = crate::private::create_dirs(dir);
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
+    // Owner-only, like the journal beside it: the log names accounts and batches.
+    if let Ok(file) = crate::private::options()
+        .create(true)
+        .append(true)
+        .open(&path)
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Owner-only, like the journal beside it: the log names accounts and batches.
-        options.mode(0o600);
-    }
-    if let Ok(file) = options.open(&path) {
+        let _ = crate::private::tighten(&file);
         let _ = tracing_subscriber::fmt()
             .with_writer(std::sync::Mutex::new(file))
             .with_ansi(false)

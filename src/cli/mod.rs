@@ -268,6 +268,14 @@ pub struct SandboxArgs {
     /// Post Tencent's after-change webhooks (Sns.CallbackBlackListAdd/Delete) to this URL.
     #[arg(long, value_name = "URL")]
     callback_url: Option<String>,
+    /// Most connections held open (default: 4096, or what `ulimit -n` leaves room for). At the
+    /// cap, a new connection takes the place of the one idle longest.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+    /// Seconds a connection may take to send a request's head (or sit idle between requests),
+    /// and a request its body.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    read_timeout: u64,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -437,6 +445,13 @@ fn run_sandbox(global: &GlobalArgs, args: SandboxArgs) -> Result<u8> {
         hang: Duration::from_millis(args.hang_ms),
         variants,
         lockout_after: args.lockout_after,
+        connections: crate::serve::Limits {
+            max_connections: args
+                .max_connections
+                .map_or_else(crate::serve::connection_budget, |n| n as usize),
+            header_timeout: Duration::from_secs(args.read_timeout),
+            body_timeout: Duration::from_secs(args.read_timeout),
+        },
         state_file: args.state,
         callback: match args.callback_url {
             Some(url) => Some(sandbox::CallbackTarget {

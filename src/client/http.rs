@@ -167,7 +167,9 @@ impl TimClient {
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(5)))
-            .pool_idle_timeout(Duration::from_secs(60))
+            // Below the idle time servers commonly allow (the sandbox's is 30 s), so that a
+            // pooled connection is not reused just as the server closes it.
+            .pool_idle_timeout(Duration::from_secs(20))
             .tcp_keepalive(Duration::from_secs(30))
             .user_agent(concat!("blockdeck/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -20,7 +20,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -549,17 +549,13 @@ impl Journal {
     /// left as they are.
     pub fn open(path: &Path) -> io::Result<Journal> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            create_private_dirs(parent)
+            crate::private::create_dirs(parent)
                 .map_err(|e| io_context(path, "create the directory of", e))?;
         }
-        let mut options = OpenOptions::new();
-        options.read(true).append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options
+        let mut file = crate::private::options()
+            .read(true)
+            .append(true)
+            .create(true)
             .open(path)
             .map_err(|e| io_context(path, "open", e))?;
         let meta = file.metadata().map_err(|e| io_context(path, "open", e))?;
@@ -670,18 +666,6 @@ impl Journal {
         }
         Ok(())
     }
-}
-
-/// Creates `dir` and its missing parents owner-only (0700).
-pub fn create_private_dirs(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1577,7 +1561,7 @@ mod tests {
             &chunk("b1", vec![item(&targets[1], 0, ItemStatus::Done)]),
         )
         .unwrap();
-        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut file = fs::OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(&whole[..whole.len() / 2]).unwrap();
         drop(file);
 
@@ -1620,7 +1604,7 @@ mod tests {
             .intent(&intent("b1", 10, vec![pair("a", "x")]))
             .unwrap();
         drop(journal);
-        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut file = fs::OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(b"hello\n\n{\"type\":\"end\",\"v\":2}\n{\"type\":\"end\"}\n")
             .unwrap();
         file.write_all(b"{\"type\":\"party\",\"v\":1}\n").unwrap();

@@ -22,7 +22,6 @@ use axum::Router;
 use axum::routing::{any, get};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -63,6 +62,8 @@ pub struct SandboxConfig {
     pub callback: Option<CallbackTarget>,
     /// How it answers where the documents leave a choice (see [`variants`]).
     pub variants: variants::Variants,
+    /// The bounds its connections are held to: header and body timeouts, connection cap.
+    pub connections: crate::serve::Limits,
 }
 
 impl SandboxConfig {
@@ -82,6 +83,7 @@ impl SandboxConfig {
             state_file: None,
             callback: None,
             variants: variants::Variants::documented(),
+            connections: crate::serve::Limits::default(),
         }
     }
 }
@@ -99,6 +101,8 @@ pub(crate) struct Shared {
     stop: watch::Receiver<bool>,
     /// The webhook queue, when a callback URL is configured.
     callbacks: Option<callbacks::Delivery>,
+    /// What the server's connections came to.
+    connections: Arc<crate::serve::Stats>,
 }
 
 pub(crate) type SharedState = Arc<Shared>;
@@ -147,7 +151,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
+        let mut file = crate::private::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -205,9 +213,8 @@ impl Sandbox {
             }
             _ => Store::from_seed(&config.seed).map_err(|e| anyhow::anyhow!("seed: {e}"))?,
         };
-        let listener = TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
+        let listener =
+            crate::serve::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let rng = match config.fault_seed {
@@ -233,20 +240,20 @@ impl Sandbox {
             dirty_notify: tokio::sync::Notify::new(),
             stop: stop_rx.clone(),
             callbacks,
+            connections: Arc::default(),
         });
         let app = Router::new()
             .route("/v4/{service}/{command}", any(routes::call))
             .route("/sandbox/stats", get(routes::stats))
             .fallback(routes::unknown_path)
             .with_state(shared.clone());
-        let mut stop_signal = stop_rx.clone();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop_signal.wait_for(|stopped| *stopped).await;
-                })
-                .await
-        });
+        let server = tokio::spawn(crate::serve::serve(
+            listener,
+            app,
+            shared.config.connections,
+            shared.connections.clone(),
+            stop_rx.clone(),
+        ));
         let saver = shared.config.state_file.is_some().then(|| {
             let shared = shared.clone();
             let mut stop = stop_rx;
@@ -315,6 +322,11 @@ impl Sandbox {
                 .values()
                 .sum()
         }
+    }
+
+    /// What its connections came to so far (accepted, evicted at the cap, refused, open).
+    pub fn connection_stats(&self) -> crate::serve::StatsView {
+        self.shared.connections.view()
     }
 
     /// What became of the webhooks so far; `None` without a callback URL.

@@ -17,6 +17,7 @@ use super::faults::FaultKind;
 use super::store::{CallError, Store};
 use super::{SandboxConfig, SharedState};
 use crate::feed::ChangeKind;
+use crate::tim::ids::elide;
 use crate::tim::usersig::{self, Claims};
 use crate::tim::wire::{
     Api, BlackListChangeRequest, BlackListChangeResponse, Envelope, ErrorResponse,
@@ -260,7 +261,10 @@ fn parse<T: DeserializeOwned>(api: Api, value: Value) -> Result<T, CallError> {
                 if let Some(bad) = items.iter().find(|v| !v.is_string()) {
                     return Err(CallError::new(
                         60015,
-                        format!("every To_Account entry must be a JSON string; found {bad}"),
+                        format!(
+                            "every To_Account entry must be a JSON string; found {}",
+                            elide(&bad.to_string())
+                        ),
                     ));
                 }
             }
@@ -406,7 +410,7 @@ fn authenticate(shared: &SharedState, query: Option<&str>) -> Result<(), CallErr
     let sdkappid: u64 = sdkappid.parse().map_err(|_| {
         CallError::new(
             60006,
-            format!("sdkappid {sdkappid:?} is not a valid SDKAppID"),
+            format!("sdkappid \"{}\" is not a valid SDKAppID", elide(sdkappid)),
         )
     })?;
     if sdkappid != config.sdkappid {
@@ -441,7 +445,7 @@ fn authenticate(shared: &SharedState, query: Option<&str>) -> Result<(), CallErr
     {
         return Err(CallError::new(
             60002,
-            format!("contenttype {ct:?} is not supported; use json"),
+            format!("contenttype \"{}\" is not supported; use json", elide(ct)),
         ));
     }
     let sig = get("usersig").ok_or_else(|| CallError::new(70002, "usersig is missing or empty"))?;
@@ -515,7 +519,10 @@ fn authenticate(shared: &SharedState, query: Option<&str>) -> Result<(), CallErr
     if !config.admins.iter().any(|a| a == identifier) {
         return Err(CallError::new(
             60010,
-            format!("{identifier:?} is not an app admin: this call needs an app admin identifier"),
+            format!(
+                "\"{}\" is not an app admin: this call needs an app admin identifier",
+                elide(identifier)
+            ),
         ));
     }
     Ok(())
@@ -532,6 +539,7 @@ pub async fn stats(State(shared): State<SharedState>) -> Response {
         "accounts": store.accounts,
         "blocks": store.blocks,
         "friendships": store.friendships,
+        "connections": shared.connections.view(),
     });
     // Only with a callback URL, so that the answer is unchanged without one.
     if let Some(callbacks) = &shared.callbacks {

@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::tim::codes;
+use crate::tim::ids::elide;
 use crate::tim::wire::{
     self, AccountCheckItem, AccountCheckRequest, AccountCheckResponse, AccountStatus,
     BlackCheckType, BlackListChangeRequest, BlackListChangeResponse, BlackListCheckItem,
@@ -173,10 +174,13 @@ impl Store {
         let mut store = Store::default();
         for acc in &seed.accounts {
             if let Err(e) = crate::tim::ids::validate(&acc.id) {
-                return Err(format!("seed account {:?}: {e}", acc.id));
+                return Err(format!("seed account \"{}\": {e}", elide(&acc.id)));
             }
             if store.accounts.contains_key(&acc.id) {
-                return Err(format!("seed account {:?} is listed twice", acc.id));
+                return Err(format!(
+                    "seed account \"{}\" is listed twice",
+                    elide(&acc.id)
+                ));
             }
             store.order.push(acc.id.clone());
             store.accounts.insert(
@@ -220,8 +224,10 @@ impl Store {
         for id in [&edge.from, &edge.to] {
             if !self.accounts.contains_key(id) {
                 return Err(format!(
-                    "seed {what} {:?} → {:?}: no account {id:?}",
-                    edge.from, edge.to
+                    "seed {what} \"{}\" → \"{}\": no account \"{}\"",
+                    elide(&edge.from),
+                    elide(&edge.to),
+                    elide(id)
                 ));
             }
         }
@@ -311,7 +317,7 @@ impl Store {
         if !self.accounts.contains_key(from) {
             return Err(CallError::new(
                 SNS_NO_ACCOUNT,
-                format!("From_Account {from:?} does not exist"),
+                format!("From_Account \"{}\" does not exist", elide(from)),
             ));
         }
         Ok(())
@@ -677,7 +683,10 @@ impl Store {
 fn bad_check_type(value: &str, prefix: &str) -> CallError {
     CallError::new(
         SNS_BAD_PARAMETER,
-        format!("CheckType {value:?} is not {prefix}_Both or {prefix}_Single"),
+        format!(
+            "CheckType \"{}\" is not {prefix}_Both or {prefix}_Single",
+            elide(value)
+        ),
     )
 }
 

@@ -519,16 +519,16 @@ fn trim_blanks(s: &str) -> &str {
 fn reject(line: usize, content: &str, reason: String) -> Rejected {
     Rejected {
         line,
-        text: escape_for_display(content),
+        text: elide(content),
         reason,
     }
 }
 
-/// Makes untrusted line text safe and unambiguous to print: every character outside printable
+/// Makes untrusted text (a line of input, an ID from elsewhere) safe and unambiguous to print: every character outside printable
 /// ASCII becomes `\u{...}` (which also exposes look-alike letters, since UserIDs are ASCII), a
 /// backslash is doubled, and the result is cut to about [`MAX_SHOWN_CHARS`] characters with
 /// an ellipsis, never inside an escape.
-fn escape_for_display(text: &str) -> String {
+pub fn elide(text: &str) -> String {
     let mut out = String::new();
     let mut shown = 0;
     for c in text.chars() {
@@ -899,9 +899,9 @@ mod tests {
         assert!(!shown.contains('\u{202e}'));
         // An escape is never cut in half.
         let line = format!("{}\u{1b}", "z".repeat(55));
-        let shown = escape_for_display(&line);
+        let shown = elide(&line);
         assert_eq!(shown, format!("{}…", "z".repeat(55)));
-        assert_eq!(escape_for_display("a\\b"), "a\\\\b");
+        assert_eq!(elide("a\\b"), "a\\\\b");
     }
 
     #[test]

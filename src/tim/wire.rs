@@ -138,6 +138,29 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// The most characters of the service's own words (`ErrorInfo`, `ResultInfo`) kept from an
+/// answer; longer text is cut with an ellipsis, so that a hostile or broken server cannot fill
+/// messages, the journal or memory with it.
+pub const MAX_INFO_CHARS: usize = 256;
+
+/// `ErrorInfo` / `ResultInfo`: a string (null as empty), cut to [`MAX_INFO_CHARS`].
+fn info_text<'de, D>(deserializer: D) -> Result<String, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let text = Option::<String>::deserialize(deserializer)?.unwrap_or_default();
+    Ok(cut_info(text))
+}
+
+/// Cuts `text` to [`MAX_INFO_CHARS`] characters, ending an elided one with `…`.
+pub fn cut_info(mut text: String) -> String {
+    if let Some((at, _)) = text.char_indices().nth(MAX_INFO_CHARS) {
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}
+
 /// Parses a JSON body the way pasted text needs: a UTF-8 byte-order mark at the start and Unicode
 /// space characters between tokens (the no-break spaces that documentation pages put in their samples,
 /// for instance) are read as plain spaces. Text inside strings is never touched.
@@ -196,7 +219,7 @@ pub struct Envelope {
         deserialize_with = "error_code_or_absent"
     )]
     pub error_code: i64,
-    #[serde(rename = "ErrorInfo", default, deserialize_with = "null_as_default")]
+    #[serde(rename = "ErrorInfo", default, deserialize_with = "info_text")]
     pub error_info: String,
     #[serde(
         rename = "ErrorDisplay",
@@ -414,7 +437,7 @@ pub struct ResultItem {
         deserialize_with = "result_code_or_absent"
     )]
     pub result_code: i64,
-    #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
+    #[serde(rename = "ResultInfo", default, deserialize_with = "info_text")]
     pub result_info: String,
 }
 
@@ -553,7 +576,7 @@ pub struct BlackListCheckItem {
         deserialize_with = "result_code_or_absent"
     )]
     pub result_code: i64,
-    #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
+    #[serde(rename = "ResultInfo", default, deserialize_with = "info_text")]
     pub result_info: String,
 }
 
@@ -608,7 +631,7 @@ pub struct FriendCheckItem {
         deserialize_with = "result_code_or_absent"
     )]
     pub result_code: i64,
-    #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
+    #[serde(rename = "ResultInfo", default, deserialize_with = "info_text")]
     pub result_info: String,
 }
 
@@ -739,7 +762,7 @@ pub struct AccountCheckItem {
         deserialize_with = "result_code_or_absent"
     )]
     pub result_code: i64,
-    #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
+    #[serde(rename = "ResultInfo", default, deserialize_with = "info_text")]
     pub result_info: String,
     #[serde(rename = "AccountStatus", default = "unknown_account_status")]
     pub account_status: AccountStatus,
@@ -783,7 +806,7 @@ pub struct UserProfileItem {
         deserialize_with = "result_code_or_absent"
     )]
     pub result_code: i64,
-    #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
+    #[serde(rename = "ResultInfo", default, deserialize_with = "info_text")]
     pub result_info: String,
 }
 
@@ -993,6 +1016,13 @@ mod tests {
 
     #[test]
     fn envelope_only_error_responses_parse_as_any_response() {
+        let long = format!(
+            r#"{{"ActionStatus":"FAIL","ErrorCode":70001,"ErrorInfo":"{}"}}"#,
+            "é".repeat(100_000)
+        );
+        let resp: ErrorResponse = serde_json::from_str(&long).unwrap();
+        assert_eq!(resp.envelope.error_info.chars().count(), MAX_INFO_CHARS + 1);
+        assert!(resp.envelope.error_info.ends_with("é…"));
         let text = r#"{"ActionStatus":"FAIL","ErrorCode":70001,"ErrorInfo":"usersig expired"}"#;
         let resp: BlackListGetResponse = serde_json::from_str(text).unwrap();
         assert_eq!(resp.envelope.error_code, 70001);

@@ -48,7 +48,7 @@ pub struct Batch {
 /// `<journal>.locks/<id>`, released when the process lets go of the batch (or dies).
 fn claim(path: &Path, id: &BatchId) -> io::Result<std::fs::File> {
     let dir = path.with_extension("locks");
-    crate::client::journal::create_private_dirs(&dir)?;
+    crate::private::create_dirs(&dir)?;
     let name: String = id
         .as_str()
         .chars()
@@ -61,14 +61,11 @@ fn claim(path: &Path, id: &BatchId) -> io::Result<std::fs::File> {
         })
         .collect();
     let lock_path = dir.join(name);
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&lock_path)?;
+    let file = crate::private::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(

@@ -1093,26 +1093,32 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 /// Refuses a plain `http://` base URL whose host is not loopback, unless `--insecure-http`:
 /// the UserSig, an admin credential, would cross the network in clear text.
 fn check_plain_http(url: String, overrides: &Overrides) -> Result<String, ConfigError> {
+    if !is_clear_text_off_loopback(&url) || overrides.insecure_http {
+        return Ok(url);
+    }
+    Err(ConfigError::PlainHttp { url })
+}
+
+/// True for a plain `http://` URL whose host is not loopback: what it carries crosses the
+/// network in clear text.
+pub fn is_clear_text_off_loopback(url: &str) -> bool {
     let Some(rest) = url
         .get(..7)
         .filter(|s| s.eq_ignore_ascii_case("http://"))
         .map(|_| &url[7..])
     else {
-        return Ok(url);
+        return false;
     };
     let host = if let Some(v6) = rest.strip_prefix('[') {
         v6.split(']').next().unwrap_or_default()
     } else {
-        rest.split(':').next().unwrap_or_default()
+        rest.split([':', '/']).next().unwrap_or_default()
     };
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-    if loopback || overrides.insecure_http {
-        return Ok(url);
-    }
-    Err(ConfigError::PlainHttp { url })
+    !loopback
 }
 
 fn normalize_base_url(url: &str, origin: &str) -> Result<String, ConfigError> {

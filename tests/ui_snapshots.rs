@@ -923,3 +923,27 @@ fn unfinished_batches_show_on_the_status_line_and_resume_shows_what_it_sends() {
         assert!(screen.contains(needle), "{needle}\n{screen}");
     }
 }
+
+/// A plain-http base URL off loopback (allowed only by `--insecure-http`) is named in the header
+/// at every size, before the connection details; loopback and https are not.
+#[test]
+fn clear_text_http_off_loopback_is_bannered() {
+    for (url, bannered) in [
+        ("http://10.1.2.3:8080", true),
+        ("http://tim.example.com", true),
+        ("http://127.0.0.1:8080", false),
+        ("http://[::1]:8080", false),
+        ("https://adminapisgp.im.qcloud.com", false),
+    ] {
+        for (w, h) in SIZES {
+            let mut d = alice(w, h, 20, false);
+            d.model.connection.base_url = url.to_owned();
+            let header = row_text(&render(&d.model), 0);
+            assert_eq!(
+                header.contains("CLEAR-TEXT HTTP"),
+                bannered,
+                "{url} at {w}x{h}: {header}"
+            );
+        }
+    }
+}

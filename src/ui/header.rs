@@ -1,4 +1,5 @@
-//! The header line: the app, where it is connected, and a READ-ONLY banner.
+//! The header line: the app, where it is connected, a READ-ONLY banner, and a CLEAR-TEXT HTTP
+//! banner when `--insecure-http` lets the UserSig cross the network unencrypted.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,6 +17,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         // Before the connection details, so that it is never cut off.
         pieces.push(Span::raw(" "));
         pieces.push(Span::styled(" READ-ONLY ", theme.banner));
+    }
+    if crate::config::is_clear_text_off_loopback(&c.base_url) {
+        pieces.push(Span::raw(" "));
+        pieces.push(Span::styled(" CLEAR-TEXT HTTP ", theme.banner));
     }
     let mut details: Vec<String> = Vec::with_capacity(4);
     for value in [&c.label, &c.base_url] {

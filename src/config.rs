@@ -218,6 +218,15 @@ pub struct Profile {
     /// Per-call timeout in seconds (default 10); must exceed the backend's own 3 s.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
+    /// Refuse a change that comes without a reason or a ticket, before anything is sent.
+    #[serde(skip_serializing_if = "is_false")]
+    pub require_reason: bool,
+    /// Accounts that batches leave alone unless named (`--include-protected ID`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub protected: Vec<String>,
+    /// A file of more protected accounts, one UserID per line (relative to the config file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protected_file: Option<PathBuf>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -251,6 +260,10 @@ impl Profile {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConfigFile {
+    /// The moderator's name in the journal (`BLOCKDECK_MODERATOR` beats it; default the OS
+    /// account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderator: Option<String>,
     /// Profile used when `--profile` is not given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_profile: Option<String>,
@@ -494,6 +507,12 @@ pub struct Settings {
     pub journal_path: PathBuf,
     /// The config file the settings were read from (it may not exist).
     pub config_path: PathBuf,
+    /// Who makes the changes, as the journal names them.
+    pub moderator: String,
+    /// Whether a change needs a reason or a ticket.
+    pub require_reason: bool,
+    /// Accounts batches leave alone unless named.
+    pub protected: crate::moderation::Protected,
 }
 
 impl Settings {
@@ -592,7 +611,23 @@ impl Settings {
             (None, None) => None,
         };
 
+        let moderator = crate::moderation::moderator(file.moderator.as_deref())
+            .map_err(|message| ConfigError::Moderation { message })?;
+        let protected_file = profile
+            .protected_file
+            .as_ref()
+            .map(|path| resolve_profile_path(path, &config_path));
+        let protected = crate::moderation::Protected::load(
+            &profile.protected,
+            protected_file.as_deref(),
+            &in_profile,
+        )
+        .map_err(|message| ConfigError::Moderation { message })?;
+
         Ok(Settings {
+            moderator,
+            require_reason: profile.require_reason,
+            protected,
             profile_name,
             base_url,
             region,
@@ -619,6 +654,9 @@ impl Settings {
             profile: self.profile_name.clone(),
             sdkappid: self.sdkappid,
             base_url: self.base_url.clone(),
+            moderator: self.moderator.clone(),
+            require_reason: self.require_reason,
+            protected: self.protected.clone(),
         }
     }
 
@@ -916,6 +954,9 @@ pub enum ConfigError {
          (80 leaves a fifth of the limit to the app's own traffic)"
     )]
     BadLimitShare { share: u32, origin: String },
+    /// The moderator's name, or the protected accounts, cannot be used.
+    #[error("{message}")]
+    Moderation { message: String },
     /// A profile name that cannot be used.
     #[error(
         "profile name `{name}` is not usable: it must be non-empty, without surrounding spaces \

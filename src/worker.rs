@@ -67,6 +67,7 @@ impl Worker {
                 op,
                 pairs,
                 resume,
+                approval,
             } => {
                 let cancel = renew(&mut self.batch);
                 let plan = self.journal.clone();
@@ -75,6 +76,7 @@ impl Worker {
                     op,
                     pairs,
                     resume,
+                    approval,
                 };
                 tokio::spawn(batch(engine, plan, run, tx, cancel));
             }
@@ -243,6 +245,7 @@ struct BatchRun {
     op: Operation,
     pairs: Vec<Pair>,
     resume: Option<String>,
+    approval: crate::moderation::Approval,
 }
 
 /// A journaled batch, its progress and items relayed as they come. A resumed batch re-checks
@@ -259,13 +262,17 @@ async fn batch(
         op,
         pairs,
         resume,
+        approval,
     } = run;
     let opened = match &resume {
         Some(batch) => batch
             .parse::<BatchId>()
             .map_err(|e| e.to_string())
-            .and_then(|batch| plan.resume(&batch).map_err(|e| e.to_string())),
-        None => plan.begin(op, &pairs).map_err(|e| e.to_string()),
+            .and_then(|batch| {
+                plan.resume(&batch, &approval.why)
+                    .map_err(|e| e.to_string())
+            }),
+        None => plan.begin(op, &pairs, &approval).map_err(|e| e.to_string()),
     };
     let mut batch = match opened {
         Ok(batch) => batch,

@@ -887,6 +887,7 @@ fn x_asks_first_and_only_y_sends() {
             op: Operation::Unblock,
             pairs: want,
             resume: None,
+            approval: Default::default(),
         }]
     );
     assert!(matches!(d.model.overlay, Overlay::None));
@@ -2545,6 +2546,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                         op: p.op,
                         pairs: p.to_send(),
                         resume: p.resume.clone(),
+                        approval: p.approval.clone(),
                     }],
                     "{what}"
                 );

@@ -401,7 +401,7 @@ fn an_unfinished_batch_is_said_at_start_and_resume_finishes_it() {
         pair("alice", "erin"),
     ];
     let killed = journal_plan(&sb.url(), ws.journal.clone())
-        .begin(Operation::Block, &pairs)
+        .begin(Operation::Block, &pairs, &Default::default())
         .unwrap();
     let batch = killed.id().to_string();
     drop(killed);

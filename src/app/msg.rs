@@ -133,6 +133,8 @@ pub enum Effect {
         op: Operation,
         pairs: Vec<Pair>,
         resume: Option<String>,
+        /// Why, and which protected accounts it may touch.
+        approval: crate::moderation::Approval,
     },
     /// Check a change before it is confirmed: accounts that do not exist, pairs already so.
     Preflight {

@@ -21,6 +21,7 @@ use crate::client::{Operation, Pair};
 use crate::config::Settings;
 use crate::display::{self, sanitize};
 use crate::export::{self, Format};
+use crate::moderation::Why;
 use crate::tim::ids::{self, UserId};
 use crate::tim::wire::{self, BlackListChangeRequest};
 
@@ -121,10 +122,41 @@ impl Rows {
     }
 }
 
+/// Why a change is made, recorded with it in the journal.
+#[derive(Args)]
+pub struct WhyArgs {
+    /// Why this change is made, in words (at most 500 characters, one line); recorded in the
+    /// journal. Required where the profile says `require_reason = true` (or give --ticket).
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+    /// The ticket or case this change belongs to (at most 100 characters).
+    #[arg(long, value_name = "ID")]
+    ticket: Option<String>,
+}
+
+impl WhyArgs {
+    /// The reason and ticket, checked; refused where the profile requires one and none is given.
+    fn why(&self, settings: &Settings) -> Result<Why, Exit> {
+        let why = Why::new(self.reason.as_deref(), self.ticket.as_deref()).map_err(Exit::usage)?;
+        if settings.require_reason && !why.is_given() {
+            return Err(Exit::usage(crate::moderation::reason_required(
+                settings.profile_name.as_deref(),
+            )));
+        }
+        Ok(why)
+    }
+}
+
 #[derive(Args)]
 pub struct ChangeArgs {
     #[command(flatten)]
     targets: Targets,
+    #[command(flatten)]
+    why: WhyArgs,
+    /// Let pairs touching this protected account through (repeatable); without it, pairs that
+    /// touch a protected account are held out of the batch and listed.
+    #[arg(long, value_name = "ID")]
+    include_protected: Vec<String>,
     /// Print the calls that would be sent, and send nothing.
     #[arg(long)]
     dry_run: bool,
@@ -151,6 +183,18 @@ pub struct JournalArgs {
     /// Only batches that did not finish (cancelled, interrupted, stopped, or with pending pairs).
     #[arg(long)]
     incomplete: bool,
+    /// Only batches begun or resumed by this moderator (name or OS account, any case).
+    #[arg(long, value_name = "MODERATOR")]
+    by: Option<String>,
+    /// Only batches that touch this account, as From or To.
+    #[arg(long, value_name = "ID")]
+    user: Option<String>,
+    /// Only batches whose reason or ticket mentions this text (any case).
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+    /// Only batches begun within this long: 90s, 30m, 24h, 7d.
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    since: Option<u64>,
     /// JSON Lines: one object per batch.
     #[arg(long)]
     json: bool,
@@ -167,6 +211,8 @@ pub struct ResumeArgs {
     /// another (a backup domain of the same app, say).
     #[arg(long)]
     endpoint: bool,
+    #[command(flatten)]
+    why: WhyArgs,
     #[command(flatten)]
     format: ItemFormat,
 }
@@ -486,6 +532,10 @@ fn refuse_read_only(settings: &Settings, what: &str) -> Result<(), Exit> {
 
 /// The journal error of a batch that could not be recorded: nothing was sent.
 fn journal_exit(settings: &Settings, e: std::io::Error) -> Exit {
+    if crate::moderation::Refused::is(&e) {
+        // The team's rules refused the batch (a reason required, a protected account).
+        return Exit::usage(e.to_string());
+    }
     Exit::usage(format!(
         "{e}; nothing was sent (pass --journal PATH to use another file than {})",
         settings.journal_path.display()
@@ -495,7 +545,24 @@ fn journal_exit(settings: &Settings, e: std::io::Error) -> Exit {
 pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8> {
     let settings = global.settings()?;
     refuse_read_only(&settings, op.verb())?;
+    let why = args.why.why(&settings)?;
+    let include_protected = args
+        .include_protected
+        .iter()
+        .map(|id| arg_id(id, "--include-protected"))
+        .collect::<Result<Vec<_>, _>>()?;
     let pairs = gather(&args.targets)?;
+    let (pairs, held) = settings.protected.hold_out(pairs, &include_protected);
+    if !held.is_empty() {
+        report_protected(&held, &settings);
+    }
+    if pairs.is_empty() {
+        eprintln!(
+            "nothing to {}: every pair touches a protected account",
+            op.verb()
+        );
+        return Ok(exit::CANCELLED);
+    }
     if args.dry_run {
         print_dry_run(op, &pairs);
         return Ok(exit::OK);
@@ -518,9 +585,13 @@ pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8
         return Ok(exit::CANCELLED);
     }
     let engine = connect(&settings)?;
+    let approval = crate::moderation::Approval {
+        why,
+        include_protected,
+    };
     let mut batch = settings
         .journal_plan()
-        .begin(op, &pairs)
+        .begin(op, &pairs, &approval)
         .map_err(|e| journal_exit(&settings, e))?;
     let id = batch.id().clone();
     eprintln!("batch {id}: {} {} pair(s)", op.verb(), pairs.len());
@@ -535,6 +606,36 @@ pub fn change(global: &GlobalArgs, op: Operation, args: ChangeArgs) -> Result<u8
         &mut rows,
     ));
     finish(&report, Some(id.as_str()))
+}
+
+/// Names the pairs held out because they touch protected accounts (at most 20, then a count),
+/// and how to let one through.
+fn report_protected(held: &[Pair], settings: &Settings) {
+    let accounts: std::collections::BTreeSet<&str> = held
+        .iter()
+        .flat_map(|p| [p.from.as_str(), p.to.as_str()])
+        .filter(|id| settings.protected.contains(id))
+        .collect();
+    eprintln!(
+        "held out {} pair(s) that touch protected accounts ({}):",
+        held.len(),
+        accounts
+            .iter()
+            .map(|id| sanitize(id).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for pair in held.iter().take(20) {
+        eprintln!(
+            "  {} → {}",
+            sanitize(pair.from.as_str()),
+            sanitize(pair.to.as_str())
+        );
+    }
+    if held.len() > 20 {
+        eprintln!("  … and {} more", held.len() - 20);
+    }
+    eprintln!("  to include one, name it: --include-protected ID");
 }
 
 fn finish(report: &Report, batch: Option<&str>) -> Result<u8> {
@@ -759,17 +860,25 @@ pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
         eprintln!("warning: {}:{line}: {}", path.display(), sanitize(reason));
     }
     let mut out = std::io::stdout().lock();
-    for batch in read
-        .batches
-        .iter()
-        .filter(|b| !args.incomplete || b.is_incomplete())
-    {
+    let since = args
+        .since
+        .map(|age| crate::tim::usersig::unix_now().saturating_sub(age));
+    for batch in read.batches.iter().filter(|b| {
+        (!args.incomplete || b.is_incomplete())
+            && args.by.as_deref().is_none_or(|name| b.is_by(name))
+            && args.user.as_deref().is_none_or(|user| b.touches(user))
+            && args.reason.as_deref().is_none_or(|text| b.mentions(text))
+            && since.is_none_or(|t| b.intent.time >= t)
+    }) {
         if args.json {
             let counts = batch.counts();
             let line = serde_json::json!({
                 "batch": batch.id().as_str(),
                 "time": batch.intent.time,
                 "operation": batch.intent.operation,
+                "moderator": batch.moderator(),
+                "reason": batch.intent.why.reason,
+                "ticket": batch.intent.why.ticket,
                 "os_user": batch.intent.os_user,
                 "ssh_client": batch.intent.ssh_client,
                 "profile": batch.intent.profile,
@@ -790,8 +899,35 @@ pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// An age such as `90s`, `30m`, `24h` or `7d`, in seconds.
+fn parse_age(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not an age: write a number and a unit, e.g. 24h"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?}: the unit must be s, m, h, d or w (e.g. 30m, 24h, 7d)"
+            ));
+        }
+    };
+    n.checked_mul(unit_secs)
+        .ok_or_else(|| format!("{text:?} is too long an age"))
+}
+
 pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
     let settings = global.settings()?;
+    let why = args.why.why(&settings)?;
     let read =
         journal::read_batches(&settings.journal_path).map_err(|e| Exit::usage(e.to_string()))?;
     let batch = read
@@ -842,7 +978,7 @@ pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
     let engine = connect(&settings)?;
     let mut batch = settings
         .journal_plan()
-        .resume(&id)
+        .resume(&id, &why)
         .map_err(|e| journal_exit(&settings, e))?;
     eprintln!("batch {id}: resuming {} unfinished pair(s)", pairs.len());
     let rt = runtime()?;

@@ -131,6 +131,9 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
             timeout: std::time::Duration::from_secs(10),
             journal_path: journal,
             config_path: PathBuf::new(),
+            moderator: crate::moderation::moderator(None).map_err(Exit::usage)?,
+            require_reason: false,
+            protected: Default::default(),
         };
         let code = open_with_feed(
             Target {

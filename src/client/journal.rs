@@ -31,6 +31,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{ItemStatus, Operation, Pair};
 use crate::display;
+use crate::moderation::Why;
 use crate::tim::ids::UserId;
 
 /// The record format version this code writes and understands.
@@ -180,7 +181,7 @@ fn whoami() -> (String, Option<String>) {
 
 /// The name of the account the process runs as: its uid (the owner of `/proc/self`) looked up in
 /// `/etc/passwd`, or `uid N` when it is not listed; `None` where neither can be read.
-fn os_account() -> Option<String> {
+pub fn os_account() -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -250,9 +251,15 @@ pub struct Intent {
     pub batch: BatchId,
     /// Unix seconds.
     pub time: u64,
+    /// The moderator's name (none in journals of versions before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderator: Option<String>,
     pub os_user: String,
     /// The SSH client's IP address, when running over SSH.
     pub ssh_client: Option<String>,
+    /// Why the batch is made: a reason, a ticket.
+    #[serde(default, flatten)]
+    pub why: Why,
     pub profile: Option<String>,
     pub sdkappid: u64,
     /// The endpoint, without query (written stripped of query, fragment and credentials).
@@ -278,8 +285,10 @@ impl Intent {
         Intent {
             batch,
             time: now_secs(),
+            moderator: None,
             os_user,
             ssh_client,
+            why: Why::default(),
             profile,
             sdkappid,
             base_url: strip_url_credentials(base_url),
@@ -432,8 +441,13 @@ pub struct Resume {
     pub batch: BatchId,
     /// Unix seconds.
     pub time: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderator: Option<String>,
     pub os_user: String,
     pub ssh_client: Option<String>,
+    /// Why it is resumed, when said.
+    #[serde(default, flatten)]
+    pub why: Why,
 }
 
 impl Resume {
@@ -443,8 +457,10 @@ impl Resume {
         Resume {
             batch,
             time: now_secs(),
+            moderator: None,
             os_user,
             ssh_client,
+            why: Why::default(),
         }
     }
 }
@@ -840,7 +856,14 @@ impl BatchState {
             line.push_str(&format!(" (resumed {}×)", self.resumes.len()));
         }
         line.push_str("  by ");
-        line.push_str(&esc(&intent.os_user));
+        if let Some(moderator) = intent.moderator.as_ref().filter(|m| **m != intent.os_user) {
+            line.push_str(&esc(moderator));
+            line.push_str(" (");
+            line.push_str(&esc(&intent.os_user));
+            line.push(')');
+        } else {
+            line.push_str(&esc(&intent.os_user));
+        }
         if let Some(client) = &intent.ssh_client {
             line.push('@');
             line.push_str(&esc(client));
@@ -849,7 +872,44 @@ impl BatchState {
             line.push_str(" profile ");
             line.push_str(&esc(profile));
         }
+        if intent.why.is_given() {
+            line.push_str("  ");
+            line.push_str(&esc(&intent.why.describe()));
+        }
         line
+    }
+
+    /// The moderator who began it (the OS account for journals that name none).
+    pub fn moderator(&self) -> &str {
+        self.intent
+            .moderator
+            .as_deref()
+            .unwrap_or(&self.intent.os_user)
+    }
+
+    /// True when `name` began or resumed it: the moderator's name or the OS account, ignoring
+    /// case.
+    pub fn is_by(&self, name: &str) -> bool {
+        let matches = |text: &str| text.eq_ignore_ascii_case(name);
+        matches(self.moderator())
+            || matches(&self.intent.os_user)
+            || self
+                .resumes
+                .iter()
+                .any(|r| r.moderator.as_deref().is_some_and(matches) || matches(&r.os_user))
+    }
+
+    /// True when its reason or ticket, or a resume's, mentions `text`.
+    pub fn mentions(&self, text: &str) -> bool {
+        self.intent.why.mentions(text) || self.resumes.iter().any(|r| r.why.mentions(text))
+    }
+
+    /// True when `user` is the From or the To of one of its pairs.
+    pub fn touches(&self, user: &str) -> bool {
+        self.intent
+            .targets
+            .iter()
+            .any(|p| p.from.as_str() == user || p.to.as_str() == user)
     }
 
     /// Newest first: by start time, then by ID.
@@ -1226,8 +1286,10 @@ mod tests {
         Intent {
             batch: id(batch),
             time,
+            moderator: None,
             os_user: "alice".into(),
             ssh_client: Some("10.0.0.5".into()),
+            why: Why::default(),
             profile: Some("prod-sgp".into()),
             sdkappid: 1_400_000_000,
             base_url: "https://adminapisgp.im.qcloud.com".into(),

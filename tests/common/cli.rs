@@ -145,6 +145,7 @@ impl Workspace {
         let home = self.dir.path().join("home");
         cmd.env_remove(SECRET_ENV)
             .env_remove("BLOCKDECK_PROFILE")
+            .env_remove("BLOCKDECK_MODERATOR")
             .env("BLOCKDECK_CONFIG", &self.config)
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join(".config"))
@@ -426,5 +427,8 @@ pub fn journal_plan(base_url: &str, path: PathBuf) -> blockdeck::client::ops::Jo
         profile: None,
         sdkappid: harness::SDKAPPID,
         base_url: base_url.to_owned(),
+        moderator: "test_moderator".to_owned(),
+        require_reason: false,
+        protected: Default::default(),
     }
 }

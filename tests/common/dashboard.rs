@@ -517,6 +517,7 @@ impl Dash {
                     op,
                     pairs,
                     resume,
+                    ..
                 },
             ] => (*id, *op, pairs.clone(), resume.clone()),
             other => panic!("y gave {other:?}"),

@@ -27,6 +27,8 @@ pub struct PendingAction {
     pub resume: Option<String>,
     /// Rows to put back where they stood when their block is done (an undo of an unblock).
     pub restore: Vec<(usize, Row)>,
+    /// Why, and the protected accounts named to let through.
+    pub approval: crate::moderation::Approval,
 }
 
 impl PendingAction {
@@ -40,6 +42,7 @@ impl PendingAction {
             checks: Checks::default(),
             resume: None,
             restore: Vec::new(),
+            approval: Default::default(),
         }
     }
 

@@ -195,6 +195,7 @@ fn start(model: &mut Model, pending: PendingAction) -> Vec<Effect> {
         op: pending.op,
         pairs,
         resume: pending.resume,
+        approval: pending.approval,
     }]
 }
 

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client::engine::{Engine, Event, JournalTarget, Report, RunOptions};
 use crate::client::journal::{BatchId, Intent, Journal, Resume};
 use crate::client::{Operation, Pair};
+use crate::moderation::{Approval, Protected, Refused, Why};
 
 /// Where batches are journaled, and what each intent records about the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,12 @@ pub struct JournalPlan {
     pub profile: Option<String>,
     pub sdkappid: u64,
     pub base_url: String,
+    /// Who makes the changes (see [`crate::moderation::moderator`]).
+    pub moderator: String,
+    /// A batch without a reason or a ticket is refused before anything is sent.
+    pub require_reason: bool,
+    /// A batch touching these accounts is refused unless they are named in its approval.
+    pub protected: Protected,
 }
 
 /// A batch of this app that the journal holds unfinished: what `:resume` and `blockdeck resume`
@@ -82,10 +89,31 @@ fn claim(path: &Path, id: &BatchId) -> io::Result<std::fs::File> {
 impl JournalPlan {
     /// Opens the journal and records the intent of a new batch of `op` over `pairs`, synced to
     /// disk before anything is sent.
-    pub fn begin(&self, op: Operation, pairs: &[Pair]) -> io::Result<Batch> {
+    ///
+    /// Refused before anything is written or sent when the profile requires a reason and
+    /// `approval` has none, or when a pair touches a protected account that `approval` does not
+    /// name: the surfaces hold such pairs out and list them first; this is the last word.
+    pub fn begin(&self, op: Operation, pairs: &[Pair], approval: &Approval) -> io::Result<Batch> {
+        self.check(&approval.why)?;
+        let (_, held) = self
+            .protected
+            .hold_out(pairs.to_vec(), &approval.include_protected);
+        if !held.is_empty() {
+            return Err(Refused::io(format!(
+                "{} pair(s) touch protected accounts ({}{}); name an account to let it                      through (--include-protected ID); nothing was sent",
+                held.len(),
+                held.iter()
+                    .take(5)
+                    .map(|p| format!("{} → {}", p.from, p.to))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if held.len() > 5 { ", …" } else { "" }
+            )));
+        }
+        let why = &approval.why;
         let mut journal = Journal::open(&self.path)?;
         let id = BatchId::generate(SystemTime::now());
-        let intent = Intent::new(
+        let mut intent = Intent::new(
             id.clone(),
             self.profile.clone(),
             self.sdkappid,
@@ -93,6 +121,8 @@ impl JournalPlan {
             op,
             pairs.to_vec(),
         );
+        intent.moderator = Some(self.moderator.clone());
+        intent.why = why.clone();
         let claim = claim(&self.path, &id)?;
         journal.intent(&intent)?;
         Ok(Batch {
@@ -100,6 +130,16 @@ impl JournalPlan {
             id,
             _claim: claim,
         })
+    }
+
+    /// Refuses a change without a reason where one is required.
+    fn check(&self, why: &Why) -> io::Result<()> {
+        if self.require_reason && !why.is_given() {
+            return Err(Refused::io(crate::moderation::reason_required(
+                self.profile.as_deref(),
+            )));
+        }
+        Ok(())
     }
 
     /// The batches of this app (its SDKAppID and endpoint) that the journal holds unfinished,
@@ -132,10 +172,14 @@ impl JournalPlan {
     }
 
     /// Opens the journal and records that batch `id` is resumed.
-    pub fn resume(&self, id: &BatchId) -> io::Result<Batch> {
+    pub fn resume(&self, id: &BatchId, why: &Why) -> io::Result<Batch> {
+        self.check(why)?;
         let claim = claim(&self.path, id)?;
         let mut journal = Journal::open(&self.path)?;
-        journal.resume(&Resume::new(id.clone()))?;
+        let mut resume = Resume::new(id.clone());
+        resume.moderator = Some(self.moderator.clone());
+        resume.why = why.clone();
+        journal.resume(&resume)?;
         Ok(Batch {
             journal,
             id: id.clone(),
@@ -189,20 +233,37 @@ mod tests {
     use super::*;
     use crate::tim::ids::UserId;
 
+    fn plan(dir: &Path) -> JournalPlan {
+        JournalPlan {
+            path: dir.join("journal.jsonl"),
+            profile: Some("prod".to_owned()),
+            sdkappid: 1,
+            base_url: "http://127.0.0.1:9".to_owned(),
+            moderator: "mod_ana".to_owned(),
+            require_reason: false,
+            protected: Protected::default(),
+        }
+    }
+
+    fn id(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+
     #[test]
     fn a_batch_is_run_by_one_process_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
-        let plan = JournalPlan {
-            path: dir.path().join("journal.jsonl"),
-            profile: None,
-            sdkappid: 1,
-            base_url: "http://127.0.0.1:9".to_owned(),
-        };
-        let id = |s: &str| UserId::parse(s).unwrap();
+        let plan = plan(dir.path());
         let batch = plan
-            .begin(Operation::Block, &[Pair::new(id("a"), id("b"))])
+            .begin(
+                Operation::Block,
+                &[Pair::new(id("a"), id("b"))],
+                &Approval::default(),
+            )
             .unwrap();
-        let err = plan.resume(batch.id()).err().expect("claimed by the first");
+        let err = plan
+            .resume(batch.id(), &Why::default())
+            .err()
+            .expect("claimed by the first");
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
         assert!(
             err.to_string().contains("another blockdeck process"),
@@ -211,6 +272,55 @@ mod tests {
         let batch_id = batch.id().clone();
         drop(batch);
         // Let go: it may be resumed now.
-        assert!(plan.resume(&batch_id).is_ok());
+        assert!(plan.resume(&batch_id, &Why::default()).is_ok());
+    }
+
+    /// Where the profile requires a reason, a batch without one is refused before its intent is
+    /// written; a protected account is refused unless named; what is begun records the
+    /// moderator and the reason.
+    #[test]
+    fn the_teams_rules_are_the_last_word_before_the_intent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut plan = plan(dir.path());
+        plan.require_reason = true;
+        plan.protected = Protected::of([id("@RBT#support")]);
+        let pairs = [Pair::new(id("a"), id("b"))];
+        let err = plan
+            .begin(Operation::Unblock, &pairs, &Approval::default())
+            .err()
+            .expect("refused without a reason");
+        assert!(Refused::is(&err));
+        assert!(err.to_string().contains("requires a reason"), "{err}");
+        assert!(!plan.path.exists(), "nothing was written");
+        let why = Why::new(Some("raid cleanup"), Some("OPS-1")).unwrap();
+        let bot = [Pair::new(id("@RBT#support"), id("b"))];
+        let approval = Approval {
+            why: why.clone(),
+            include_protected: Vec::new(),
+        };
+        let err = plan
+            .begin(Operation::Unblock, &bot, &approval)
+            .err()
+            .expect("refused for the protected account");
+        assert!(err.to_string().contains("@RBT#support → b"), "{err}");
+        let approval = Approval {
+            why,
+            include_protected: vec![id("@RBT#support")],
+        };
+        let batch = plan.begin(Operation::Unblock, &bot, &approval).unwrap();
+        let text = std::fs::read_to_string(&plan.path).unwrap();
+        let intent: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(intent["moderator"], "mod_ana");
+        assert_eq!(intent["reason"], "raid cleanup");
+        assert_eq!(intent["ticket"], "OPS-1");
+        drop(batch);
+        assert!(
+            plan.resume(&id_of(&intent), &Why::default()).is_err(),
+            "a resume needs a reason too"
+        );
+    }
+
+    fn id_of(intent: &serde_json::Value) -> BatchId {
+        intent["batch"].as_str().unwrap().parse().unwrap()
     }
 }

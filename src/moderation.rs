@@ -71,6 +71,15 @@ impl Why {
     }
 }
 
+/// The team's rules a dashboard applies to its changes (from the profile).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rules {
+    pub require_reason: bool,
+    pub protected: Protected,
+    /// The profile that sets them, for messages.
+    pub profile: Option<String>,
+}
+
 /// What the moderator said with a change: why, and which protected accounts it may touch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Approval {

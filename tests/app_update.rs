@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 
 use blockdeck::app::command::{self, Command, Context};
 use blockdeck::app::model::{
-    Checks, Ended, ExportWhat, FEED_KEEP, FeedLine, Focus, Inspection, Inspector, Level, Model,
-    Motion, Overlay, PendingAction, Scroll, Sort, VerdictLine,
+    Checks, ConfirmLine, Ended, ExportWhat, FEED_KEEP, FeedLine, Focus, Inspection, Inspector,
+    Level, Model, Motion, Overlay, PendingAction, Scroll, Sort, VerdictLine,
 };
 use blockdeck::app::update::contexts;
 use blockdeck::app::{Effect, Msg};
@@ -2558,6 +2558,28 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             }
             other => panic!("{what}: {other:?}"),
         },
+        Command::Reason | Command::NameProtected if matches!(b.overlay, Overlay::QuitConfirm) => {
+            none(fx);
+            assert!(matches!(a.overlay, Overlay::QuitConfirm), "{what}");
+        }
+        Command::Reason => {
+            none(fx);
+            assert!(
+                matches!(&a.overlay, Overlay::Confirm(p) if p.typing == Some(ConfirmLine::Reason)),
+                "{what}"
+            );
+        }
+        Command::NameProtected => {
+            none(fx);
+            let held = matches!(&b.overlay, Overlay::Confirm(p) if !p.protected.is_empty());
+            let Overlay::Confirm(p) = &a.overlay else {
+                panic!("{what}: {:?}", a.overlay);
+            };
+            assert_eq!(p.typing == Some(ConfirmLine::Include), held, "{what}");
+            if !held {
+                assert!(a.notice.is_some(), "{what}: says why not");
+            }
+        }
         Command::No => {
             none(fx);
             assert!(matches!(a.overlay, Overlay::None), "{what}");
@@ -4772,4 +4794,147 @@ fn the_journal_that_cannot_be_read_is_said() {
     let mut d = Dash::alice(20);
     d.send(Msg::Incomplete(Err(Failure::local("permission denied"))));
     assert!(d.logged("the journal could not be read: permission denied"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The team's rules in the confirmation: a reason line, protected accounts held out
+
+fn rules(require_reason: bool, protected: &[&str]) -> blockdeck::moderation::Rules {
+    blockdeck::moderation::Rules {
+        require_reason,
+        protected: blockdeck::moderation::Protected::of(protected.iter().map(|p| id(p))),
+        profile: Some("prod".to_owned()),
+    }
+}
+
+/// `require_reason`: the confirmation opens on its reason line; `y` is refused until a reason is
+/// typed and kept with Enter, and the batch carries it.
+#[test]
+fn a_required_reason_is_typed_in_the_confirmation_before_y_sends() {
+    let mut d = Dash::alice(20);
+    d.model.rules = rules(true, &[]);
+    d.mark(2);
+    d.press(ch('x'));
+    d.checked(Preflight::default());
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.typing, Some(ConfirmLine::Reason));
+    assert_eq!(contexts(&d.model)[0], Context::Typing);
+    // Keys are text on the line: `y` and `n` too.
+    d.type_text("spam wave, appeal denied");
+    assert_eq!(
+        d.pending().unwrap().reason.value(),
+        "spam wave, appeal denied"
+    );
+    d.press(key(KeyCode::Esc));
+    assert!(
+        d.pending().is_some(),
+        "Esc leaves the line, not the question"
+    );
+    assert_eq!(d.pending().unwrap().typing, None);
+    // Cleared, y is refused with the reason why.
+    d.press(ch('r'));
+    for _ in 0..30 {
+        d.press(key(KeyCode::Backspace));
+    }
+    d.press(key(KeyCode::Enter));
+    assert!(d.press(ch('y')).is_empty());
+    assert!(
+        d.model
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("requires a reason")),
+        "{:?}",
+        d.model.notice
+    );
+    d.press(ch('r'));
+    d.type_text("raid OPS-17");
+    d.press(key(KeyCode::Enter));
+    let fx = d.press(ch('y'));
+    let [Effect::RunBatch { approval, .. }] = fx.as_slice() else {
+        panic!("y gave {fx:?}");
+    };
+    assert_eq!(approval.why.reason.as_deref(), Some("raid OPS-17"));
+}
+
+/// A paste into the reason line is text: it answers nothing.
+#[test]
+fn a_paste_into_the_reason_line_is_text_not_an_answer() {
+    let mut d = Dash::alice(20);
+    d.model.rules = rules(true, &[]);
+    d.mark(1);
+    d.press(ch('x'));
+    d.checked(Preflight::default());
+    let fx = d.burst(&[ch('y'), ch('e'), ch('s'), key(KeyCode::Enter)]);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(d.pending().unwrap().reason.value(), "yes ");
+}
+
+/// Pairs that touch a protected account are held out and named; `p` and the account's ID let
+/// them through (the change is checked again), and the batch names it as included.
+#[test]
+fn a_protected_account_is_held_out_of_the_confirmation_until_named() {
+    let mut d = Dash::alice(20);
+    let rows: Vec<String> = d.model.list.rows[..3]
+        .iter()
+        .map(|r| r.to.as_str().to_owned())
+        .collect();
+    d.model.rules = rules(false, &[&rows[1]]);
+    d.mark(3);
+    d.press(ch('x'));
+    d.checked(Preflight::default());
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.pairs, pairs_of("alice", &[&rows[0], &rows[2]]));
+    assert_eq!(p.protected, pairs_of("alice", &[&rows[1]]));
+    // A name that is not held out is refused.
+    d.press(ch('p'));
+    d.type_text("nobody");
+    d.press(key(KeyCode::Enter));
+    assert!(
+        d.model
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("not one of"))
+    );
+    assert_eq!(d.pending().unwrap().protected.len(), 1);
+    d.press(ch('p'));
+    d.type_text(&rows[1]);
+    let fx = d.press(key(KeyCode::Enter));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Preflight { .. }]),
+        "{fx:?}"
+    );
+    assert!(d.pending().unwrap().protected.is_empty());
+    assert!(d.logged("let through by name"));
+    d.checked(Preflight::default());
+    let fx = d.press(ch('y'));
+    let [
+        Effect::RunBatch {
+            pairs, approval, ..
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("y gave {fx:?}");
+    };
+    assert_eq!(pairs.len(), 3);
+    assert_eq!(approval.include_protected, vec![id(&rows[1])]);
+}
+
+/// Every pair protected: nothing to send until one is named.
+#[test]
+fn a_change_of_protected_pairs_only_waits_for_a_name() {
+    let mut d = Dash::alice(20);
+    let first = d.model.list.rows[0].to.as_str().to_owned();
+    d.model.rules = rules(false, &[&first]);
+    d.mark(1);
+    d.press(ch('x'));
+    d.checked(Preflight::default());
+    assert!(d.press(ch('y')).is_empty());
+    assert!(
+        d.model
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("protected account")),
+        "{:?}",
+        d.model.notice
+    );
 }

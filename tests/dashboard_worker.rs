@@ -281,6 +281,41 @@ fn the_checks_hold_out_what_would_not_fit_a_full_list() {
     assert!(last.failures.is_empty(), "{:?}", last.failures);
 }
 
+/// The reason typed in the confirmation reaches the journal with the batch, beside the
+/// moderator; a protected account held out of the change is left on the list.
+#[test]
+fn the_reason_typed_in_the_confirmation_is_journaled() {
+    let sb = LocalSandbox::on(seed());
+    let ws = Workspace::new();
+    let mut live = Live::new(&sb.url(), ws.journal.clone(), EngineOptions::default());
+    live.model.rules = blockdeck::moderation::Rules {
+        require_reason: true,
+        protected: blockdeck::moderation::Protected::of(["carol".parse().unwrap()]),
+        profile: None,
+    };
+    live.look_up("alice");
+    live.command("unblock bob carol");
+    live.checked();
+    for c in "appeal OPS-9".chars() {
+        live.press(c);
+    }
+    live.key(KeyCode::Enter);
+    live.confirm();
+    assert!(!sb.blocks("alice", "bob"));
+    assert!(
+        sb.blocks("alice", "carol"),
+        "the protected account is left alone"
+    );
+    let intent = ws
+        .journal_records()
+        .into_iter()
+        .find(|r| r["type"] == "intent")
+        .expect("an intent");
+    assert_eq!(intent["reason"], "appeal OPS-9");
+    assert_eq!(intent["moderator"], "test_moderator");
+    assert_eq!(intent["targets"].as_array().unwrap().len(), 1);
+}
+
 #[test]
 fn an_undo_of_an_unblock_puts_the_rows_back_where_they_stood() {
     let sb = LocalSandbox::on(seed());

@@ -137,6 +137,23 @@ fn confirm_checking(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
+/// The marked rows' unblock under a profile that requires a reason and protects erin-k: her
+/// pair is held out and named, and the reason line is being typed.
+fn confirm_rules(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = marks_and_filter(w, h, mono);
+    d.model.rules = blockdeck::moderation::Rules {
+        require_reason: true,
+        protected: blockdeck::moderation::Protected::of(["erin-k".parse().unwrap()]),
+        profile: Some("prod".to_owned()),
+    };
+    d.press(ch('x'));
+    d.wait(1000);
+    assert!(d.checked(Preflight::default()));
+    d.type_text("raid cleanup, OPS-4411");
+    assert_eq!(d.pending().unwrap().protected.len(), 1);
+    d
+}
+
 /// [`confirm_checking`] with the checks in: evil_bidi is not an account any more, erin-k is off
 /// the list already; `y` sends the other four.
 fn confirm(w: u16, h: u16, mono: bool) -> Dash {
@@ -449,6 +466,7 @@ const SCREENS: &[(&str, Screen)] = &[
     ("marks_filter", marks_and_filter),
     ("confirm_checking", confirm_checking),
     ("confirm", confirm),
+    ("confirm_rules", confirm_rules),
     ("confirm_full", confirm_full),
     ("lookup_failed", lookup_failed),
     ("list_stopped", list_stopped),
@@ -515,6 +533,13 @@ fn snapshot_marks_and_filter() {
 fn snapshot_confirm() {
     for (w, h) in SIZES {
         snapshot("confirm", w, h);
+    }
+}
+
+#[test]
+fn snapshot_confirm_rules() {
+    for (w, h) in SIZES {
+        snapshot("confirm_rules", w, h);
     }
 }
 

@@ -53,6 +53,10 @@ pub enum Context {
 pub enum Command {
     Yes,
     No,
+    /// On a confirmation: type why the change is made.
+    Reason,
+    /// On a confirmation: name a protected account to let it through.
+    NameProtected,
     /// Close the window on top.
     Close,
     /// In the inspector: take B off A's blocklist.
@@ -234,6 +238,14 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::No, short: "cancel", help: "cancel: nothing is sent",
         mutates: false, palette: None,
         bindings: &[bind(&[ch('n'), key(KeyCode::Esc)], "n/Esc", &[Confirm], true)] },
+    Spec { command: Command::Reason, short: "reason",
+        help: "type the change's reason (journaled)",
+        mutates: false, palette: None,
+        bindings: &[bind(&[ch('r')], "r", &[Confirm], true)] },
+    Spec { command: Command::NameProtected, short: "include protected",
+        help: "let a protected account through",
+        mutates: false, palette: None,
+        bindings: &[bind(&[ch('p')], "p", &[Confirm], false)] },
     Spec { command: Command::Close, short: "close", help: "close this window",
         mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Esc), key(KeyCode::Enter), ch('q')], "Esc",
@@ -245,7 +257,7 @@ pub static TABLE: &[Spec] = &[
         help: "remove A from B's blocklist (confirmed)", mutates: true, palette: None,
         bindings: &[bind(&[(KeyCode::Char('X'), SHIFT)], "X", &[Inspector], true)] },
     Spec { command: Command::Export, short: "export",
-        help: "export what is shown (the list, the last batch, the feed, the blockers) to CSV or JSON",
+        help: "export what is shown to CSV or JSON",
         mutates: false, palette: name("export", &["e"], Grammar::Path, "export [PATH]"),
         bindings: &[bind(&[ch('e')], "e", &[Blockers, Summary, Table, Activity, Feed], true)] },
     Spec { command: Command::Submit, short: "submit",
@@ -326,7 +338,7 @@ pub static TABLE: &[Spec] = &[
         palette: name("unblock", &["x"], Grammar::Users, "unblock [ID…]"),
         bindings: &[bind(&[ch('x')], "x", &[Table], true)] },
     Spec { command: Command::Block, short: "block",
-        help: "block IDs typed or pasted (many at once), for the looked-up user", mutates: true,
+        help: "block IDs typed or pasted for the looked-up user", mutates: true,
         palette: name("block", &["b"], Grammar::Users, "block [ID…]"),
         bindings: &[bind(&[ch('b')], "b", &[Table, Activity], true)] },
     Spec { command: Command::RetryFailed, short: "retry",

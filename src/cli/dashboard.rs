@@ -294,6 +294,11 @@ async fn open_with_feed(
         monochrome,
         unix_now(),
     );
+    model.rules = crate::moderation::Rules {
+        require_reason: settings.require_reason,
+        protected: settings.protected.clone(),
+        profile: settings.profile_name.clone(),
+    };
     let ending = {
         let _guard = TerminalGuard::enter().context("preparing the terminal")?;
         let backend = CrosstermBackend::new(BufWriter::new(std::io::stdout()));

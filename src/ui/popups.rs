@@ -13,8 +13,8 @@ use super::text::{fit, input_window, line_fit, scrub, typed_width, width, wrap};
 use super::theme::Theme;
 use crate::app::command::{self, Command, Context};
 use crate::app::model::{
-    BatchOutcome, Checks, Entry, ExportWhat, Level, Model, Overlay, PaletteLine, PendingAction,
-    SAMPLE,
+    BatchOutcome, Checks, ConfirmLine, Entry, ExportWhat, Level, Model, Overlay, PaletteLine,
+    PendingAction, SAMPLE,
 };
 use crate::client::{Operation, Pair};
 use crate::display::sanitize;
@@ -73,6 +73,15 @@ fn pair_text(pair: &Pair) -> String {
 /// question has been on screen long enough to be answered (a key before that does not count),
 /// and while the checks before a change are still running.
 fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
+    if matches!(&model.overlay, Overlay::Confirm(p) if p.typing.is_some()) {
+        return Line::from(vec![
+            Span::styled("Enter", theme.key),
+            Span::styled(" keeps the line", theme.text),
+            Span::styled(" · ", theme.dim),
+            Span::styled("Esc", theme.key),
+            Span::styled(" leaves it (then y/n answer)", theme.text),
+        ]);
+    }
     let not_yet = match &model.overlay {
         Overlay::Confirm(pending) if pending.ready().is_err() => {
             if matches!(pending.checks, Checks::Running { .. }) {
@@ -85,8 +94,11 @@ fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
         _ => None,
     };
     let mut spans = Vec::with_capacity(8);
+    // The reason line belongs to a change, not to the question about quitting.
+    let change = matches!(model.overlay, Overlay::Confirm(_));
     for (i, (spec, b)) in command::popup_keys(Context::Confirm)
         .into_iter()
+        .filter(|(spec, _)| change || spec.command != Command::Reason)
         .enumerate()
     {
         if i > 0 {
@@ -278,6 +290,7 @@ pub fn confirm(
     };
     head.push(Line::raw(count));
     let mut tail: Vec<Line> = check_lines(model, action, theme, room);
+    tail.extend(rule_lines(model, action, theme, room));
     if let Some(warning) = &action.warning {
         tail.push(Line::raw(""));
         for (i, l) in wrap(warning, room.saturating_sub(2))
@@ -316,6 +329,81 @@ pub fn confirm(
     }
     lines.extend(tail);
     popup(theme, frame, area, " Confirm ", w, lines);
+}
+
+/// The team's rules on a confirmation: the pairs held out for protected accounts, and the
+/// reason line (open for typing, or required and empty, or what was typed).
+fn rule_lines(
+    model: &Model,
+    action: &PendingAction,
+    theme: &Theme,
+    room: usize,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut note = |mark: &'static str, style, text: String| {
+        for (i, l) in wrap(&text, room.saturating_sub(2)).into_iter().enumerate() {
+            let mark = if i == 0 { mark } else { "  " };
+            lines.push(Line::from(vec![
+                Span::styled(mark, style),
+                Span::styled(l, style),
+            ]));
+        }
+    };
+    if !action.protected.is_empty() {
+        let mut accounts: Vec<&str> = action
+            .protected
+            .iter()
+            .flat_map(|p| [p.from.as_str(), p.to.as_str()])
+            .filter(|id| model.rules.protected.contains(id))
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        note(
+            "⊘ ",
+            theme.warning,
+            format!(
+                "{} held out: they touch protected account(s) {}; p names one to let it through",
+                count_pairs(action.protected.len()),
+                some_of(&accounts, room.saturating_sub(40).max(12))
+            ),
+        );
+        if action.typing == Some(ConfirmLine::Include) {
+            note(
+                "> ",
+                theme.key,
+                format!("include: {}▏", sanitize(action.include.value())),
+            );
+        }
+    }
+    let typed = action.reason.value();
+    let label = if action.reason_required {
+        "reason (required)"
+    } else {
+        "reason"
+    };
+    match (action.typing == Some(ConfirmLine::Reason), typed.is_empty()) {
+        (true, _) => note(
+            "> ",
+            theme.key,
+            format!("{label}: {}▏ (Enter keeps it)", sanitize(typed)),
+        ),
+        (false, false) => note("  ", theme.text, format!("{label}: {}", sanitize(typed))),
+        (false, true) if action.reason_required => note(
+            "! ",
+            theme.warning,
+            format!("{label}: none yet; press r and type why"),
+        ),
+        (false, true) => {}
+    }
+    lines
+}
+
+fn count_pairs(n: usize) -> String {
+    if n == 1 {
+        "1 pair".to_owned()
+    } else {
+        format!("{n} pairs")
+    }
 }
 
 /// `q` while a batch runs.

@@ -29,6 +29,50 @@ pub struct PendingAction {
     pub restore: Vec<(usize, Row)>,
     /// Why, and the protected accounts named to let through.
     pub approval: crate::moderation::Approval,
+    /// The reason line (`r`), kept in `approval` when the batch starts.
+    pub reason: TextLine,
+    /// Whether the profile requires a reason: `y` waits for one.
+    pub reason_required: bool,
+    /// The line being typed in the confirmation, if any.
+    pub typing: Option<ConfirmLine>,
+    /// The protected account being named (`p`).
+    pub include: TextLine,
+    /// Pairs held out because they touch a protected account that is not named.
+    pub protected: Vec<Pair>,
+}
+
+/// A line of text being typed, comparable by its text and cursor.
+#[derive(Debug, Clone, Default)]
+pub struct TextLine(pub tui_input::Input);
+
+impl PartialEq for TextLine {
+    fn eq(&self, other: &TextLine) -> bool {
+        self.0.value() == other.0.value() && self.0.cursor() == other.0.cursor()
+    }
+}
+
+impl Eq for TextLine {}
+
+impl std::ops::Deref for TextLine {
+    type Target = tui_input::Input;
+    fn deref(&self) -> &tui_input::Input {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for TextLine {
+    fn deref_mut(&mut self) -> &mut tui_input::Input {
+        &mut self.0
+    }
+}
+
+/// A line typed inside a confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmLine {
+    /// Why the change is made.
+    Reason,
+    /// A protected account to let through.
+    Include,
 }
 
 impl PendingAction {
@@ -43,6 +87,11 @@ impl PendingAction {
             resume: None,
             restore: Vec::new(),
             approval: Default::default(),
+            reason: Default::default(),
+            reason_required: false,
+            typing: None,
+            include: Default::default(),
+            protected: Vec::new(),
         }
     }
 
@@ -76,6 +125,18 @@ impl PendingAction {
     /// Whether `y` can send now, or why not: the checks are still running, or they held out
     /// every pair.
     pub fn ready(&self) -> Result<(), String> {
+        if self.reason_required && self.reason.value().trim().is_empty() {
+            return Err(
+                "the profile requires a reason for every change: press r, type why, Enter"
+                    .to_owned(),
+            );
+        }
+        if self.pairs.is_empty() && !self.protected.is_empty() {
+            return Err(format!(
+                "every pair touches a protected account ({} held out): press p and type the                  account to let it through, or n",
+                self.protected.len()
+            ));
+        }
         match &self.checks {
             Checks::Running { .. } => Err(
                 "the targets are still being checked: y sends once the checks are in".to_owned(),

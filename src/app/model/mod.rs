@@ -13,8 +13,8 @@ use std::ops::Range;
 use tui_input::Input;
 
 pub use batch::{
-    BatchOutcome, Checks, Ended, FailureGroup, Held, PendingAction, Running, SAMPLE,
-    original_places,
+    BatchOutcome, Checks, ConfirmLine, Ended, FailureGroup, Held, PendingAction, Running, SAMPLE,
+    TextLine, original_places,
 };
 pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedLine};
 pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
@@ -269,6 +269,8 @@ pub struct Connection {
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     pub connection: Connection,
+    /// The team's rules from the profile: a reason required, protected accounts.
+    pub rules: crate::moderation::Rules,
     pub read_only: bool,
     /// Where read-only mode was switched on, for the messages that refuse a change.
     pub read_only_source: String,

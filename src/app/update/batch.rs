@@ -8,8 +8,8 @@ use tui_input::Input;
 
 use super::super::command::{self, Args, Command, Invocation};
 use super::super::model::{
-    BatchOutcome, Checks, Ended, Held, IncompleteBatch, Level, Model, Overlay, PendingAction,
-    Running,
+    BatchOutcome, Checks, ConfirmLine, Ended, Held, IncompleteBatch, Level, Model, Overlay,
+    PendingAction, Running,
 };
 use super::super::msg::{Effect, Msg};
 use super::super::palette::{self, Cut};
@@ -18,8 +18,10 @@ use crate::client::failure::Failure;
 use crate::client::ops::Preflight;
 use crate::client::{Operation, Pair};
 use crate::display::sanitize;
+use crate::moderation::{MAX_REASON_CHARS, Why};
 use crate::tim::ids::UserId;
 use crate::tim::wire::MAX_BLOCKLIST;
+use tui_input::backend::crossterm::EventHandler;
 
 /// What blocking does besides, said before every block.
 const BLOCK_WARNING: &str = "blocking also removes any friendship between them, both ways";
@@ -118,7 +120,22 @@ pub(super) fn no(model: &mut Model) -> Vec<Effect> {
 
 /// Shows a change for confirmation and starts the checks before it: nothing is sent before `y`,
 /// and `y` waits for the checks.
+///
+/// Pairs that touch a protected account not named are held out first (and listed); where the
+/// profile requires a reason, the reason line is open for typing.
 pub(super) fn ask(model: &mut Model, mut pending: PendingAction) -> Vec<Effect> {
+    if pending.resume.is_none() {
+        let (send, held) = model.rules.protected.hold_out(
+            std::mem::take(&mut pending.pairs),
+            &pending.approval.include_protected,
+        );
+        pending.pairs = send;
+        pending.protected = held;
+    }
+    pending.reason_required = model.rules.require_reason;
+    if pending.reason_required && pending.reason.value().trim().is_empty() {
+        pending.typing = Some(ConfirmLine::Reason);
+    }
     model.check_req += 1;
     let req = model.check_req;
     pending.checks = Checks::Running { req };
@@ -129,6 +146,94 @@ pub(super) fn ask(model: &mut Model, mut pending: PendingAction) -> Vec<Effect> 
     };
     model.overlay = Overlay::Confirm(pending);
     vec![effect]
+}
+
+/// `r` on a confirmation: type (or change) why the change is made.
+pub(super) fn edit_reason(model: &mut Model) -> Vec<Effect> {
+    if let Overlay::Confirm(pending) = &mut model.overlay {
+        pending.typing = Some(ConfirmLine::Reason);
+    }
+    Vec::new()
+}
+
+/// `p` on a confirmation: name a protected account to let its pairs through.
+pub(super) fn name_protected(model: &mut Model) -> Vec<Effect> {
+    match &mut model.overlay {
+        Overlay::Confirm(pending) if !pending.protected.is_empty() => {
+            pending.include = Default::default();
+            pending.typing = Some(ConfirmLine::Include);
+        }
+        Overlay::Confirm(_) => {
+            model.notice = Some("no pair of this change touches a protected account".to_owned());
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A key typed into the confirmation's line; the reason is kept to its length limit.
+pub(super) fn type_into(pending: &mut PendingAction, event: &crossterm::event::Event) {
+    match pending.typing {
+        Some(ConfirmLine::Reason) => {
+            let before = pending.reason.clone();
+            pending.reason.handle_event(event);
+            if pending.reason.value().chars().count() > MAX_REASON_CHARS {
+                pending.reason = before;
+            }
+        }
+        Some(ConfirmLine::Include) => {
+            pending.include.handle_event(event);
+        }
+        None => {}
+    }
+}
+
+/// Enter on the confirmation's line: the reason is kept (checked); a named protected account's
+/// pairs join the change, which is checked again.
+pub(super) fn submit_line(model: &mut Model, mut pending: PendingAction) -> Vec<Effect> {
+    match pending.typing {
+        Some(ConfirmLine::Reason) => {
+            if let Err(e) = Why::new(Some(pending.reason.value()), None) {
+                model.notice = Some(sanitize(&e).into_owned());
+            } else {
+                pending.typing = None;
+            }
+            model.overlay = Overlay::Confirm(pending);
+            Vec::new()
+        }
+        Some(ConfirmLine::Include) => {
+            let typed = pending.include.value().trim().to_owned();
+            let touches = |p: &Pair| p.from.as_str() == typed || p.to.as_str() == typed;
+            let named =
+                model.rules.protected.contains(&typed) && pending.protected.iter().any(touches);
+            pending.typing = None;
+            if !named {
+                model.notice = Some(format!(
+                    "{} is not one of the protected accounts held out of this change",
+                    sanitize(&typed)
+                ));
+                model.overlay = Overlay::Confirm(pending);
+                return Vec::new();
+            }
+            let id = UserId::parse(&typed).expect("a protected account is a UserID");
+            model.log(
+                Level::Warning,
+                format!(
+                    "protected account {} let through by name for this change",
+                    sanitize(&typed)
+                ),
+            );
+            pending.approval.include_protected.push(id);
+            let mut pairs = std::mem::take(&mut pending.pairs);
+            pairs.append(&mut pending.protected);
+            pending.pairs = pairs;
+            ask(model, pending)
+        }
+        None => {
+            model.overlay = Overlay::Confirm(pending);
+            Vec::new()
+        }
+    }
 }
 
 /// The checks answered: what is held out of the change, and why.
@@ -183,7 +288,22 @@ fn held(pending: &PendingAction, found: &Preflight, list: Option<(UserId, usize)
     held
 }
 
-fn start(model: &mut Model, pending: PendingAction) -> Vec<Effect> {
+fn start(model: &mut Model, mut pending: PendingAction) -> Vec<Effect> {
+    match Why::new(Some(pending.reason.value()), None) {
+        Ok(why) => pending.approval.why = why,
+        Err(e) => {
+            pending.typing = Some(ConfirmLine::Reason);
+            model.notice = Some(sanitize(&e).into_owned());
+            model.overlay = Overlay::Confirm(pending);
+            return Vec::new();
+        }
+    }
+    if pending.approval.why.is_given() {
+        model.log(
+            Level::Info,
+            sanitize(&pending.approval.why.describe()).into_owned(),
+        );
+    }
     model.batch_seq += 1;
     let id = model.batch_seq;
     let pairs = pending.to_send();

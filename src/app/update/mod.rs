@@ -107,6 +107,7 @@ fn gate(model: &mut Model, effects: Vec<Effect>) -> Vec<Effect> {
 pub fn contexts(model: &Model) -> Vec<Context> {
     // Over a popup, the popup's keys come first; Ctrl-C still cancels a running batch.
     let popup = match &model.overlay {
+        Overlay::Confirm(p) if p.typing.is_some() => Some(vec![Context::Typing]),
         Overlay::Confirm(_) | Overlay::QuitConfirm => Some(vec![Context::Confirm]),
         Overlay::Result => Some(vec![Context::Summary]),
         Overlay::Help(_) => Some(vec![Context::Help]),
@@ -176,6 +177,7 @@ enum BurstTarget {
 
 fn burst_target(model: &Model) -> BurstTarget {
     match &model.overlay {
+        Overlay::Confirm(p) if p.typing.is_some() => BurstTarget::Line,
         Overlay::Confirm(_) | Overlay::QuitConfirm => BurstTarget::Question,
         Overlay::Palette(_)
         | Overlay::Filter(_)
@@ -236,6 +238,10 @@ fn type_key(model: &mut Model, key: KeyEvent) {
             false
         }
         Overlay::Filter(input) => input.handle_event(&event).is_some(),
+        Overlay::Confirm(pending) => {
+            batch::type_into(pending, &event);
+            false
+        }
         Overlay::None if model.focus == Focus::Lookup => {
             if model.lookup.handle_event(&event).is_some() {
                 model.history_pos = None;
@@ -325,6 +331,8 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         CancelBatch => batch::cancel(model),
         Yes => batch::yes(model),
         No => batch::no(model),
+        Reason => batch::edit_reason(model),
+        NameProtected => batch::name_protected(model),
         Unblock => batch::unblock(model, args),
         Block => batch::block(model, args),
         RetryFailed => batch::retry(model),
@@ -367,6 +375,7 @@ fn submit(model: &mut Model) -> Vec<Effect> {
         Overlay::Filter(input) => table::keep_filter(model, input.value()),
         Overlay::Export { input, what, .. } => export::submit(model, input, what),
         Overlay::BlockPrompt { input, .. } => batch::submit_prompt(model, input),
+        Overlay::Confirm(pending) if pending.typing.is_some() => batch::submit_line(model, pending),
         Overlay::None if model.focus == Focus::Lookup => lookup::submit(model),
         other => show(model, other),
     }
@@ -374,8 +383,14 @@ fn submit(model: &mut Model) -> Vec<Effect> {
 
 /// Esc on a line: leave it (the filter typed so far is cleared).
 fn cancel_line(model: &mut Model) -> Vec<Effect> {
-    if let Overlay::Filter(_) = std::mem::take(&mut model.overlay) {
-        table::clear_filter(model);
+    match std::mem::take(&mut model.overlay) {
+        Overlay::Filter(_) => table::clear_filter(model),
+        // The confirmation stays; its line is left (a reason typed so far is kept).
+        Overlay::Confirm(mut pending) => {
+            pending.typing = None;
+            model.overlay = Overlay::Confirm(pending);
+        }
+        _ => {}
     }
     Vec::new()
 }

@@ -185,6 +185,47 @@ fn the_journal_answers_who_what_and_why() {
     out.assert_code(2, "a bad age");
     assert!(out.stderr.contains("unit"), "{}", out.stderr);
 
+    // One batch's pairs and outcomes, by a prefix of its ID.
+    let id = by_ana[0]["batch"].as_str().unwrap().to_owned();
+    let out = run(ws.cmd(&sb.url(), &["journal", "show", &id[..id.len() - 1]]));
+    out.assert_code(0, "journal show");
+    assert!(out.stdout.contains("alice → bob  done"), "{}", out.stdout);
+    let out = run(ws.cmd(&sb.url(), &["journal", "show", &id, "--csv"]));
+    out.assert_code(0, "journal show --csv");
+    assert!(
+        out.stdout.starts_with("batch,from,to,status"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!("{id},alice,bob,done")),
+        "{}",
+        out.stdout
+    );
+
+    // Exported as JSON Lines, the journal reads back whole from another file.
+    let out = run(ws.cmd(&sb.url(), &["journal", "export", "--jsonl"]));
+    out.assert_code(0, "journal export --jsonl");
+    let copy = ws.write("copy.jsonl", &out.stdout);
+    let mut cmd = ws.bare_args(
+        None,
+        &["journal", "--json", "--journal", copy.to_str().unwrap()],
+    );
+    cmd.stdout(std::process::Stdio::piped());
+    let again = run(cmd);
+    again.assert_code(0, "the copy");
+    assert_eq!(again.stdout.lines().count(), 2, "{}", again.stdout);
+    let out = run(ws.cmd(&sb.url(), &["journal", "export", "--csv"]));
+    out.assert_code(0, "journal export --csv");
+    assert_eq!(
+        out.stdout.lines().count(),
+        3,
+        "a header and a row per pair: {}",
+        out.stdout
+    );
+    let out = run(ws.cmd(&sb.url(), &["journal", "export"]));
+    out.assert_code(2, "journal export without a format");
+
     // The text listing names the moderator and the reason.
     let out = run(ws.cmd(&sb.url(), &["journal", "--by", "mod_ana"]));
     out.assert_code(0, "journal");

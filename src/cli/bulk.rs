@@ -178,8 +178,31 @@ pub struct CheckArgs {
     format: ItemFormat,
 }
 
+#[derive(clap::Subcommand)]
+pub enum JournalCommand {
+    /// One batch's pairs and what became of each (`--json`/`--csv` for the rows).
+    Show {
+        /// Batch ID or a unique prefix.
+        batch: String,
+        #[command(flatten)]
+        format: ItemFormat,
+    },
+    /// The whole journal, or the batches the filters pick, as JSON Lines records (`--jsonl`,
+    /// the journal's own format, readable by `--journal`) or as CSV rows of every pair.
+    Export {
+        /// The journal's records, one JSON object per line.
+        #[arg(long, conflicts_with = "csv")]
+        jsonl: bool,
+        /// One CSV row per pair of every batch.
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
 #[derive(Args)]
 pub struct JournalArgs {
+    #[command(subcommand)]
+    command: Option<JournalCommand>,
     /// Only batches that did not finish (cancelled, interrupted, stopped, or with pending pairs).
     #[arg(long)]
     incomplete: bool,
@@ -859,6 +882,18 @@ pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
     for (line, reason) in &read.warnings {
         eprintln!("warning: {}:{line}: {}", path.display(), sanitize(reason));
     }
+    match args.command {
+        Some(JournalCommand::Show { batch, format }) => {
+            let batch = read
+                .find(Some(&batch))
+                .map_err(|e| Exit::usage(e.to_string()))?;
+            return show_batch(batch, format);
+        }
+        Some(JournalCommand::Export { jsonl, csv }) => {
+            return export_journal(&path, &read, jsonl, csv);
+        }
+        None => {}
+    }
     let mut out = std::io::stdout().lock();
     let since = args
         .since
@@ -896,6 +931,119 @@ pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
             let _ = writeln!(out, "{}", batch.summary_line());
         }
     }
+    Ok(exit::OK)
+}
+
+/// Every pair of `batch` in intent order, with its latest status (unfinished when none).
+fn batch_items(batch: &journal::BatchState) -> Vec<crate::client::engine::ItemResult> {
+    batch
+        .intent
+        .targets
+        .iter()
+        .map(|pair| match batch.items.get(pair) {
+            Some(item) => crate::client::engine::ItemResult {
+                pair: pair.clone(),
+                status: item.status.clone(),
+                code: item.code,
+                info: item.info.clone(),
+                attempts: item.attempts,
+            },
+            None => crate::client::engine::ItemResult {
+                pair: pair.clone(),
+                status: crate::client::ItemStatus::Unfinished,
+                code: 0,
+                info: String::new(),
+                attempts: 0,
+            },
+        })
+        .collect()
+}
+
+/// `journal show BATCH`: its summary, then one line (or row) per pair.
+fn show_batch(batch: &journal::BatchState, format: ItemFormat) -> Result<u8> {
+    let items = batch_items(batch);
+    let id = batch.id().as_str();
+    if let Some(format) = format.format() {
+        let mut out = export::Writer::new(std::io::stdout().lock(), format, export::ITEMS)?;
+        for item in &items {
+            out.row(export::item_row(item, Some(id)))?;
+        }
+        out.flush()?;
+        return Ok(exit::OK);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", batch.summary_line())?;
+    for r in &batch.resumes {
+        let by = r.moderator.as_deref().unwrap_or(&r.os_user);
+        let why = if r.why.is_given() {
+            format!("  {}", r.why.describe())
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  resumed {} by {}{}",
+            display::utc(r.time),
+            sanitize(by),
+            sanitize(&why)
+        )?;
+    }
+    for item in &items {
+        let code = if item.code != 0 {
+            format!(" {}", item.code)
+        } else {
+            String::new()
+        };
+        let info = if item.info.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", sanitize(&item.info))
+        };
+        writeln!(
+            out,
+            "  {} → {}  {}{code}{info}",
+            sanitize(item.pair.from.as_str()),
+            sanitize(item.pair.to.as_str()),
+            export::status_word(&item.status),
+        )?;
+    }
+    Ok(exit::OK)
+}
+
+/// `journal export`: the journal's records as they are (`--jsonl`), or a CSV row per pair.
+fn export_journal(
+    path: &std::path::Path,
+    read: &journal::JournalRead,
+    jsonl: bool,
+    csv: bool,
+) -> Result<u8> {
+    if jsonl == csv {
+        return Err(Exit::usage("journal export: say --jsonl or --csv").into());
+    }
+    if jsonl {
+        // The records as written, whole lines only (a torn last line is left out).
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+            if serde_json::from_str::<serde_json::Value>(line).is_ok() {
+                out.write_all(line.as_bytes())?;
+            }
+        }
+        out.flush()?;
+        return Ok(exit::OK);
+    }
+    let mut out = export::Writer::new(
+        std::io::BufWriter::new(std::io::stdout().lock()),
+        Format::Csv,
+        export::ITEMS,
+    )?;
+    for batch in &read.batches {
+        for item in batch_items(batch) {
+            out.row(export::item_row(&item, Some(batch.id().as_str())))?;
+        }
+    }
+    out.flush()?;
     Ok(exit::OK)
 }
 

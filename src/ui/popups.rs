@@ -144,13 +144,7 @@ fn check_lines(
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::with_capacity(8);
     let mut note = |mark: &'static str, style, text: String| {
-        for (i, l) in wrap(&text, room.saturating_sub(2)).into_iter().enumerate() {
-            let mark = if i == 0 { mark } else { "  " };
-            lines.push(Line::from(vec![
-                Span::styled(mark, style),
-                Span::styled(l, style),
-            ]));
-        }
+        lines.extend(marked(mark, style, &text, room));
     };
     match &action.checks {
         Checks::Running { .. } => {
@@ -293,16 +287,7 @@ pub fn confirm(
     tail.extend(rule_lines(model, action, theme, room));
     if let Some(warning) = &action.warning {
         tail.push(Line::raw(""));
-        for (i, l) in wrap(warning, room.saturating_sub(2))
-            .into_iter()
-            .enumerate()
-        {
-            let mark = if i == 0 { "! " } else { "  " };
-            tail.push(Line::from(vec![
-                Span::styled(mark, theme.warning),
-                Span::styled(l, theme.warning),
-            ]));
-        }
+        tail.extend(marked("! ", theme.warning, warning, room));
     }
     tail.push(Line::raw(""));
     tail.push(confirm_keys(model, theme));
@@ -331,6 +316,23 @@ pub fn confirm(
     popup(theme, frame, area, " Confirm ", w, lines);
 }
 
+/// `text` wrapped to `room` behind a two-cell `mark` (blank on the lines after the first).
+fn marked(
+    mark: &'static str,
+    style: ratatui::style::Style,
+    text: &str,
+    room: usize,
+) -> Vec<Line<'static>> {
+    wrap(text, room.saturating_sub(2))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mark = if i == 0 { mark } else { "  " };
+            Line::from(vec![Span::styled(mark, style), Span::styled(l, style)])
+        })
+        .collect()
+}
+
 /// The team's rules on a confirmation: the pairs held out for protected accounts, and the
 /// reason line (open for typing, or required and empty, or what was typed).
 fn rule_lines(
@@ -341,13 +343,7 @@ fn rule_lines(
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut note = |mark: &'static str, style, text: String| {
-        for (i, l) in wrap(&text, room.saturating_sub(2)).into_iter().enumerate() {
-            let mark = if i == 0 { mark } else { "  " };
-            lines.push(Line::from(vec![
-                Span::styled(mark, style),
-                Span::styled(l, style),
-            ]));
-        }
+        lines.extend(marked(mark, style, &text, room));
     };
     if !action.protected.is_empty() {
         let mut accounts: Vec<&str> = action

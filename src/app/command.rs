@@ -556,6 +556,14 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             Overlay::Confirm(pending) => pending.ready(),
             _ => Ok(()),
         },
+        Command::Reason | Command::NameProtected
+            if !matches!(model.overlay, Overlay::Confirm(_)) =>
+        {
+            Err(
+                "only the confirmation of a change takes a reason or a protected account"
+                    .to_owned(),
+            )
+        }
         Command::Resume => resume_availability(model, &inv.args),
         Command::Unblock => {
             needs_owner(model, "unblocks take IDs off their list")?;

@@ -52,8 +52,10 @@ pub struct Batch {
 }
 
 /// Claims batch `id` of the journal at `path` for this process: an exclusive lock on
-/// `<journal>.locks/<id>`, released when the process lets go of the batch (or dies).
-fn claim(path: &Path, id: &BatchId) -> io::Result<std::fs::File> {
+/// `<journal>.locks/<id>`, released when the process lets go of the batch (or dies). The lock
+/// file names its holder (`moderator`, the OS account, the host, the pid, since when), so that a
+/// second claim is told who has it.
+fn claim(path: &Path, id: &BatchId, moderator: &str) -> io::Result<std::fs::File> {
     let dir = path.with_extension("locks");
     crate::private::create_dirs(&dir)?;
     let name: String = id
@@ -68,22 +70,54 @@ fn claim(path: &Path, id: &BatchId) -> io::Result<std::fs::File> {
         })
         .collect();
     let lock_path = dir.join(name);
-    let file = crate::private::options()
+    let mut file = crate::private::options()
         .create(true)
         .truncate(false)
+        .read(true)
         .write(true)
         .open(&lock_path)?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(io::Error::new(
-            io::ErrorKind::WouldBlock,
-            format!(
-                "batch {id} is being run or resumed by another blockdeck process right now; wait \
-                 for it to end (`blockdeck journal` shows it), then resume what is left"
-            ),
-        )),
+        Ok(()) => {
+            use std::io::{Seek, Write};
+            let holder = format!(
+                "{moderator} ({} on {}, pid {}, since {})",
+                crate::client::journal::os_account().unwrap_or_else(|| "unknown".to_owned()),
+                hostname(),
+                std::process::id(),
+                crate::display::utc(crate::tim::usersig::unix_now())
+            );
+            file.set_len(0)?;
+            file.seek(io::SeekFrom::Start(0))?;
+            file.write_all(holder.as_bytes())?;
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            use std::io::Read;
+            let mut holder = String::new();
+            let _ = (&file).take(1024).read_to_string(&mut holder);
+            let by = match holder.trim() {
+                "" => "another blockdeck process".to_owned(),
+                h => crate::display::sanitize(h).into_owned(),
+            };
+            Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                format!(
+                    "batch {id} is being run or resumed right now by {by}; wait for it to end \
+                     (`blockdeck journal` shows it), then resume what is left"
+                ),
+            ))
+        }
         Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
+}
+
+/// This machine's name, as the kernel has it.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this host".to_owned())
 }
 
 impl JournalPlan {
@@ -123,7 +157,7 @@ impl JournalPlan {
         );
         intent.moderator = Some(self.moderator.clone());
         intent.why = why.clone();
-        let claim = claim(&self.path, &id)?;
+        let claim = claim(&self.path, &id, &self.moderator)?;
         journal.intent(&intent)?;
         Ok(Batch {
             journal,
@@ -174,7 +208,7 @@ impl JournalPlan {
     /// Opens the journal and records that batch `id` is resumed.
     pub fn resume(&self, id: &BatchId, why: &Why) -> io::Result<Batch> {
         self.check(why)?;
-        let claim = claim(&self.path, id)?;
+        let claim = claim(&self.path, id, &self.moderator)?;
         let mut journal = Journal::open(&self.path)?;
         let mut resume = Resume::new(id.clone());
         resume.moderator = Some(self.moderator.clone());
@@ -266,8 +300,8 @@ mod tests {
             .expect("claimed by the first");
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
         assert!(
-            err.to_string().contains("another blockdeck process"),
-            "{err}"
+            err.to_string().contains("right now by mod_ana ("),
+            "the holder is named: {err}"
         );
         let batch_id = batch.id().clone();
         drop(batch);

@@ -286,13 +286,9 @@ fn default_path_from(env_value: Option<OsString>) -> PathBuf {
     }
 }
 
-/// Where the journal of changes goes by default: the user's state directory
-/// (`$XDG_STATE_HOME`, usually `~/.local/state`) + `blockdeck/journal.jsonl`.
+/// Where the journal of changes goes by default (see [`crate::client::journal::default_path`]).
 pub fn default_journal_path() -> PathBuf {
-    let base = dirs::state_dir()
-        .or_else(|| dirs::home_dir().map(|home| home.join(".local").join("state")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("blockdeck").join("journal.jsonl")
+    crate::client::journal::default_path()
 }
 
 impl ConfigFile {
@@ -2010,7 +2006,7 @@ read_only = true
     #[test]
     fn default_paths() {
         assert!(
-            default_journal_path().ends_with("blockdeck/journal.jsonl"),
+            default_journal_path().ends_with("blockdeck/journal.db"),
             "{}",
             default_journal_path().display()
         );

@@ -1833,6 +1833,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             result: Ok(Preflight::default()),
         },
         Msg::Warning("the secret key is 63 characters long\u{1b}[2J".into()),
+        Msg::Note("practice journal: /tmp/demo\u{1b}[2J.db".into()),
     ];
     // The match is exhaustive: a new kind of message has to be added here.
     for msg in &all {
@@ -1864,6 +1865,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             | Msg::Started
             | Msg::Incomplete(_)
             | Msg::Warning(_)
+            | Msg::Note(_)
             | Msg::Checked { .. } => {}
         }
     }
@@ -1980,6 +1982,11 @@ fn every_message_kind_changes_what_it_should() {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
                 // Logged, escaped.
                 assert!(d.logged("warning: the secret key is 63 characters long"));
+                assert!(!d.logged("\u{1b}"));
+            }
+            Msg::Note(_) => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert!(d.logged("practice journal: /tmp/demo"));
                 assert!(!d.logged("\u{1b}"));
             }
             Msg::Started => assert_eq!(fx, [Effect::ScanJournal], "{name}"),

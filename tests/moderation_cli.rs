@@ -236,3 +236,135 @@ fn the_journal_answers_who_what_and_why() {
         out.stdout
     );
 }
+
+/// A JSON Lines journal of the previous version (an interrupted batch and a finished one),
+/// beside the SQLite journal of the same name: imported on first use without loss, once, and
+/// `resume` finishes the interrupted batch from the store.
+#[test]
+fn a_lines_journal_is_imported_and_resumed_from_the_store() {
+    let sb = sandbox();
+    let mut ws = Workspace::new();
+    let state = ws.journal.parent().unwrap().to_owned();
+    ws.journal = state.join("journal.db");
+    fs::create_dir_all(&state).unwrap();
+    let url = sb.url();
+    let base = |batch: &str, time: u64, targets: &str| {
+        format!(
+            "{{\"type\":\"intent\",\"v\":1,\"batch\":\"{batch}\",\"time\":{time},\"os_user\":\"ana\",\
+             \"ssh_client\":null,\"profile\":null,\"sdkappid\":{},\"base_url\":\"{url}\",\
+             \"operation\":\"unblock\",\"targets\":{targets}}}\n",
+            harness::SDKAPPID
+        )
+    };
+    let mut text = base(
+        "20261101T000000Z-aaaa",
+        1_793_491_200,
+        "[[\"alice\",\"zed\"]]",
+    );
+    text.push_str(
+        "{\"type\":\"chunk\",\"v\":1,\"batch\":\"20261101T000000Z-aaaa\",\"time\":1793491201,\
+         \"api\":\"black_list_delete\",\"attempt\":1,\"items\":[{\"from\":\"alice\",\"to\":\"zed\",\
+         \"code\":0,\"status\":\"done\"}]}\n\
+         {\"type\":\"end\",\"v\":1,\"batch\":\"20261101T000000Z-aaaa\",\"time\":1793491201,\
+         \"outcome\":\"completed\"}\n",
+    );
+    text.push_str(&base(
+        "20261101T000100Z-bbbb",
+        1_793_491_260,
+        "[[\"alice\",\"bob\"],[\"alice\",\"carol\"]]",
+    ));
+    text.push_str(
+        "{\"type\":\"chunk\",\"v\":1,\"batch\":\"20261101T000100Z-bbbb\",\"time\":1793491261,\
+         \"api\":\"black_list_delete\",\"attempt\":1,\"items\":[{\"from\":\"alice\",\"to\":\"bob\",\
+         \"code\":0,\"status\":\"done\"}]}\n",
+    );
+    fs::write(state.join("journal.jsonl"), &text).unwrap();
+    // bob was unblocked by the interrupted batch before it stopped.
+    let out = run(ws.cmd(&url, &["unblock", "alice", "bob", "--yes"]));
+    out.assert_code(0, "bob's unblock, as the batch left it");
+    // The first use of the store brings the old journal in, and says so.
+    assert!(
+        out.stderr.contains("imported 5 record(s)"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(ws.cmd(&url, &["journal", "--json"]));
+    out.assert_code(0, "journal");
+    assert!(!out.stderr.contains("imported"), "{}", out.stderr);
+    let batches: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(batches.len(), 3, "{}", out.stdout);
+    assert_eq!(batches[0]["state"], "completed");
+    assert_eq!(batches[1]["incomplete"], true);
+    assert_eq!(
+        batches[1]["moderator"], "ana",
+        "the OS user stands for the moderator"
+    );
+
+    let out = run(ws.cmd(&url, &["resume", "20261101T000100Z-bbbb", "--yes"]));
+    out.assert_code(0, "resume");
+    assert!(!sb.blocks("alice", "carol"), "finished as intended");
+    assert!(sb.blocks("alice", BOT), "nothing else touched");
+    let out = run(ws.cmd(&url, &["journal", "--incomplete"]));
+    out.assert_code(0, "journal --incomplete");
+    assert!(out.stdout.trim().is_empty(), "{}", out.stdout);
+    assert!(
+        !out.stderr.contains("imported"),
+        "imported once: {}",
+        out.stderr
+    );
+}
+
+/// Two processes writing one SQLite journal at once, each a batch of 300 calls (one per From):
+/// both batches and all their items are there, attributed to their moderators.
+#[test]
+fn two_processes_share_one_sqlite_journal() {
+    let accounts: Vec<String> = (0..300).map(|i| format!("u{i:03}")).collect();
+    let mut blocks = Vec::new();
+    for to in ["alice", "bob"] {
+        for from in &accounts {
+            blocks.push(json!({"from": from, "to": to, "time": 1_700_000_000}));
+        }
+    }
+    let mut all: Vec<Value> = accounts.iter().map(|id| json!({"id": id})).collect();
+    all.push(json!({"id": "alice"}));
+    all.push(json!({"id": "bob"}));
+    let mut config = harness::config(harness::seed(json!({"accounts": all, "blocks": blocks})));
+    config.latency = "5-20".parse().unwrap();
+    let sb = LocalSandbox::start(config);
+    let mut ws = Workspace::new();
+    ws.journal = ws.dir.path().join("team.db");
+    let pairs = |to: &str| {
+        let text: Vec<String> = accounts.iter().map(|from| format!("{from},{to}")).collect();
+        ws.write(&format!("{to}.csv"), &text.join("\n"))
+    };
+    let (for_alice, for_bob) = (pairs("alice"), pairs("bob"));
+    let spawn = |file: &std::path::Path, who: &str| {
+        let mut cmd = ws.cmd(
+            &sb.url(),
+            &["unblock", "--file", file.to_str().unwrap(), "--yes"],
+        );
+        cmd.env("BLOCKDECK_MODERATOR", who);
+        common::cli::Running::spawn(cmd)
+    };
+    let (a, b) = (spawn(&for_alice, "ana"), spawn(&for_bob, "bo"));
+    a.wait().assert_code(0, "ana's batch");
+    b.wait().assert_code(0, "bo's batch");
+    let lines = journal_lines(&ws, &sb, &[]);
+    assert_eq!(lines.len(), 2);
+    for batch in &lines {
+        assert_eq!(batch["done"], 300, "{batch}");
+        assert_eq!(batch["state"], "completed", "{batch}");
+    }
+    let mut by: Vec<&str> = lines
+        .iter()
+        .map(|b| b["moderator"].as_str().unwrap())
+        .collect();
+    by.sort_unstable();
+    assert_eq!(by, ["ana", "bo"]);
+    assert!(accounts.iter().all(|u| sb.blocklist(u).is_empty()));
+}

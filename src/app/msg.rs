@@ -95,6 +95,8 @@ pub enum Msg {
     /// Something the moderator should know before acting (a secret key not in the console's
     /// format, say); logged as a warning.
     Warning(String),
+    /// A line for the activity pane (untrusted: sanitized when logged).
+    Note(String),
     /// A change arrived on the feed (raw; `update` sanitizes).
     FeedChange(crate::feed::FeedEvent),
     /// A webhook was refused (bad signature, say).

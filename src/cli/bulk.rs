@@ -874,7 +874,7 @@ pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
         .clone()
         .map_or_else(|| global.settings().map(|s| s.journal_path), Ok)
         .unwrap_or_else(|_| journal::default_path());
-    if !path.exists() {
+    if !journal::exists(&path) {
         eprintln!("no journal at {} yet: no batch has run", path.display());
         return Ok(exit::OK);
     }
@@ -1022,8 +1022,9 @@ fn export_journal(
     }
     if jsonl {
         // The records as written, whole lines only (a torn last line is left out).
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = journal::records_as_lines(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let text = String::from_utf8_lossy(&bytes);
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
             if serde_json::from_str::<serde_json::Value>(line).is_ok() {

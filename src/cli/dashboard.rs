@@ -29,6 +29,8 @@ pub struct Target {
     pub key: SecretKey,
     /// Where to receive webhooks for the feed, and the token to check them with.
     pub callbacks: Option<(SocketAddr, Option<String>)>,
+    /// Lines for the activity pane at the start.
+    pub notes: Vec<String>,
 }
 
 /// Refuses a webhook listener that anyone on the network could feed with made-up changes.
@@ -60,6 +62,7 @@ pub fn for_profile(global: &GlobalArgs) -> Result<u8> {
         settings,
         key,
         callbacks: global.listen_callbacks.map(|a| (a, callback_token.clone())),
+        notes: Vec::new(),
     }))
 }
 
@@ -89,9 +92,10 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
     // A little latency, so the demo behaves like a real service over a network.
     config.latency = "15-60".parse::<Latency>().map_err(Exit::usage)?;
     let listen = listen.unwrap_or_else(|| "127.0.0.1:0".parse().expect("valid address"));
-    let journal = global.journal.clone().unwrap_or_else(|| {
-        crate::config::default_journal_path().with_file_name("demo-journal.jsonl")
-    });
+    let journal = global
+        .journal
+        .clone()
+        .unwrap_or_else(|| crate::config::default_journal_path().with_file_name("demo-journal.db"));
     let callback_token = global.callback_token()?;
     check_callbacks(global.listen_callbacks, &callback_token)?;
     let runtime = super::bulk::runtime()?;
@@ -138,6 +142,10 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
         let code = open_with_feed(
             Target {
                 label: "demo sandbox".to_owned(),
+                notes: vec![format!(
+                    "practice journal: {} (apart from the real one)",
+                    settings.journal_path.display()
+                )],
                 settings,
                 key,
                 callbacks: None,
@@ -269,6 +277,7 @@ async fn open_with_feed(
         label,
         settings,
         key,
+        notes,
         ..
     } = target;
     log_to_file(&settings);
@@ -277,6 +286,9 @@ async fn open_with_feed(
     let (tx, mut rx) = mpsc::unbounded_channel();
     if let Some(warning) = key_warning {
         let _ = tx.send(crate::app::Msg::Warning(warning));
+    }
+    for note in notes {
+        let _ = tx.send(crate::app::Msg::Note(note));
     }
     if let Some((feed, shed)) = feed {
         relay_feed(feed, tx.clone(), Some(shed));

@@ -107,7 +107,8 @@ pub struct GlobalArgs {
     /// Config file (default: the platform's config dir, or BLOCKDECK_CONFIG).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Journal file (default: the XDG state dir, e.g. ~/.local/state/blockdeck/journal.jsonl).
+    /// Journal (default: the XDG state dir, e.g. ~/.local/state/blockdeck/journal.db); a name
+    /// ending in .db, .sqlite or .sqlite3 is SQLite, any other a JSON Lines file.
     #[arg(long, global = true, value_name = "PATH")]
     pub journal: Option<PathBuf>,
     /// Calls per second per API (account_check gets half); for the sandbox, 0 turns its limit off.

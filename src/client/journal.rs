@@ -534,20 +534,225 @@ fn encode_line<T: Serialize>(kind: &'static str, body: &T) -> io::Result<Vec<u8>
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/// An open journal file, appended to.
+/// An open journal, appended to: a JSON Lines file, or an SQLite database.
 #[derive(Debug)]
 pub struct Journal {
-    file: File,
+    sink: Sink,
     path: PathBuf,
 }
 
-/// The journal used unless another is chosen: `$XDG_STATE_HOME/blockdeck/journal.jsonl` or its
-/// platform equivalent, else `~/.local/state/blockdeck/journal.jsonl`.
+#[derive(Debug)]
+enum Sink {
+    Lines(File),
+    Sqlite(rusqlite::Connection),
+}
+
+/// The journal used unless another is chosen: `$XDG_STATE_HOME/blockdeck/journal.db` (SQLite) or
+/// its platform equivalent, else `~/.local/state/blockdeck/journal.db`.
 pub fn default_path() -> PathBuf {
     let base = dirs::state_dir()
         .or_else(|| dirs::home_dir().map(|home| home.join(".local").join("state")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("blockdeck").join("journal.jsonl")
+    base.join("blockdeck").join("journal.db")
+}
+
+/// True when `path` names an SQLite journal (`.db`, `.sqlite`, `.sqlite3`); any other name is a
+/// JSON Lines file.
+pub fn is_sqlite(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["db", "sqlite", "sqlite3"].contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// The schema's versions, applied in order on open; `PRAGMA user_version` says how many are in.
+/// A journal of a later version than this blockdeck knows is refused, not touched.
+const MIGRATIONS: &[&str] = &[
+    // 1: every record as written (the JSON Lines record, one row each), in order.
+    "CREATE TABLE records (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         batch TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         time INTEGER NOT NULL,
+         body TEXT NOT NULL
+     );
+     CREATE INDEX records_batch ON records (batch, seq);
+     CREATE TABLE imports (
+         source TEXT PRIMARY KEY,
+         time INTEGER NOT NULL,
+         records INTEGER NOT NULL
+     );",
+];
+
+/// Opens the SQLite journal at `path` (created 0600), waits for other writers rather than
+/// failing, and brings its schema up to date.
+fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
+    let sql = |e: rusqlite::Error| io::Error::other(format!("the journal {}: {e}", path.display()));
+    if !path.exists() {
+        // Created owner-only before SQLite opens it.
+        crate::private::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| io_context(path, "create", e))?;
+    }
+    let mut conn = rusqlite::Connection::open(path).map_err(sql)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sql)?;
+    // WAL lets readers and one writer at a time share the file across processes; FULL makes
+    // every commit durable before it returns.
+    // Switching to WAL takes the database whole; another process opening it at the same moment
+    // makes SQLite say "busy" without waiting, so the switch is tried again for a while.
+    let mut tries = 0;
+    loop {
+        let mode: Result<String, _> =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0));
+        match mode {
+            Ok(_) => break,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && tries < 500 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(sql(e)),
+        }
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(sql)?;
+    // The version is read and brought up to date under the write lock, so that two processes
+    // opening a new journal at once do not both apply a step.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    let version: i64 = tx
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(sql)?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the journal {} has schema version {version}, newer than this blockdeck's \
+                 {known}; use the blockdeck that wrote it",
+                path.display()
+            ),
+        ));
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(step).map_err(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(sql)?;
+    }
+    tx.commit().map_err(sql)?;
+    // The JSON Lines journal an earlier version kept under the same name comes in once.
+    let lines = path.with_extension("jsonl");
+    if lines.is_file()
+        && let Some(n) = import_into(&conn, path, &lines)?
+    {
+        tracing::warn!(
+            "imported {n} record(s) of the JSON Lines journal {} into {} (the file is left as it was)",
+            lines.display(),
+            path.display()
+        );
+    }
+    Ok(conn)
+}
+
+/// Imports a JSON Lines journal into the SQLite one, once: every whole record in file order (a
+/// torn last line is left out). The file is left where it is; the import is remembered by its
+/// path. Returns how many records came in, or `None` when it was imported before.
+pub fn import_lines(db: &Path, lines: &Path) -> io::Result<Option<usize>> {
+    import_into(&open_sqlite(db)?, db, lines)
+}
+
+fn import_into(conn: &rusqlite::Connection, db: &Path, lines: &Path) -> io::Result<Option<usize>> {
+    let sql = |e: rusqlite::Error| io::Error::other(format!("the journal {}: {e}", db.display()));
+    let source = fs::canonicalize(lines)
+        .unwrap_or_else(|_| lines.to_owned())
+        .display()
+        .to_string();
+    // Under the write lock from the check to the commit: two processes never both import.
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
+    let imported = (|| {
+        let done: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM imports WHERE source = ?1)",
+                [&source],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        if done {
+            return Ok(None);
+        }
+        let bytes = read_locked(lines).map_err(|e| io_context(lines, "read", e))?;
+        let mut insert = conn
+            .prepare("INSERT INTO records (batch, kind, time, body) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(sql)?;
+        let mut count = 0;
+        for raw in bytes.split_inclusive(|&b| b == b'\n') {
+            let Some(line) = raw.strip_suffix(b"\n") else {
+                continue;
+            };
+            let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
+                continue;
+            };
+            let (Some(batch), Some(kind)) = (value["batch"].as_str(), value["type"].as_str())
+            else {
+                continue;
+            };
+            let time = value["time"].as_i64().unwrap_or(0);
+            let body = String::from_utf8_lossy(line);
+            insert
+                .execute(rusqlite::params![batch, kind, time, body])
+                .map_err(sql)?;
+            count += 1;
+        }
+        conn.execute(
+            "INSERT INTO imports (source, time, records) VALUES (?1, ?2, ?3)",
+            rusqlite::params![source, now_secs() as i64, count as i64],
+        )
+        .map_err(sql)?;
+        Ok(Some(count))
+    })();
+    let end = match &imported {
+        Ok(Some(_)) => "COMMIT",
+        _ => "ROLLBACK",
+    };
+    conn.execute_batch(end).map_err(sql)?;
+    imported
+}
+
+/// True when a journal is at `path`, or will be on opening it: an SQLite journal not made yet
+/// whose JSON Lines predecessor is there to import.
+pub fn exists(path: &Path) -> bool {
+    path.exists() || (is_sqlite(path) && path.with_extension("jsonl").is_file())
+}
+
+/// The journal's records as JSON Lines bytes, whichever store holds them.
+pub fn records_as_lines(path: &Path) -> io::Result<Vec<u8>> {
+    if is_sqlite(path) {
+        read_sqlite(path)
+    } else {
+        read_locked(path)
+    }
+}
+
+/// The records of an SQLite journal, in order, as JSON Lines bytes.
+fn read_sqlite(path: &Path) -> io::Result<Vec<u8>> {
+    let conn = open_sqlite(path)?;
+    let sql = |e: rusqlite::Error| io::Error::other(format!("the journal {}: {e}", path.display()));
+    let mut query = conn
+        .prepare("SELECT body FROM records ORDER BY seq")
+        .map_err(sql)?;
+    let mut rows = query.query([]).map_err(sql)?;
+    let mut bytes = Vec::new();
+    while let Some(row) = rows.next().map_err(sql)? {
+        let body: String = row.get(0).map_err(sql)?;
+        bytes.extend_from_slice(body.as_bytes());
+        bytes.push(b'\n');
+    }
+    Ok(bytes)
 }
 
 /// An I/O error that names the journal and what was being done.
@@ -567,6 +772,12 @@ impl Journal {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             crate::private::create_dirs(parent)
                 .map_err(|e| io_context(path, "create the directory of", e))?;
+        }
+        if is_sqlite(path) {
+            return Ok(Journal {
+                sink: Sink::Sqlite(open_sqlite(path)?),
+                path: path.to_owned(),
+            });
         }
         let mut file = crate::private::options()
             .read(true)
@@ -616,7 +827,7 @@ impl Journal {
         file.unlock().map_err(|e| io_context(path, "unlock", e))?;
         repaired?;
         Ok(Journal {
-            file,
+            sink: Sink::Lines(file),
             path: path.to_owned(),
         })
     }
@@ -627,17 +838,17 @@ impl Journal {
 
     /// Records that a batch is about to start, and waits until it is on disk.
     pub fn intent(&mut self, intent: &Intent) -> io::Result<()> {
-        self.append("intent", intent, true)
+        self.append("intent", &intent.batch, intent, true)
     }
 
     /// Records one answered call (not synced: a lost chunk only means re-checking its items).
     pub fn chunk(&mut self, chunk: &Chunk) -> io::Result<()> {
-        self.append("chunk", chunk, false)
+        self.append("chunk", &chunk.batch, chunk, false)
     }
 
     /// Records that a batch is resumed, and waits until it is on disk.
     pub fn resume(&mut self, resume: &Resume) -> io::Result<()> {
-        self.append("resume", resume, true)
+        self.append("resume", &resume.batch, resume, true)
     }
 
     /// Records that the current run of `batch` ended now, and waits until it is on disk.
@@ -647,37 +858,57 @@ impl Journal {
             time: now_secs(),
             outcome,
         };
-        self.append("end", &end, true)
+        self.append("end", batch, &end, true)
     }
 
-    fn append<T: Serialize>(&mut self, kind: &'static str, body: &T, sync: bool) -> io::Result<()> {
+    fn append<T: Serialize>(
+        &mut self,
+        kind: &'static str,
+        batch: &BatchId,
+        body: &T,
+        sync: bool,
+    ) -> io::Result<()> {
         let line = encode_line(kind, body).map_err(|e| io_context(&self.path, "encode for", e))?;
+        let file = match &mut self.sink {
+            Sink::Lines(file) => file,
+            Sink::Sqlite(conn) => {
+                // One row, committed (and, with synchronous = FULL, on disk) before it returns.
+                let body = std::str::from_utf8(&line[..line.len() - 1]).expect("JSON is UTF-8");
+                return conn
+                    .execute(
+                        "INSERT INTO records (batch, kind, time, body) VALUES (?1, ?2, ?3, ?4)",
+                        rusqlite::params![batch.as_str(), kind, now_secs() as i64, body],
+                    )
+                    .map(|_| ())
+                    .map_err(|e| {
+                        io::Error::other(format!(
+                            "cannot write to the journal {}: {e}",
+                            self.path.display()
+                        ))
+                    });
+            }
+        };
         // The whole line under the file's lock: appends from other processes land before or
         // after it, and a reader or an opening writer never sees half of it.
-        self.file
-            .lock()
-            .map_err(|e| io_context(&self.path, "lock", e))?;
-        let before = self.file.metadata().map(|m| m.len());
-        let mut written = self
-            .file
+        file.lock().map_err(|e| io_context(&self.path, "lock", e))?;
+        let before = file.metadata().map(|m| m.len());
+        let mut written = file
             .write_all(&line)
-            .and_then(|()| self.file.flush())
+            .and_then(|()| file.flush())
             .map_err(|e| io_context(&self.path, "write to", e));
         // A line cut short (a full disk) is taken back, so that the file never ends in half a
         // record.
         if written.is_err()
             && let Ok(len) = before
-            && let Err(e) = self.file.set_len(len)
+            && let Err(e) = file.set_len(len)
         {
             written = written.map_err(|w| io::Error::new(w.kind(), format!("{w}; and {e}")));
         }
-        self.file
-            .unlock()
+        file.unlock()
             .map_err(|e| io_context(&self.path, "unlock", e))?;
         written?;
         if sync {
-            self.file
-                .sync_data()
+            file.sync_data()
                 .map_err(|e| io_context(&self.path, "sync", e))?;
         }
         Ok(())
@@ -938,7 +1169,16 @@ impl JournalRead {
 /// Reads the whole journal. Unusable lines (a record torn by a crash, a foreign or newer
 /// record, records of a batch whose intent is missing) are skipped and reported as warnings.
 pub fn read_batches(path: &Path) -> Result<JournalRead, JournalError> {
-    let bytes = match read_locked(path) {
+    let read = if is_sqlite(path) {
+        if exists(path) {
+            read_sqlite(path)
+        } else {
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        }
+    } else {
+        read_locked(path)
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(JournalError::Missing {
@@ -1340,6 +1580,106 @@ mod tests {
 
     fn read(path: &Path) -> JournalRead {
         read_batches(path).unwrap()
+    }
+
+    /// Writes the same batches to `journal`: one finished, one interrupted (a chunk, no end).
+    fn two_batches(journal: &mut Journal) {
+        let (a, b) = (pair("alice", "bob"), pair("alice", "carol"));
+        journal
+            .intent(&intent(
+                "20261122T013500Z-aaaa",
+                1,
+                vec![a.clone(), b.clone()],
+            ))
+            .unwrap();
+        journal
+            .chunk(&chunk(
+                "20261122T013500Z-aaaa",
+                vec![
+                    item(&a, 0, ItemStatus::Done),
+                    item(&b, 30001, ItemStatus::Already),
+                ],
+            ))
+            .unwrap();
+        journal
+            .end(&id("20261122T013500Z-aaaa"), EndOutcome::Completed)
+            .unwrap();
+        journal
+            .intent(&intent(
+                "20261122T013600Z-bbbb",
+                2,
+                vec![a.clone(), b.clone()],
+            ))
+            .unwrap();
+        journal
+            .chunk(&chunk(
+                "20261122T013600Z-bbbb",
+                vec![item(&a, 0, ItemStatus::Done)],
+            ))
+            .unwrap();
+    }
+
+    /// The SQLite journal reads back exactly what the JSON Lines one does, is owner-only, keeps
+    /// its schema version, and refuses a newer one.
+    #[test]
+    fn the_sqlite_journal_holds_what_the_lines_journal_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut lines, lines_path) = journal_in(&dir);
+        two_batches(&mut lines);
+        let db_path = dir.path().join("other").join("journal.db");
+        let mut db = Journal::open(&db_path).unwrap();
+        two_batches(&mut db);
+        drop(db);
+        let (a, b) = (read(&lines_path), read(&db_path));
+        assert_eq!(a.batches, b.batches);
+        assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+        assert!(b.batches[1].is_incomplete() && !b.batches[0].is_incomplete());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&db_path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        // Opened again: the schema is not applied twice, and records append.
+        let mut db = Journal::open(&db_path).unwrap();
+        db.end(&id("20261122T013600Z-bbbb"), EndOutcome::Cancelled)
+            .unwrap();
+        drop(db);
+        assert_eq!(
+            read(&db_path).batches[1].end.as_ref().map(|e| e.1.clone()),
+            Some(EndOutcome::Cancelled)
+        );
+        // A journal from a later blockdeck is refused, not touched.
+        let conn = rusqlite::Connection::open(&db_path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Journal::open(&db_path).unwrap_err();
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    /// A JSON Lines journal beside an SQLite one of the same name comes in once, whole records
+    /// only; the file is left in place.
+    #[test]
+    fn a_lines_journal_is_imported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut lines, lines_path) = journal_in(&dir);
+        two_batches(&mut lines);
+        drop(lines);
+        // A torn last line (a crash mid-write) is left out.
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(&lines_path)
+            .unwrap();
+        f.write_all(b"{\"type\":\"chunk\",\"v\":1,\"batch").unwrap();
+        drop(f);
+        let db_path = lines_path.with_extension("db");
+        let read_db = read(&db_path);
+        assert_eq!(read_db.batches, read(&lines_path).batches);
+        assert!(lines_path.exists(), "the file is left where it was");
+        // Opening again imports nothing twice.
+        drop(Journal::open(&db_path).unwrap());
+        assert_eq!(read(&db_path).batches, read_db.batches);
+        assert_eq!(import_lines(&db_path, &lines_path).unwrap(), None);
     }
 
     #[test]
@@ -2004,6 +2344,6 @@ mod tests {
 
     #[test]
     fn default_path_ends_in_blockdeck_journal() {
-        assert!(default_path().ends_with("blockdeck/journal.jsonl"));
+        assert!(default_path().ends_with("blockdeck/journal.db"));
     }
 }

@@ -75,6 +75,10 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::WatchFailed { .. }
         | Msg::ListChanged { .. }) => feed::on_msg(model, msg),
         Msg::Exported { path, result } => export::on_result(model, &path, result),
+        Msg::Note(text) => {
+            model.log(Level::Info, crate::display::sanitize(&text).into_owned());
+            vec![]
+        }
         Msg::Warning(text) => {
             model.log(
                 Level::Warning,

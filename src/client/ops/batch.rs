@@ -179,7 +179,7 @@ impl JournalPlan {
     /// The batches of this app (its SDKAppID and endpoint) that the journal holds unfinished,
     /// newest first. No journal yet is none.
     pub fn incomplete(&self) -> Result<Vec<IncompleteBatch>, crate::client::journal::JournalError> {
-        if !self.path.exists() {
+        if !crate::client::journal::exists(&self.path) {
             return Ok(Vec::new());
         }
         let read = crate::client::journal::read_batches(&self.path)?;

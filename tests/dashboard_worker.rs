@@ -281,13 +281,14 @@ fn the_checks_hold_out_what_would_not_fit_a_full_list() {
     assert!(last.failures.is_empty(), "{:?}", last.failures);
 }
 
-/// The reason typed in the confirmation reaches the journal with the batch, beside the
-/// moderator; a protected account held out of the change is left on the list.
+/// The reason typed in the confirmation reaches the journal (the default SQLite store) with the
+/// batch, beside the moderator; a protected account held out of the change is left on the list.
 #[test]
 fn the_reason_typed_in_the_confirmation_is_journaled() {
     let sb = LocalSandbox::on(seed());
     let ws = Workspace::new();
-    let mut live = Live::new(&sb.url(), ws.journal.clone(), EngineOptions::default());
+    let db = ws.dir.path().join("journal.db");
+    let mut live = Live::new(&sb.url(), db.clone(), EngineOptions::default());
     live.model.rules = blockdeck::moderation::Rules {
         require_reason: true,
         protected: blockdeck::moderation::Protected::of(["carol".parse().unwrap()]),
@@ -306,10 +307,12 @@ fn the_reason_typed_in_the_confirmation_is_journaled() {
         sb.blocks("alice", "carol"),
         "the protected account is left alone"
     );
-    let intent = ws
-        .journal_records()
-        .into_iter()
-        .find(|r| r["type"] == "intent")
+    let lines = blockdeck::client::journal::records_as_lines(&db).expect("the store reads");
+    let intent: serde_json::Value = String::from_utf8(lines)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .find(|r: &serde_json::Value| r["type"] == "intent")
         .expect("an intent");
     assert_eq!(intent["reason"], "appeal OPS-9");
     assert_eq!(intent["moderator"], "test_moderator");

@@ -599,10 +599,9 @@ fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
     let mut conn = rusqlite::Connection::open(path).map_err(sql)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(sql)?;
-    // WAL lets readers and one writer at a time share the file across processes; FULL makes
-    // every commit durable before it returns.
-    // Switching to WAL takes the database whole; another process opening it at the same moment
-    // makes SQLite say "busy" without waiting, so the switch is tried again for a while.
+    // WAL lets readers and one writer at a time share the file across processes. Switching to it
+    // takes the database whole; another process opening it at the same moment makes SQLite say
+    // "busy" without waiting, so the switch is tried again for a while.
     let mut tries = 0;
     loop {
         let mode: Result<String, _> =
@@ -618,6 +617,7 @@ fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
             Err(e) => return Err(sql(e)),
         }
     }
+    // FULL: every commit is on disk before it returns.
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(sql)?;
     // The version is read and brought up to date under the write lock, so that two processes

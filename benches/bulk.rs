@@ -236,7 +236,7 @@ fn run_cli(url: &str, args: &[&str], dir: &Path) -> Result<Usage, String> {
         .arg("--config")
         .arg(dir.join("none.toml"))
         .arg("--journal")
-        .arg(dir.join(format!("journal-{}.jsonl", started.elapsed().as_nanos())))
+        .arg(dir.join(format!("journal-{}.db", started.elapsed().as_nanos())))
         .args(args)
         .env("BLOCKDECK_SECRET_KEY", KEY)
         .stdin(Stdio::null())

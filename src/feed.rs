@@ -385,10 +385,17 @@ async fn receive(
             answer(true, "")
         }
         Err(_) => {
-            state.shed.fetch_add(events.len() as u64, Ordering::Relaxed);
-            tracing::warn!(
-                "callback from {peer} shed: the feed's queue of {FEED_QUEUE} changes is full"
-            );
+            let n = events.len() as u64;
+            let before = state.shed.fetch_add(n, Ordering::Relaxed);
+            // Logged when the count of shed changes passes a power of two, not for every post
+            // of a flood.
+            if before.checked_ilog2() != (before + n).checked_ilog2() {
+                tracing::warn!(
+                    "callback from {peer} shed: the feed's queue of {FEED_QUEUE} changes is \
+                     full ({} change(s) shed so far)",
+                    before + n
+                );
+            }
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 answer(false, "busy: the feed is full, retry later"),

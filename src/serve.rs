@@ -79,10 +79,16 @@ pub fn connection_budget() -> usize {
     };
     // SAFETY: getrlimit writes into the struct it is given and reads nothing else.
     let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
-    if !known || limit.rlim_cur == libc::RLIM_INFINITY {
+    let soft = (known && limit.rlim_cur != libc::RLIM_INFINITY)
+        .then(|| usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX));
+    budget_for(soft)
+}
+
+/// The connection cap for a soft file limit (`None`: unlimited or unknown).
+fn budget_for(soft: Option<usize>) -> usize {
+    let Some(soft) = soft else {
         return MAX_CONNECTIONS;
-    }
-    let soft = usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX);
+    };
     // An eighth more is kept back for connections evicted but not yet closed.
     (soft - soft / 8)
         .saturating_sub(RESERVED_FDS)
@@ -396,8 +402,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_budget_stays_within_bounds() {
-        let budget = connection_budget();
-        assert!((MIN_CONNECTIONS..=MAX_CONNECTIONS).contains(&budget));
+    fn the_budget_leaves_room_under_the_file_limit() {
+        // 1,024 descriptors: 896 after the eighth for closing connections, less the 64 reserved.
+        assert_eq!(budget_for(Some(1024)), 832);
+        assert_eq!(budget_for(Some(20_000)), MAX_CONNECTIONS);
+        assert_eq!(budget_for(None), MAX_CONNECTIONS);
+        assert_eq!(budget_for(Some(10)), MIN_CONNECTIONS);
     }
 }

@@ -128,12 +128,17 @@ fn pairs_body(command: &str, pairs: &[(&str, &str)]) -> String {
     .to_string()
 }
 
-/// POSTs `body` and returns the answer, checking that it came within the service's 2 s.
-async fn post(client: &reqwest::Client, url: &str, body: String) -> Value {
-    let started = Instant::now();
+/// POSTs `body` and returns the JSON answer, which must come with status 200.
+async fn answer(client: &reqwest::Client, url: &str, body: String) -> Value {
     let resp = client.post(url).body(body).send().await.expect("post sent");
     assert_eq!(resp.status(), 200);
-    let answer: Value = resp.json().await.expect("a JSON answer");
+    resp.json().await.expect("a JSON answer")
+}
+
+/// [`answer`], checking that it came within the service's 2 s.
+async fn post(client: &reqwest::Client, url: &str, body: String) -> Value {
+    let started = Instant::now();
+    let answer = answer(client, url, body).await;
     let took = started.elapsed();
     assert!(took < Duration::from_secs(2), "answered in {took:?}");
     answer
@@ -500,30 +505,14 @@ async fn a_flood_is_bounded_and_bad_posts_are_refused_whole() {
         "Sns.CallbackBlackListAdd",
         &[("alice", "bob"), (&long, "bob")],
     );
-    let answer: Value = client
-        .post(&url)
-        .body(bad)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["ActionStatus"], "FAIL", "{answer}");
+    let refused = answer(&client, &url, bad).await;
+    assert_eq!(refused["ActionStatus"], "FAIL", "{refused}");
     let many: Vec<(String, String)> = (0..1001)
         .map(|i| (format!("u{i}"), "v".to_owned()))
         .collect();
     let many: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let answer: Value = client
-        .post(&url)
-        .body(pairs_body("Sns.CallbackBlackListAdd", &many))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["ActionStatus"], "FAIL", "{answer}");
+    let refused = answer(&client, &url, pairs_body("Sns.CallbackBlackListAdd", &many)).await;
+    assert_eq!(refused["ActionStatus"], "FAIL", "{refused}");
     let huge = format!(
         "{{\"PairList\": [], \"pad\": \"{}\"}}",
         "y".repeat(300 * 1024)

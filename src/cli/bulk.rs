@@ -187,8 +187,8 @@ pub enum JournalCommand {
         #[command(flatten)]
         format: ItemFormat,
     },
-    /// The whole journal, or the batches the filters pick, as JSON Lines records (`--jsonl`,
-    /// the journal's own format, readable by `--journal`) or as CSV rows of every pair.
+    /// The whole journal, as JSON Lines records (`--jsonl`, the journal's own format, readable
+    /// by `--journal`) or as CSV rows of every pair of every batch.
     Export {
         /// The journal's records, one JSON object per line.
         #[arg(long, conflicts_with = "csv")]

@@ -302,13 +302,11 @@ async fn read_capped(mut resp: reqwest::Response, api: Api) -> Result<Vec<u8>, C
             MAX_ANSWER_BYTES / (1024 * 1024)
         ))
     };
-    if resp
-        .content_length()
-        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
-    {
+    let declared = resp.content_length().unwrap_or(0);
+    if declared > MAX_ANSWER_BYTES as u64 {
         return Err(too_large());
     }
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(declared as usize);
     while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
         if body.len() + chunk.len() > MAX_ANSWER_BYTES {
             return Err(too_large());

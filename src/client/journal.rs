@@ -544,7 +544,11 @@ pub struct Journal {
 #[derive(Debug)]
 enum Sink {
     Lines(File),
-    Sqlite(rusqlite::Connection),
+    Sqlite {
+        conn: rusqlite::Connection,
+        /// Whether commits are synced now (`synchronous = FULL`) or not (`NORMAL`).
+        synced: bool,
+    },
 }
 
 /// The journal used unless another is chosen: `$XDG_STATE_HOME/blockdeck/journal.db` (SQLite) or
@@ -617,7 +621,8 @@ fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
             Err(e) => return Err(sql(e)),
         }
     }
-    // FULL: every commit is on disk before it returns.
+    // FULL: a commit is on disk before it returns (a journal appends chunks unsynced; see
+    // `Journal::append`).
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(sql)?;
     // The version is read and brought up to date under the write lock, so that two processes
@@ -775,7 +780,10 @@ impl Journal {
         }
         if is_sqlite(path) {
             return Ok(Journal {
-                sink: Sink::Sqlite(open_sqlite(path)?),
+                sink: Sink::Sqlite {
+                    conn: open_sqlite(path)?,
+                    synced: true,
+                },
                 path: path.to_owned(),
             });
         }
@@ -871,21 +879,38 @@ impl Journal {
         let line = encode_line(kind, body).map_err(|e| io_context(&self.path, "encode for", e))?;
         let file = match &mut self.sink {
             Sink::Lines(file) => file,
-            Sink::Sqlite(conn) => {
-                // One row, committed (and, with synchronous = FULL, on disk) before it returns.
+            Sink::Sqlite { conn, synced } => {
+                // One row, committed before it returns. As with the JSON Lines file, only the
+                // records a resume depends on (intent, resume, end) wait for the disk: in WAL
+                // mode a synced commit also makes every commit before it durable, and a lost
+                // chunk only means re-checking its items.
+                let fail = |e: rusqlite::Error| {
+                    io::Error::other(format!(
+                        "cannot write to the journal {}: {e}",
+                        self.path.display()
+                    ))
+                };
+                if *synced != sync {
+                    let mode = if sync { "FULL" } else { "NORMAL" };
+                    conn.pragma_update(None, "synchronous", mode)
+                        .map_err(fail)?;
+                    *synced = sync;
+                }
                 let body = std::str::from_utf8(&line[..line.len() - 1]).expect("JSON is UTF-8");
-                return conn
-                    .execute(
+                let mut insert = conn
+                    .prepare_cached(
                         "INSERT INTO records (batch, kind, time, body) VALUES (?1, ?2, ?3, ?4)",
-                        rusqlite::params![batch.as_str(), kind, now_secs() as i64, body],
                     )
+                    .map_err(fail)?;
+                return insert
+                    .execute(rusqlite::params![
+                        batch.as_str(),
+                        kind,
+                        now_secs() as i64,
+                        body
+                    ])
                     .map(|_| ())
-                    .map_err(|e| {
-                        io::Error::other(format!(
-                            "cannot write to the journal {}: {e}",
-                            self.path.display()
-                        ))
-                    });
+                    .map_err(fail);
             }
         };
         // The whole line under the file's lock: appends from other processes land before or

@@ -205,6 +205,31 @@ impl JournalPlan {
         Ok(out)
     }
 
+    /// The journal's batches, newest first, at most `limit` of them: every moderator's, of any
+    /// app (the caller tells this app's apart by `intent.sdkappid` and `intent.base_url`). No
+    /// journal yet is none.
+    pub fn recent(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<crate::client::journal::BatchState>, crate::client::journal::JournalError> {
+        if !crate::client::journal::exists(&self.path) {
+            return Ok(Vec::new());
+        }
+        let mut read = crate::client::journal::read_batches(&self.path)?;
+        read.batches.reverse();
+        read.batches.truncate(limit);
+        Ok(read.batches)
+    }
+
+    /// Everything the journal says about batch `id`.
+    pub fn batch(
+        &self,
+        id: &BatchId,
+    ) -> Result<crate::client::journal::BatchState, crate::client::journal::JournalError> {
+        let read = crate::client::journal::read_batches(&self.path)?;
+        read.find(Some(id.as_str())).cloned()
+    }
+
     /// Opens the journal and records that batch `id` is resumed.
     pub fn resume(&self, id: &BatchId, why: &Why) -> io::Result<Batch> {
         self.check(why)?;

@@ -103,6 +103,31 @@ impl Worker {
                     let _ = tx.send(Msg::Incomplete(result));
                 });
             }
+            Effect::LoadJournal { req, limit } => {
+                let plan = self.journal.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = plan.recent(limit).map_err(|e| {
+                        tracing::warn!("reading the journal's recent batches failed: {e}");
+                        Failure::local(e.to_string())
+                    });
+                    let _ = tx.send(Msg::Journal { req, result });
+                });
+            }
+            Effect::LoadJournalBatch { req, id } => {
+                let plan = self.journal.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = id
+                        .parse::<BatchId>()
+                        .map_err(|e| Failure::local(e.to_string()))
+                        .and_then(|batch| {
+                            plan.batch(&batch).map_err(|e| {
+                                tracing::warn!("reading batch {id} of the journal failed: {e}");
+                                Failure::local(e.to_string())
+                            })
+                        });
+                    let _ = tx.send(Msg::JournalBatch { req, result });
+                });
+            }
             Effect::CancelBatch => self.cancel_batch(),
             Effect::Inspect { req, a, b } => {
                 tokio::spawn(async move {

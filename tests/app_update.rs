@@ -1832,6 +1832,15 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             req: 99,
             result: Ok(Preflight::default()),
         },
+        // The journal's answers: its list (read 1), a batch read again (read 2).
+        Msg::Journal {
+            req: 1,
+            result: Ok(journal_batches()),
+        },
+        Msg::JournalBatch {
+            req: 2,
+            result: Ok(journal_batches()[0].clone()),
+        },
         Msg::Warning("the secret key is 63 characters long\u{1b}[2J".into()),
         Msg::Note("practice journal: /tmp/demo\u{1b}[2J.db".into()),
     ];
@@ -1866,6 +1875,8 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             | Msg::Incomplete(_)
             | Msg::Warning(_)
             | Msg::Note(_)
+            | Msg::Journal { .. }
+            | Msg::JournalBatch { .. }
             | Msg::Checked { .. } => {}
         }
     }
@@ -1892,6 +1903,22 @@ fn every_message_kind_changes_what_it_should() {
         }
         if matches!(msg, Msg::ListChanged { .. }) {
             assert_eq!(d.command("watch"), [Effect::Watch(Some(id("alice")))]);
+        }
+        // The journal's answers need the view open (and, for a batch, the batch opened and read
+        // again).
+        if matches!(msg, Msg::Journal { .. }) {
+            assert!(matches!(
+                d.press(ch('J')).as_slice(),
+                [Effect::LoadJournal { req: 1, .. }]
+            ));
+        }
+        if matches!(msg, Msg::JournalBatch { .. }) {
+            assert_eq!(d.open_journal(), 1);
+            d.press(enter());
+            assert!(matches!(
+                d.press(ch('r')).as_slice(),
+                [Effect::LoadJournalBatch { req: 2, .. }]
+            ));
         }
         let before = d.model.clone();
         let name = format!("{msg:?}");
@@ -1990,6 +2017,16 @@ fn every_message_kind_changes_what_it_should() {
                 assert!(!d.logged("\u{1b}"));
             }
             Msg::Started => assert_eq!(fx, [Effect::ScanJournal], "{name}"),
+            Msg::Journal { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(d.journal().batches.len(), 4);
+            }
+            Msg::JournalBatch { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                let items = d.journal().items.as_ref().unwrap();
+                assert_eq!(items.load, blockdeck::app::model::JournalLoad::Loaded);
+                assert_eq!(items.lines.len(), 2);
+            }
             Msg::Incomplete(_) => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
                 assert_eq!(m.incomplete.len(), 1);
@@ -2166,6 +2203,24 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
             d.press(ch('?'));
             vec![("help", d)]
         }
+        Context::Journal => {
+            // The cursor on the block by mod_bo, the second row from the end: every moving key
+            // moves it.
+            d.open_journal();
+            d.press_n(ch('j'), 2);
+            assert_eq!(
+                d.journal().current().map(|b| b.state.id().to_string()),
+                Some(BLOCK_BATCH.to_owned())
+            );
+            vec![("journal", d)]
+        }
+        Context::JournalItems => {
+            d.open_journal();
+            d.press_n(ch('j'), 3);
+            d.press(enter());
+            assert!(d.journal().items.is_some());
+            vec![("journal/items", d)]
+        }
         Context::Typing => {
             let mut filter = d.clone();
             filter.press(ch('/'));
@@ -2242,7 +2297,123 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         }
         _ => panic!("{what}: {fx:?} with {:?}", a.overlay),
     };
+    let journal_ctx = matches!(ctx, Context::Journal | Context::JournalItems);
     match action {
+        Command::Journal => {
+            assert_eq!(
+                fx,
+                [Effect::LoadJournal {
+                    req: b.journal_req + 1,
+                    limit: 500
+                }],
+                "{what}"
+            );
+            assert!(a.journal.is_some(), "{what}");
+        }
+        Command::UndoBatch => {
+            asks(fx);
+            let batch = b.journal.as_ref().and_then(|j| j.selected()).unwrap();
+            assert!(
+                matches!(&a.overlay, Overlay::Confirm(p)
+                    if Some(p.op) == batch.op().inverse() && p.pairs == batch.changed
+                        && !p.pairs.is_empty()),
+                "{what}: {:?}",
+                a.overlay
+            );
+        }
+        Command::Close if journal_ctx => {
+            none(fx);
+            let (bj, aj) = (b.journal.as_ref().unwrap(), a.journal.as_ref());
+            if bj.items.is_some() {
+                let aj = aj.expect("back to the list");
+                assert!(aj.items.is_none(), "{what}");
+                assert_eq!(aj.scroll.cursor, bj.scroll.cursor, "{what}");
+            } else {
+                assert!(aj.is_none(), "{what}");
+            }
+        }
+        Command::Open if journal_ctx => {
+            none(fx);
+            let items = a.journal.as_ref().unwrap().items.as_ref().expect("{what}");
+            let current = b.journal.as_ref().unwrap().current().unwrap();
+            assert_eq!(items.id, current.state.id().as_str(), "{what}");
+            assert_eq!(items.lines.len(), current.counts.total, "{what}");
+        }
+        Command::Sort if journal_ctx => {
+            none(fx);
+            let (bj, aj) = (b.journal.as_ref().unwrap(), a.journal.as_ref().unwrap());
+            assert_eq!(aj.sort, bj.sort.next(), "{what}");
+            assert_eq!(a.list.sort, b.list.sort, "{what}");
+            assert_eq!(
+                aj.current().map(|x| x.state.id()),
+                bj.current().map(|x| x.state.id()),
+                "{what}"
+            );
+        }
+        Command::Filter if journal_ctx => {
+            none(fx);
+            assert!(matches!(a.overlay, Overlay::Filter(_)), "{what}");
+            assert_eq!(a.focus, b.focus, "{what}");
+        }
+        Command::Refresh if journal_ctx => {
+            let j = b.journal.as_ref().unwrap();
+            match &j.items {
+                Some(items) => assert_eq!(
+                    fx,
+                    [Effect::LoadJournalBatch {
+                        req: b.journal_req + 1,
+                        id: items.id.clone()
+                    }],
+                    "{what}"
+                ),
+                None => assert_eq!(
+                    fx,
+                    [Effect::LoadJournal {
+                        req: b.journal_req + 1,
+                        limit: 500
+                    }],
+                    "{what}"
+                ),
+            }
+            assert_eq!(a.list.rows, b.list.rows, "{what}: the table is left alone");
+        }
+        Command::Up
+        | Command::Down
+        | Command::Top
+        | Command::Bottom
+        | Command::PageUp
+        | Command::PageDown
+            if ctx == Context::Journal =>
+        {
+            none(fx);
+            let (bj, aj) = (b.journal.as_ref().unwrap(), a.journal.as_ref().unwrap());
+            let want = motion_of(action).apply(bj.scroll.cursor, bj.view.len(), b.journal_rows());
+            assert_ne!(want, bj.scroll.cursor, "{what}: the key should move");
+            assert_eq!(aj.scroll.cursor, want, "{what}");
+            assert!(aj.window(a.journal_rows()).contains(&want), "{what}");
+            assert_eq!(a.list.cursor(), b.list.cursor(), "{what}");
+        }
+        Command::Up
+        | Command::Down
+        | Command::Top
+        | Command::Bottom
+        | Command::PageUp
+        | Command::PageDown
+            if ctx == Context::JournalItems =>
+        {
+            none(fx);
+            let bi = b.journal.as_ref().unwrap().items.as_ref().unwrap();
+            let ai = a.journal.as_ref().unwrap().items.as_ref().unwrap();
+            let (len, rows) = (bi.lines.len(), b.journal_item_rows());
+            let mut want = bi.scroll;
+            want.scroll(motion_of(action), len, rows);
+            assert_eq!(
+                ai.scroll.window(len, rows),
+                want.window(len, rows),
+                "{what}"
+            );
+            assert_eq!(a.list.cursor(), b.list.cursor(), "{what}");
+        }
         Command::Quit | Command::Interrupt => {
             assert_eq!(fx, [Effect::Quit], "{what}");
             assert!(a.should_quit, "{what}");
@@ -4252,7 +4423,9 @@ fn written_exports_are_logged() {
 #[test]
 fn every_command_is_in_the_help_the_bar_and_completion_and_read_only_leaves_no_change() {
     use blockdeck::app::{help, palette};
-    const ALL: [Context; 14] = [
+    const ALL: [Context; 16] = [
+        Context::Journal,
+        Context::JournalItems,
         Context::Lookup,
         Context::LookupEmpty,
         Context::Table,
@@ -4943,5 +5116,401 @@ fn a_change_of_protected_pairs_only_waits_for_a_name() {
             .is_some_and(|n| n.contains("protected account")),
         "{:?}",
         d.model.notice
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The journal view
+
+/// The row of `batch` in the journal's list, the cursor put on it.
+fn journal_cursor_on(d: &mut Dash, batch: &str) {
+    d.press(ch('g'));
+    let at = d
+        .journal_ids()
+        .iter()
+        .position(|b| b == batch)
+        .unwrap_or_else(|| panic!("{batch} is not listed: {:?}", d.journal_ids()));
+    d.press_n(ch('j'), at);
+    assert_eq!(
+        d.journal().current().map(|b| b.state.id().to_string()),
+        Some(batch.to_owned())
+    );
+}
+
+fn journal_batch<'a>(d: &'a Dash, batch: &str) -> &'a blockdeck::app::model::JournalBatch {
+    d.journal().find(batch).expect("listed")
+}
+
+#[test]
+fn j_reads_the_journal_in_the_worker_and_the_batches_fill_the_table() {
+    use blockdeck::app::model::JournalLoad;
+    let mut d = Dash::alice(20);
+    let fx = d.press(ch('J'));
+    assert_eq!(fx, [Effect::LoadJournal { req: 1, limit: 500 }]);
+    assert_eq!(d.journal().load, JournalLoad::Loading);
+    assert!(d.journal().batches.is_empty());
+    assert_eq!(contexts(&d.model), [Context::Journal]);
+    // An answer to another read is dropped.
+    d.send(Msg::Journal {
+        req: 7,
+        result: Ok(journal_batches()),
+    });
+    assert_eq!(d.journal().load, JournalLoad::Loading);
+    d.send(Msg::Journal {
+        req: 1,
+        result: Ok(journal_batches()),
+    });
+    assert_eq!(d.journal().load, JournalLoad::Loaded);
+    // Newest first.
+    assert_eq!(
+        d.journal_ids(),
+        [NOTHING_BATCH, OTHER_APP_BATCH, BLOCK_BATCH, UNBLOCK_BATCH]
+    );
+    let unblock = journal_batch(&d, UNBLOCK_BATCH);
+    assert_eq!(unblock.who, "mod_ana (ana)");
+    assert_eq!(unblock.when, utc(NOW - 2 * 86_400));
+    assert_eq!(unblock.state_shown, "completed");
+    assert_eq!(unblock.why, "reason \"spam wave\", ticket OPS-12");
+    let c = unblock.counts;
+    assert_eq!(
+        (c.total, c.done, c.already, c.failed, c.pending),
+        (4, 2, 1, 1, 0)
+    );
+    assert!(unblock.this_app);
+    let block = journal_batch(&d, BLOCK_BATCH);
+    assert_eq!(block.who, "mod_bo");
+    assert_eq!(block.state_shown, "not ended · resumed 1×");
+    assert!(!journal_batch(&d, OTHER_APP_BATCH).this_app);
+    // Journal text is untrusted: shown escaped.
+    let nothing = journal_batch(&d, NOTHING_BATCH);
+    assert_eq!(nothing.who, "cy");
+    assert!(
+        !nothing.why.contains(['\u{1b}', '\u{202e}']),
+        "{:?}",
+        nothing.why
+    );
+    assert!(nothing.why.contains("\\u{1b}[2Jcleanup\\u{202e}evil"));
+    // Keys are the journal's: nothing reaches the table beneath.
+    let marks_before = d.model.list.marks.len();
+    d.press(ch(' '));
+    d.press(ch('x'));
+    assert_eq!(d.model.list.marks.len(), marks_before);
+    assert!(d.pending().is_none());
+}
+
+#[test]
+fn the_journal_opens_from_the_command_line_and_typing_goes_nowhere_beneath_it() {
+    let mut d = Dash::new();
+    d.focus(Focus::Lookup);
+    d.type_text(":journal");
+    let fx = d.press(enter());
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadJournal { .. }]),
+        "{fx:?}"
+    );
+    assert!(d.model.journal.is_some());
+    // The lookup line under the view does not take keys or pastes.
+    d.type_text("xyz");
+    d.paste("trent");
+    assert_eq!(d.model.lookup.value(), "");
+    // `:journal` again reads it again.
+    let fx = d.command("journal");
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadJournal { req: 2, .. }]),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn a_journal_that_cannot_be_read_shows_the_error_never_an_empty_table() {
+    use blockdeck::app::model::JournalLoad;
+    let mut d = Dash::alice(20);
+    let req = d.open_journal();
+    assert_eq!(d.journal().batches.len(), 4);
+    // Read again, and this time it fails: what was shown is gone, the cause is shown.
+    let fx = d.press(ch('r'));
+    assert_eq!(
+        fx,
+        [Effect::LoadJournal {
+            req: req + 1,
+            limit: 500
+        }]
+    );
+    d.send(Msg::Journal {
+        req: req + 1,
+        result: Err(fail("database disk image is malformed")),
+    });
+    let view = d.journal();
+    assert!(
+        matches!(&view.load, JournalLoad::Failed(t) if t.contains("malformed")),
+        "{:?}",
+        view.load
+    );
+    assert!(view.batches.is_empty() && view.view.is_empty());
+    assert!(d.logged("the journal could not be read"));
+    // U and Enter say why they cannot act.
+    assert!(d.press(ch('U')).is_empty());
+    assert!(
+        d.model
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("could not be read")
+    );
+    assert!(d.press(enter()).is_empty());
+    assert!(d.journal().items.is_none());
+    // Ctrl-R reads it again.
+    let fx = d.press(ctrl('r'));
+    assert!(matches!(fx.as_slice(), [Effect::LoadJournal { req: r, .. }] if *r == req + 2));
+    d.send(Msg::Journal {
+        req: req + 2,
+        result: Ok(journal_batches()),
+    });
+    assert_eq!(d.journal().batches.len(), 4);
+}
+
+#[test]
+fn the_journal_filters_by_moderator_reason_ticket_batch_and_user_and_sorts() {
+    let mut d = Dash::alice(20);
+    d.open_journal();
+    let filtered = |d: &mut Dash, text: &str| {
+        d.press(ch('/'));
+        assert!(matches!(d.model.overlay, Overlay::Filter(_)));
+        d.type_text(text);
+        let ids = d.journal_ids();
+        d.press(esc());
+        assert_eq!(d.journal_ids().len(), 4, "Esc clears the filter");
+        ids
+    };
+    assert_eq!(
+        filtered(&mut d, "mod_ana"),
+        [OTHER_APP_BATCH, UNBLOCK_BATCH]
+    );
+    assert_eq!(filtered(&mut d, "MOD_BO"), [BLOCK_BATCH]);
+    assert_eq!(filtered(&mut d, "ops-12"), [UNBLOCK_BATCH]);
+    assert_eq!(filtered(&mut d, "cleanup"), [NOTHING_BATCH]);
+    assert_eq!(filtered(&mut d, "20261121"), [OTHER_APP_BATCH, BLOCK_BATCH]);
+    assert_eq!(filtered(&mut d, "trent"), [BLOCK_BATCH]);
+    assert_eq!(filtered(&mut d, "nobody_at_all"), Vec::<String>::new());
+    // Enter keeps a filter; the title's facts come from it.
+    d.press(ch('/'));
+    d.type_text("alice");
+    d.press(enter());
+    assert_eq!(d.journal().filter, "alice");
+    assert_eq!(d.journal_ids().len(), 4);
+    assert_eq!(d.model.list.filter, "", "the blocklist's filter is its own");
+    d.command("filter mallory");
+    assert_eq!(d.journal_ids(), [BLOCK_BATCH]);
+    d.command("filter");
+    assert!(matches!(&d.model.overlay, Overlay::Filter(i) if i.value() == "mallory"));
+    d.press(esc());
+
+    // Sort: newest, oldest, by moderator; the cursor stays on its batch.
+    journal_cursor_on(&mut d, BLOCK_BATCH);
+    d.press(ch('s'));
+    assert_eq!(
+        d.journal_ids(),
+        [UNBLOCK_BATCH, BLOCK_BATCH, OTHER_APP_BATCH, NOTHING_BATCH]
+    );
+    assert_eq!(d.journal().scroll.cursor, 1);
+    d.press(ch('s'));
+    assert_eq!(
+        d.journal_ids(),
+        [NOTHING_BATCH, OTHER_APP_BATCH, UNBLOCK_BATCH, BLOCK_BATCH]
+    );
+    assert_eq!(d.journal().scroll.cursor, 3);
+    d.press(ch('s'));
+    assert_eq!(
+        d.journal_ids(),
+        [NOTHING_BATCH, OTHER_APP_BATCH, BLOCK_BATCH, UNBLOCK_BATCH]
+    );
+    assert_eq!(
+        d.model.list.sort,
+        Sort::Added,
+        "the blocklist's sort is its own"
+    );
+}
+
+#[test]
+fn enter_shows_a_batchs_items_and_esc_goes_back_to_the_same_row() {
+    let mut d = Dash::alice(20);
+    d.open_journal();
+    journal_cursor_on(&mut d, UNBLOCK_BATCH);
+    assert!(d.press(enter()).is_empty());
+    assert_eq!(contexts(&d.model), [Context::JournalItems]);
+    let items = d.journal().items.as_ref().expect("the items");
+    let lines: Vec<(&str, &str)> = items
+        .lines
+        .iter()
+        .map(|l| (l.pair.as_str(), l.status.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("alice → bob", "done"),
+            ("alice → carol_91", "done"),
+            ("alice → dave.smith", "already"),
+            ("alice → erin-k", "failed"),
+        ]
+    );
+    let failed = &items.lines[3];
+    assert!(
+        failed.failed && failed.code.starts_with("30003"),
+        "{failed:?}"
+    );
+    assert_eq!(failed.info, "Err_SNS_BlackListDelete_Account_Not_Exist");
+    // A pending pair says so.
+    d.press(esc());
+    journal_cursor_on(&mut d, BLOCK_BATCH);
+    d.press(enter());
+    let statuses: Vec<&str> = d
+        .journal()
+        .items
+        .as_ref()
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| l.status.as_str())
+        .collect();
+    assert_eq!(statuses, ["done", "pending"]);
+    // r reads the batch again from the journal.
+    let fx = d.press(ch('r'));
+    let req = match fx.as_slice() {
+        [Effect::LoadJournalBatch { req, id }] if id == BLOCK_BATCH => *req,
+        other => panic!("{other:?}"),
+    };
+    d.send(Msg::JournalBatch {
+        req,
+        result: Err(fail("the journal is locked")),
+    });
+    let items = d.journal().items.as_ref().unwrap();
+    assert!(
+        items.lines.is_empty(),
+        "a batch that could not be read shows no items"
+    );
+    assert!(
+        matches!(&items.load, blockdeck::app::model::JournalLoad::Failed(t) if t.contains("locked"))
+    );
+    // Esc: back to the list, on the same row; Esc again closes the journal.
+    assert!(d.press(esc()).is_empty());
+    assert!(d.journal().items.is_none());
+    assert_eq!(d.journal().scroll.cursor, 2);
+    assert_eq!(contexts(&d.model), [Context::Journal]);
+    d.press(ch('q'));
+    assert!(d.model.journal.is_none());
+    assert_eq!(contexts(&d.model)[0], Context::Table);
+    assert!(!d.model.should_quit);
+}
+
+#[test]
+fn u_on_a_journal_batch_confirms_the_inverse_over_exactly_the_pairs_it_changed() {
+    let mut d = Dash::alice(20);
+    d.open_journal();
+    journal_cursor_on(&mut d, UNBLOCK_BATCH);
+    assert!(only_checks(&d.press(ch('U'))));
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.op, Operation::Block);
+    // Done only: not the one already off the list, not the failure.
+    assert_eq!(p.pairs, pairs_of("alice", &["bob", "carol_91"]));
+    assert!(p.title.contains(UNBLOCK_BATCH), "{}", p.title);
+    assert!(p.title.contains("mod_ana"), "{}", p.title);
+    let warning = p.warning.as_deref().unwrap();
+    assert!(
+        warning.contains("blocked since") && warning.contains("friendship"),
+        "{warning}"
+    );
+    // n: back to the journal at the same row.
+    d.press(ch('n'));
+    assert!(d.pending().is_none());
+    assert_eq!(
+        d.journal().current().map(|b| b.state.id().to_string()),
+        Some(UNBLOCK_BATCH.to_owned())
+    );
+
+    // From a batch's items too; a batch that has not ended says so.
+    journal_cursor_on(&mut d, BLOCK_BATCH);
+    d.press(enter());
+    assert!(only_checks(&d.press(ch('U'))));
+    let p = d.pending().unwrap();
+    assert_eq!(p.op, Operation::Unblock);
+    assert_eq!(p.pairs, [pair("mallory", "alice")]);
+    assert!(p.warning.as_deref().unwrap().contains("has not ended"));
+    // The same path as every change: the checks, y, the engine.
+    let (bid, op, pairs) = d.confirm();
+    assert_eq!(
+        (op, pairs.clone()),
+        (Operation::Unblock, vec![pair("mallory", "alice")])
+    );
+    d.effects.clear();
+    d.finish(
+        bid,
+        op,
+        pairs.into_iter().map(done).collect(),
+        BatchEnd::Completed,
+    );
+    assert!(matches!(d.model.overlay, Overlay::Result));
+    // Back in the journal's items after the summary; the list is read again on leaving them.
+    d.press(esc());
+    assert!(d.journal().items.is_some());
+}
+
+#[test]
+fn u_refuses_another_apps_batch_and_a_batch_that_changed_nothing() {
+    let mut d = Dash::alice(20);
+    d.open_journal();
+    journal_cursor_on(&mut d, OTHER_APP_BATCH);
+    assert!(d.press(ch('U')).is_empty());
+    assert!(d.pending().is_none());
+    let notice = d.model.notice.clone().unwrap();
+    assert!(
+        notice.contains("another app")
+            && notice.contains("1400000999")
+            && notice.contains("nothing was sent"),
+        "{notice}"
+    );
+    journal_cursor_on(&mut d, NOTHING_BATCH);
+    assert!(d.press(ch('U')).is_empty());
+    assert!(d.pending().is_none());
+    let notice = d.model.notice.clone().unwrap();
+    assert!(notice.contains("changed nothing to undo"), "{notice}");
+    assert!(d.logged("changed nothing to undo"));
+
+    // Read-only mode refuses it before anything else.
+    let mut ro = Dash::read_only();
+    ro.look_up("alice");
+    ro.focus(Focus::Blocklist);
+    ro.open_journal();
+    journal_cursor_on(&mut ro, UNBLOCK_BATCH);
+    assert!(ro.press(ch('U')).is_empty());
+    assert!(
+        ro.model
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("read-only mode")
+    );
+}
+
+#[test]
+fn a_batch_run_from_the_journal_reads_the_journal_again() {
+    let mut d = Dash::alice(20);
+    let req = d.open_journal();
+    journal_cursor_on(&mut d, UNBLOCK_BATCH);
+    d.press(ch('U'));
+    let (bid, op, pairs) = d.confirm();
+    let before = d.effects.len();
+    d.finish(
+        bid,
+        op,
+        pairs.into_iter().map(done).collect(),
+        BatchEnd::Completed,
+    );
+    assert!(
+        d.effects[before..].contains(&Effect::LoadJournal {
+            req: req + 1,
+            limit: 500
+        }),
+        "{:?}",
+        &d.effects[before..]
     );
 }

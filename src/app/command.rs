@@ -10,6 +10,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::model::{Model, Overlay};
+use crate::display::sanitize;
 use crate::tim::codes::{self, Class};
 use crate::tim::ids::UserId;
 
@@ -46,6 +47,10 @@ pub enum Context {
     Blockers,
     /// An activity or feed line opened whole.
     Entry,
+    /// The journal's batch list (`:journal`).
+    Journal,
+    /// A batch of the journal opened: its items.
+    JournalItems,
 }
 
 /// Everything the dashboard can be asked to do.
@@ -116,6 +121,10 @@ pub enum Command {
     Lookup,
     /// Refresh the list when it changes (`:watch on|off`).
     Watch,
+    /// The team's recent batches from the journal (`:journal`).
+    Journal,
+    /// In the journal: undo the batch at the cursor (the inverse, over the pairs it changed).
+    UndoBatch,
 }
 
 /// A key: its code and modifiers (Shift is ignored for characters, which carry their own case).
@@ -223,7 +232,18 @@ const fn name(
 use Context::*;
 
 /// Where the moving keys work.
-const MOVING: &[Context] = &[Table, Activity, Feed, Help, Entry, Inspector];
+const MOVING: &[Context] = &[
+    Table,
+    Activity,
+    Feed,
+    Help,
+    Entry,
+    Inspector,
+    Journal,
+    JournalItems,
+];
+/// The journal view, the list and an opened batch.
+const JOURNAL: &[Context] = &[Journal, JournalItems];
 /// The panes.
 const PANES: &[Context] = &[Table, Activity, Feed];
 
@@ -248,8 +268,15 @@ pub static TABLE: &[Spec] = &[
         bindings: &[bind(&[ch('p')], "p", &[Confirm], false)] },
     Spec { command: Command::Close, short: "close", help: "close this window",
         mutates: false, palette: None,
-        bindings: &[bind(&[key(KeyCode::Esc), key(KeyCode::Enter), ch('q')], "Esc",
-            &[Summary, Help, Inspector, Blockers, Entry], true)] },
+        bindings: &[
+            bind(&[key(KeyCode::Esc), key(KeyCode::Enter), ch('q')], "Esc",
+                &[Summary, Help, Inspector, Blockers, Entry], true),
+            bind(&[key(KeyCode::Esc), ch('q')], "Esc", JOURNAL, true),
+        ] },
+    Spec { command: Command::UndoBatch, short: "undo batch",
+        help: "undo this batch: its inverse, over the pairs it changed",
+        mutates: true, palette: None,
+        bindings: &[bind(&[(KeyCode::Char('U'), SHIFT)], "U", JOURNAL, true)] },
     Spec { command: Command::UnblockAB, short: "unblock A→B",
         help: "remove B from A's blocklist (confirmed)", mutates: true, palette: None,
         bindings: &[bind(&[ch('x')], "x", &[Inspector], true)] },
@@ -263,9 +290,10 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::Submit, short: "submit",
         help: "look up the user / run the command / apply", mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Palette, Typing, Lookup], true)] },
-    Spec { command: Command::Open, short: "open", help: "open the line whole",
+    Spec { command: Command::Open, short: "open",
+        help: "open the line whole (the journal: the batch's items)",
         mutates: false, palette: None,
-        bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Activity, Feed], true)] },
+        bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Activity, Feed, Journal], true)] },
     Spec { command: Command::Complete, short: "complete",
         help: "complete the command or the UserID at the cursor (again: the next choice)",
         mutates: false, palette: None,
@@ -352,9 +380,10 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::Resume, short: "resume",
         help: "finish a batch left unfinished", mutates: true,
         palette: name("resume", &[], Grammar::Batch, "resume [BATCH]"), bindings: &[] },
-    Spec { command: Command::Sort, short: "sort", help: "sort: oldest first, newest first, by ID",
+    Spec { command: Command::Sort, short: "sort",
+        help: "sort: oldest first, newest first, by ID (the journal: by time, by moderator)",
         mutates: false, palette: name("sort", &["s"], Grammar::Nothing, "sort"),
-        bindings: &[bind(&[ch('s')], "s", &[Table], false)] },
+        bindings: &[bind(&[ch('s')], "s", &[Table, Journal], false)] },
     Spec { command: Command::Inspect, short: "inspect",
         help: "the relationship between the looked-up user and this row (or the users given)",
         mutates: false, palette: name("inspect", &["i"], Grammar::UserOrPair, "inspect [A] B"),
@@ -368,10 +397,12 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::Filter, short: "filter",
         help: "filter the table as you type; Esc clears", mutates: false,
         palette: name("filter", &["f"], Grammar::Text, "filter [TEXT]"),
-        bindings: &[bind(&[ch('/')], "/", &[Table], true)] },
-    Spec { command: Command::Refresh, short: "refresh", help: "look the user up again",
+        bindings: &[bind(&[ch('/')], "/", &[Table, Journal], true)] },
+    Spec { command: Command::Refresh, short: "refresh",
+        help: "refresh what is shown",
         mutates: false, palette: name("refresh", &["r"], Grammar::Nothing, "refresh"),
-        bindings: &[bind(&[ch('r')], "r", &[Table, Activity], false)] },
+        bindings: &[bind(&[ch('r'), (KeyCode::Char('r'), CTRL)], "r",
+            &[Table, Activity, Journal, JournalItems], false)] },
     Spec { command: Command::ShowResult, short: "summary",
         help: "show the summary of the last batch", mutates: false,
         palette: name("summary", &["="], Grammar::Nothing, "summary"),
@@ -379,13 +410,18 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::Palette, short: "cmd",
         help: "command line: every command below, with Tab to complete", mutates: false,
         palette: None,
-        bindings: &[bind(&[ch(':')], ":", &[LookupEmpty, Table, Activity, Feed], true)] },
+        bindings: &[bind(&[ch(':')], ":", &[LookupEmpty, Table, Activity, Feed, Journal,
+            JournalItems], true)] },
     Spec { command: Command::Help, short: "help", help: "this help", mutates: false,
         palette: name("help", &["h", "?"], Grammar::Nothing, "help"),
-        bindings: &[bind(&[ch('?')], "?", PANES, true)] },
+        bindings: &[bind(&[ch('?')], "?", &[Table, Activity, Feed, Journal, JournalItems], true)] },
     Spec { command: Command::Quit, short: "quit", help: "quit (asks first while a batch runs)",
         mutates: false, palette: name("quit", &["q", "q!", "exit"], Grammar::Nothing, "quit"),
         bindings: &[bind(&[ch('q')], "q", PANES, true)] },
+    Spec { command: Command::Journal, short: "journal",
+        help: "the team's recent batches from the journal",
+        mutates: false, palette: name("journal", &["J"], Grammar::Nothing, "journal"),
+        bindings: &[bind(&[(KeyCode::Char('J'), SHIFT)], "J", PANES, false)] },
     // Only on the command line.
     Spec { command: Command::Lookup, short: "user", help: "look a user up", mutates: false,
         palette: name("user", &["u"], Grammar::User, "user ID"), bindings: &[] },
@@ -597,6 +633,10 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             _ => Ok(()),
         },
         Command::FindBlockers => needs_owner(model, "the reverse lookup asks who blocks them"),
+        Command::Open if model.journal.is_some() => match &model.journal {
+            Some(j) if j.current().is_some() => Ok(()),
+            _ => Err("no batch to open: the journal shows none here".to_owned()),
+        },
         Command::Open => {
             let empty = match model.focus {
                 super::model::Focus::Feed => model.feed.lines.is_empty(),
@@ -608,7 +648,9 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
                 Ok(())
             }
         }
+        Command::Refresh if model.journal.is_some() => Ok(()),
         Command::Refresh => needs_owner(model, "r looks them up again"),
+        Command::UndoBatch => undo_batch_availability(model),
         Command::Watch if inv.args != Args::On(false) => {
             needs_owner(model, ":watch follows their list")
         }
@@ -732,6 +774,49 @@ fn undo_availability(model: &Model) -> Result<(), Unavailable> {
     Ok(())
 }
 
+/// `U` in the journal: the batch opened or at the cursor must be of this app and have changed
+/// something that its inverse can take back.
+fn undo_batch_availability(model: &Model) -> Result<(), Unavailable> {
+    let Some(journal) = &model.journal else {
+        return Err("open the journal first (:journal)".to_owned());
+    };
+    match &journal.load {
+        super::model::JournalLoad::Loading if journal.batches.is_empty() => {
+            return Err("the journal is still being read".to_owned());
+        }
+        super::model::JournalLoad::Failed(_) => {
+            return Err("the journal could not be read: r reads it again".to_owned());
+        }
+        _ => {}
+    }
+    let Some(batch) = journal.selected() else {
+        return Err("no batch here to undo".to_owned());
+    };
+    let id = &batch.id_shown;
+    let intent = &batch.state.intent;
+    if !batch.this_app {
+        return Err(format!(
+            "batch {id} was made on another app (SDKAppID {} at {}), not this one (SDKAppID {} \
+             at {}): undo it from a dashboard connected there; nothing was sent",
+            intent.sdkappid,
+            sanitize(&intent.base_url),
+            model.connection.sdkappid,
+            sanitize(&model.connection.base_url)
+        ));
+    }
+    if batch.op().inverse().is_none() {
+        return Err(format!("batch {id} was a check: it changed nothing"));
+    }
+    if batch.changed.is_empty() {
+        let c = &batch.counts;
+        return Err(format!(
+            "batch {id} changed nothing to undo ({} already so, {} failed, {} pending of {})",
+            c.already, c.failed, c.pending, c.total
+        ));
+    }
+    Ok(())
+}
+
 fn inspector_unblock(model: &Model, command: Command) -> Result<(), Unavailable> {
     let Overlay::Inspector(inspector) = &model.overlay else {
         return Err("open the inspector first (i on a row)".to_owned());
@@ -782,8 +867,9 @@ pub fn popup_keys(context: Context) -> Vec<(&'static Spec, &'static Binding)> {
 /// The groups of the help, each with the bindings that work there (read-only mode leaves out the
 /// ones that change anything).
 pub fn help_groups(read_only: bool) -> Vec<(&'static str, Vec<(&'static Spec, &'static Binding)>)> {
-    const GROUPS: [(&str, Context); 9] = [
+    const GROUPS: [(&str, Context); 10] = [
         ("Blocklist", Table),
+        ("Journal (:journal)", Journal),
         ("Inspector", Inspector),
         ("Feed", Feed),
         ("Lookup line", Lookup),
@@ -825,6 +911,8 @@ impl Context {
             Inspector => "inspector",
             Blockers => "reverse lookup",
             Entry => "an opened line",
+            Journal => "journal",
+            JournalItems => "journal batch",
         }
     }
 }
@@ -857,7 +945,7 @@ fn key_words(&(code, mods): &Key) -> String {
 /// meets them (the lookup line, the panes, the windows, the lines), then the commands that only
 /// the command line has. The README must hold exactly this (a test checks it).
 pub fn key_map_markdown() -> String {
-    const ORDER: [Context; 14] = [
+    const ORDER: [Context; 16] = [
         Lookup,
         LookupEmpty,
         Table,
@@ -868,6 +956,8 @@ pub fn key_map_markdown() -> String {
         Inspector,
         Blockers,
         Summary,
+        Journal,
+        JournalItems,
         Confirm,
         Running,
         Palette,

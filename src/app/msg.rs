@@ -116,6 +116,17 @@ pub enum Msg {
         user: UserId,
         sequence: u64,
     },
+    /// Journal read `req` answered: the recent batches, newest first, or why they could not be
+    /// read (raw: `update` sanitizes).
+    Journal {
+        req: u64,
+        result: Result<Vec<crate::client::journal::BatchState>, Failure>,
+    },
+    /// Journal read `req` of one batch answered.
+    JournalBatch {
+        req: u64,
+        result: Result<crate::client::journal::BatchState, Failure>,
+    },
     /// An export was written (rows), or why not.
     Exported {
         path: String,
@@ -146,6 +157,10 @@ pub enum Effect {
     },
     /// Read which batches the journal holds unfinished.
     ScanJournal,
+    /// Read the journal's most recent batches (at most `limit`), every moderator's.
+    LoadJournal { req: u64, limit: usize },
+    /// Read one batch of the journal again.
+    LoadJournalBatch { req: u64, id: String },
     /// Cancel the running batch between requests.
     CancelBatch,
     /// Find the relationship between two users.

@@ -221,6 +221,8 @@ fn idle<'a>(model: &Model, theme: &Theme, words: bool, verdict: bool) -> Vec<Spa
     }
     out.push(Span::styled(
         match model.focus {
+            // The journal view covers the panes: it has the keys.
+            _ if model.journal.is_some() => "[Journal]",
             Focus::Lookup => "[Lookup]",
             Focus::Blocklist => "[Blocklist]",
             Focus::Activity => "[Activity]",

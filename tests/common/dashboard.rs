@@ -670,3 +670,222 @@ impl Dash {
             .any(|l| l.text.contains(needle))
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The journal
+
+/// The app of [`connection`]: what a batch of "this app" records.
+pub const THIS_APP: (u64, &str) = (1_400_000_000, "http://127.0.0.1:5080");
+/// A batch of this app by mod_ana: alice unblocked bob and carol_91 (done), dave.smith was not
+/// on her list (already), erin-k failed (30003).
+pub const UNBLOCK_BATCH: &str = "20261120T013500Z-a001";
+/// A block by mod_bo, cancelled after one of two pairs, then resumed (not ended yet).
+pub const BLOCK_BATCH: &str = "20261121T013500Z-b002";
+/// A block by mod_ana on another app.
+pub const OTHER_APP_BATCH: &str = "20261121T093500Z-c003";
+/// An unblock by cy (no moderator name) that changed nothing, with a hostile reason.
+pub const NOTHING_BATCH: &str = "20261122T003500Z-d004";
+/// The reason of [`NOTHING_BATCH`]: it tries to clear the screen and to reverse the text.
+pub const HOSTILE_REASON: &str = "\u{1b}[2Jcleanup\u{202e}evil";
+
+/// Writes a journal of four batches (see the constants above) to `path` with the journal's own
+/// writer, the way batches record themselves.
+pub fn write_journal(path: &std::path::Path) {
+    use blockdeck::client::journal::{
+        BatchId, Chunk, EndOutcome, Intent, ItemRecord, Journal, Resume,
+    };
+    use blockdeck::moderation::Why;
+
+    struct Spec<'a> {
+        id: &'a str,
+        time: u64,
+        moderator: Option<&'a str>,
+        os_user: &'a str,
+        app: (u64, &'a str),
+        op: Operation,
+        why: Why,
+        items: Vec<(Pair, Option<ItemStatus>)>,
+        end: Option<EndOutcome>,
+        resumed: bool,
+    }
+    let why = |reason: &str, ticket: Option<&str>| Why {
+        reason: Some(reason.to_owned()),
+        ticket: ticket.map(str::to_owned),
+    };
+    let specs = [
+        Spec {
+            id: UNBLOCK_BATCH,
+            time: NOW - 2 * 86_400,
+            moderator: Some("mod_ana"),
+            os_user: "ana",
+            app: THIS_APP,
+            op: Operation::Unblock,
+            why: why("spam wave", Some("OPS-12")),
+            items: vec![
+                (pair("alice", "bob"), Some(ItemStatus::Done)),
+                (pair("alice", "carol_91"), Some(ItemStatus::Done)),
+                (pair("alice", "dave.smith"), Some(ItemStatus::Already)),
+                (
+                    pair("alice", "erin-k"),
+                    Some(ItemStatus::Failed {
+                        code: 30003,
+                        info: "Err_SNS_BlackListDelete_Account_Not_Exist".to_owned(),
+                    }),
+                ),
+            ],
+            end: Some(EndOutcome::Completed),
+            resumed: false,
+        },
+        Spec {
+            id: BLOCK_BATCH,
+            time: NOW - 86_400,
+            moderator: Some("mod_bo"),
+            os_user: "mod_bo",
+            app: THIS_APP,
+            op: Operation::Block,
+            why: Why::default(),
+            items: vec![
+                (pair("mallory", "alice"), Some(ItemStatus::Done)),
+                (pair("mallory", "trent"), None),
+            ],
+            end: Some(EndOutcome::Cancelled),
+            resumed: true,
+        },
+        Spec {
+            id: OTHER_APP_BATCH,
+            time: NOW - 86_400 + 8 * 3600,
+            moderator: Some("mod_ana"),
+            os_user: "ana",
+            app: (1_400_000_999, "https://adminapisgp.im.qcloud.com"),
+            op: Operation::Block,
+            why: why("raid", None),
+            items: vec![(pair("alice", "spam_1"), Some(ItemStatus::Done))],
+            end: Some(EndOutcome::Completed),
+            resumed: false,
+        },
+        Spec {
+            id: NOTHING_BATCH,
+            time: NOW - 3600,
+            moderator: None,
+            os_user: "cy",
+            app: THIS_APP,
+            op: Operation::Unblock,
+            why: why(HOSTILE_REASON, None),
+            items: vec![
+                (pair("alice", "ghost"), Some(ItemStatus::Already)),
+                (
+                    pair("alice", "x"),
+                    Some(ItemStatus::Failed {
+                        code: 30003,
+                        info: "no such account".to_owned(),
+                    }),
+                ),
+            ],
+            end: Some(EndOutcome::Completed),
+            resumed: false,
+        },
+    ];
+    let mut journal = Journal::open(path).expect("a journal");
+    for spec in specs {
+        let batch: BatchId = spec.id.parse().unwrap();
+        let mut intent = Intent::new(
+            batch.clone(),
+            Some("prod".to_owned()),
+            spec.app.0,
+            spec.app.1,
+            spec.op,
+            spec.items.iter().map(|(p, _)| p.clone()).collect(),
+        );
+        intent.time = spec.time;
+        intent.moderator = spec.moderator.map(str::to_owned);
+        intent.os_user = spec.os_user.to_owned();
+        intent.ssh_client = None;
+        intent.why = spec.why;
+        journal.intent(&intent).unwrap();
+        let items: Vec<ItemRecord> = spec
+            .items
+            .iter()
+            .filter_map(|(p, status)| {
+                let status = status.clone()?;
+                let (code, info) = match &status {
+                    ItemStatus::Failed { code, info } => (*code, info.clone()),
+                    ItemStatus::Already => (30001, "Err_SNS_BlackListDelete_Not_Exist".to_owned()),
+                    _ => (0, String::new()),
+                };
+                Some(ItemRecord {
+                    from: p.from.clone(),
+                    to: p.to.clone(),
+                    code,
+                    info,
+                    status,
+                })
+            })
+            .collect();
+        journal
+            .chunk(&Chunk {
+                batch: batch.clone(),
+                time: spec.time + 1,
+                api: spec.op.api().to_string(),
+                attempt: 1,
+                items,
+            })
+            .unwrap();
+        if let Some(end) = spec.end {
+            journal.end(&batch, end).unwrap();
+        }
+        if spec.resumed {
+            let mut resume = Resume::new(batch.clone());
+            resume.time = spec.time + 60;
+            resume.moderator = Some("mod_bo".to_owned());
+            resume.os_user = "mod_bo".to_owned();
+            resume.ssh_client = None;
+            journal.resume(&resume).unwrap();
+        }
+    }
+}
+
+/// The batches of [`write_journal`] as `JournalPlan::recent` reads them: newest first.
+pub fn journal_batches() -> Vec<blockdeck::client::journal::BatchState> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    write_journal(&path);
+    let plan = blockdeck::client::ops::JournalPlan {
+        path,
+        profile: None,
+        sdkappid: THIS_APP.0,
+        base_url: THIS_APP.1.to_owned(),
+        moderator: "mod_ana".to_owned(),
+        require_reason: false,
+        protected: Default::default(),
+    };
+    plan.recent(500).expect("the journal reads")
+}
+
+impl Dash {
+    /// `J`, then the journal's answer: the batches of [`journal_batches`].
+    pub fn open_journal(&mut self) -> u64 {
+        let fx = self.press(ch('J'));
+        let req = match fx.as_slice() {
+            [Effect::LoadJournal { req, .. }] => *req,
+            other => panic!("J gave {other:?}"),
+        };
+        self.send(Msg::Journal {
+            req,
+            result: Ok(journal_batches()),
+        });
+        req
+    }
+
+    pub fn journal(&self) -> &blockdeck::app::model::JournalView {
+        self.model.journal.as_ref().expect("the journal is open")
+    }
+
+    /// The batch IDs of the journal's list, as shown.
+    pub fn journal_ids(&self) -> Vec<String> {
+        let view = self.journal();
+        view.view
+            .iter()
+            .map(|&i| view.batches[i].state.id().to_string())
+            .collect()
+    }
+}

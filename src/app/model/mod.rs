@@ -5,6 +5,7 @@
 mod batch;
 mod feed;
 mod inspect;
+mod journal;
 mod scroll;
 mod table;
 
@@ -18,6 +19,10 @@ pub use batch::{
 };
 pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedLine};
 pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
+pub use journal::{
+    ItemLine, JOURNAL_LIMIT, JournalBatch, JournalItems, JournalLoad, JournalSort, JournalView,
+    changed_pairs,
+};
 pub use scroll::{Motion, Scroll};
 pub use table::{Blocklist, LoadFailure, PAGE_ROWS, Row, Sort};
 
@@ -318,6 +323,10 @@ pub struct Model {
     pub check_req: u64,
     /// Batches of this app that the journal holds unfinished, newest first.
     pub incomplete: Vec<IncompleteBatch>,
+    /// `:journal`: the team's recent batches, drawn in place of the panes while open.
+    pub journal: Option<JournalView>,
+    /// Reads of the journal numbered (stale answers are dropped).
+    pub journal_req: u64,
 }
 
 impl Model {
@@ -345,9 +354,17 @@ impl Model {
             }
             _ => None,
         };
+        let journal = self.journal.as_ref().and_then(|j| {
+            let items = j
+                .items
+                .as_ref()
+                .is_some_and(|i| i.load == JournalLoad::Loading);
+            (j.load == JournalLoad::Loading || items).then_some(j.since)
+        });
         [
             self.lookup_since,
             side,
+            journal,
             self.running.as_ref().map(|r| r.since),
         ]
         .into_iter()
@@ -535,6 +552,17 @@ impl Model {
     pub fn feed_rows(&self) -> usize {
         let alert = u16::from(!self.feed.alerts.is_empty());
         usize::from(self.bands().activity.saturating_sub(2 + alert)).max(1)
+    }
+
+    /// Batches the journal view shows at once: the screen less the header, the status line, the
+    /// action bar, the borders, the column header and the two lines about the current batch.
+    pub fn journal_rows(&self) -> usize {
+        usize::from(self.height.saturating_sub(8)).max(1)
+    }
+
+    /// Items an opened batch shows at once: as [`Model::journal_rows`], less its summary line.
+    pub fn journal_item_rows(&self) -> usize {
+        usize::from(self.height.saturating_sub(7)).max(1)
     }
 
     /// Rows of the help's window: the screen above the action bar, less a margin and borders.

@@ -517,21 +517,61 @@ pub(super) fn undo(model: &mut Model) -> Vec<Effect> {
     let pairs = last.done.clone();
     let n = pairs.len();
     let restore = super::super::model::original_places(&last.removed);
-    let (title, warning) = match op {
-        Operation::Block => (
-            format!("Undo: block again the {n} pair(s) the last batch unblocked"),
-            "the rows come back with their nicknames and places, but the original \"blocked \
-             since\" times cannot be restored (the service stamps now); blocking again removes \
-             any friendship between them, both ways",
-        ),
-        _ => (
-            format!("Undo: unblock the {n} pair(s) the last batch blocked"),
-            "friendships removed by the block are not restored",
-        ),
+    let title = match op {
+        Operation::Block => format!("Undo: block again the {n} pair(s) the last batch unblocked"),
+        _ => format!("Undo: unblock the {n} pair(s) the last batch blocked"),
     };
-    let mut pending = PendingAction::new(op, pairs, title, Some(warning.to_owned()));
+    let mut pending = PendingAction::new(op, pairs, title, Some(undo_warning(op, true)));
     pending.restore = restore;
     ask(model, pending)
+}
+
+/// What an undo by `op` cannot take back; `places` when the rows it puts back on the table
+/// return to where they stood.
+fn undo_warning(op: Operation, places: bool) -> String {
+    match op {
+        Operation::Block if places => "the rows come back with their nicknames and places, but \
+             the original \"blocked since\" times cannot be restored (the service stamps now); \
+             blocking again removes any friendship between them, both ways"
+            .to_owned(),
+        Operation::Block => "the original \"blocked since\" times cannot be restored (the \
+             service stamps now); blocking again removes any friendship between them, both ways"
+            .to_owned(),
+        _ => "friendships removed by the block are not restored".to_owned(),
+    }
+}
+
+/// `U` in the journal: the inverse of the batch opened or at the cursor, over the pairs it
+/// changed (done: not those already so, failed or pending), through the same confirmation and
+/// checks as the undo of the last batch.
+pub(super) fn undo_batch(model: &mut Model) -> Vec<Effect> {
+    let Some(batch) = model.journal.as_ref().and_then(|j| j.selected()) else {
+        return Vec::new();
+    };
+    let Some(op) = batch.op().inverse() else {
+        return Vec::new();
+    };
+    let pairs = batch.changed.clone();
+    let n = pairs.len();
+    let what = match op {
+        Operation::Block => format!("block again the {n} pair(s) it unblocked"),
+        _ => format!("unblock the {n} pair(s) it blocked"),
+    };
+    let title = format!(
+        "Undo batch {} ({} by {}, {}): {what}",
+        batch.id_shown,
+        batch.op().verb(),
+        batch.who,
+        batch.when
+    );
+    let mut warning = undo_warning(op, false);
+    if !batch.state.latest_run_ended() {
+        warning.push_str(
+            "; the batch has not ended (it may still be running elsewhere): what it changes \
+             after this is not undone",
+        );
+    }
+    ask(model, PendingAction::new(op, pairs, title, Some(warning)))
 }
 
 fn not_started(model: &mut Model, error: &Failure) -> Vec<Effect> {
@@ -572,6 +612,9 @@ fn done(model: &mut Model, report: &Report, journal: Option<String>) -> Vec<Effe
     if matches!(model.overlay, Overlay::None) {
         model.overlay = Overlay::Result;
     }
-    // What the journal holds unfinished may have changed (a retry or a resume finished one).
-    vec![Effect::ScanJournal]
+    // What the journal holds unfinished may have changed (a retry or a resume finished one);
+    // an open journal view holds this batch now.
+    let mut effects = vec![Effect::ScanJournal];
+    effects.extend(super::journal::after_batch(model));
+    effects
 }

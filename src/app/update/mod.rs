@@ -13,6 +13,7 @@ mod blockers;
 mod export;
 mod feed;
 mod inspector;
+mod journal;
 mod lookup;
 mod palette;
 mod table;
@@ -48,6 +49,7 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.width = w;
             model.height = h;
             table::follow(model);
+            journal::follow(model);
             Vec::new()
         }
         Msg::Tick(now) => {
@@ -74,6 +76,7 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::FeedSource(_)
         | Msg::WatchFailed { .. }
         | Msg::ListChanged { .. }) => feed::on_msg(model, msg),
+        msg @ (Msg::Journal { .. } | Msg::JournalBatch { .. }) => journal::on_msg(model, msg),
         Msg::Exported { path, result } => export::on_result(model, &path, result),
         Msg::Note(text) => {
             model.log(Level::Info, crate::display::sanitize(&text).into_owned());
@@ -126,6 +129,18 @@ pub fn contexts(model: &Model) -> Vec<Context> {
     };
     let running = model.running.is_some();
     if let Some(mut ctx) = popup {
+        if running {
+            ctx.push(Context::Running);
+        }
+        return ctx;
+    }
+    // The journal view covers the panes: its keys, and Ctrl-C for a running batch.
+    if let Some(view) = &model.journal {
+        let mut ctx = vec![if view.items.is_some() {
+            Context::JournalItems
+        } else {
+            Context::Journal
+        }];
         if running {
             ctx.push(Context::Running);
         }
@@ -187,7 +202,9 @@ fn burst_target(model: &Model) -> BurstTarget {
         | Overlay::Filter(_)
         | Overlay::BlockPrompt { .. }
         | Overlay::Export { .. } => BurstTarget::Line,
-        Overlay::None if model.focus == Focus::Lookup => BurstTarget::Line,
+        Overlay::None if model.focus == Focus::Lookup && model.journal.is_none() => {
+            BurstTarget::Line
+        }
         _ => BurstTarget::Keys,
     }
 }
@@ -246,7 +263,7 @@ fn type_key(model: &mut Model, key: KeyEvent) {
             batch::type_into(pending, &event);
             false
         }
-        Overlay::None if model.focus == Focus::Lookup => {
+        Overlay::None if model.focus == Focus::Lookup && model.journal.is_none() => {
             if model.lookup.handle_event(&event).is_some() {
                 model.history_pos = None;
             }
@@ -286,6 +303,8 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Effect> {
             insert(input, &flat);
             table::filter_typed(model);
         }
+        // The journal view covers the panes: nothing beneath it takes a paste.
+        Overlay::None if model.journal.is_some() => {}
         Overlay::None if model.focus == Focus::Lookup => {
             insert(&mut model.lookup, flat.trim());
             model.history_pos = None;
@@ -330,6 +349,25 @@ fn refuse(model: &mut Model, command: Command, why: &str) {
 pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
     use Command::*;
     let Invocation { command, args } = inv;
+    // Over the journal view, these act on the journal.
+    if journal::owns(model, command) {
+        return match command {
+            Refresh => journal::refresh(model),
+            Sort => {
+                journal::sort(model);
+                Vec::new()
+            }
+            Filter => {
+                let text = match args {
+                    command::Args::Text(text) => Some(text),
+                    _ => None,
+                };
+                journal::filter(model, text);
+                Vec::new()
+            }
+            _ => journal::open_items(model),
+        };
+    }
     match command {
         Quit | Interrupt => batch::quit(model),
         CancelBatch => batch::cancel(model),
@@ -357,7 +395,13 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         CancelLine => cancel_line(model),
         Close => close(model),
         HistoryPrev | HistoryNext => lookup::history(model, command == HistoryPrev),
-        Lookup => lookup::user(model, args),
+        Lookup => {
+            // A user looked up from the journal's command line is shown: the journal closes.
+            model.journal = None;
+            lookup::user(model, args)
+        }
+        Journal => journal::open(model),
+        UndoBatch => batch::undo_batch(model),
         Refresh => lookup::refresh(model),
         Inspect => inspector::open(model, args),
         UnblockAB | UnblockBA => inspector::unblock(model, command),
@@ -403,6 +447,7 @@ fn cancel_line(model: &mut Model) -> Vec<Effect> {
 fn close(model: &mut Model) -> Vec<Effect> {
     match std::mem::take(&mut model.overlay) {
         Overlay::Blockers(view) if !view.done => vec![Effect::CancelBlockers],
+        Overlay::None => journal::close(model),
         _ => Vec::new(),
     }
 }

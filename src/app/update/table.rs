@@ -61,6 +61,10 @@ pub(super) fn motion(model: &mut Model, command: Command) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if model.journal.is_some() {
+        super::journal::motion(model, motion);
+        return Vec::new();
+    }
     match model.focus {
         Focus::Feed => {
             let (len, rows) = (model.feed.lines.len(), model.feed_rows());
@@ -219,6 +223,10 @@ pub(super) fn filter(model: &mut Model, args: Args) -> Vec<Effect> {
 }
 
 fn set_filter(model: &mut Model, text: &str) {
+    if model.journal.is_some() {
+        super::journal::set_filter(model, text);
+        return;
+    }
     let rows = model.bands().table_rows();
     model.list.set_filter(text, rows);
 }

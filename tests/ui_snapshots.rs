@@ -458,6 +458,49 @@ fn inspector_long(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
+/// `alice` looked up, then `J`: the journal's four batches, the cursor on mod_ana's unblock.
+fn journal(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.open_journal();
+    d.press_n(ch('j'), 3);
+    assert_eq!(
+        d.journal().current().map(|b| b.state.id().to_string()),
+        Some(UNBLOCK_BATCH.to_owned())
+    );
+    d
+}
+
+/// [`journal`], then Enter: the unblock's four pairs.
+fn journal_items(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = journal(w, h, mono);
+    d.press(enter());
+    assert!(d.journal().items.is_some());
+    d
+}
+
+/// `J`, the journal still being read after a second.
+fn journal_loading(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.press(ch('J'));
+    d.wait(1000);
+    d
+}
+
+/// `J`, and the journal could not be read.
+fn journal_failed(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.press(ch('J'));
+    let req = d.model.journal_req;
+    d.send(Msg::Journal {
+        req,
+        result: Err(fail(
+            "cannot read the journal /home/ana/.local/share/blockdeck/journal.db: database disk \
+             image is malformed",
+        )),
+    });
+    d
+}
+
 type Screen = fn(u16, u16, bool) -> Dash;
 
 const SCREENS: &[(&str, Screen)] = &[
@@ -485,6 +528,10 @@ const SCREENS: &[(&str, Screen)] = &[
     ("export", export),
     ("entry", entry),
     ("inspector_long", inspector_long),
+    ("journal", journal),
+    ("journal_items", journal_items),
+    ("journal_loading", journal_loading),
+    ("journal_failed", journal_failed),
 ];
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -613,6 +660,17 @@ fn snapshot_result() {
     for (w, h) in SIZES {
         snapshot("result", w, h);
     }
+}
+
+#[test]
+fn snapshot_journal() {
+    for name in ["journal", "journal_items"] {
+        for (w, h) in SIZES {
+            snapshot(name, w, h);
+        }
+    }
+    snapshot("journal_loading", 80, 24);
+    snapshot("journal_failed", 80, 24);
 }
 
 #[test]

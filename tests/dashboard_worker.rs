@@ -15,6 +15,7 @@ use blockdeck::app::model::{Checks, Connection, Model, Overlay};
 use blockdeck::app::{Effect, Msg, update};
 use blockdeck::client::engine::{EngineOptions, RetryPolicy};
 use blockdeck::client::{Operation, Pair};
+use blockdeck::display::sanitize;
 use blockdeck::sandbox::Seed;
 use blockdeck::tim::ids::UserId;
 use blockdeck::worker::Worker;
@@ -542,4 +543,108 @@ fn r_after_a_cancel_finishes_the_batch_in_the_journal() {
     assert_eq!(sb.blocklist("alice").len(), 22);
     assert!(!incomplete().contains(&batch), "{}", incomplete());
     live.until("the journal's scan", |m| m.incomplete.is_empty());
+}
+
+/// Two real batches journaled by the worker; `J` reads them back from the journal file, `Enter`
+/// shows the older one's items, and `U` on it (not the last batch) re-blocks exactly what it
+/// unblocked, through the checks and the engine; the journal is then read again with the undo.
+#[test]
+fn the_journal_view_reads_real_batches_and_undoes_one_that_is_not_the_last() {
+    use blockdeck::app::model::JournalLoad;
+    let sb = LocalSandbox::on(seed());
+    let ws = Workspace::new();
+    let mut live = Live::new(&sb.url(), ws.journal.clone(), EngineOptions::default());
+    live.model.connection = Connection {
+        label: "test".into(),
+        base_url: sb.url(),
+        sdkappid: harness::SDKAPPID,
+        admin: harness::ADMIN.into(),
+    };
+    live.look_up("alice");
+    live.command("unblock bob carol");
+    live.checked();
+    live.confirm();
+    live.key(KeyCode::Esc);
+    live.command("block dave");
+    live.checked();
+    live.confirm();
+    live.key(KeyCode::Esc);
+    assert_eq!(sb.blocklist("alice"), ["dave"]);
+
+    let fx = live.press('J');
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadJournal { .. }]),
+        "{fx:?}"
+    );
+    live.until("the journal", |m| {
+        m.journal
+            .as_ref()
+            .is_some_and(|j| j.load != JournalLoad::Loading)
+    });
+    let view = live.model.journal.as_ref().unwrap();
+    assert_eq!(view.load, JournalLoad::Loaded);
+    let listed: Vec<(Operation, String, usize, usize)> = view
+        .view
+        .iter()
+        .map(|&i| {
+            let b = &view.batches[i];
+            (b.op(), b.who.clone(), b.counts.total, b.counts.done)
+        })
+        .collect();
+    // Newest first, by the moderator the plan names (the OS account beside it), both of this
+    // app.
+    let os = view.batches[0].state.intent.os_user.clone();
+    let who = format!("test_moderator ({})", sanitize(&os));
+    assert_eq!(
+        listed,
+        [
+            (Operation::Block, who.clone(), 1, 1),
+            (Operation::Unblock, who, 2, 2),
+        ]
+    );
+    assert!(view.batches.iter().all(|b| b.this_app));
+
+    // The older batch's items.
+    live.press('j');
+    live.key(KeyCode::Enter);
+    let items = live
+        .model
+        .journal
+        .as_ref()
+        .and_then(|j| j.items.as_ref())
+        .expect("the items");
+    let lines: Vec<(&str, &str)> = items
+        .lines
+        .iter()
+        .map(|l| (l.pair.as_str(), l.status.as_str()))
+        .collect();
+    assert_eq!(lines, [("alice → bob", "done"), ("alice → carol", "done")]);
+    live.key(KeyCode::Esc);
+
+    // U on it: the inverse, over what it changed, checked and sent.
+    assert!(matches!(
+        live.press('U').as_slice(),
+        [Effect::Preflight { .. }]
+    ));
+    match &live.model.overlay {
+        Overlay::Confirm(p) => {
+            assert_eq!(p.op, Operation::Block);
+            assert_eq!(p.pairs, [pair("alice", "bob"), pair("alice", "carol")]);
+        }
+        other => panic!("no confirmation: {other:?}"),
+    }
+    live.checked();
+    live.confirm();
+    let mut after = sb.blocklist("alice");
+    after.sort();
+    assert_eq!(after, ["bob", "carol", "dave"]);
+    // The journal is read again: it holds the undo now, newest first.
+    live.until("the journal with the undo", |m| {
+        m.journal
+            .as_ref()
+            .is_some_and(|j| j.load == JournalLoad::Loaded && j.batches.len() == 3)
+    });
+    let view = live.model.journal.as_ref().unwrap();
+    let newest = &view.batches[view.view[0]];
+    assert_eq!((newest.op(), newest.counts.done), (Operation::Block, 2));
 }

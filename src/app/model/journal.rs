@@ -304,17 +304,19 @@ impl JournalView {
         let mut view: Vec<usize> = (0..self.batches.len())
             .filter(|&i| self.batches[i].matches(&self.filter))
             .collect();
-        let key = |i: usize| {
-            let s = &self.batches[i].state;
-            (s.intent.time, s.id().clone())
-        };
+        // The batches come newest first in the journal's order; the sorts are stable, so that
+        // batches started in the same second keep the order they were started in.
+        let time = |i: usize| self.batches[i].state.intent.time;
         match self.sort {
-            JournalSort::Newest => view.sort_by_key(|&a| std::cmp::Reverse(key(a))),
-            JournalSort::Oldest => view.sort_by_key(|&a| key(a)),
-            JournalSort::Moderator => view.sort_by(|&a, &b| {
-                let m = |i: usize| self.batches[i].state.moderator().to_lowercase();
-                m(a).cmp(&m(b)).then_with(|| key(b).cmp(&key(a)))
-            }),
+            JournalSort::Newest => view.sort_by_key(|&i| std::cmp::Reverse(time(i))),
+            JournalSort::Oldest => {
+                view.reverse();
+                view.sort_by_key(|&i| time(i));
+            }
+            JournalSort::Moderator => {
+                view.sort_by_key(|&i| std::cmp::Reverse(time(i)));
+                view.sort_by_cached_key(|&i| self.batches[i].state.moderator().to_lowercase());
+            }
         }
         self.view = view;
         if let Some(pos) = keep.and_then(|id| {

@@ -16,7 +16,7 @@ pub const JOURNAL_LIMIT: usize = 500;
 /// Whether something read from the journal has arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalLoad {
-    /// Request `req` is being read (since the model's `ms` in `since`).
+    /// Being read (since [`JournalView::since`]).
     Loading,
     /// It could not be read: why (sanitized). Nothing is drawn as data.
     Failed(String),

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::journal::Location;
 use crate::secret::{self, SECRET_ENV, SecretError, SecretKey};
 
 /// Environment variable that points at another config file.
@@ -227,6 +228,10 @@ pub struct Profile {
     /// A file of more protected accounts, one UserID per line (relative to the config file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protected_file: Option<PathBuf>,
+    /// Where batches are journaled: a SQLite file (relative to the config file's directory), or
+    /// a team's PostgreSQL database as a `postgres://` URL. `--journal` beats it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal: Option<String>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -251,6 +256,9 @@ impl Profile {
         }
         if let Some(share) = self.limit_share {
             check_limit_share(share, origin)?;
+        }
+        if let Some(journal) = &self.journal {
+            parse_journal(journal, origin)?;
         }
         Ok(())
     }
@@ -289,6 +297,22 @@ fn default_path_from(env_value: Option<OsString>) -> PathBuf {
 /// Where the journal of changes goes by default (see [`crate::client::journal::default_path`]).
 pub fn default_journal_path() -> PathBuf {
     crate::client::journal::default_path()
+}
+
+/// A journal named in a profile: a `postgres://` URL, or a file path.
+fn parse_journal(text: &str, origin: &str) -> Result<Location, ConfigError> {
+    Location::parse(text).map_err(|message| ConfigError::BadJournal {
+        origin: origin.to_owned(),
+        message,
+    })
+}
+
+/// The journal given by `--journal`: a URL when it reads as one, else a path as given.
+pub fn journal_from_flag(path: &Path) -> Result<Location, ConfigError> {
+    match path.to_str() {
+        Some(text) => parse_journal(text, "--journal"),
+        None => Ok(Location::File(path.to_owned())),
+    }
 }
 
 impl ConfigFile {
@@ -466,7 +490,7 @@ pub struct Overrides {
     pub insecure_http: bool,
     /// `--config PATH`
     pub config: Option<PathBuf>,
-    /// `--journal PATH`
+    /// `--journal PATH|URL`
     pub journal: Option<PathBuf>,
     /// `--rate-limit N`
     pub rate_limit: Option<u32>,
@@ -499,8 +523,8 @@ pub struct Settings {
     pub key_file: Option<PathBuf>,
     /// Per-call timeout.
     pub timeout: Duration,
-    /// Journal of changes.
-    pub journal_path: PathBuf,
+    /// Journal of changes: a SQLite file, or a PostgreSQL database.
+    pub journal: Location,
     /// The config file the settings were read from (it may not exist).
     pub config_path: PathBuf,
     /// Who makes the changes, as the journal names them.
@@ -635,10 +659,16 @@ impl Settings {
             read_only: overrides.read_only || profile.read_only,
             key_file,
             timeout: Duration::from_secs(timeout_secs),
-            journal_path: overrides
-                .journal
-                .clone()
-                .unwrap_or_else(default_journal_path),
+            journal: match (&overrides.journal, &profile.journal) {
+                (Some(path), _) => journal_from_flag(path)?,
+                (None, Some(text)) => match parse_journal(text, &in_profile)? {
+                    Location::File(path) => {
+                        Location::File(resolve_profile_path(&path, &config_path))
+                    }
+                    url => url,
+                },
+                (None, None) => Location::File(default_journal_path()),
+            },
             config_path,
         })
     }
@@ -646,7 +676,7 @@ impl Settings {
     /// Where batches are journaled, with what each intent records about the app.
     pub fn journal_plan(&self) -> crate::client::ops::JournalPlan {
         crate::client::ops::JournalPlan {
-            path: self.journal_path.clone(),
+            path: self.journal.clone(),
             profile: self.profile_name.clone(),
             sdkappid: self.sdkappid,
             base_url: self.base_url.clone(),
@@ -743,7 +773,7 @@ impl Settings {
         lines.push(("read-only", yes_no(self.read_only).to_owned()));
         lines.push(("timeout", format!("{} s", self.timeout.as_secs())));
         lines.push(("secret key", self.key_source()));
-        lines.push(("journal", self.journal_path.display().to_string()));
+        lines.push(("journal", self.journal.to_string()));
         lines.push(("config file", self.config_path.display().to_string()));
 
         let width = lines
@@ -953,6 +983,9 @@ pub enum ConfigError {
     /// The moderator's name, or the protected accounts, cannot be used.
     #[error("{message}")]
     Moderation { message: String },
+    /// A journal that is neither a usable file path nor a usable PostgreSQL URL.
+    #[error("the journal in {origin} cannot be used: {message}")]
+    BadJournal { origin: String, message: String },
     /// A profile name that cannot be used.
     #[error(
         "profile name `{name}` is not usable: it must be non-empty, without surrounding spaces \
@@ -1575,7 +1608,10 @@ read_only = true
         assert_eq!(settings.rate_limit, 20);
         assert_eq!(settings.account_check_rate_limit(), 10);
         assert_eq!(settings.timeout, Duration::from_secs(4));
-        assert_eq!(settings.journal_path, Path::new("/var/tmp/j.jsonl"));
+        assert_eq!(
+            settings.journal,
+            Location::File(PathBuf::from("/var/tmp/j.jsonl"))
+        );
         // Not overridable by a flag: kept from the profile.
         assert_eq!(settings.shared_rate_limit, Some(300));
         // A flag region replaces the profile's.

@@ -779,7 +779,7 @@ fn a_journal_that_cannot_be_written_stops_the_batch_and_resume_finishes_it() {
 /// finishes it from the same store.
 #[test]
 fn an_sqlite_journal_that_cannot_be_written_stops_the_batch_too() {
-    full_journal_then_resume(Some("journal.db"), 96);
+    full_journal_then_resume(Some("journal.db"), 192);
 }
 
 /// A batch of 300 calls under a file-size limit of `kb` KiB, journaled to `name` in the state

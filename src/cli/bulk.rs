@@ -187,6 +187,11 @@ pub enum JournalCommand {
         #[command(flatten)]
         format: ItemFormat,
     },
+    /// A JSON Lines journal (an earlier version's, or an export) into this one, once.
+    Import {
+        /// The JSON Lines file.
+        file: PathBuf,
+    },
     /// The whole journal, as JSON Lines records (`--jsonl`, the journal's own format, readable
     /// by `--journal`) or as CSV rows of every pair of every batch.
     Export {
@@ -440,7 +445,7 @@ fn sample(pairs: &[Pair]) -> String {
 fn cancel_on_signals(
     cancel: CancellationToken,
     say: impl Fn(&str) + Send + 'static,
-    journaled: Option<(PathBuf, BatchId)>,
+    journaled: Option<(journal::Location, BatchId)>,
     hangup: Arc<std::sync::atomic::AtomicBool>,
 ) {
     tokio::spawn(async move {
@@ -475,7 +480,7 @@ async fn run_batch(
     let view = ProgressView::new(pairs.len(), op.verb());
     let journaled = batch
         .as_ref()
-        .map(|b| (b.journal_path().to_path_buf(), b.id().clone()));
+        .map(|b| (b.journal_location().clone(), b.id().clone()));
     let hangup = Arc::new(std::sync::atomic::AtomicBool::new(false));
     cancel_on_signals(
         cancel.clone(),
@@ -560,8 +565,8 @@ fn journal_exit(settings: &Settings, e: std::io::Error) -> Exit {
         return Exit::usage(e.to_string());
     }
     Exit::usage(format!(
-        "{e}; nothing was sent (pass --journal PATH to use another file than {})",
-        settings.journal_path.display()
+        "{e}; nothing was sent (pass --journal PATH|URL to use another journal than {})",
+        settings.journal
     ))
 }
 
@@ -869,55 +874,62 @@ impl<'a> ListPrinter<'a> {
 }
 
 pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
-    let path = global
-        .journal
-        .clone()
-        .map_or_else(|| global.settings().map(|s| s.journal_path), Ok)
-        .unwrap_or_else(|_| journal::default_path());
-    if !journal::exists(&path) {
-        eprintln!("no journal at {} yet: no batch has run", path.display());
+    // The journal of the settings; without usable settings (no profile yet), `--journal` or the
+    // default, since reading the journal needs no endpoint.
+    let at = match global.settings() {
+        Ok(settings) => settings.journal,
+        Err(_) => match &global.journal {
+            Some(path) => {
+                crate::config::journal_from_flag(path).map_err(|e| Exit::usage(e.to_string()))?
+            }
+            None => journal::Location::File(journal::default_path()),
+        },
+    };
+    if let Some(JournalCommand::Import { file }) = &args.command {
+        return import_journal(&at, file);
+    }
+    if !journal::exists(&at) {
+        eprintln!("no journal at {at} yet: no batch has run");
         return Ok(exit::OK);
     }
-    let read = journal::read_batches(&path).map_err(|e| Exit::usage(e.to_string()))?;
-    for (line, reason) in &read.warnings {
-        eprintln!("warning: {}:{line}: {}", path.display(), sanitize(reason));
-    }
+    let usage = |e: journal::JournalError| Exit::usage(e.to_string());
     match args.command {
         Some(JournalCommand::Show { batch, format }) => {
-            let batch = read
-                .find(Some(&batch))
-                .map_err(|e| Exit::usage(e.to_string()))?;
-            return show_batch(batch, format);
+            let batch = journal::read_batch(&at, Some(&batch)).map_err(usage)?;
+            return show_batch(&batch, format);
         }
         Some(JournalCommand::Export { jsonl, csv }) => {
-            return export_journal(&path, &read, jsonl, csv);
+            return export_journal(&at, jsonl, csv);
         }
-        None => {}
+        Some(JournalCommand::Import { .. }) | None => {}
     }
-    let mut out = std::io::stdout().lock();
+    let listing = journal::list(&at, args.user.as_deref()).map_err(usage)?;
+    for (line, reason) in &listing.warnings {
+        eprintln!("warning: {at}:{line}: {}", sanitize(reason));
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let since = args
         .since
         .map(|age| crate::tim::usersig::unix_now().saturating_sub(age));
-    for batch in read.batches.iter().filter(|b| {
+    for batch in listing.batches.iter().filter(|b| {
         (!args.incomplete || b.is_incomplete())
             && args.by.as_deref().is_none_or(|name| b.is_by(name))
-            && args.user.as_deref().is_none_or(|user| b.touches(user))
             && args.reason.as_deref().is_none_or(|text| b.mentions(text))
-            && since.is_none_or(|t| b.intent.time >= t)
+            && since.is_none_or(|t| b.time >= t)
     }) {
         if args.json {
-            let counts = batch.counts();
+            let counts = batch.counts;
             let line = serde_json::json!({
-                "batch": batch.id().as_str(),
-                "time": batch.intent.time,
-                "operation": batch.intent.operation,
+                "batch": batch.id.as_str(),
+                "time": batch.time,
+                "operation": batch.operation,
                 "moderator": batch.moderator(),
-                "reason": batch.intent.why.reason,
-                "ticket": batch.intent.why.ticket,
-                "os_user": batch.intent.os_user,
-                "ssh_client": batch.intent.ssh_client,
-                "profile": batch.intent.profile,
-                "sdkappid": batch.intent.sdkappid,
+                "reason": batch.why.reason,
+                "ticket": batch.why.ticket,
+                "os_user": batch.os_user,
+                "ssh_client": batch.ssh_client,
+                "profile": batch.profile,
+                "sdkappid": batch.sdkappid,
                 "total": counts.total,
                 "done": counts.done,
                 "already": counts.already,
@@ -930,6 +942,34 @@ pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
         } else {
             let _ = writeln!(out, "{}", batch.summary_line());
         }
+    }
+    out.flush()?;
+    Ok(exit::OK)
+}
+
+/// `journal import FILE`: a JSON Lines journal into this one, once.
+fn import_journal(at: &journal::Location, file: &std::path::Path) -> Result<u8> {
+    if !at.is_database() {
+        return Err(Exit::usage(format!(
+            "journal import: the journal {at} is a JSON Lines file; import into an SQLite \
+             (.db) or a postgres:// journal with --journal"
+        ))
+        .into());
+    }
+    if !file.is_file() {
+        return Err(Exit::usage(format!(
+            "journal import: {} is not a file; name a JSON Lines journal",
+            file.display()
+        ))
+        .into());
+    }
+    match journal::import_lines(at, file) {
+        Ok(Some(n)) => eprintln!("imported {n} record(s) of {} into {at}", file.display()),
+        Ok(None) => eprintln!(
+            "{} was imported into {at} before; nothing was done",
+            file.display()
+        ),
+        Err(e) => return Err(Exit::usage(format!("journal import: {e}")).into()),
     }
     Ok(exit::OK)
 }
@@ -1011,19 +1051,13 @@ fn show_batch(batch: &journal::BatchState, format: ItemFormat) -> Result<u8> {
 }
 
 /// `journal export`: the journal's records as they are (`--jsonl`), or a CSV row per pair.
-fn export_journal(
-    path: &std::path::Path,
-    read: &journal::JournalRead,
-    jsonl: bool,
-    csv: bool,
-) -> Result<u8> {
+fn export_journal(at: &journal::Location, jsonl: bool, csv: bool) -> Result<u8> {
     if jsonl == csv {
         return Err(Exit::usage("journal export: say --jsonl or --csv").into());
     }
     if jsonl {
         // The records as written, whole lines only (a torn last line is left out).
-        let bytes = journal::records_as_lines(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let bytes = journal::records_as_lines(at).with_context(|| format!("reading {at}"))?;
         let text = String::from_utf8_lossy(&bytes);
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
@@ -1034,6 +1068,7 @@ fn export_journal(
         out.flush()?;
         return Ok(exit::OK);
     }
+    let read = journal::read_batches(at).map_err(|e| Exit::usage(e.to_string()))?;
     let mut out = export::Writer::new(
         std::io::BufWriter::new(std::io::stdout().lock()),
         Format::Csv,
@@ -1077,11 +1112,9 @@ fn parse_age(text: &str) -> Result<u64, String> {
 pub fn resume(global: &GlobalArgs, args: ResumeArgs) -> Result<u8> {
     let settings = global.settings()?;
     let why = args.why.why(&settings)?;
-    let read =
-        journal::read_batches(&settings.journal_path).map_err(|e| Exit::usage(e.to_string()))?;
-    let batch = read
-        .find(args.batch.as_deref())
+    let batch = journal::read_batch(&settings.journal, args.batch.as_deref())
         .map_err(|e| Exit::usage(e.to_string()))?;
+    let batch = &batch;
     let op = batch.intent.operation;
     if op.mutates() {
         refuse_read_only(&settings, op.verb())?;

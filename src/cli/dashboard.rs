@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use super::{Exit, GlobalArgs, exit};
 use crate::app::Model;
 use crate::app::model::Connection;
+use crate::client::journal::Location;
 use crate::config::Settings;
 use crate::runtime::{self, Ending};
 use crate::sandbox::{self, Latency, Sandbox, SandboxConfig, Seed};
@@ -92,10 +93,16 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
     // A little latency, so the demo behaves like a real service over a network.
     config.latency = "15-60".parse::<Latency>().map_err(Exit::usage)?;
     let listen = listen.unwrap_or_else(|| "127.0.0.1:0".parse().expect("valid address"));
-    let journal = global
-        .journal
-        .clone()
-        .unwrap_or_else(|| crate::config::default_journal_path().with_file_name("demo-journal.db"));
+    // Never the profile's journal: the practice batches stay apart from the real ones, unless
+    // `--journal` names another store on purpose.
+    let journal = match &global.journal {
+        Some(path) => {
+            crate::config::journal_from_flag(path).map_err(|e| Exit::usage(e.to_string()))?
+        }
+        None => {
+            Location::File(crate::config::default_journal_path().with_file_name("demo-journal.db"))
+        }
+    };
     let callback_token = global.callback_token()?;
     check_callbacks(global.listen_callbacks, &callback_token)?;
     let runtime = super::bulk::runtime()?;
@@ -133,7 +140,7 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
             read_only: global.read_only,
             key_file: None,
             timeout: std::time::Duration::from_secs(10),
-            journal_path: journal,
+            journal,
             config_path: PathBuf::new(),
             moderator: crate::moderation::moderator(None).map_err(Exit::usage)?,
             require_reason: false,
@@ -144,7 +151,7 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
                 label: "demo sandbox".to_owned(),
                 notes: vec![format!(
                     "practice journal: {} (apart from the real one)",
-                    settings.journal_path.display()
+                    settings.journal
                 )],
                 settings,
                 key,
@@ -161,7 +168,12 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
 
 /// Logs go to a file next to the journal, never to the screen.
 fn log_to_file(settings: &Settings) {
-    let path = settings.journal_path.with_file_name("blockdeck.log");
+    let path = match &settings.journal {
+        Location::File(journal) => journal.with_file_name("blockdeck.log"),
+        Location::Postgres(_) => {
+            crate::config::default_journal_path().with_file_name("blockdeck.log")
+        }
+    };
     if let Some(dir) = path.parent() {
         let _ = crate::private::create_dirs(dir);
     }

@@ -108,8 +108,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Journal (default: the XDG state dir, e.g. ~/.local/state/blockdeck/journal.db); a name
-    /// ending in .db, .sqlite or .sqlite3 is SQLite, any other a JSON Lines file.
-    #[arg(long, global = true, value_name = "PATH")]
+    /// ending in .db, .sqlite or .sqlite3 is SQLite, any other a JSON Lines file, and a
+    /// postgres:// URL a team's PostgreSQL database (the password from PGPASSWORD or ~/.pgpass).
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub journal: Option<PathBuf>,
     /// Calls per second per API (account_check gets half); for the sandbox, 0 turns its limit off.
     #[arg(long, global = true, value_name = "N")]

@@ -423,7 +423,7 @@ pub fn engine(
 /// The journal plan of the dashboard for the sandbox at `base_url`, journaling to `path`.
 pub fn journal_plan(base_url: &str, path: PathBuf) -> blockdeck::client::ops::JournalPlan {
     blockdeck::client::ops::JournalPlan {
-        path,
+        path: path.into(),
         profile: None,
         sdkappid: harness::SDKAPPID,
         base_url: base_url.to_owned(),

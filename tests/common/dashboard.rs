@@ -850,7 +850,7 @@ pub fn journal_batches() -> Vec<blockdeck::client::journal::BatchState> {
     let path = dir.path().join("journal.jsonl");
     write_journal(&path);
     let plan = blockdeck::client::ops::JournalPlan {
-        path,
+        path: path.into(),
         profile: None,
         sdkappid: THIS_APP.0,
         base_url: THIS_APP.1.to_owned(),

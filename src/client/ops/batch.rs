@@ -3,21 +3,21 @@
 //! `blockdeck resume` can finish what an interruption left.
 
 use std::io;
-use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::client::engine::{Engine, Event, JournalTarget, Report, RunOptions};
-use crate::client::journal::{BatchId, Intent, Journal, Resume};
+use crate::client::journal::{self, BatchId, Claim, Intent, Journal, Location, Resume};
 use crate::client::{Operation, Pair};
 use crate::moderation::{Approval, Protected, Refused, Why};
 
 /// Where batches are journaled, and what each intent records about the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalPlan {
-    pub path: PathBuf,
+    /// The journal: a file, or a team's PostgreSQL database.
+    pub path: Location,
     pub profile: Option<String>,
     pub sdkappid: u64,
     pub base_url: String,
@@ -48,76 +48,7 @@ pub struct Batch {
     journal: Journal,
     id: BatchId,
     /// Held while the batch runs: a second process cannot run or resume it at the same time.
-    _claim: std::fs::File,
-}
-
-/// Claims batch `id` of the journal at `path` for this process: an exclusive lock on
-/// `<journal>.locks/<id>`, released when the process lets go of the batch (or dies). The lock
-/// file names its holder (`moderator`, the OS account, the host, the pid, since when), so that a
-/// second claim is told who has it.
-fn claim(path: &Path, id: &BatchId, moderator: &str) -> io::Result<std::fs::File> {
-    let dir = path.with_extension("locks");
-    crate::private::create_dirs(&dir)?;
-    let name: String = id
-        .as_str()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let lock_path = dir.join(name);
-    let mut file = crate::private::options()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(&lock_path)?;
-    match file.try_lock() {
-        Ok(()) => {
-            use std::io::{Seek, Write};
-            let holder = format!(
-                "{moderator} ({} on {}, pid {}, since {})",
-                crate::client::journal::os_account().unwrap_or_else(|| "unknown".to_owned()),
-                hostname(),
-                std::process::id(),
-                crate::display::utc(crate::tim::usersig::unix_now())
-            );
-            file.set_len(0)?;
-            file.seek(io::SeekFrom::Start(0))?;
-            file.write_all(holder.as_bytes())?;
-            Ok(file)
-        }
-        Err(std::fs::TryLockError::WouldBlock) => {
-            use std::io::Read;
-            let mut holder = String::new();
-            let _ = (&file).take(1024).read_to_string(&mut holder);
-            let by = match holder.trim() {
-                "" => "another blockdeck process".to_owned(),
-                h => crate::display::sanitize(h).into_owned(),
-            };
-            Err(io::Error::new(
-                io::ErrorKind::WouldBlock,
-                format!(
-                    "batch {id} is being run or resumed right now by {by}; wait for it to end \
-                     (`blockdeck journal` shows it), then resume what is left"
-                ),
-            ))
-        }
-        Err(std::fs::TryLockError::Error(e)) => Err(e),
-    }
-}
-
-/// This machine's name, as the kernel has it.
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "this host".to_owned())
+    _claim: Claim,
 }
 
 impl JournalPlan {
@@ -157,7 +88,7 @@ impl JournalPlan {
         );
         intent.moderator = Some(self.moderator.clone());
         intent.why = why.clone();
-        let claim = claim(&self.path, &id, &self.moderator)?;
+        let claim = journal.claim(&id, &self.moderator)?;
         journal.intent(&intent)?;
         Ok(Batch {
             journal,
@@ -178,20 +109,25 @@ impl JournalPlan {
 
     /// The batches of this app (its SDKAppID and endpoint) that the journal holds unfinished,
     /// newest first. No journal yet is none.
-    pub fn incomplete(&self) -> Result<Vec<IncompleteBatch>, crate::client::journal::JournalError> {
-        if !crate::client::journal::exists(&self.path) {
+    pub fn incomplete(&self) -> Result<Vec<IncompleteBatch>, journal::JournalError> {
+        if !journal::exists(&self.path) {
             return Ok(Vec::new());
         }
-        let read = crate::client::journal::read_batches(&self.path)?;
-        let mut out: Vec<IncompleteBatch> = read
+        let listing = journal::list(&self.path, None)?;
+        // Only this endpoint's: a re-check elsewhere would read another service's state.
+        let mut ids: Vec<BatchId> = listing
             .batches
             .iter()
-            // Only this endpoint's: a re-check elsewhere would read another service's state.
             .filter(|b| {
-                b.intent.sdkappid == self.sdkappid
-                    && crate::client::journal::same_endpoint(&b.intent.base_url, &self.base_url)
+                b.sdkappid == self.sdkappid
+                    && journal::same_endpoint(&b.base_url, &self.base_url)
                     && b.is_incomplete()
             })
+            .map(|b| b.id.clone())
+            .collect();
+        ids.reverse();
+        Ok(journal::read_some(&self.path, &ids)?
+            .into_iter()
             .map(|b| IncompleteBatch {
                 id: b.id().to_string(),
                 op: b.intent.operation,
@@ -200,41 +136,37 @@ impl JournalPlan {
                 unfinished: b.unfinished(),
             })
             .filter(|b| !b.unfinished.is_empty())
-            .collect();
-        out.reverse();
-        Ok(out)
+            .collect())
     }
 
     /// The journal's batches, newest first, at most `limit` of them: every moderator's, of any
     /// app (the caller tells this app's apart by `intent.sdkappid` and `intent.base_url`). No
-    /// journal yet is none.
-    pub fn recent(
-        &self,
-        limit: usize,
-    ) -> Result<Vec<crate::client::journal::BatchState>, crate::client::journal::JournalError> {
-        if !crate::client::journal::exists(&self.path) {
+    /// journal yet is none. Only their records are read.
+    pub fn recent(&self, limit: usize) -> Result<Vec<journal::BatchState>, journal::JournalError> {
+        if !journal::exists(&self.path) {
             return Ok(Vec::new());
         }
-        let mut read = crate::client::journal::read_batches(&self.path)?;
-        read.batches.reverse();
-        read.batches.truncate(limit);
-        Ok(read.batches)
+        let listing = journal::list(&self.path, None)?;
+        let ids: Vec<BatchId> = listing
+            .batches
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|b| b.id.clone())
+            .collect();
+        journal::read_some(&self.path, &ids)
     }
 
     /// Everything the journal says about batch `id`.
-    pub fn batch(
-        &self,
-        id: &BatchId,
-    ) -> Result<crate::client::journal::BatchState, crate::client::journal::JournalError> {
-        let read = crate::client::journal::read_batches(&self.path)?;
-        read.find(Some(id.as_str())).cloned()
+    pub fn batch(&self, id: &BatchId) -> Result<journal::BatchState, journal::JournalError> {
+        journal::read_batch(&self.path, Some(id.as_str()))
     }
 
     /// Opens the journal and records that batch `id` is resumed.
     pub fn resume(&self, id: &BatchId, why: &Why) -> io::Result<Batch> {
         self.check(why)?;
-        let claim = claim(&self.path, id, &self.moderator)?;
         let mut journal = Journal::open(&self.path)?;
+        let claim = journal.claim(id, &self.moderator)?;
         let mut resume = Resume::new(id.clone());
         resume.moderator = Some(self.moderator.clone());
         resume.why = why.clone();
@@ -252,8 +184,8 @@ impl Batch {
         &self.id
     }
 
-    pub fn journal_path(&self) -> &Path {
-        self.journal.path()
+    pub fn journal_location(&self) -> &Location {
+        self.journal.location()
     }
 
     /// Runs `op` over `pairs` through the engine, recording every answered call and the end.
@@ -292,9 +224,9 @@ mod tests {
     use super::*;
     use crate::tim::ids::UserId;
 
-    fn plan(dir: &Path) -> JournalPlan {
+    fn plan(dir: &std::path::Path) -> JournalPlan {
         JournalPlan {
-            path: dir.join("journal.jsonl"),
+            path: dir.join("journal.jsonl").into(),
             profile: Some("prod".to_owned()),
             sdkappid: 1,
             base_url: "http://127.0.0.1:9".to_owned(),
@@ -350,7 +282,7 @@ mod tests {
             .expect("refused without a reason");
         assert!(Refused::is(&err));
         assert!(err.to_string().contains("requires a reason"), "{err}");
-        assert!(!plan.path.exists(), "nothing was written");
+        assert!(!plan.path.file().unwrap().exists(), "nothing was written");
         let why = Why::new(Some("raid cleanup"), Some("OPS-1")).unwrap();
         let bot = [Pair::new(id("@RBT#support"), id("b"))];
         let approval = Approval {
@@ -367,7 +299,7 @@ mod tests {
             include_protected: vec![id("@RBT#support")],
         };
         let batch = plan.begin(Operation::Unblock, &bot, &approval).unwrap();
-        let text = std::fs::read_to_string(&plan.path).unwrap();
+        let text = std::fs::read_to_string(plan.path.file().unwrap()).unwrap();
         let intent: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         assert_eq!(intent["moderator"], "mod_ana");
         assert_eq!(intent["reason"], "raid cleanup");

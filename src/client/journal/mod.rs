@@ -18,7 +18,7 @@
 //! record cut short by a crash leaves a torn last line; readers skip it with a warning, and the
 //! next writer starts on a fresh line.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -28,6 +28,11 @@ use std::time::SystemTime;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub mod pg;
+mod store;
+
+pub use pg::PgUrl;
 
 use super::{ItemStatus, Operation, Pair};
 use crate::display;
@@ -532,13 +537,95 @@ fn encode_line<T: Serialize>(kind: &'static str, body: &T) -> io::Result<Vec<u8>
 }
 
 // ---------------------------------------------------------------------------------------------
+// Where
+
+/// Where a journal is kept: a file (SQLite, or JSON Lines by its name) or a PostgreSQL
+/// database shared by a team. Shown without a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    Postgres(PgUrl),
+}
+
+impl Location {
+    /// A `postgres://` URL, or else a path.
+    pub fn parse(text: &str) -> Result<Location, String> {
+        if PgUrl::is_url(text) {
+            PgUrl::parse(text).map(Location::Postgres)
+        } else if text.trim().is_empty() {
+            Err("the journal is empty: give a file path or a postgres:// URL".to_owned())
+        } else {
+            Ok(Location::File(PathBuf::from(text)))
+        }
+    }
+
+    /// The file, for a journal kept in one.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Location::File(path) => Some(path),
+            Location::Postgres(_) => None,
+        }
+    }
+
+    /// The same store beside this one under another name: a file of that name in the same
+    /// directory; a PostgreSQL journal is itself.
+    pub fn with_file_name(&self, name: &str) -> Location {
+        match self {
+            Location::File(path) => Location::File(path.with_file_name(name)),
+            other => other.clone(),
+        }
+    }
+
+    /// True for an SQLite or a PostgreSQL journal (not a JSON Lines file).
+    pub fn is_database(&self) -> bool {
+        match self {
+            Location::File(path) => is_sqlite(path),
+            Location::Postgres(_) => true,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => write!(f, "{url}"),
+        }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Location {
+        Location::File(path.to_owned())
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(path: PathBuf) -> Location {
+        Location::File(path)
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(path: &PathBuf) -> Location {
+        Location::File(path.clone())
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(at: &Location) -> Location {
+        at.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Writing
 
-/// An open journal, appended to: a JSON Lines file, or an SQLite database.
+/// An open journal, appended to: a JSON Lines file, an SQLite database, or a PostgreSQL one.
 #[derive(Debug)]
 pub struct Journal {
     sink: Sink,
-    path: PathBuf,
+    at: Location,
 }
 
 #[derive(Debug)]
@@ -549,6 +636,7 @@ enum Sink {
         /// Whether commits are synced now (`synchronous = FULL`) or not (`NORMAL`).
         synced: bool,
     },
+    Postgres(pg::Session),
 }
 
 /// The journal used unless another is chosen: `$XDG_STATE_HOME/blockdeck/journal.db` (SQLite) or
@@ -568,27 +656,19 @@ pub fn is_sqlite(path: &Path) -> bool {
         .is_some_and(|e| ["db", "sqlite", "sqlite3"].contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// The schema's versions, applied in order on open; `PRAGMA user_version` says how many are in.
-/// A journal of a later version than this blockdeck knows is refused, not touched.
-const MIGRATIONS: &[&str] = &[
-    // 1: every record as written (the JSON Lines record, one row each), in order.
-    "CREATE TABLE records (
-         seq INTEGER PRIMARY KEY AUTOINCREMENT,
-         batch TEXT NOT NULL,
-         kind TEXT NOT NULL,
-         time INTEGER NOT NULL,
-         body TEXT NOT NULL
-     );
-     CREATE INDEX records_batch ON records (batch, seq);
-     CREATE TABLE imports (
-         source TEXT PRIMARY KEY,
-         time INTEGER NOT NULL,
-         records INTEGER NOT NULL
-     );",
-];
+/// A journal of a later schema than this blockdeck knows is refused, not touched.
+fn newer_schema(at: &dyn fmt::Display, version: i64, known: i64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "the journal {at} has schema version {version}, newer than this blockdeck's \
+             {known}; use the blockdeck that wrote it"
+        ),
+    )
+}
 
 /// Opens the SQLite journal at `path` (created 0600), waits for other writers rather than
-/// failing, and brings its schema up to date.
+/// failing, and brings its schema up to date (`PRAGMA user_version` says how far it is).
 fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
     let sql = |e: rusqlite::Error| io::Error::other(format!("the journal {}: {e}", path.display()));
     if !path.exists() {
@@ -633,21 +713,19 @@ fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
     let version: i64 = tx
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(sql)?;
-    let known = MIGRATIONS.len() as i64;
+    let known = store::MIGRATIONS.len() as i64;
     if version > known {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "the journal {} has schema version {version}, newer than this blockdeck's \
-                 {known}; use the blockdeck that wrote it",
-                path.display()
-            ),
-        ));
+        return Err(newer_schema(&path.display(), version, known));
     }
-    for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    for (i, (step, _)) in store::MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.execute_batch(step).map_err(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(sql)?;
+        if i + 1 == store::INDEXED_FROM && version > 0 {
+            // A journal of an earlier version: its records fill the new tables.
+            let n = store::sqlite::backfill(&tx).map_err(sql)?;
+            tracing::info!("indexed {n} record(s) of the journal {}", path.display());
+        }
     }
     tx.commit().map_err(sql)?;
     // The JSON Lines journal an earlier version kept under the same name comes in once.
@@ -664,19 +742,49 @@ fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
     Ok(conn)
 }
 
-/// Imports a JSON Lines journal into the SQLite one, once: every whole record in file order (a
-/// torn last line is left out). The file is left where it is; the import is remembered by its
-/// path. Returns how many records came in, or `None` when it was imported before.
-pub fn import_lines(db: &Path, lines: &Path) -> io::Result<Option<usize>> {
-    import_into(&open_sqlite(db)?, db, lines)
+/// Connects to a PostgreSQL journal and brings its schema up to date.
+fn open_postgres(url: &PgUrl) -> io::Result<pg::Session> {
+    let session = pg::Session::connect(url)?;
+    let (version, known) = session.call("prepare", |c| {
+        let found = store::postgres::migrate(c)?;
+        c.batch_execute("SET search_path TO blockdeck")?;
+        Ok(found)
+    })?;
+    if version > known {
+        return Err(newer_schema(url, version, known));
+    }
+    Ok(session)
+}
+
+/// Imports a JSON Lines journal into the SQLite or PostgreSQL one, once: every whole record in
+/// file order (a torn last line is left out). The file is left where it is; the import is
+/// remembered by its path. Returns how many records came in, or `None` when it was imported
+/// before.
+pub fn import_lines(into: impl Into<Location>, lines: &Path) -> io::Result<Option<usize>> {
+    match into.into() {
+        Location::File(db) => import_into(&open_sqlite(&db)?, &db, lines),
+        Location::Postgres(url) => {
+            let session = open_postgres(&url)?;
+            let source = source_name(lines);
+            let bytes = read_locked(lines).map_err(|e| io_context(lines, "read", e))?;
+            session.call("import into", move |c| {
+                store::postgres::import(c, &source, &bytes, now_secs() as i64)
+            })
+        }
+    }
+}
+
+/// How an imported file is remembered: its full path.
+fn source_name(lines: &Path) -> String {
+    fs::canonicalize(lines)
+        .unwrap_or_else(|_| lines.to_owned())
+        .display()
+        .to_string()
 }
 
 fn import_into(conn: &rusqlite::Connection, db: &Path, lines: &Path) -> io::Result<Option<usize>> {
     let sql = |e: rusqlite::Error| io::Error::other(format!("the journal {}: {e}", db.display()));
-    let source = fs::canonicalize(lines)
-        .unwrap_or_else(|_| lines.to_owned())
-        .display()
-        .to_string();
+    let source = source_name(lines);
     // Under the write lock from the check to the commit: two processes never both import.
     conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
     let imported = (|| {
@@ -695,22 +803,13 @@ fn import_into(conn: &rusqlite::Connection, db: &Path, lines: &Path) -> io::Resu
             .prepare("INSERT INTO records (batch, kind, time, body) VALUES (?1, ?2, ?3, ?4)")
             .map_err(sql)?;
         let mut count = 0;
-        for raw in bytes.split_inclusive(|&b| b == b'\n') {
-            let Some(line) = raw.strip_suffix(b"\n") else {
-                continue;
-            };
-            let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
-                continue;
-            };
-            let (Some(batch), Some(kind)) = (value["batch"].as_str(), value["type"].as_str())
-            else {
-                continue;
-            };
-            let time = value["time"].as_i64().unwrap_or(0);
-            let body = String::from_utf8_lossy(line);
+        for (batch, kind, time, body) in store::whole_records(&bytes) {
             insert
                 .execute(rusqlite::params![batch, kind, time, body])
                 .map_err(sql)?;
+            if let Some(row) = store::row_of_line(body.as_bytes()) {
+                store::sqlite::index(conn, conn.last_insert_rowid(), &row).map_err(sql)?;
+            }
             count += 1;
         }
         conn.execute(
@@ -728,30 +827,43 @@ fn import_into(conn: &rusqlite::Connection, db: &Path, lines: &Path) -> io::Resu
     imported
 }
 
-/// True when a journal is at `path`, or will be on opening it: an SQLite journal not made yet
-/// whose JSON Lines predecessor is there to import.
-pub fn exists(path: &Path) -> bool {
-    path.exists() || (is_sqlite(path) && path.with_extension("jsonl").is_file())
-}
-
-/// The journal's records as JSON Lines bytes, whichever store holds them.
-pub fn records_as_lines(path: &Path) -> io::Result<Vec<u8>> {
-    if is_sqlite(path) {
-        read_sqlite(path)
-    } else {
-        read_locked(path)
+/// True when a journal is at `at`, or will be on opening it: an SQLite journal not made yet
+/// whose JSON Lines predecessor is there to import. A PostgreSQL journal is always there (it is
+/// made on first use).
+pub fn exists(at: impl Into<Location>) -> bool {
+    match at.into() {
+        Location::File(path) => {
+            path.exists() || (is_sqlite(&path) && path.with_extension("jsonl").is_file())
+        }
+        Location::Postgres(_) => true,
     }
 }
 
-/// The records of an SQLite journal, in order, as JSON Lines bytes.
-fn read_sqlite(path: &Path) -> io::Result<Vec<u8>> {
+/// The journal's records as JSON Lines bytes, whichever store holds them.
+pub fn records_as_lines(at: impl Into<Location>) -> io::Result<Vec<u8>> {
+    match at.into() {
+        Location::File(path) if is_sqlite(&path) => read_sqlite(&path, None),
+        Location::File(path) => read_locked(&path),
+        Location::Postgres(url) => open_postgres(&url)?.call("read", store::postgres::all_records),
+    }
+}
+
+/// The records of an SQLite journal (of the batches named, or all), in order, as JSON Lines
+/// bytes.
+fn read_sqlite(path: &Path, batches: Option<&[String]>) -> io::Result<Vec<u8>> {
     let conn = open_sqlite(path)?;
     let sql = |e: rusqlite::Error| io::Error::other(format!("the journal {}: {e}", path.display()));
+    let mut bytes = Vec::new();
+    if let Some(batches) = batches {
+        for batch in batches {
+            store::sqlite::records_of(&conn, batch, &mut bytes).map_err(sql)?;
+        }
+        return Ok(bytes);
+    }
     let mut query = conn
         .prepare("SELECT body FROM records ORDER BY seq")
         .map_err(sql)?;
     let mut rows = query.query([]).map_err(sql)?;
-    let mut bytes = Vec::new();
     while let Some(row) = rows.next().map_err(sql)? {
         let body: String = row.get(0).map_err(sql)?;
         bytes.extend_from_slice(body.as_bytes());
@@ -768,25 +880,80 @@ fn io_context(path: &Path, doing: &str, e: io::Error) -> io::Error {
     )
 }
 
+/// Who holds a claim, in words: the moderator, the OS account, the host, the pid, since when.
+pub fn holder_text(moderator: &str) -> String {
+    format!(
+        "{moderator} ({} on {}, pid {}, since {})",
+        os_account().unwrap_or_else(|| "unknown".to_owned()),
+        hostname(),
+        std::process::id(),
+        display::utc(now_secs())
+    )
+}
+
+/// This machine's name, as the kernel has it.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this host".to_owned())
+}
+
+/// A claim refused: who has the batch.
+fn held_by(id: &BatchId, holder: &str) -> io::Error {
+    let by = match holder.trim() {
+        "" => "another blockdeck process".to_owned(),
+        h => display::sanitize(h).into_owned(),
+    };
+    io::Error::new(
+        io::ErrorKind::WouldBlock,
+        format!(
+            "batch {id} is being run or resumed right now by {by}; wait for it to end \
+             (`blockdeck journal` shows it), then resume what is left"
+        ),
+    )
+}
+
+/// What holds a claimed batch for as long as it is kept: a locked file beside a file journal;
+/// for PostgreSQL the journal's own connection holds it (nothing to keep here).
+#[derive(Debug)]
+pub struct Claim {
+    _file: Option<File>,
+}
+
 impl Journal {
-    /// Opens (creating if needed) the journal at `path` for appending. Missing parent
-    /// directories are created private to the user (0700), the file is created 0600, and an
-    /// existing file readable by group or others is tightened to 0600. Existing directories are
-    /// left as they are.
-    pub fn open(path: &Path) -> io::Result<Journal> {
+    /// Opens (creating if needed) the journal at `at` for appending.
+    ///
+    /// For a file, missing parent directories are created private to the user (0700), the file
+    /// is created 0600, and an existing file readable by group or others is tightened to 0600.
+    /// Existing directories are left as they are. A PostgreSQL journal is connected to and its
+    /// schema brought up to date.
+    pub fn open(at: impl Into<Location>) -> io::Result<Journal> {
+        let at = at.into();
+        let path = match &at {
+            Location::Postgres(url) => {
+                return Ok(Journal {
+                    sink: Sink::Postgres(open_postgres(url)?),
+                    at,
+                });
+            }
+            Location::File(path) => path.clone(),
+        };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             crate::private::create_dirs(parent)
-                .map_err(|e| io_context(path, "create the directory of", e))?;
+                .map_err(|e| io_context(&path, "create the directory of", e))?;
         }
-        if is_sqlite(path) {
+        if is_sqlite(&path) {
             return Ok(Journal {
                 sink: Sink::Sqlite {
-                    conn: open_sqlite(path)?,
+                    conn: open_sqlite(&path)?,
                     synced: true,
                 },
-                path: path.to_owned(),
+                at,
             });
         }
+        let path = path.as_path();
         let mut file = crate::private::options()
             .read(true)
             .append(true)
@@ -836,27 +1003,58 @@ impl Journal {
         repaired?;
         Ok(Journal {
             sink: Sink::Lines(file),
-            path: path.to_owned(),
+            at,
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn location(&self) -> &Location {
+        &self.at
+    }
+
+    /// Claims batch `id` for this process until the claim (and, for PostgreSQL, the journal) is
+    /// let go of, or the process dies; a second claim anywhere is told who has it.
+    ///
+    /// A file journal locks `<journal>.locks/<id>` (one host); a PostgreSQL journal takes a
+    /// session advisory lock on its connection (every host sharing it) and writes the holder in
+    /// `claims`. Either way the holder is `moderator` with the OS account, host, pid and time.
+    pub fn claim(&mut self, id: &BatchId, moderator: &str) -> io::Result<Claim> {
+        let holder = holder_text(moderator);
+        match &self.sink {
+            Sink::Postgres(session) => {
+                let batch = id.as_str().to_owned();
+                let text = holder.clone();
+                let got = session.call("claim the batch in", move |c| {
+                    store::postgres::claim(c, &batch, &text, now_secs() as i64)
+                })?;
+                got.map_err(|holder| held_by(id, &holder))?;
+                Ok(Claim { _file: None })
+            }
+            Sink::Lines(_) | Sink::Sqlite { .. } => {
+                let path = self.at.file().expect("a file journal").to_owned();
+                claim_file(&path, id, &holder).map(|file| Claim { _file: Some(file) })
+            }
+        }
     }
 
     /// Records that a batch is about to start, and waits until it is on disk.
     pub fn intent(&mut self, intent: &Intent) -> io::Result<()> {
-        self.append("intent", &intent.batch, intent, true)
+        self.append("intent", &intent.batch, intent, true, || {
+            store::intent_row(intent)
+        })
     }
 
     /// Records one answered call (not synced: a lost chunk only means re-checking its items).
     pub fn chunk(&mut self, chunk: &Chunk) -> io::Result<()> {
-        self.append("chunk", &chunk.batch, chunk, false)
+        self.append("chunk", &chunk.batch, chunk, false, || {
+            store::chunk_row(chunk)
+        })
     }
 
     /// Records that a batch is resumed, and waits until it is on disk.
     pub fn resume(&mut self, resume: &Resume) -> io::Result<()> {
-        self.append("resume", &resume.batch, resume, true)
+        self.append("resume", &resume.batch, resume, true, || {
+            store::resume_row(resume)
+        })
     }
 
     /// Records that the current run of `batch` ended now, and waits until it is on disk.
@@ -866,7 +1064,7 @@ impl Journal {
             time: now_secs(),
             outcome,
         };
-        self.append("end", batch, &end, true)
+        self.append("end", batch, &end, true, || store::end_row(&end))
     }
 
     fn append<T: Serialize>(
@@ -875,20 +1073,24 @@ impl Journal {
         batch: &BatchId,
         body: &T,
         sync: bool,
+        index: impl FnOnce() -> store::IndexRow,
     ) -> io::Result<()> {
-        let line = encode_line(kind, body).map_err(|e| io_context(&self.path, "encode for", e))?;
+        let line = encode_line(kind, body).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot encode for the journal {}: {e}", self.at),
+            )
+        })?;
         let file = match &mut self.sink {
             Sink::Lines(file) => file,
             Sink::Sqlite { conn, synced } => {
-                // One row, committed before it returns. As with the JSON Lines file, only the
-                // records a resume depends on (intent, resume, end) wait for the disk: in WAL
-                // mode a synced commit also makes every commit before it durable, and a lost
-                // chunk only means re-checking its items.
+                // The record and its index rows in one transaction, committed before it returns.
+                // As with the JSON Lines file, only the records a resume depends on (intent,
+                // resume, end) wait for the disk: in WAL mode a synced commit also makes every
+                // commit before it durable, and a lost chunk only means re-checking its items.
+                let at = &self.at;
                 let fail = |e: rusqlite::Error| {
-                    io::Error::other(format!(
-                        "cannot write to the journal {}: {e}",
-                        self.path.display()
-                    ))
+                    io::Error::other(format!("cannot write to the journal {at}: {e}"))
                 };
                 if *synced != sync {
                     let mode = if sync { "FULL" } else { "NORMAL" };
@@ -897,30 +1099,44 @@ impl Journal {
                     *synced = sync;
                 }
                 let body = std::str::from_utf8(&line[..line.len() - 1]).expect("JSON is UTF-8");
-                let mut insert = conn
-                    .prepare_cached(
-                        "INSERT INTO records (batch, kind, time, body) VALUES (?1, ?2, ?3, ?4)",
-                    )
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                     .map_err(fail)?;
-                return insert
-                    .execute(rusqlite::params![
+                tx.prepare_cached(
+                    "INSERT INTO records (batch, kind, time, body) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .and_then(|mut insert| {
+                    insert.execute(rusqlite::params![
                         batch.as_str(),
                         kind,
                         now_secs() as i64,
                         body
                     ])
-                    .map(|_| ())
-                    .map_err(fail);
+                })
+                .map_err(fail)?;
+                store::sqlite::index(&tx, tx.last_insert_rowid(), &index()).map_err(fail)?;
+                return tx.commit().map_err(fail);
+            }
+            Sink::Postgres(session) => {
+                // Every commit waits for the server's disk (its own `synchronous_commit`).
+                let row = index();
+                let batch = batch.as_str().to_owned();
+                let body =
+                    String::from_utf8(line[..line.len() - 1].to_vec()).expect("JSON is UTF-8");
+                return session.call("write to", move |c| {
+                    store::postgres::append(c, kind, &batch, now_secs() as i64, &body, &row)
+                });
             }
         };
+        let path = self.at.file().expect("a file journal").to_owned();
         // The whole line under the file's lock: appends from other processes land before or
         // after it, and a reader or an opening writer never sees half of it.
-        file.lock().map_err(|e| io_context(&self.path, "lock", e))?;
+        file.lock().map_err(|e| io_context(&path, "lock", e))?;
         let before = file.metadata().map(|m| m.len());
         let mut written = file
             .write_all(&line)
             .and_then(|()| file.flush())
-            .map_err(|e| io_context(&self.path, "write to", e));
+            .map_err(|e| io_context(&path, "write to", e));
         // A line cut short (a full disk) is taken back, so that the file never ends in half a
         // record.
         if written.is_err()
@@ -929,14 +1145,50 @@ impl Journal {
         {
             written = written.map_err(|w| io::Error::new(w.kind(), format!("{w}; and {e}")));
         }
-        file.unlock()
-            .map_err(|e| io_context(&self.path, "unlock", e))?;
+        file.unlock().map_err(|e| io_context(&path, "unlock", e))?;
         written?;
         if sync {
-            file.sync_data()
-                .map_err(|e| io_context(&self.path, "sync", e))?;
+            file.sync_data().map_err(|e| io_context(&path, "sync", e))?;
         }
         Ok(())
+    }
+}
+
+/// Claims batch `id` of the file journal at `path`: an exclusive lock on `<journal>.locks/<id>`,
+/// whose text names its holder.
+fn claim_file(path: &Path, id: &BatchId, holder: &str) -> io::Result<File> {
+    let dir = path.with_extension("locks");
+    crate::private::create_dirs(&dir)?;
+    let name: String = id
+        .as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut file = crate::private::options()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(dir.join(name))?;
+    match file.try_lock() {
+        Ok(()) => {
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(holder.as_bytes())?;
+            Ok(file)
+        }
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = (&file).take(1024).read_to_string(&mut text);
+            Err(held_by(id, &text))
+        }
+        Err(fs::TryLockError::Error(e)) => Err(e),
     }
 }
 
@@ -1090,17 +1342,165 @@ impl BatchState {
         }
     }
 
+    /// One line for the batch list (see [`BatchSummary::summary_line`]).
+    pub fn summary_line(&self) -> String {
+        self.summary().summary_line()
+    }
+
+    /// The moderator who began it (the OS account for journals that name none).
+    pub fn moderator(&self) -> &str {
+        self.intent
+            .moderator
+            .as_deref()
+            .unwrap_or(&self.intent.os_user)
+    }
+
+    /// True when `name` began or resumed it (see [`BatchSummary::is_by`]).
+    pub fn is_by(&self, name: &str) -> bool {
+        self.people()
+            .any(|(moderator, os_user)| is_named(name, moderator, os_user))
+    }
+
+    /// True when its reason or ticket, or a resume's, mentions `text`.
+    pub fn mentions(&self, text: &str) -> bool {
+        self.intent.why.mentions(text) || self.resumes.iter().any(|r| r.why.mentions(text))
+    }
+
+    /// (moderator, OS account) of the intent and of each resume.
+    fn people(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
+        std::iter::once((
+            self.intent.moderator.as_deref(),
+            self.intent.os_user.as_str(),
+        ))
+        .chain(
+            self.resumes
+                .iter()
+                .map(|r| (r.moderator.as_deref(), r.os_user.as_str())),
+        )
+    }
+
+    /// What the batch list shows of it.
+    pub fn summary(&self) -> BatchSummary {
+        let intent = &self.intent;
+        BatchSummary {
+            id: intent.batch.clone(),
+            time: intent.time,
+            operation: intent.operation,
+            moderator: intent.moderator.clone(),
+            os_user: intent.os_user.clone(),
+            ssh_client: intent.ssh_client.clone(),
+            profile: intent.profile.clone(),
+            sdkappid: intent.sdkappid,
+            base_url: intent.base_url.clone(),
+            why: intent.why.clone(),
+            counts: self.counts(),
+            resumes: self
+                .resumes
+                .iter()
+                .map(|r| RunSummary {
+                    time: r.time,
+                    moderator: r.moderator.clone(),
+                    os_user: r.os_user.clone(),
+                    why: r.why.clone(),
+                })
+                .collect(),
+            ended: match &self.end {
+                Some((_, outcome)) if self.ended_latest_run => Some(outcome.label()),
+                _ => None,
+            },
+        }
+    }
+
+    /// True when `user` is the From or the To of one of its pairs.
+    pub fn touches(&self, user: &str) -> bool {
+        self.intent
+            .targets
+            .iter()
+            .any(|p| p.from.as_str() == user || p.to.as_str() == user)
+    }
+}
+
+/// Whether `name` is the moderator's name or the OS account, ignoring case.
+fn is_named(name: &str, moderator: Option<&str>, os_user: &str) -> bool {
+    moderator.is_some_and(|m| m.eq_ignore_ascii_case(name)) || os_user.eq_ignore_ascii_case(name)
+}
+
+/// A resume, as the batch list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub time: u64,
+    pub moderator: Option<String>,
+    pub os_user: String,
+    pub why: Why,
+}
+
+/// What the batch list shows of a batch, without its pairs: what a database journal answers
+/// from its index tables, without reading the batch's records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub id: BatchId,
+    /// Unix seconds of its intent.
+    pub time: u64,
+    pub operation: Operation,
+    pub moderator: Option<String>,
+    pub os_user: String,
+    pub ssh_client: Option<String>,
+    pub profile: Option<String>,
+    pub sdkappid: u64,
+    pub base_url: String,
+    pub why: Why,
+    pub counts: Counts,
+    pub resumes: Vec<RunSummary>,
+    /// How the latest run ended (its label), if it has.
+    pub ended: Option<String>,
+}
+
+impl BatchSummary {
+    /// The moderator who began it (the OS account for journals that name none).
+    pub fn moderator(&self) -> &str {
+        self.moderator.as_deref().unwrap_or(&self.os_user)
+    }
+
+    /// True when `name` began or resumed it: the moderator's name or the OS account, ignoring
+    /// case.
+    pub fn is_by(&self, name: &str) -> bool {
+        is_named(name, self.moderator.as_deref(), &self.os_user)
+            || self
+                .resumes
+                .iter()
+                .any(|r| is_named(name, r.moderator.as_deref(), &r.os_user))
+    }
+
+    /// True when its reason or ticket, or a resume's, mentions `text`.
+    pub fn mentions(&self, text: &str) -> bool {
+        self.why.mentions(text) || self.resumes.iter().any(|r| r.why.mentions(text))
+    }
+
+    /// `completed`, `cancelled`, `stopped (70001)`, or `not ended` (see
+    /// [`BatchState::state_label`]).
+    pub fn state_label(&self) -> String {
+        self.ended.clone().unwrap_or_else(|| "not ended".to_owned())
+    }
+
+    /// See [`BatchState::is_complete`].
+    pub fn is_complete(&self) -> bool {
+        self.ended.as_deref() == Some("completed") && self.counts.pending == 0
+    }
+
+    pub fn is_incomplete(&self) -> bool {
+        !self.is_complete()
+    }
+
     /// One line for the batch list, e.g.
     /// `20261122T013500Z-3f9a  2026-11-22 01:35:00Z  block    5000 pairs  done 4990 already 3
     /// failed 7 pending 0  completed  by alice@10.0.0.5 profile prod-sgp`.
     pub fn summary_line(&self) -> String {
-        let c = self.counts();
-        let intent = &self.intent;
+        let c = self.counts;
         let mut line = format!(
             "{}  {}  {:<7} {:>5} pairs  done {} already {} failed {} pending {}  {}",
-            esc(intent.batch.as_str()),
-            display::utc(intent.time),
-            intent.operation.verb(),
+            esc(self.id.as_str()),
+            display::utc(self.time),
+            self.operation.verb(),
             c.total,
             c.done,
             c.already,
@@ -1112,80 +1512,188 @@ impl BatchState {
             line.push_str(&format!(" (resumed {}×)", self.resumes.len()));
         }
         line.push_str("  by ");
-        if let Some(moderator) = intent.moderator.as_ref().filter(|m| **m != intent.os_user) {
+        if let Some(moderator) = self.moderator.as_ref().filter(|m| **m != self.os_user) {
             line.push_str(&esc(moderator));
             line.push_str(" (");
-            line.push_str(&esc(&intent.os_user));
+            line.push_str(&esc(&self.os_user));
             line.push(')');
         } else {
-            line.push_str(&esc(&intent.os_user));
+            line.push_str(&esc(&self.os_user));
         }
-        if let Some(client) = &intent.ssh_client {
+        if let Some(client) = &self.ssh_client {
             line.push('@');
             line.push_str(&esc(client));
         }
-        if let Some(profile) = &intent.profile {
+        if let Some(profile) = &self.profile {
             line.push_str(" profile ");
             line.push_str(&esc(profile));
         }
-        if intent.why.is_given() {
+        if self.why.is_given() {
             line.push_str("  ");
-            line.push_str(&esc(&intent.why.describe()));
+            line.push_str(&esc(&self.why.describe()));
         }
         line
     }
+}
 
-    /// The moderator who began it (the OS account for journals that name none).
-    pub fn moderator(&self) -> &str {
-        self.intent
-            .moderator
-            .as_deref()
-            .unwrap_or(&self.intent.os_user)
-    }
+/// What [`find_batch`] looks a batch up by.
+pub trait Listed {
+    fn batch_id(&self) -> &BatchId;
+    fn started(&self) -> u64;
+    fn incomplete(&self) -> bool;
+}
 
-    /// True when `name` began or resumed it: the moderator's name or the OS account, ignoring
-    /// case.
-    pub fn is_by(&self, name: &str) -> bool {
-        let matches = |text: &str| text.eq_ignore_ascii_case(name);
-        matches(self.moderator())
-            || matches(&self.intent.os_user)
-            || self
-                .resumes
-                .iter()
-                .any(|r| r.moderator.as_deref().is_some_and(matches) || matches(&r.os_user))
+impl Listed for BatchState {
+    fn batch_id(&self) -> &BatchId {
+        self.id()
     }
+    fn started(&self) -> u64 {
+        self.intent.time
+    }
+    fn incomplete(&self) -> bool {
+        self.is_incomplete()
+    }
+}
 
-    /// True when its reason or ticket, or a resume's, mentions `text`.
-    pub fn mentions(&self, text: &str) -> bool {
-        self.intent.why.mentions(text) || self.resumes.iter().any(|r| r.why.mentions(text))
+impl Listed for BatchSummary {
+    fn batch_id(&self) -> &BatchId {
+        &self.id
     }
+    fn started(&self) -> u64 {
+        self.time
+    }
+    fn incomplete(&self) -> bool {
+        self.is_incomplete()
+    }
+}
 
-    /// True when `user` is the From or the To of one of its pairs.
-    pub fn touches(&self, user: &str) -> bool {
-        self.intent
-            .targets
-            .iter()
-            .any(|p| p.from.as_str() == user || p.to.as_str() == user)
-    }
+/// The batch list of a journal: every batch (or those touching one account), in the order they
+/// were started, and the lines that could not be used (a file journal's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub at: Location,
+    pub batches: Vec<BatchSummary>,
+    pub warnings: Vec<(usize, String)>,
+}
 
-    /// Newest first: by start time, then by ID.
-    fn recency_key(&self) -> (u64, &BatchId) {
-        (self.intent.time, &self.intent.batch)
+impl Listing {
+    /// [`find_batch`] over these batches, with errors naming the journal.
+    pub fn find(&self, id: Option<&str>) -> Result<&BatchSummary, JournalError> {
+        find_batch(&self.batches, id).map_err(|e| e.in_file(&self.at))
     }
+}
+
+/// Lists the journal's batches, of those touching `user` (as From or To) when given. A database
+/// journal answers from its index tables, reading no record; a JSON Lines one is read whole.
+pub fn list(at: impl Into<Location>, user: Option<&str>) -> Result<Listing, JournalError> {
+    let at = at.into();
+    let read_error = |error: io::Error| JournalError::Read {
+        path: at.clone(),
+        error,
+    };
+    let summaries = match &at {
+        Location::File(path) if !is_sqlite(path) => {
+            let read = read_batches(&at)?;
+            return Ok(Listing {
+                at: at.clone(),
+                batches: read
+                    .batches
+                    .iter()
+                    .filter(|b| user.is_none_or(|u| b.touches(u)))
+                    .map(BatchState::summary)
+                    .collect(),
+                warnings: read.warnings,
+            });
+        }
+        Location::File(path) => {
+            if !exists(path) {
+                return Err(JournalError::Missing { path: at.clone() });
+            }
+            let conn = open_sqlite(path).map_err(read_error)?;
+            store::sqlite::summaries(&conn, user)
+                .map_err(|e| read_error(io::Error::other(e.to_string())))?
+        }
+        Location::Postgres(url) => {
+            let session = open_postgres(url).map_err(read_error)?;
+            let user = user.map(str::to_owned);
+            session
+                .call("read", move |c| {
+                    store::postgres::summaries(c, user.as_deref())
+                })
+                .map_err(read_error)?
+        }
+    };
+    Ok(Listing {
+        at: at.clone(),
+        batches: summaries
+            .into_iter()
+            .filter_map(store::Summary::into_batch)
+            .collect(),
+        warnings: Vec::new(),
+    })
+}
+
+/// Everything the journal says about the batches `ids`, in the order of `ids`. A
+/// database journal reads only their records.
+pub fn read_some(
+    at: impl Into<Location>,
+    ids: &[BatchId],
+) -> Result<Vec<BatchState>, JournalError> {
+    let at = at.into();
+    let names: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
+    let read_error = |error: io::Error| JournalError::Read {
+        path: at.clone(),
+        error,
+    };
+    let bytes = match &at {
+        Location::File(path) if !is_sqlite(path) => {
+            let wanted: HashSet<&BatchId> = ids.iter().collect();
+            let mut batches = read_batches(&at)?.batches;
+            batches.retain(|b| wanted.contains(b.id()));
+            return Ok(in_order_of(batches, ids));
+        }
+        Location::File(path) => read_sqlite(path, Some(&names)).map_err(read_error)?,
+        Location::Postgres(url) => open_postgres(url)
+            .and_then(|s| s.call("read", move |c| store::postgres::records_of(c, &names)))
+            .map_err(read_error)?,
+    };
+    Ok(in_order_of(parse_journal(&bytes).0, ids))
+}
+
+/// `batches` in the order of `ids`.
+fn in_order_of(mut batches: Vec<BatchState>, ids: &[BatchId]) -> Vec<BatchState> {
+    let rank: HashMap<&BatchId, usize> = ids.iter().enumerate().map(|(i, id)| (id, i)).collect();
+    batches.sort_by_key(|b| rank.get(b.id()).copied());
+    batches
+}
+
+/// Finds a batch as [`find_batch`] does (by ID, unique prefix, or the latest incomplete) and
+/// reads everything the journal says about it.
+pub fn read_batch(at: impl Into<Location>, id: Option<&str>) -> Result<BatchState, JournalError> {
+    let at = at.into();
+    let listing = list(&at, None)?;
+    let found = listing.find(id)?.id.clone();
+    read_some(&at, std::slice::from_ref(&found))?
+        .pop()
+        .ok_or_else(|| JournalError::NoSuchBatch {
+            id: esc(found.as_str()),
+            recent: Vec::new(),
+            path: Some(at.clone()),
+        })
 }
 
 /// The journal as read: its batches in the order they were started, and the lines that could
 /// not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalRead {
-    pub path: PathBuf,
+    pub path: Location,
     pub batches: Vec<BatchState>,
     /// (1-based line number, reason) of each line skipped.
     pub warnings: Vec<(usize, String)>,
 }
 
 impl JournalRead {
-    /// [`find_batch`] over these batches, with errors naming the journal file.
+    /// [`find_batch`] over these batches, with errors naming the journal.
     pub fn find(&self, id: Option<&str>) -> Result<&BatchState, JournalError> {
         find_batch(&self.batches, id).map_err(|e| e.in_file(&self.path))
     }
@@ -1193,33 +1701,26 @@ impl JournalRead {
 
 /// Reads the whole journal. Unusable lines (a record torn by a crash, a foreign or newer
 /// record, records of a batch whose intent is missing) are skipped and reported as warnings.
-pub fn read_batches(path: &Path) -> Result<JournalRead, JournalError> {
-    let read = if is_sqlite(path) {
-        if exists(path) {
-            read_sqlite(path)
-        } else {
+pub fn read_batches(at: impl Into<Location>) -> Result<JournalRead, JournalError> {
+    let at = at.into();
+    let read = match &at {
+        Location::File(path) if is_sqlite(path) && !exists(path) => {
             Err(io::Error::from(io::ErrorKind::NotFound))
         }
-    } else {
-        read_locked(path)
+        _ => records_as_lines(&at),
     };
     let bytes = match read {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(JournalError::Missing {
-                path: path.to_owned(),
-            });
+            return Err(JournalError::Missing { path: at });
         }
         Err(error) => {
-            return Err(JournalError::Read {
-                path: path.to_owned(),
-                error,
-            });
+            return Err(JournalError::Read { path: at, error });
         }
     };
     let (batches, warnings) = parse_journal(&bytes);
     Ok(JournalRead {
-        path: path.to_owned(),
+        path: at,
         batches,
         warnings,
     })
@@ -1377,24 +1878,24 @@ fn apply(
 }
 
 /// Finds a batch: by full ID or unique prefix, or without an ID the most recent incomplete one.
-pub fn find_batch<'a>(
-    batches: &'a [BatchState],
+pub fn find_batch<'a, B: Listed>(
+    batches: &'a [B],
     id: Option<&str>,
-) -> Result<&'a BatchState, JournalError> {
-    let mut by_recency: Vec<&BatchState> = batches.iter().collect();
-    by_recency.sort_by(|a, b| b.recency_key().cmp(&a.recency_key()));
+) -> Result<&'a B, JournalError> {
+    let mut by_recency: Vec<&B> = batches.iter().collect();
+    by_recency.sort_by(|a, b| (b.started(), b.batch_id()).cmp(&(a.started(), a.batch_id())));
     if by_recency.is_empty() {
         return Err(JournalError::NoBatches { path: None });
     }
     match id {
         Some(id) => {
-            if let Some(exact) = by_recency.iter().find(|b| b.id().as_str() == id) {
+            if let Some(exact) = by_recency.iter().find(|b| b.batch_id().as_str() == id) {
                 return Ok(exact);
             }
-            let matches: Vec<&BatchState> = by_recency
+            let matches: Vec<&B> = by_recency
                 .iter()
                 .copied()
-                .filter(|b| b.id().as_str().starts_with(id))
+                .filter(|b| b.batch_id().as_str().starts_with(id))
                 .collect();
             match matches.as_slice() {
                 [one] => Ok(one),
@@ -1403,7 +1904,7 @@ pub fn find_batch<'a>(
                     recent: by_recency
                         .iter()
                         .take(RECENT_SHOWN)
-                        .map(|b| b.id().clone())
+                        .map(|b| b.batch_id().clone())
                         .collect(),
                     path: None,
                 }),
@@ -1413,7 +1914,7 @@ pub fn find_batch<'a>(
                     matches: many
                         .iter()
                         .take(MATCHES_SHOWN)
-                        .map(|b| b.id().clone())
+                        .map(|b| b.batch_id().clone())
                         .collect(),
                     path: None,
                 }),
@@ -1422,9 +1923,9 @@ pub fn find_batch<'a>(
         None => by_recency
             .iter()
             .copied()
-            .find(|b| b.is_incomplete())
+            .find(|b| b.incomplete())
             .ok_or_else(|| JournalError::NothingIncomplete {
-                latest: by_recency[0].id().clone(),
+                latest: by_recency[0].batch_id().clone(),
                 path: None,
             }),
     }
@@ -1437,19 +1938,17 @@ pub fn find_batch<'a>(
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error(
-        "no journal at {}: no batch has been run with it yet (if the journal lives elsewhere, \
-         pass --journal PATH)",
-        .path.display()
+        "no journal at {path}: no batch has been run with it yet (if the journal lives elsewhere, \
+         pass --journal PATH)"
     )]
-    Missing { path: PathBuf },
+    Missing { path: Location },
     #[error(
-        "cannot read the journal {}: {error} (check that it is a file you can read, or pass \
-         --journal PATH)",
-        .path.display()
+        "cannot read the journal {path}: {error} (check that it is a file you can read, or pass \
+         --journal PATH)"
     )]
-    Read { path: PathBuf, error: io::Error },
+    Read { path: Location, error: io::Error },
     #[error("the journal{} holds no batch yet: nothing to resume", in_file(.path))]
-    NoBatches { path: Option<PathBuf> },
+    NoBatches { path: Option<Location> },
     #[error(
         "no batch {id} in the journal{}; the most recent are {} (list them all with `blockdeck \
          journal`)",
@@ -1459,7 +1958,7 @@ pub enum JournalError {
     NoSuchBatch {
         id: String,
         recent: Vec<BatchId>,
-        path: Option<PathBuf>,
+        path: Option<Location>,
     },
     #[error(
         "batch ID prefix {prefix} matches {total} batches in the journal{}: {}; give more of the ID",
@@ -1470,7 +1969,7 @@ pub enum JournalError {
         prefix: String,
         total: usize,
         matches: Vec<BatchId>,
-        path: Option<PathBuf>,
+        path: Option<Location>,
     },
     #[error(
         "every batch in the journal{} is complete (the latest is {latest}); to re-check one, \
@@ -1479,13 +1978,13 @@ pub enum JournalError {
     )]
     NothingIncomplete {
         latest: BatchId,
-        path: Option<PathBuf>,
+        path: Option<Location>,
     },
 }
 
 impl JournalError {
     /// The same error, naming the journal file.
-    fn in_file(mut self, file: &Path) -> JournalError {
+    fn in_file(mut self, file: &Location) -> JournalError {
         match &mut self {
             JournalError::NoBatches { path }
             | JournalError::NoSuchBatch { path, .. }
@@ -1497,10 +1996,8 @@ impl JournalError {
     }
 }
 
-fn in_file(path: &Option<PathBuf>) -> String {
-    path.as_ref()
-        .map(|p| format!(" {}", p.display()))
-        .unwrap_or_default()
+fn in_file(path: &Option<Location>) -> String {
+    path.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
 }
 
 fn list_ids(ids: &[BatchId], total: usize) -> String {
@@ -1881,7 +2378,7 @@ mod tests {
     fn writes_and_reads_back_a_batch() {
         let dir = tempfile::tempdir().unwrap();
         let (mut journal, path) = journal_in(&dir);
-        assert_eq!(journal.path(), path);
+        assert_eq!(journal.location(), &Location::from(&path));
         let targets = vec![pair("a", "x"), pair("b", "x"), pair("c", "x")];
         let b = "20261122T013500Z-3f9a";
         journal
@@ -2334,11 +2831,11 @@ mod tests {
         );
 
         assert!(matches!(
-            find_batch(&[], None),
+            find_batch::<BatchState>(&[], None),
             Err(JournalError::NoBatches { .. })
         ));
         assert!(matches!(
-            find_batch(&[], Some("x")),
+            find_batch::<BatchState>(&[], Some("x")),
             Err(JournalError::NoBatches { .. })
         ));
     }

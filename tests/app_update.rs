@@ -1843,6 +1843,15 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
         },
         Msg::Warning("the secret key is 63 characters long\u{1b}[2J".into()),
         Msg::Note("practice journal: /tmp/demo\u{1b}[2J.db".into()),
+        // A teammate's batch, announced by the team's journal (with a hostile reason).
+        Msg::TeamBatch {
+            moved: blockdeck::app::model::TeamMove::Started,
+            batch: {
+                let mut batch = journal_batches()[0].summary();
+                batch.moderator = Some("bo\u{1b}[2J".into());
+                batch
+            },
+        },
     ];
     // The match is exhaustive: a new kind of message has to be added here.
     for msg in &all {
@@ -1868,6 +1877,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             | Msg::FeedRejected { .. }
             | Msg::Burst(_)
             | Msg::FeedSource(_)
+            | Msg::TeamBatch { .. }
             | Msg::WatchFailed { .. }
             | Msg::ListChanged { .. }
             | Msg::Exported { .. }
@@ -1978,6 +1988,19 @@ fn every_message_kind_changes_what_it_should() {
             Msg::FeedChange(_) => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
                 assert_eq!(m.feed.lines.len(), before.feed.lines.len() + 1);
+            }
+            Msg::TeamBatch { .. } => {
+                assert!(fx.is_empty(), "{name}: {fx:?}");
+                assert_eq!(m.feed.lines.len(), before.feed.lines.len() + 1);
+                let Some(blockdeck::app::model::FeedEntry::Team(line)) = m.feed.lines.last() else {
+                    panic!("{name}: no team line");
+                };
+                assert!(
+                    line.text.starts_with("bo\\u{1b}[2J started "),
+                    "{}",
+                    line.text
+                );
+                assert!(!line.text.contains('\u{1b}'));
             }
             Msg::FeedRejected { .. } => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
@@ -2772,7 +2795,9 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             let words: Vec<&str> = entry.paragraphs.iter().map(|(_, t)| t.as_str()).collect();
             if ctx == Context::Feed {
                 let len = b.feed.lines.len();
-                let line = &b.feed.lines[b.feed.scroll.log_cursor(len).unwrap()];
+                let line = b.feed.lines[b.feed.scroll.log_cursor(len).unwrap()]
+                    .change()
+                    .unwrap();
                 assert!(entry.title.starts_with("Change"), "{what}: {}", entry.title);
                 assert_eq!(words[0], format!("{} {} {}", line.from, line.verb, line.to));
             } else {
@@ -3731,7 +3756,7 @@ fn feed_changes_are_kept_sanitized_with_their_raw_values() {
     hostile.platform = "Web\u{1b}[2J".into();
     d.send(Msg::FeedChange(hostile.clone()));
     assert_eq!(
-        d.model.feed.lines,
+        d.model.feed.changes().cloned().collect::<Vec<_>>(),
         vec![
             FeedLine {
                 time: "01:35:07".into(),
@@ -3753,7 +3778,7 @@ fn feed_changes_are_kept_sanitized_with_their_raw_values() {
             },
         ]
     );
-    for line in &d.model.feed.lines {
+    for line in d.model.feed.changes() {
         for text in [&line.time, &line.from, &line.to, &line.platform] {
             assert!(!text.chars().any(|c| c != '\\' && is_unsafe(c)), "{text:?}");
         }
@@ -3771,7 +3796,7 @@ fn the_feed_keeps_its_last_lines_only() {
             NOW + n as u64,
         )));
     }
-    let lines = &d.model.feed.lines;
+    let lines: Vec<&FeedLine> = d.model.feed.changes().collect();
     assert_eq!(lines.len(), FEED_KEEP);
     assert_eq!(lines[0].raw.from, "u5");
     assert_eq!(lines[FEED_KEEP - 1].raw.from, format!("u{}", FEED_KEEP + 4));
@@ -3807,7 +3832,7 @@ fn a_burst_is_logged_flagged_and_marks_later_lines_about_the_account() {
     ] {
         d.send(Msg::FeedChange(feed_event(kind, from, to, NOW + 1)));
     }
-    let bursts: Vec<bool> = d.model.feed.lines.iter().map(|l| l.burst).collect();
+    let bursts: Vec<bool> = d.model.feed.changes().map(|l| l.burst).collect();
     assert_eq!(bursts, [false, true, true, false]);
 
     // The account blocked by many, with a hostile ID: escaped in the alert, raw in `flagged`.
@@ -3829,7 +3854,7 @@ fn a_burst_is_logged_flagged_and_marks_later_lines_about_the_account() {
         victim,
         NOW + 2,
     )));
-    assert!(d.model.feed.lines.last().unwrap().burst);
+    assert!(d.model.feed.changes().last().unwrap().burst);
     // Flagged once however many bursts.
     d.send(Msg::Burst(burst_of(
         "spammer",

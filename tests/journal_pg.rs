@@ -6,6 +6,7 @@ mod common {
     pub mod cli;
     pub mod harness;
     pub mod pg;
+    pub mod pty;
 }
 
 use std::process::Command;
@@ -482,4 +483,62 @@ fn a_lines_journal_is_imported_into_postgres_and_resumed() {
     out.assert_code(0, "resume");
     assert!(!sb.blocks("alice", "carol"));
     assert!(listing(&ws, &sb, "ana", &["--incomplete"]).is_empty());
+}
+
+/// A moderator's dashboard on the team's journal shows a teammate's batch in the feed as it
+/// starts and as it ends (LISTEN/NOTIFY).
+#[test]
+fn a_teammates_batch_shows_in_the_dashboards_feed() {
+    use common::cli::{LEAK_KEY, SECRET_ENV};
+    use common::pty::PtyCommand;
+    let Some(cluster) = team() else { return };
+    let sb = LocalSandbox::on(harness::seed(json!({
+        "accounts": [{"id": "alice"}, {"id": "bob"}, {"id": "carol"}],
+        "blocks": [],
+    })));
+    let url = cluster.verified_url("ana", "team");
+    let ws = Workspace::new();
+    let pty = PtyCommand::new(ws.dir.path())
+        .env(SECRET_ENV, LEAK_KEY)
+        .env("PGPASSWORD", PASSWORD)
+        .env("BLOCKDECK_MODERATOR", "ana")
+        .args([
+            "--base-url",
+            &sb.url(),
+            "--sdkappid",
+            &harness::SDKAPPID.to_string(),
+            "--journal",
+            &url,
+            "--config",
+            &ws.config.display().to_string(),
+        ])
+        .size(120, 40)
+        .spawn();
+    let wait = std::time::Duration::from_secs(15);
+    pty.wait_for_all(
+        &["Feed — team journal", "listening to the team's journal"],
+        wait,
+    );
+
+    let mut bo = Workspace::new();
+    bo.journal = cluster.verified_url("bo", "team").into();
+    let out = run(as_moderator(
+        bo.cmd(
+            &sb.url(),
+            &[
+                "block", "alice", "bob", "carol", "--yes", "--reason", "raid 42",
+            ],
+        ),
+        "bo",
+    ));
+    out.assert_code(0, "bo's block");
+    let screen = pty.wait_for_all(
+        &[
+            "◆ bo started block of 2 pair(s) (reason \"r",
+            "◆ bo's block of 2 pair(s): completed",
+        ],
+        wait,
+    );
+    assert_no_password(&screen, "the dashboard");
+    assert!(!String::from_utf8_lossy(&pty.raw()).contains(PASSWORD));
 }

@@ -107,6 +107,11 @@ pub enum Msg {
     Burst(crate::feed::Burst),
     /// Where the feed comes from (`webhooks on 127.0.0.1:9000`, `watching alice`).
     FeedSource(Option<String>),
+    /// The team's journal announced another process's batch (raw; `update` sanitizes).
+    TeamBatch {
+        moved: crate::app::model::TeamMove,
+        batch: crate::client::journal::BatchSummary,
+    },
     /// A watch-mode poll failed (watching goes on).
     WatchFailed {
         error: Failure,

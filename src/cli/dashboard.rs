@@ -272,6 +272,57 @@ fn relay_feed(
     });
 }
 
+/// Teammates' batches in the feed, as the team's PostgreSQL journal announces them, heard on a
+/// thread of their own until the dashboard closes.
+fn listen_to_team(
+    url: crate::client::journal::PgUrl,
+    tx: mpsc::UnboundedSender<crate::app::Msg>,
+    webhooks: bool,
+) {
+    use crate::app::Msg;
+    use crate::app::model::TeamMove;
+    use crate::client::journal::{self, Heard};
+    let spawned = std::thread::Builder::new()
+        .name("team-journal".to_owned())
+        .spawn(move || {
+            let mut first = true;
+            journal::listen(
+                &url,
+                || !tx.is_closed(),
+                |heard| {
+                    let msgs = match heard {
+                        Heard::Listening => {
+                            let again = if first { "" } else { " again" };
+                            first = false;
+                            let mut msgs = vec![Msg::Note(format!(
+                                "listening{again} to the team's journal {url}: teammates' batches \
+                                 show in the feed"
+                            ))];
+                            if !webhooks {
+                                msgs.push(Msg::FeedSource(Some("team journal".to_owned())));
+                            }
+                            msgs
+                        }
+                        Heard::Lost(text) => vec![Msg::Warning(text)],
+                        Heard::Batch { kind, batch } => TeamMove::of_kind(&kind)
+                            .map(|moved| Msg::TeamBatch {
+                                moved,
+                                batch: *batch,
+                            })
+                            .into_iter()
+                            .collect(),
+                    };
+                    for msg in msgs {
+                        let _ = tx.send(msg);
+                    }
+                },
+            );
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot listen to the team's journal: {e}");
+    }
+}
+
 async fn open_with_feed(
     target: Target,
     feed: Option<(
@@ -302,8 +353,12 @@ async fn open_with_feed(
     for note in notes {
         let _ = tx.send(crate::app::Msg::Note(note));
     }
+    let webhooks = feed.is_some();
     if let Some((feed, shed)) = feed {
         relay_feed(feed, tx.clone(), Some(shed));
+    }
+    if let Location::Postgres(url) = &settings.journal {
+        listen_to_team(url.clone(), tx.clone(), webhooks);
     }
     let mut worker = Worker::new(engine, settings.journal_plan(), tx);
     let monochrome = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -1,7 +1,8 @@
 //! The feed pane: blocklist changes seen live (webhooks, or watch mode), newest at the bottom, as
 //! `01:35:07   bob blocked carol (RESTAPI)`. Changes of a flagged burst carry a `⚠` and the burst
 //! style; the latest burst alert sits on the pane's first row. When it shares its band with nothing
-//! (narrow screens), its title says that Tab leads to the activity pane.
+//! (narrow screens), its title says that Tab leads to the activity pane. Teammates' batches, as
+//! the team's journal announces them, carry a `◆`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,12 +11,14 @@ use ratatui::widgets::Paragraph;
 
 use super::text::{clip, line_fit, scrub, width, wrap};
 use super::theme::Theme;
-use crate::app::model::{FeedLine, Focus, Model};
+use crate::app::model::{FeedEntry, FeedLine, Focus, Model, TeamLine};
 
 /// What the title says when nothing feeds the pane.
 pub const NO_SOURCE: &str = "no webhooks: start with --listen-callbacks ADDR, or :watch on";
 /// The marker of a change that is part of a burst.
 pub const BURST: &str = "⚠";
+/// The marker of a teammate's batch.
+pub const TEAM: &str = "◆";
 /// Narrowest the source is cut to in the title.
 const SOURCE_MIN: usize = 12;
 
@@ -94,7 +97,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
             feed.lines[shown.clone()]
                 .iter()
                 .zip(shown)
-                .map(|(l, n)| feed_line(l, theme, room, cursor == Some(n))),
+                .map(|(entry, n)| match entry {
+                    FeedEntry::Change(l) => feed_line(l, theme, room, cursor == Some(n)),
+                    FeedEntry::Team(l) => team_line(l, theme, room, cursor == Some(n)),
+                }),
         );
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -121,6 +127,24 @@ fn feed_line<'a>(line: &'a FeedLine, theme: &Theme, room: usize, at_cursor: bool
             Span::styled(format!(" {} ", line.verb), text),
             Span::styled(scrub(&line.to), text),
             Span::styled(format!(" ({})", scrub(&line.platform)), theme.dim),
+        ],
+        room,
+    )
+}
+
+/// `01:35:07 ◆ ana started unblock of 120 pair(s) (reason "raid")`: a teammate's batch, from the
+/// team's journal.
+fn team_line<'a>(line: &'a TeamLine, theme: &Theme, room: usize, at_cursor: bool) -> Line<'a> {
+    line_fit(
+        vec![
+            Span::styled(
+                scrub(&line.time),
+                if at_cursor { theme.cursor } else { theme.dim },
+            ),
+            Span::raw(" "),
+            Span::styled(TEAM, theme.dim),
+            Span::raw(" "),
+            Span::styled(scrub(&line.text), theme.text),
         ],
         room,
     )

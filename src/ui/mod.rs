@@ -518,7 +518,7 @@ mod tests {
                     client_ip: None,
                     sdkappid: None,
                 };
-                FeedLine::of(event, i % 4 == 0)
+                FeedLine::of(event, i % 4 == 0).into()
             })
             .collect();
         if alert {
@@ -1363,10 +1363,10 @@ mod tests {
         for (width, height) in [(80, 24), (120, 40)] {
             let mut model = with_feed(width, height, 5, true);
             let evil = sanitize(HOSTILE).into_owned();
-            model.feed.lines[4].from = evil.clone();
-            model.feed.lines[4].to = evil;
+            model.feed.lines[4].change_mut().unwrap().from = evil.clone();
+            model.feed.lines[4].change_mut().unwrap().to = evil;
             // Raw text that skipped the sanitizer is escaped by the view too.
-            model.feed.lines[3].platform = HOSTILE.into();
+            model.feed.lines[3].change_mut().unwrap().platform = HOSTILE.into();
             model.feed.alerts.push(HOSTILE.into());
             model.feed.source = Some(HOSTILE.into());
             let buf = buffer(&model);

@@ -1,6 +1,8 @@
-//! The live change feed: blocklist changes from webhooks (or watch mode), burst alerts.
+//! The live change feed: blocklist changes from webhooks (or watch mode), teammates' batches
+//! from the team's journal, burst alerts.
 
 use super::scroll::Scroll;
+use crate::client::journal::BatchSummary;
 use crate::display::{clock_time, sanitize};
 use crate::feed::FeedEvent;
 
@@ -39,10 +41,113 @@ impl FeedLine {
     }
 }
 
+/// How a teammate's batch moved, as the team's journal announced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamMove {
+    Started,
+    Resumed,
+    Ended,
+}
+
+impl TeamMove {
+    /// From the journal's announcement (`intent`, `resume`, `end`).
+    pub fn of_kind(kind: &str) -> Option<TeamMove> {
+        match kind {
+            "intent" => Some(TeamMove::Started),
+            "resume" => Some(TeamMove::Resumed),
+            "end" => Some(TeamMove::Ended),
+            _ => None,
+        }
+    }
+}
+
+/// A teammate's batch on the feed: `ana started unblock of 120 pairs (raid cleanup)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamLine {
+    /// `HH:MM:SS` UTC of the announcement.
+    pub time: String,
+    pub moved: TeamMove,
+    /// What the line says after the time, sanitized.
+    pub text: String,
+    pub batch: BatchSummary,
+}
+
+impl TeamLine {
+    pub fn of(moved: TeamMove, batch: BatchSummary, now: u64) -> TeamLine {
+        let who = match moved {
+            TeamMove::Resumed => batch.resumes.last().map_or(batch.moderator(), |r| {
+                r.moderator.as_deref().unwrap_or(&r.os_user)
+            }),
+            _ => batch.moderator(),
+        };
+        let who = sanitize(who).into_owned();
+        let c = batch.counts;
+        let what = format!("{} of {} pair(s)", batch.operation.verb(), c.total);
+        let mut text = match moved {
+            TeamMove::Started => format!("{who} started {what}"),
+            TeamMove::Resumed => format!("{who} resumed {what}"),
+            TeamMove::Ended => format!(
+                "{who}'s {what}: {}, done {} already {} failed {} pending {}",
+                batch.state_label(),
+                c.done,
+                c.already,
+                c.failed,
+                c.pending
+            ),
+        };
+        if moved != TeamMove::Ended && batch.why.is_given() {
+            text.push_str(&format!(" ({})", sanitize(&batch.why.describe())));
+        }
+        TeamLine {
+            time: clock_time(now),
+            moved,
+            text,
+            batch,
+        }
+    }
+}
+
+/// One line of the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedEntry {
+    /// A blocklist change.
+    Change(FeedLine),
+    /// A teammate's batch started, resumed or ended.
+    Team(TeamLine),
+}
+
+impl FeedEntry {
+    pub fn change(&self) -> Option<&FeedLine> {
+        match self {
+            FeedEntry::Change(line) => Some(line),
+            FeedEntry::Team(_) => None,
+        }
+    }
+
+    pub fn change_mut(&mut self) -> Option<&mut FeedLine> {
+        match self {
+            FeedEntry::Change(line) => Some(line),
+            FeedEntry::Team(_) => None,
+        }
+    }
+}
+
+impl From<TeamLine> for FeedEntry {
+    fn from(line: TeamLine) -> FeedEntry {
+        FeedEntry::Team(line)
+    }
+}
+
+impl From<FeedLine> for FeedEntry {
+    fn from(line: FeedLine) -> FeedEntry {
+        FeedEntry::Change(line)
+    }
+}
+
 /// The live change feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feed {
-    pub lines: Vec<FeedLine>,
+    pub lines: Vec<FeedEntry>,
     /// The window over `lines` (following the newest unless scrolled back).
     pub scroll: Scroll,
     /// Burst alerts, newest last, sanitized.
@@ -69,8 +174,8 @@ impl Default for Feed {
 
 impl Feed {
     /// Adds a line, dropping the oldest beyond [`FEED_KEEP`].
-    pub fn push(&mut self, line: FeedLine) {
-        self.lines.push(line);
+    pub fn push(&mut self, line: impl Into<FeedEntry>) {
+        self.lines.push(line.into());
         if self.lines.len() > FEED_KEEP {
             let extra = self.lines.len() - FEED_KEEP;
             self.lines.drain(..extra);
@@ -87,6 +192,11 @@ impl Feed {
         if !self.flagged.contains(&account) {
             self.flagged.push(account);
         }
+    }
+
+    /// The blocklist changes, oldest first.
+    pub fn changes(&self) -> impl DoubleEndedIterator<Item = &FeedLine> {
+        self.lines.iter().filter_map(FeedEntry::change)
     }
 
     /// Whether an event touches an account the burst detector flagged.

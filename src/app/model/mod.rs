@@ -17,7 +17,7 @@ pub use batch::{
     BatchOutcome, Checks, ConfirmLine, Ended, FailureGroup, Held, PendingAction, Running, SAMPLE,
     TextLine, original_places,
 };
-pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedLine};
+pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedEntry, FeedLine, TeamLine, TeamMove};
 pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
 pub use journal::{
     ItemLine, JOURNAL_LIMIT, JournalBatch, JournalItems, JournalLoad, JournalSort, JournalView,
@@ -478,7 +478,7 @@ impl Model {
         if let Some(last) = &self.last {
             last.items.iter().for_each(|i| add(i.pair.to.as_str()));
         }
-        for line in self.feed.lines.iter().rev() {
+        for line in self.feed.changes().rev() {
             for id in [&line.raw.from, &line.raw.to] {
                 if crate::tim::ids::validate(id).is_ok() {
                     add(id);

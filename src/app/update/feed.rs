@@ -1,7 +1,7 @@
 //! The live change feed: changes and refused webhooks, burst alerts, watch mode.
 
 use super::super::command::Args;
-use super::super::model::{FeedLine, Level, Model};
+use super::super::model::{FeedLine, Level, Model, TeamLine};
 use super::super::msg::{Effect, Msg};
 use crate::display::sanitize;
 use crate::feed::{Burst, ChangeKind, FeedEvent, Role};
@@ -18,6 +18,9 @@ pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Burst(burst) => alert(model, burst),
         Msg::FeedSource(source) => model.feed.source = source.map(|s| sanitize(&s).into_owned()),
+        Msg::TeamBatch { moved, batch } => {
+            model.feed.push(TeamLine::of(moved, batch, model.now));
+        }
         Msg::WatchFailed { error } => {
             model.log(Level::Warning, format!("watch: {}", sanitize(&error.text)));
         }

@@ -74,6 +74,7 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::FeedRejected { .. }
         | Msg::Burst(_)
         | Msg::FeedSource(_)
+        | Msg::TeamBatch { .. }
         | Msg::WatchFailed { .. }
         | Msg::ListChanged { .. }) => feed::on_msg(model, msg),
         msg @ (Msg::Journal { .. } | Msg::JournalBatch { .. }) => journal::on_msg(model, msg),

@@ -4,7 +4,9 @@
 use tui_input::Input;
 
 use super::super::command::{Args, Command};
-use super::super::model::{Entry, Focus, Level, Model, Motion, Overlay, PAGE_ROWS, Scroll};
+use super::super::model::{
+    Entry, FeedEntry, Focus, Level, Model, Motion, Overlay, PAGE_ROWS, Scroll,
+};
 use super::super::msg::Effect;
 use crate::display::sanitize;
 
@@ -85,14 +87,35 @@ pub(super) fn motion(model: &mut Model, command: Command) -> Vec<Effect> {
 /// Enter on the activity pane or the feed: the line at the cursor, whole.
 pub(super) fn open(model: &mut Model) -> Vec<Effect> {
     let entry = match model.focus {
-        Focus::Feed => {
+        Focus::Feed => 'feed: {
             let feed = &model.feed;
-            let Some(line) = feed
+            let Some(entry) = feed
                 .scroll
                 .log_cursor(feed.lines.len())
                 .map(|i| &feed.lines[i])
             else {
                 return Vec::new();
+            };
+            let line = match entry {
+                FeedEntry::Change(line) => line,
+                FeedEntry::Team(team) => {
+                    let mut paragraphs = vec![
+                        (Level::Info, team.text.clone()),
+                        (Level::Info, team.batch.summary_line()),
+                    ];
+                    paragraphs.push((
+                        Level::Info,
+                        format!(
+                            "from the team's journal: J lists it, `journal show {}` on the command line",
+                            sanitize(team.batch.id.as_str())
+                        ),
+                    ));
+                    break 'feed Entry {
+                        title: format!("Team batch · {} UTC", team.time),
+                        paragraphs,
+                        scroll: Scroll::default(),
+                    };
+                }
             };
             let event = &line.raw;
             let mut paragraphs = vec![

@@ -1038,6 +1038,7 @@ impl Journal {
 
     /// Records that a batch is about to start, and waits until it is on disk.
     pub fn intent(&mut self, intent: &Intent) -> io::Result<()> {
+        written_here(&intent.batch);
         self.append("intent", &intent.batch, intent, true, || {
             store::intent_row(intent)
         })
@@ -1052,6 +1053,7 @@ impl Journal {
 
     /// Records that a batch is resumed, and waits until it is on disk.
     pub fn resume(&mut self, resume: &Resume) -> io::Result<()> {
+        written_here(&resume.batch);
         self.append("resume", &resume.batch, resume, true, || {
             store::resume_row(resume)
         })
@@ -1190,6 +1192,124 @@ fn claim_file(path: &Path, id: &BatchId, holder: &str) -> io::Result<File> {
         }
         Err(fs::TryLockError::Error(e)) => Err(e),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Announcements
+
+/// The batches this process began or resumed: a listener does not announce them back to it.
+static WRITTEN_HERE: std::sync::Mutex<Vec<BatchId>> = std::sync::Mutex::new(Vec::new());
+
+fn written_here(batch: &BatchId) {
+    let mut own = WRITTEN_HERE.lock().unwrap_or_else(|e| e.into_inner());
+    if !own.contains(batch) {
+        own.push(batch.clone());
+    }
+}
+
+fn is_written_here(batch: &str) -> bool {
+    let own = WRITTEN_HERE.lock().unwrap_or_else(|e| e.into_inner());
+    own.iter().any(|b| b.as_str() == batch)
+}
+
+/// What a listener to the team's journal hears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Heard {
+    /// Listening (again): what teammates start and end from now on is heard.
+    Listening,
+    /// Another process's batch was started (`intent`), resumed (`resume`) or ended (`end`).
+    Batch {
+        kind: String,
+        batch: Box<BatchSummary>,
+    },
+    /// The connection failed; it is tried again after a pause, which the text says.
+    Lost(String),
+}
+
+/// The longest pause before listening again after a failure.
+const LISTEN_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Listens to the PostgreSQL journal at `url` for the batches of other processes (teammates, or
+/// the CLI on this host), telling `on` of each with its summary, for as long as `wanted()` says.
+/// A lost connection is said and made again after a pause that doubles up to a minute. Blocks:
+/// run it on a thread of its own (not inside an async runtime).
+pub fn listen(url: &PgUrl, wanted: impl Fn() -> bool, mut on: impl FnMut(Heard)) {
+    let mut pause = std::time::Duration::from_secs(1);
+    while wanted() {
+        let error = match listen_once(url, &wanted, &mut on, &mut pause) {
+            Ok(()) => return,
+            Err(e) => e,
+        };
+        on(Heard::Lost(format!(
+            "{error}; listening again in {} s",
+            pause.as_secs()
+        )));
+        let until = std::time::Instant::now() + pause;
+        while wanted() && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        pause = (pause * 2).min(LISTEN_BACKOFF_MAX);
+    }
+}
+
+/// One connection's worth of [`listen`]: `Ok` when no longer wanted.
+fn listen_once(
+    url: &PgUrl,
+    wanted: &impl Fn() -> bool,
+    on: &mut impl FnMut(Heard),
+    pause: &mut std::time::Duration,
+) -> io::Result<()> {
+    use postgres::fallible_iterator::FallibleIterator;
+    let lost = |e: postgres::Error| {
+        io::Error::other(format!(
+            "the team's journal {url} stopped answering: {}",
+            pg::describe(&e)
+        ))
+    };
+    let mut client = pg::connect_blocking(url)?;
+    client
+        .batch_execute(&format!(
+            "SET search_path TO blockdeck; LISTEN {}",
+            store::postgres::CHANNEL
+        ))
+        .map_err(lost)?;
+    *pause = std::time::Duration::from_secs(1);
+    on(Heard::Listening);
+    while wanted() {
+        let mut heard = Vec::new();
+        {
+            let mut notes = client.notifications();
+            // The first waits up to a second (so that `wanted` is asked again soon); the rest
+            // are those already there.
+            let first = notes
+                .timeout_iter(std::time::Duration::from_secs(1))
+                .next()
+                .map_err(lost)?;
+            if let Some(note) = first {
+                heard.push(note.payload().to_owned());
+                let mut pending = notes.iter();
+                while let Some(note) = pending.next().map_err(lost)? {
+                    heard.push(note.payload().to_owned());
+                }
+            }
+        }
+        for payload in heard {
+            let Some((kind, batch)) = payload.split_once(' ') else {
+                continue;
+            };
+            if is_written_here(batch) {
+                continue;
+            }
+            let summary = store::postgres::summary(&mut client, batch).map_err(lost)?;
+            if let Some(batch) = summary.and_then(store::Summary::into_batch) {
+                on(Heard::Batch {
+                    kind: kind.to_owned(),
+                    batch: Box::new(batch),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

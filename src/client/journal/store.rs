@@ -650,12 +650,33 @@ pub mod postgres {
         Ok(())
     }
 
+    /// Every batch, or those touching `user`, in the order they were started.
     pub fn summaries(
         client: &mut Client,
         user: Option<&str>,
     ) -> Result<Vec<super::Summary>, ::postgres::Error> {
-        let filter = "WHERE $1::text IS NULL OR batch IN \
-                      (SELECT batch FROM batch_users WHERE user_id = $1)";
+        summaries_where(
+            client,
+            "WHERE $1::text IS NULL OR batch IN (SELECT batch FROM batch_users WHERE user_id = $1)",
+            user,
+        )
+    }
+
+    /// Batch `batch`, if the journal has it.
+    pub fn summary(
+        client: &mut Client,
+        batch: &str,
+    ) -> Result<Option<super::Summary>, ::postgres::Error> {
+        Ok(summaries_where(client, "WHERE batch = $1", Some(batch))?.pop())
+    }
+
+    /// The batches `filter` keeps (a `WHERE` clause on `batch`, with `$1` for `param`).
+    fn summaries_where(
+        client: &mut Client,
+        filter: &str,
+        param: Option<&str>,
+    ) -> Result<Vec<super::Summary>, ::postgres::Error> {
+        let user = param;
         let mut out: Vec<super::Summary> = client
             .query(
                 &format!(

@@ -1791,6 +1791,14 @@ fn in_order_of(mut batches: Vec<BatchState>, ids: &[BatchId]) -> Vec<BatchState>
 /// reads everything the journal says about it.
 pub fn read_batch(at: impl Into<Location>, id: Option<&str>) -> Result<BatchState, JournalError> {
     let at = at.into();
+    // A whole ID in a database journal: its records alone, without listing the journal.
+    if at.is_database()
+        && exists(&at)
+        && let Some(exact) = id.and_then(|id| id.parse::<BatchId>().ok())
+        && let Some(batch) = read_some(&at, std::slice::from_ref(&exact))?.pop()
+    {
+        return Ok(batch);
+    }
     let listing = list(&at, None)?;
     let found = listing.find(id)?.id.clone();
     read_some(&at, std::slice::from_ref(&found))?

@@ -432,14 +432,18 @@ pub mod sqlite {
                 });
             }
         }
+        // One pass in the table's own order (by batch), with no sort.
         let mut counts = conn.prepare(&format!(
-            "SELECT batch, status, count(*) FROM items {filter} GROUP BY batch, status"
+            "SELECT batch, sum(status = 'done'), sum(status = 'already'), \
+             sum(status = 'failed') FROM items {filter} GROUP BY batch"
         ))?;
         let mut rows = counts.query([user])?;
         while let Some(r) = rows.next()? {
             let batch: String = r.get(0)?;
             if let Some(&i) = index.get(&batch) {
-                out[i].counts.push((r.get(1)?, r.get(2)?));
+                for (k, status) in STATUSES.iter().enumerate() {
+                    out[i].counts.push(((*status).to_owned(), r.get(k + 1)?));
+                }
             }
         }
         index.clear();
@@ -728,11 +732,17 @@ pub mod postgres {
             }
         }
         for r in client.query(
-            &format!("SELECT batch, status, count(*) FROM items {filter} GROUP BY batch, status"),
+            &format!(
+                "SELECT batch, count(*) FILTER (WHERE status = 'done'), \
+                 count(*) FILTER (WHERE status = 'already'), \
+                 count(*) FILTER (WHERE status = 'failed') FROM items {filter} GROUP BY batch"
+            ),
             &[&user],
         )? {
             if let Some(&i) = index.get(r.get::<_, &str>(0)) {
-                out[i].counts.push((r.get(1), r.get(2)));
+                for (k, status) in STATUSES.iter().enumerate() {
+                    out[i].counts.push(((*status).to_owned(), r.get(k + 1)));
+                }
             }
         }
         Ok(out)
@@ -840,6 +850,9 @@ pub mod postgres {
 
 // ---------------------------------------------------------------------------------------------
 // Reading back
+
+/// The statuses a summary counts; any other (a pair left unfinished) is pending.
+const STATUSES: [&str; 3] = ["done", "already", "failed"];
 
 /// A batch as the index tables have it.
 #[derive(Debug, Clone)]

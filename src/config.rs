@@ -1586,6 +1586,57 @@ read_only = true
     }
 
     #[test]
+    fn the_journal_comes_from_the_flag_else_the_profile_else_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |journal: &str| {
+            let text = format!(
+                "[profiles.p]\nbase_url = \"http://127.0.0.1:9\"\nsdkappid = 1\njournal = \"{journal}\"\n"
+            );
+            let path = write_config(&dir, &text);
+            Settings::resolve(&Overrides {
+                journal: None,
+                ..overrides_for(&path)
+            })
+        };
+        let team =
+            with("postgres://ana:pw-MUST-NOT-SHOW@db.internal/blockdeck?sslmode=verify-full")
+                .unwrap();
+        let Location::Postgres(url) = &team.journal else {
+            panic!("{:?}", team.journal);
+        };
+        assert_eq!(
+            url.to_string(),
+            "postgres://ana@db.internal/blockdeck?sslmode=verify-full"
+        );
+        let shown = team.describe();
+        assert!(!shown.contains("pw-MUST-NOT-SHOW"), "{shown}");
+        // A file in the profile is taken relative to the config file.
+        let file = with("team.db").unwrap();
+        assert_eq!(file.journal, Location::File(dir.path().join("team.db")));
+        // A URL that cannot be used is an error naming the profile, before anything runs.
+        let err = with("postgres://ana@db/x?sslmode=sometimes")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("profile `p`") && err.contains("sslmode"),
+            "{err}"
+        );
+        // The flag beats the profile.
+        let path = write_config(
+            &dir,
+            "[profiles.p]\nbase_url = \"http://127.0.0.1:9\"\nsdkappid = 1\njournal = \"team.db\"\n",
+        );
+        let settings = Settings::resolve(&Overrides {
+            journal: Some(PathBuf::from(
+                "postgres:///blockdeck?host=/var/run/postgresql",
+            )),
+            ..overrides_for(&path)
+        })
+        .unwrap();
+        assert!(matches!(settings.journal, Location::Postgres(_)));
+    }
+
+    #[test]
     fn flags_override_the_profile() {
         let dir = tempfile::tempdir().unwrap();
         let path = write_config(&dir, SAMPLE);

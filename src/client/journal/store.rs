@@ -6,7 +6,9 @@
 //!   and `journal show` read, one batch at a time);
 //! - `batches`: one row per intent, without its pairs;
 //! - `runs`: the intent (run 0) and each resume, with who, why, and how the run ended;
-//! - `batch_users`: every account a batch touches, as From or To (`--user`);
+//! - `batch_users`: every account a batch touches, as From or To, one text per batch
+//!   (`\nalice\nbob\n`, sorted), which `--user` searches: one row written per intent rather
+//!   than one per account, since the intent is written before the batch's first request;
 //! - `items`: the latest settled status of each pair that has one (the counts);
 //! - `claims`: who holds a batch (PostgreSQL; the lock itself is an advisory lock);
 //! - `imports`: JSON Lines journals already imported.
@@ -80,10 +82,9 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
              PRIMARY KEY (batch, run)
          );
          CREATE TABLE batch_users (
-             user_id TEXT NOT NULL,
-             batch TEXT NOT NULL,
-             PRIMARY KEY (user_id, batch)
-         ) WITHOUT ROWID;
+             batch TEXT PRIMARY KEY,
+             users TEXT NOT NULL
+         );
          CREATE TABLE items (
              batch TEXT NOT NULL,
              from_id TEXT NOT NULL,
@@ -125,9 +126,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
              PRIMARY KEY (batch, run)
          );
          CREATE TABLE batch_users (
-             user_id TEXT NOT NULL,
-             batch TEXT NOT NULL,
-             PRIMARY KEY (user_id, batch)
+             batch TEXT PRIMARY KEY,
+             users TEXT NOT NULL
          );
          CREATE TABLE items (
              batch TEXT NOT NULL,
@@ -164,8 +164,9 @@ pub enum IndexRow {
         base_url: String,
         reason: String,
         ticket: String,
-        /// Every account of its pairs, once each.
-        users: Vec<String>,
+        /// Every account of its pairs, once each, sorted, each between newlines (see
+        /// [`user_pattern`]).
+        users: String,
         /// Distinct pairs.
         total: i64,
     },
@@ -199,21 +200,35 @@ fn status_word(status: &ItemStatus) -> &'static str {
     }
 }
 
+/// What `batch_users.users` holds for `user` exactly when the batch touches it. UserIDs are
+/// printable ASCII, so a newline never occurs in one.
+pub fn user_pattern(user: &str) -> String {
+    format!("\n{user}\n")
+}
+
 pub fn intent_row(intent: &Intent) -> IndexRow {
-    let mut users: Vec<&str> = intent
-        .targets
+    let targets = &intent.targets;
+    let mut users: Vec<&str> = targets
         .iter()
         .flat_map(|p| [p.from.as_str(), p.to.as_str()])
         .collect();
     users.sort_unstable();
     users.dedup();
-    let mut pairs: Vec<(&str, &str)> = intent
-        .targets
-        .iter()
-        .map(|p| (p.from.as_str(), p.to.as_str()))
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
+    let mut list = String::with_capacity(users.iter().map(|u| u.len() + 1).sum::<usize>() + 1);
+    list.push('\n');
+    for user in users {
+        list.push_str(user);
+        list.push('\n');
+    }
+    // Distinct pairs, counted over indices rather than copies of the pairs.
+    let mut order: Vec<u32> = (0..targets.len() as u32).collect();
+    let key = |i: &u32| {
+        let p = &targets[*i as usize];
+        (p.from.as_str(), p.to.as_str())
+    };
+    order.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    order.dedup_by(|a, b| key(a) == key(b));
+    let total = order.len();
     IndexRow::Intent {
         batch: intent.batch.as_str().to_owned(),
         time: intent.time as i64,
@@ -227,8 +242,8 @@ pub fn intent_row(intent: &Intent) -> IndexRow {
         base_url: intent.base_url.clone(),
         reason: intent.why.reason.clone().unwrap_or_default(),
         ticket: intent.why.ticket.clone().unwrap_or_default(),
-        users: users.into_iter().map(str::to_owned).collect(),
-        total: pairs.len() as i64,
+        users: list,
+        total: total as i64,
     }
 }
 
@@ -326,13 +341,11 @@ pub mod sqlite {
                      VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6)",
                 )?
                 .execute(params![batch, time, moderator, os_user, reason, ticket])?;
-                let mut user = conn.prepare_cached(
-                    "INSERT INTO batch_users (user_id, batch) VALUES (?1, ?2) \
+                conn.prepare_cached(
+                    "INSERT INTO batch_users (batch, users) VALUES (?1, ?2) \
                      ON CONFLICT DO NOTHING",
-                )?;
-                for id in users {
-                    user.execute(params![id, batch])?;
-                }
+                )?
+                .execute(params![batch, users])?;
             }
             IndexRow::Items { batch, items } => {
                 let mut upsert = conn.prepare_cached(
@@ -380,10 +393,12 @@ pub mod sqlite {
         user: Option<&str>,
     ) -> rusqlite::Result<Vec<super::Summary>> {
         let filter = if user.is_some() {
-            "WHERE batch IN (SELECT batch FROM batch_users WHERE user_id = ?1)"
+            "WHERE batch IN (SELECT batch FROM batch_users WHERE instr(users, ?1) > 0)"
         } else {
             "WHERE ?1 IS NULL"
         };
+        let pattern = user.map(user_pattern);
+        let user = pattern.as_deref();
         let mut out = Vec::new();
         let mut query = conn.prepare(&format!(
             "SELECT batch, time, operation, moderator, os_user, ssh_client, profile, sdkappid, \
@@ -605,13 +620,11 @@ pub mod postgres {
                      VALUES ($1, 0, $2, $3, $4, $5, $6)",
                     &[batch, time, moderator, os_user, reason, ticket],
                 )?;
-                for part in users.chunks(10_000) {
-                    tx.execute(
-                        "INSERT INTO batch_users (user_id, batch) \
-                         SELECT u, $2 FROM unnest($1::text[]) AS u ON CONFLICT DO NOTHING",
-                        &[&part, batch],
-                    )?;
-                }
+                tx.execute(
+                    "INSERT INTO batch_users (batch, users) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                    &[batch, users],
+                )?;
             }
             IndexRow::Items { batch, items } => {
                 let from: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
@@ -661,8 +674,9 @@ pub mod postgres {
     ) -> Result<Vec<super::Summary>, ::postgres::Error> {
         summaries_where(
             client,
-            "WHERE $1::text IS NULL OR batch IN (SELECT batch FROM batch_users WHERE user_id = $1)",
-            user,
+            "WHERE $1::text IS NULL OR batch IN \
+             (SELECT batch FROM batch_users WHERE strpos(users, $1) > 0)",
+            user.map(user_pattern).as_deref(),
         )
     }
 

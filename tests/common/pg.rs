@@ -29,8 +29,14 @@ pub struct Cluster {
 /// The PostgreSQL binaries: `$BLOCKDECK_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin`,
 /// else the directory of `initdb` on the PATH.
 fn find_bin() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os(BIN_ENV) {
-        return Some(PathBuf::from(dir));
+    if let Some(dir) = std::env::var_os(BIN_ENV).filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.join("initdb").is_file(),
+            "{BIN_ENV}={} holds no initdb: point it at PostgreSQL's bin directory",
+            dir.display()
+        );
+        return Some(dir);
     }
     let mut found: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
         .into_iter()

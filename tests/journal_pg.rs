@@ -342,6 +342,28 @@ fn the_password_is_never_printed() {
     );
     assert!(!out.all().contains("not-the-password"), "{}", out.all());
 
+    // From ~/.pgpass, owner-only as libpq wants it; one others can read is not used.
+    ws.journal = cluster.url("ana", "team", "").into();
+    let home = ws.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let pgpass = home.join(".pgpass");
+    std::fs::write(&pgpass, format!("127.0.0.1:*:team:ana:{PASSWORD}\n")).unwrap();
+    let chmod = |mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    chmod(0o600);
+    let mut cmd = ws.cmd(&sb.url(), &["journal"]);
+    cmd.env_remove("PGPASSWORD").env_remove("PGPASSFILE");
+    run(cmd).assert_code(0, "the password from ~/.pgpass");
+    chmod(0o644);
+    let mut cmd = ws.cmd(&sb.url(), &["journal"]);
+    cmd.env_remove("PGPASSWORD").env_remove("PGPASSFILE");
+    let out = run(cmd);
+    assert_ne!(out.code, Some(0), "a .pgpass others can read is not used");
+    assert_no_password(&out.all(), "a refused login");
+    std::fs::remove_file(&pgpass).unwrap();
+
     // A server that is not there.
     ws.journal = format!("postgres://ana:{PASSWORD}@127.0.0.1:9/team").into();
     let out = run(ws.cmd(&sb.url(), &["journal"]));

@@ -193,6 +193,14 @@ fn password_from_env(config: &postgres::Config) -> Option<String> {
     let file = std::env::var_os("PGPASSFILE")
         .map(PathBuf::from)
         .or_else(|| dirs::home_dir().map(|h| h.join(".pgpass")))?;
+    if !private_enough(&file) {
+        // As libpq does: a password file others can read is not used.
+        tracing::warn!(
+            "the password file {} is readable by others and is not used: chmod 600 it",
+            file.display()
+        );
+        return None;
+    }
     let text = std::fs::read_to_string(file).ok()?;
     let host = match config.get_hosts().first() {
         Some(postgres::config::Host::Tcp(h)) => h.clone(),
@@ -207,6 +215,19 @@ fn password_from_env(config: &postgres::Config) -> Option<String> {
     let user = config.get_user().unwrap_or_default();
     let db = config.get_dbname().unwrap_or(user);
     pgpass_lookup(&text, [&host, &port, db, user])
+}
+
+/// Whether the password file is the owner's alone (mode 0600 or less), as libpq requires.
+fn private_enough(file: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(file).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        file.is_file()
+    }
 }
 
 /// The password of the first `host:port:database:user:password` line matching `want` (`*`
@@ -596,5 +617,19 @@ mod tests {
             Some("fallback")
         );
         assert_eq!(pgpass_lookup("h:1:d:u:p\n", ["h", "2", "d", "u"]), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_password_file_others_can_read_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pgpass");
+        std::fs::write(&file, "*:*:*:*:pw\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(private_enough(&file));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(!private_enough(&file));
+        assert!(!private_enough(&dir.path().join("missing")));
     }
 }

@@ -307,6 +307,24 @@ fn parse_journal(text: &str, origin: &str) -> Result<Location, ConfigError> {
     })
 }
 
+/// The journal: `--journal`, else the profile's (a file relative to the config file), else the
+/// default file.
+fn journal_of(
+    overrides: &Overrides,
+    profile: &Profile,
+    config_path: &Path,
+    in_profile: &str,
+) -> Result<Location, ConfigError> {
+    Ok(match (&overrides.journal, &profile.journal) {
+        (Some(path), _) => journal_from_flag(path)?,
+        (None, Some(text)) => match parse_journal(text, in_profile)? {
+            Location::File(path) => Location::File(resolve_profile_path(&path, config_path)),
+            url => url,
+        },
+        (None, None) => Location::File(default_journal_path()),
+    })
+}
+
 /// The journal given by `--journal`: a URL when it reads as one, else a path as given.
 pub fn journal_from_flag(path: &Path) -> Result<Location, ConfigError> {
     match path.to_str() {
@@ -659,18 +677,27 @@ impl Settings {
             read_only: overrides.read_only || profile.read_only,
             key_file,
             timeout: Duration::from_secs(timeout_secs),
-            journal: match (&overrides.journal, &profile.journal) {
-                (Some(path), _) => journal_from_flag(path)?,
-                (None, Some(text)) => match parse_journal(text, &in_profile)? {
-                    Location::File(path) => {
-                        Location::File(resolve_profile_path(&path, &config_path))
-                    }
-                    url => url,
-                },
-                (None, None) => Location::File(default_journal_path()),
-            },
+            journal: journal_of(overrides, &profile, &config_path, &in_profile)?,
             config_path,
         })
+    }
+
+    /// The journal alone, as [`Settings::resolve`] would find it: for reading the journal, which
+    /// needs no endpoint or SDKAppID.
+    pub fn resolve_journal(overrides: &Overrides) -> Result<Location, ConfigError> {
+        let config_path = overrides.config.clone().unwrap_or_else(default_path);
+        let file = ConfigFile::load(&config_path)?;
+        let (in_profile, profile) = match file.select(overrides.profile.as_deref(), &config_path)? {
+            Some((name, profile)) => (
+                format!("profile `{name}` in {}", config_path.display()),
+                profile,
+            ),
+            None => (
+                format!("config file {}", config_path.display()),
+                Profile::default(),
+            ),
+        };
+        journal_of(overrides, &profile, &config_path, &in_profile)
     }
 
     /// Where batches are journaled, with what each intent records about the app.

@@ -874,17 +874,9 @@ impl<'a> ListPrinter<'a> {
 }
 
 pub fn journal(global: &GlobalArgs, args: JournalArgs) -> Result<u8> {
-    // The journal of the settings; without usable settings (no profile yet), `--journal` or the
-    // default, since reading the journal needs no endpoint.
-    let at = match global.settings() {
-        Ok(settings) => settings.journal,
-        Err(_) => match &global.journal {
-            Some(path) => {
-                crate::config::journal_from_flag(path).map_err(|e| Exit::usage(e.to_string()))?
-            }
-            None => journal::Location::File(journal::default_path()),
-        },
-    };
+    // Reading the journal needs no endpoint: only where it is.
+    let at =
+        Settings::resolve_journal(&global.overrides()).map_err(|e| Exit::usage(e.to_string()))?;
     if let Some(JournalCommand::Import { file }) = &args.command {
         return import_journal(&at, file);
     }

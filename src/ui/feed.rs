@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::text::{clip, line_fit, scrub, width, wrap};
 use super::theme::Theme;
-use crate::app::model::{FeedEntry, FeedLine, Focus, Model, TeamLine};
+use crate::app::model::{FeedEntry, Focus, Model};
 
 /// What the title says when nothing feeds the pane.
 pub const NO_SOURCE: &str = "no webhooks: start with --listen-callbacks ADDR, or :watch on";
@@ -97,55 +97,47 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
             feed.lines[shown.clone()]
                 .iter()
                 .zip(shown)
-                .map(|(entry, n)| match entry {
-                    FeedEntry::Change(l) => feed_line(l, theme, room, cursor == Some(n)),
-                    FeedEntry::Team(l) => team_line(l, theme, room, cursor == Some(n)),
-                }),
+                .map(|(entry, n)| entry_line(entry, theme, room, cursor == Some(n))),
         );
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// `01:35:07 ⚠ mallory blocked user_0042 (RESTAPI)`: the marker column is blank for ordinary
-/// changes.
-fn feed_line<'a>(line: &'a FeedLine, theme: &Theme, room: usize, at_cursor: bool) -> Line<'a> {
-    let (marker, text) = if line.burst {
-        (BURST, theme.burst)
-    } else {
-        (" ", theme.text)
+/// `01:35:07 ⚠ mallory blocked user_0042 (RESTAPI)` for a change (the marker column blank for
+/// ordinary ones), `01:35:07 ◆ ana started unblock of 120 pair(s) (reason "raid")` for a
+/// teammate's batch from the team's journal.
+fn entry_line<'a>(entry: &'a FeedEntry, theme: &Theme, room: usize, at_cursor: bool) -> Line<'a> {
+    let (time, marker, marker_style, body) = match entry {
+        FeedEntry::Change(line) => {
+            let (marker, text) = if line.burst {
+                (BURST, theme.burst)
+            } else {
+                (" ", theme.text)
+            };
+            let body = vec![
+                Span::styled(scrub(&line.from), text),
+                Span::styled(format!(" {} ", line.verb), text),
+                Span::styled(scrub(&line.to), text),
+                Span::styled(format!(" ({})", scrub(&line.platform)), theme.dim),
+            ];
+            (&line.time, marker, text, body)
+        }
+        FeedEntry::Team(line) => (
+            &line.time,
+            TEAM,
+            theme.dim,
+            vec![Span::styled(scrub(&line.text), theme.text)],
+        ),
     };
-    line_fit(
-        vec![
-            Span::styled(
-                scrub(&line.time),
-                if at_cursor { theme.cursor } else { theme.dim },
-            ),
-            Span::raw(" "),
-            Span::styled(marker, text),
-            Span::raw(" "),
-            Span::styled(scrub(&line.from), text),
-            Span::styled(format!(" {} ", line.verb), text),
-            Span::styled(scrub(&line.to), text),
-            Span::styled(format!(" ({})", scrub(&line.platform)), theme.dim),
-        ],
-        room,
-    )
-}
-
-/// `01:35:07 ◆ ana started unblock of 120 pair(s) (reason "raid")`: a teammate's batch, from the
-/// team's journal.
-fn team_line<'a>(line: &'a TeamLine, theme: &Theme, room: usize, at_cursor: bool) -> Line<'a> {
-    line_fit(
-        vec![
-            Span::styled(
-                scrub(&line.time),
-                if at_cursor { theme.cursor } else { theme.dim },
-            ),
-            Span::raw(" "),
-            Span::styled(TEAM, theme.dim),
-            Span::raw(" "),
-            Span::styled(scrub(&line.text), theme.text),
-        ],
-        room,
-    )
+    let mut spans = vec![
+        Span::styled(
+            scrub(time),
+            if at_cursor { theme.cursor } else { theme.dim },
+        ),
+        Span::raw(" "),
+        Span::styled(marker, marker_style),
+        Span::raw(" "),
+    ];
+    spans.extend(body);
+    line_fit(spans, room)
 }

@@ -1378,6 +1378,44 @@ mod tests {
     }
 
     #[test]
+    fn teammates_batches_sit_among_the_changes_with_their_marker() {
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut model = with_feed(width, height, 3, true);
+            let batch = crate::client::journal::BatchSummary {
+                id: "20261122T013500Z-aaaa".parse().unwrap(),
+                time: 0,
+                operation: crate::client::Operation::Unblock,
+                moderator: Some("bo\u{1b}[2J".into()),
+                os_user: "ops".into(),
+                ssh_client: None,
+                profile: None,
+                sdkappid: 1,
+                base_url: String::new(),
+                why: crate::moderation::Why::default(),
+                counts: Default::default(),
+                resumes: Vec::new(),
+                ended: None,
+            };
+            model.feed.push(crate::app::model::TeamLine::of(
+                crate::app::model::TeamMove::Started,
+                batch,
+                7_507,
+            ));
+            let buf = buffer(&model);
+            assert_safe(&buf);
+            let text = screen(&buf);
+            let line = text
+                .lines()
+                .find(|l| l.contains("02:05:07 ◆ "))
+                .unwrap_or_else(|| panic!("no team line:\n{text}"));
+            assert!(
+                line.contains("◆ bo\\u{1b}[2J started unblock of 0 pair(s)"),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn the_inspector_shows_both_directions_and_only_the_unblocks_that_apply() {
         for (width, height) in [(80, 24), (120, 40)] {
             let mut model = with_list(width, height, 10, false);

@@ -248,17 +248,22 @@ impl Cluster {
         }
     }
 
-    /// Runs one of the server's programs (as the server's account when running as root).
-    fn server(&self, program: &str, args: &[&str]) -> String {
+    /// One of the server's programs, to run as the server's account when running as root.
+    fn command(&self, program: &str) -> Command {
         let exe = self.bin.join(program);
-        let mut cmd = match &self.run_as {
+        match &self.run_as {
             Some(user) => {
                 let mut cmd = Command::new("runuser");
                 cmd.args(["-u", user, "--"]).arg(&exe);
                 cmd
             }
             None => Command::new(&exe),
-        };
+        }
+    }
+
+    /// Runs one of the server's programs (as the server's account when running as root).
+    fn server(&self, program: &str, args: &[&str]) -> String {
+        let mut cmd = self.command(program);
         cmd.args(args).current_dir(self.dir.path());
         let output = cmd
             .output()
@@ -343,16 +348,8 @@ fn append(path: &Path, text: &str) {
 impl Drop for Cluster {
     fn drop(&mut self) {
         let data = self.data().display().to_string();
-        let exe = self.bin.join("pg_ctl");
-        let mut cmd = match &self.run_as {
-            Some(user) => {
-                let mut cmd = Command::new("runuser");
-                cmd.args(["-u", user, "--"]).arg(&exe);
-                cmd
-            }
-            None => Command::new(&exe),
-        };
-        let _ = cmd
+        let _ = self
+            .command("pg_ctl")
             .args(["-D", &data, "-m", "immediate", "-w", "stop"])
             .output();
     }

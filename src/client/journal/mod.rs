@@ -1,22 +1,23 @@
-//! The journal: an append-only JSONL file recording every batch the bulk engine runs, so that an
-//! interrupted batch (a killed process, a dropped SSH session) can be resumed and every item is
-//! accounted for.
+//! The journal: every batch the bulk engine runs, recorded so that an interrupted batch (a
+//! killed process, a dropped SSH session) can be resumed, from any host that shares the journal,
+//! and every item is accounted for.
 //!
-//! Each line is one JSON object with a `"type"` tag (`intent`, `chunk`, `resume`, `end`) and a
+//! Each record is one JSON object with a `"type"` tag (`intent`, `chunk`, `resume`, `end`) and a
 //! format version `"v": 1`:
 //!
-//! - `intent` — what a batch is about to do, written and synced to disk before its first request;
+//! - `intent` — what a batch is about to do, committed (and synced) before its first request;
 //! - `chunk` — one answered call: the raw per-item codes and the engine's decision for each item;
 //! - `resume` — a later run picks the batch up again;
 //! - `end` — the run stopped, with its outcome.
 //!
+//! The records are kept in one of three stores ([`Location`]): an SQLite database (the default),
+//! a team's PostgreSQL database (see [`pg`]), both with index tables beside the records (see
+//! `store`), or an append-only JSON Lines file, one record per line, written with a single
+//! `write` under the file's lock so that processes sharing it never interleave inside a line; a
+//! record cut short by a crash leaves a torn last line, which readers skip with a warning.
+//!
 //! The journal only ever receives IDs, codes and metadata: never a key, a UserSig or a URL query
 //! (the base URL is stripped of query, fragment and credentials when written).
-//!
-//! Every record is written with a single `write` of the whole line on a file opened in append
-//! mode, so that two blockdeck processes sharing the journal never interleave inside a line. A
-//! record cut short by a crash leaves a torn last line; readers skip it with a warning, and the
-//! next writer starts on a fresh line.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -567,15 +568,6 @@ impl Location {
         }
     }
 
-    /// The same store beside this one under another name: a file of that name in the same
-    /// directory; a PostgreSQL journal is itself.
-    pub fn with_file_name(&self, name: &str) -> Location {
-        match self {
-            Location::File(path) => Location::File(path.with_file_name(name)),
-            other => other.clone(),
-        }
-    }
-
     /// True for an SQLite or a PostgreSQL journal (not a JSON Lines file).
     pub fn is_database(&self) -> bool {
         match self {
@@ -881,7 +873,7 @@ fn io_context(path: &Path, doing: &str, e: io::Error) -> io::Error {
 }
 
 /// Who holds a claim, in words: the moderator, the OS account, the host, the pid, since when.
-pub fn holder_text(moderator: &str) -> String {
+fn holder_text(moderator: &str) -> String {
     format!(
         "{moderator} ({} on {}, pid {}, since {})",
         os_account().unwrap_or_else(|| "unknown".to_owned()),
@@ -892,7 +884,7 @@ pub fn holder_text(moderator: &str) -> String {
 }
 
 /// This machine's name, as the kernel has it.
-pub fn hostname() -> String {
+fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .ok()
@@ -2271,6 +2263,81 @@ mod tests {
 
     /// The SQLite journal reads back exactly what the JSON Lines one does, is owner-only, keeps
     /// its schema version, and refuses a newer one.
+    #[test]
+    fn the_index_lists_what_the_records_say_and_finds_whole_ids_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut lines, lines_path) = journal_in(&dir);
+        let db_path = dir.path().join("journal.db");
+        let mut db = Journal::open(&db_path).unwrap();
+        for journal in [&mut lines, &mut db] {
+            two_batches(journal);
+            let third = intent(
+                "20261122T013700Z-cccc",
+                1_795_311_420,
+                vec![pair("u10", "x"), pair("u100", "x")],
+            );
+            journal.intent(&third).unwrap();
+        }
+        drop(db);
+        // The summaries from the index equal those made from the records.
+        let (from_index, from_records) = (
+            list(&db_path, None).unwrap(),
+            list(&lines_path, None).unwrap(),
+        );
+        assert_eq!(from_index.batches, from_records.batches);
+        assert_eq!(from_index.batches.len(), 3);
+        for user in ["u1", "u10", "x", "a", "alice", "carol"] {
+            let ids = |at: &Path| -> Vec<BatchId> {
+                list(at, Some(user))
+                    .unwrap()
+                    .batches
+                    .into_iter()
+                    .map(|b| b.id)
+                    .collect()
+            };
+            assert_eq!(ids(&db_path), ids(&lines_path), "--user {user}");
+        }
+        // `u1` is no account of the third batch, though its IDs begin with it.
+        let third = id("20261122T013700Z-cccc");
+        assert!(
+            !list(&db_path, Some("u1"))
+                .unwrap()
+                .batches
+                .iter()
+                .any(|b| b.id == third)
+        );
+        assert!(
+            list(&db_path, Some("u10"))
+                .unwrap()
+                .batches
+                .iter()
+                .any(|b| b.id == third)
+        );
+        assert!(
+            list(&db_path, Some("u100"))
+                .unwrap()
+                .batches
+                .iter()
+                .any(|b| b.id == third)
+        );
+        // A whole ID reads that batch; a prefix goes through the listing; a missing journal is
+        // said, not made.
+        assert_eq!(
+            read_batch(&db_path, Some(third.as_str())).unwrap().id(),
+            &third
+        );
+        assert_eq!(
+            read_batch(&db_path, Some("20261122T0137")).unwrap().id(),
+            &third
+        );
+        let missing = dir.path().join("none.db");
+        assert!(matches!(
+            read_batch(&missing, Some(third.as_str())),
+            Err(JournalError::Missing { .. })
+        ));
+        assert!(!missing.exists());
+    }
+
     #[test]
     fn the_sqlite_journal_holds_what_the_lines_journal_holds() {
         let dir = tempfile::tempdir().unwrap();

@@ -516,10 +516,6 @@ impl Session {
         })
     }
 
-    pub fn url(&self) -> &PgUrl {
-        &self.url
-    }
-
     /// Runs `f` on the connection and waits for its answer. A PostgreSQL error comes back as an
     /// I/O error naming the journal and what was being done.
     pub fn call<T, F>(&self, doing: &str, f: F) -> io::Result<T>

@@ -68,7 +68,6 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
              ticket TEXT NOT NULL,
              total INTEGER NOT NULL
          );
-         CREATE INDEX batches_time ON batches (time);
          CREATE TABLE runs (
              batch TEXT NOT NULL,
              run INTEGER NOT NULL,
@@ -91,12 +90,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
              to_id TEXT NOT NULL,
              status TEXT NOT NULL,
              PRIMARY KEY (batch, from_id, to_id)
-         ) WITHOUT ROWID;
-         CREATE TABLE claims (
-             batch TEXT PRIMARY KEY,
-             holder TEXT NOT NULL,
-             since INTEGER NOT NULL
-         );",
+         ) WITHOUT ROWID;",
         "CREATE TABLE batches (
              batch TEXT PRIMARY KEY,
              ord BIGINT NOT NULL,
@@ -112,7 +106,6 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
              ticket TEXT NOT NULL,
              total BIGINT NOT NULL
          );
-         CREATE INDEX batches_time ON batches (time);
          CREATE TABLE runs (
              batch TEXT NOT NULL,
              run INTEGER NOT NULL,

@@ -12,6 +12,13 @@ pub fn unix_now() -> u64 {
     unix_secs(SystemTime::now())
 }
 
+/// The current Unix time in milliseconds (0 if the clock is set before 1970).
+pub fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

@@ -39,6 +39,10 @@ use crate::tim::wire::{Api, BlackListGetRequest, BlackListGetResponse};
 pub const COMMAND_ADD: &str = "Sns.CallbackBlackListAdd";
 /// `CallbackCommand` of a blocklist deletion.
 pub const COMMAND_DELETE: &str = "Sns.CallbackBlackListDelete";
+/// `CallbackCommand` of a new friendship.
+pub const COMMAND_FRIEND_ADD: &str = "Sns.CallbackFriendAdd";
+/// `CallbackCommand` of a friendship's end.
+pub const COMMAND_FRIEND_DELETE: &str = "Sns.CallbackFriendDelete";
 /// How far `RequestTime` may be from the listener's clock, either way.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
 /// Pairs taken from one callback at most (the service changes at most 1000 per call); the rest are
@@ -77,33 +81,45 @@ use crate::clock::unix_now;
 
 // ------------------------------------------------------------------------------------ messages
 
-/// What happened to a blocklist entry.
+/// What happened between two accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum ChangeKind {
     /// `from` put `to` on its blocklist.
     Block,
     /// `from` took `to` off its blocklist.
     Unblock,
+    /// `from` and `to` became friends (`Sns.CallbackFriendAdd`).
+    FriendAdd,
+    /// `from` removed `to` from its friends (`Sns.CallbackFriendDelete`).
+    FriendDelete,
 }
 
 impl ChangeKind {
-    /// `blocked` or `unblocked`.
+    pub const ALL: [ChangeKind; 4] = [
+        ChangeKind::Block,
+        ChangeKind::Unblock,
+        ChangeKind::FriendAdd,
+        ChangeKind::FriendDelete,
+    ];
+
+    /// `blocked`, `unblocked`, `befriended`, `unfriended`.
     pub fn past_tense(self) -> &'static str {
         match self {
             ChangeKind::Block => "blocked",
             ChangeKind::Unblock => "unblocked",
+            ChangeKind::FriendAdd => "befriended",
+            ChangeKind::FriendDelete => "unfriended",
         }
     }
-}
 
-impl ChangeKind {
-    /// The kind a `CallbackCommand` reports, if it is a blocklist command.
+    /// A change of a blocklist (not of a friendship).
+    pub fn is_blocklist(self) -> bool {
+        matches!(self, ChangeKind::Block | ChangeKind::Unblock)
+    }
+
+    /// The kind a `CallbackCommand` reports, if it is a blocklist or friendship command.
     pub fn from_command(command: &str) -> Option<ChangeKind> {
-        match command {
-            COMMAND_ADD => Some(ChangeKind::Block),
-            COMMAND_DELETE => Some(ChangeKind::Unblock),
-            _ => None,
-        }
+        ChangeKind::ALL.into_iter().find(|k| k.command() == command)
     }
 
     /// The `CallbackCommand` that reports this kind.
@@ -111,7 +127,24 @@ impl ChangeKind {
         match self {
             ChangeKind::Block => COMMAND_ADD,
             ChangeKind::Unblock => COMMAND_DELETE,
+            ChangeKind::FriendAdd => COMMAND_FRIEND_ADD,
+            ChangeKind::FriendDelete => COMMAND_FRIEND_DELETE,
         }
+    }
+
+    /// The word the change store keeps: `block`, `unblock`, `friend_add`, `friend_delete`.
+    pub fn word(self) -> &'static str {
+        match self {
+            ChangeKind::Block => "block",
+            ChangeKind::Unblock => "unblock",
+            ChangeKind::FriendAdd => "friend_add",
+            ChangeKind::FriendDelete => "friend_delete",
+        }
+    }
+
+    /// The kind of a stored word.
+    pub fn of_word(word: &str) -> Option<ChangeKind> {
+        ChangeKind::ALL.into_iter().find(|k| k.word() == word)
     }
 }
 
@@ -159,8 +192,7 @@ pub struct Listener {
 }
 
 struct ListenerState {
-    token: Option<String>,
-    sdkappid: Option<u64>,
+    checks: Checks,
     tx: mpsc::Sender<FeedMsg>,
     /// Changes refused because the queue was full.
     shed: Arc<AtomicU64>,
@@ -198,8 +230,10 @@ impl Listener {
         let addr = listener.local_addr()?;
         let shed = Arc::new(AtomicU64::new(0));
         let state = Arc::new(ListenerState {
-            token: token.filter(|t| !t.is_empty()),
-            sdkappid,
+            checks: Checks {
+                token: token.filter(|t| !t.is_empty()),
+                sdkappid,
+            },
             tx: tx.clone(),
             shed: shed.clone(),
         });
@@ -257,7 +291,7 @@ impl Listener {
 }
 
 /// The answer the service expects from a callback receiver.
-fn answer(ok: bool, info: &str) -> Response {
+pub fn answer(ok: bool, info: &str) -> Response {
     let body = if ok {
         serde_json::json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""})
     } else {
@@ -266,6 +300,16 @@ fn answer(ok: bool, info: &str) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
         body.to_string(),
+    )
+        .into_response()
+}
+
+/// Answers anything but a POST.
+fn not_a_post() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, "POST")],
+        "callbacks are POSTed\n",
     )
         .into_response()
 }
@@ -279,100 +323,22 @@ async fn receive(
     body: Bytes,
 ) -> Response {
     if method != Method::POST {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "POST")],
-            "callbacks are POSTed\n",
-        )
-            .into_response();
+        return not_a_post();
     }
-    let reject = |public: &str, reason: String| {
-        tracing::debug!("callback from {peer} refused: {reason}");
-        // A full queue drops the notice, not the listener.
-        let _ = state.tx.try_send(FeedMsg::Rejected {
-            reason,
-            client: Some(peer.ip().to_string()),
-        });
-        answer(false, public)
-    };
-    let params: HashMap<String, String> =
-        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
-    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
-
-    let sdkappid = get("SdkAppid").and_then(|v| v.parse::<u64>().ok());
-    if let Some(expected) = state.sdkappid
-        && sdkappid != Some(expected)
-    {
-        let found = get("SdkAppid").map_or_else(|| "none".to_owned(), quote);
-        return reject(
-            "bad SdkAppid",
-            format!("SdkAppid {found} is not the configured {expected}"),
-        );
-    }
-    if let Some(token) = &state.token
-        && let Err(reason) = check_signature(token, get("RequestTime"), get("Sign"), unix_now())
-    {
-        return reject("bad signature", reason);
-    }
-
-    let value: Value = match crate::tim::wire::from_slice_lenient(&body) {
-        Ok(v) => v,
-        Err(e) => return reject("bad body", format!("the body is not JSON ({e})")),
-    };
-    let command = get("CallbackCommand")
-        .or_else(|| value.get("CallbackCommand").and_then(Value::as_str))
-        .unwrap_or("");
-    let Some(kind) = ChangeKind::from_command(command) else {
-        tracing::debug!("callback {} ignored", quote(command));
-        return answer(true, "");
-    };
-    let platform = get("OptPlatform").unwrap_or("Unknown").to_owned();
-    let client_ip = get("ClientIP").map(str::to_owned);
-    let received = unix_now();
-    let pairs = value
-        .get("PairList")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    if pairs.len() > MAX_PAIRS_PER_POST {
-        return reject(
-            "too many pairs",
-            format!(
-                "the post carries {} pairs; the service sends at most {MAX_PAIRS_PER_POST}",
-                pairs.len()
-            ),
-        );
-    }
-    // Every ID must be a UserID: a post with anything else is refused whole.
-    let mut events = Vec::with_capacity(pairs.len());
-    for (n, pair) in pairs.iter().enumerate() {
-        let field = |name: &str| pair.get(name).and_then(Value::as_str);
-        let (Some(from), Some(to)) = (field("From_Account"), field("To_Account")) else {
-            return reject(
-                "bad PairList",
-                format!("pair {n} lacks From_Account or To_Account strings"),
-            );
-        };
-        for (name, id) in [("From_Account", from), ("To_Account", to)] {
-            if let Err(e) = UserId::parse(id) {
-                return reject(
-                    "bad UserID",
-                    format!("pair {n}: {name} is not a UserID ({})", e.problem()),
-                );
-            }
+    let post = match state.checks.accept(query.as_deref(), &body, unix_now()) {
+        Ok(Some(post)) => post,
+        Ok(None) => return answer(true, ""),
+        Err(refusal) => {
+            tracing::debug!("callback from {peer} refused: {}", refusal.reason);
+            // A full queue drops the notice, not the listener.
+            let _ = state.tx.try_send(FeedMsg::Rejected {
+                reason: refusal.reason,
+                client: Some(peer.ip().to_string()),
+            });
+            return answer(false, refusal.public);
         }
-        events.push(FeedEvent {
-            received,
-            kind,
-            from: from.to_owned(),
-            to: to.to_owned(),
-            platform: platform.clone(),
-            client_ip: client_ip.clone(),
-            sdkappid,
-        });
-    }
+    };
+    let events = post.events;
     if events.is_empty() {
         return answer(true, "");
     }
@@ -396,12 +362,162 @@ async fn receive(
                     before + n
                 );
             }
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                answer(false, "busy: the feed is full, retry later"),
-            )
-                .into_response()
+            busy("busy: the feed is full, retry later")
         }
+    }
+}
+
+/// `503` with a `FAIL` answer: the service tries the post again later.
+pub fn busy(info: &str) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, answer(false, info)).into_response()
+}
+
+/// What a receiver checks a callback against.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    /// The callback token: with it, `Sign` and a recent `RequestTime` are required.
+    pub token: Option<String>,
+    /// The app's SDKAppID: with it, `SdkAppid` must be this one.
+    pub sdkappid: Option<u64>,
+}
+
+/// Why a callback was refused: `public` goes back to the sender, `reason` to the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub public: &'static str,
+    pub reason: String,
+}
+
+/// An accepted callback: what it reported, and the digest a redelivery of it has too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    pub kind: ChangeKind,
+    /// One per pair of `PairList`, in its order.
+    pub events: Vec<FeedEvent>,
+    /// When the change happened (Unix milliseconds): the body's `EventTime` when it has one,
+    /// else when it was received.
+    pub time_ms: u64,
+    /// Lowercase hex SHA-256 of what identifies the post: its command, `EventTime` (or, without
+    /// one, `RequestTime`), `SdkAppid`, `ClientIP`, `OptPlatform` and every pair in order. A
+    /// redelivery, whether resent as it was or signed anew, has the same digest.
+    pub digest: String,
+}
+
+impl Checks {
+    /// Checks one callback (its raw query and body) at `now` (Unix seconds). `Ok(None)` for a
+    /// command that is neither a blocklist nor a friendship change: acknowledged and ignored.
+    pub fn accept(
+        &self,
+        query: Option<&str>,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Option<Post>, Refusal> {
+        let refuse = |public: &'static str, reason: String| Refusal { public, reason };
+        let params: HashMap<String, String> =
+            form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
+
+        let sdkappid = get("SdkAppid").and_then(|v| v.parse::<u64>().ok());
+        if let Some(expected) = self.sdkappid
+            && sdkappid != Some(expected)
+        {
+            let found = get("SdkAppid").map_or_else(|| "none".to_owned(), quote);
+            return Err(refuse(
+                "bad SdkAppid",
+                format!("SdkAppid {found} is not the configured {expected}"),
+            ));
+        }
+        if let Some(token) = self.token.as_deref().filter(|t| !t.is_empty())
+            && let Err(reason) = check_signature(token, get("RequestTime"), get("Sign"), now)
+        {
+            return Err(refuse("bad signature", reason));
+        }
+
+        let value: Value = crate::tim::wire::from_slice_lenient(body)
+            .map_err(|e| refuse("bad body", format!("the body is not JSON ({e})")))?;
+        let command = get("CallbackCommand")
+            .or_else(|| value.get("CallbackCommand").and_then(Value::as_str))
+            .unwrap_or("");
+        let Some(kind) = ChangeKind::from_command(command) else {
+            tracing::debug!("callback {} ignored", quote(command));
+            return Ok(None);
+        };
+        let platform = get("OptPlatform").unwrap_or("Unknown").to_owned();
+        let client_ip = get("ClientIP").map(str::to_owned);
+        let event_time = match value.get("EventTime") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_u64().ok_or_else(|| {
+                refuse(
+                    "bad EventTime",
+                    "EventTime is not a Unix time in milliseconds".to_owned(),
+                )
+            })?),
+        };
+        let pairs = value
+            .get("PairList")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if pairs.len() > MAX_PAIRS_PER_POST {
+            return Err(refuse(
+                "too many pairs",
+                format!(
+                    "the post carries {} pairs; the service sends at most {MAX_PAIRS_PER_POST}",
+                    pairs.len()
+                ),
+            ));
+        }
+        let mut hasher = Sha256::new();
+        let mut field = |text: &str| {
+            hasher.update((text.len() as u64).to_be_bytes());
+            hasher.update(text.as_bytes());
+        };
+        field(kind.command());
+        match event_time {
+            Some(t) => field(&format!("e{t}")),
+            None => field(&format!("r{}", get("RequestTime").unwrap_or(""))),
+        }
+        field(get("SdkAppid").unwrap_or(""));
+        field(client_ip.as_deref().unwrap_or(""));
+        field(&platform);
+        // Every ID must be a UserID: a post with anything else is refused whole.
+        let mut events = Vec::with_capacity(pairs.len());
+        for (n, pair) in pairs.iter().enumerate() {
+            let text = |name: &str| pair.get(name).and_then(Value::as_str);
+            let (Some(from), Some(to)) = (text("From_Account"), text("To_Account")) else {
+                return Err(refuse(
+                    "bad PairList",
+                    format!("pair {n} lacks From_Account or To_Account strings"),
+                ));
+            };
+            for (name, id) in [("From_Account", from), ("To_Account", to)] {
+                if let Err(e) = UserId::parse(id) {
+                    return Err(refuse(
+                        "bad UserID",
+                        format!("pair {n}: {name} is not a UserID ({})", e.problem()),
+                    ));
+                }
+            }
+            field(from);
+            field(to);
+            events.push(FeedEvent {
+                received: now,
+                kind,
+                from: from.to_owned(),
+                to: to.to_owned(),
+                platform: platform.clone(),
+                client_ip: client_ip.clone(),
+                sdkappid,
+            });
+        }
+        Ok(Some(Post {
+            kind,
+            events,
+            time_ms: event_time.unwrap_or(now.saturating_mul(1000)),
+            digest: to_hex(&hasher.finalize()),
+        }))
     }
 }
 
@@ -516,8 +632,12 @@ impl BurstDetector {
 
     /// Counts `event` at `now` (times must not go backwards) and returns the bursts it completes:
     /// for its `from` as [`Role::Blocking`] and for its `to` as [`Role::Blocked`].
+    /// Friendship changes are not counted: a raid is a burst of blocks (or of unblocks).
     pub fn observe(&mut self, event: &FeedEvent, now: Instant) -> Vec<Burst> {
         self.sweep(now);
+        if !event.kind.is_blocklist() {
+            return Vec::new();
+        }
         let mut bursts = Vec::new();
         for (account, role) in [(&event.from, Role::Blocking), (&event.to, Role::Blocked)] {
             if let Some(count) = self.count(account, role, event.kind, now) {
@@ -772,10 +892,15 @@ mod tests {
 
     #[test]
     fn change_kinds_map_to_commands() {
-        for kind in [ChangeKind::Block, ChangeKind::Unblock] {
+        for kind in ChangeKind::ALL {
             assert_eq!(ChangeKind::from_command(kind.command()), Some(kind));
+            assert_eq!(ChangeKind::of_word(kind.word()), Some(kind));
         }
-        assert_eq!(ChangeKind::from_command("Sns.CallbackFriendAdd"), None);
+        assert_eq!(
+            ChangeKind::from_command("Sns.CallbackFriendAdd"),
+            Some(ChangeKind::FriendAdd)
+        );
+        assert_eq!(ChangeKind::from_command("C2C.CallbackAfterSendMsg"), None);
     }
 
     #[test]
@@ -1107,7 +1232,7 @@ mod tests {
         assert_eq!(json["ActionStatus"], "FAIL");
         assert!(matches!(rx.recv().await, Some(FeedMsg::Rejected { .. })));
         // Other commands are acknowledged and ignored; a GET is not a callback.
-        let other = url.replace(COMMAND_DELETE, "Sns.CallbackFriendAdd");
+        let other = url.replace(COMMAND_DELETE, "C2C.CallbackAfterSendMsg");
         let json: Value = http
             .post(other)
             .body(r#"{"PairList":[{"From_Account":"x","To_Account":"y"}]}"#)

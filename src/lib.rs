@@ -14,6 +14,7 @@ pub mod feed;
 pub mod inspect;
 pub mod moderation;
 pub mod private;
+pub mod relay;
 pub mod runtime;
 pub mod sandbox;
 pub mod secret;

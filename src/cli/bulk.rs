@@ -1076,7 +1076,7 @@ fn export_journal(at: &journal::Location, jsonl: bool, csv: bool) -> Result<u8> 
 }
 
 /// An age such as `90s`, `30m`, `24h` or `7d`, in seconds.
-fn parse_age(text: &str) -> Result<u64, String> {
+pub(super) fn parse_age(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod dashboard;
+mod history;
 mod inspect;
 mod output;
 
@@ -195,6 +196,11 @@ pub enum Command {
     Blockers(inspect::BlockersArgs),
     /// List the batches in the journal.
     Journal(bulk::JournalArgs),
+    /// Receive the service's blocklist and friendship webhooks and store every change, for the
+    /// team's feed and history (runs in the foreground; logs on stderr).
+    Relay(history::RelayArgs),
+    /// List the recorded changes that touched an account, both directions.
+    History(history::HistoryArgs),
     /// Finish an interrupted batch: re-check its unfinished items and apply only what is still needed.
     Resume(bulk::ResumeArgs),
     /// Show or set up the config file (profiles).
@@ -302,7 +308,7 @@ fn run(cli: Cli) -> Result<u8> {
     // stderr; the dashboard and the sandbox set up their own logs.
     if !matches!(
         cli.command,
-        None | Some(Command::Demo { .. } | Command::Sandbox(_))
+        None | Some(Command::Demo { .. } | Command::Sandbox(_) | Command::Relay(_))
     ) {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
@@ -322,6 +328,8 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Check(args)) => bulk::check(&global, args),
         Some(Command::Journal(args)) => bulk::journal(&global, args),
+        Some(Command::Relay(args)) => history::relay(&global, args),
+        Some(Command::History(args)) => history::history(&global, args),
         Some(Command::Inspect(args)) => inspect::inspect(&global, args),
         Some(Command::Blockers(args)) => inspect::blockers(&global, args),
         Some(Command::Resume(args)) => bulk::resume(&global, args),

@@ -1,6 +1,8 @@
-//! Webhooks after blocklist changes, as the service posts them (`Sns.CallbackBlackListAdd` /
-//! `Sns.CallbackBlackListDelete`): one post per call that changed something, with the pairs that
-//! changed.
+//! Webhooks after relationship changes, as the service posts them (`Sns.CallbackBlackListAdd` /
+//! `Sns.CallbackBlackListDelete`, and `Sns.CallbackFriendDelete` for the friendships a block
+//! ended): one post per call that changed something, with the pairs that changed and the
+//! change's `EventTime` in milliseconds (strictly increasing, so that every post is told apart
+//! from the next).
 //!
 //! Delivery never holds up or fails the REST call: a call only queues the post (a bounded queue; a
 //! post that does not fit is dropped and counted), and one background task sends them in order, each
@@ -56,14 +58,18 @@ struct Counts {
 /// One webhook to post.
 struct Post {
     kind: ChangeKind,
-    from: String,
-    to: Vec<String>,
+    /// (From_Account, To_Account) of each pair.
+    pairs: Vec<(String, String)>,
+    /// `EventTime`: Unix milliseconds.
+    time_ms: u64,
 }
 
 /// The queue of the delivery task, held by the request handlers.
 pub(crate) struct Delivery {
     queue: mpsc::Sender<Post>,
     counts: Arc<Counts>,
+    /// The last `EventTime` given.
+    last_ms: std::sync::Mutex<u64>,
 }
 
 impl Delivery {
@@ -100,18 +106,36 @@ impl Delivery {
             unlogged: 0,
         };
         let task = tokio::spawn(sender.run(posts, stop));
-        Ok((Delivery { queue, counts }, task))
+        Ok((
+            Delivery {
+                queue,
+                counts,
+                last_ms: std::sync::Mutex::new(0),
+            },
+            task,
+        ))
     }
 
     /// Queues the webhook of one call; never waits. Nothing is posted when `to` is empty.
     pub(crate) fn changed(&self, kind: ChangeKind, from: &str, to: Vec<String>) {
-        if to.is_empty() {
+        let pairs = to.into_iter().map(|t| (from.to_owned(), t)).collect();
+        self.post(kind, pairs);
+    }
+
+    /// Queues one webhook of `pairs`; never waits. Nothing is posted when there are none.
+    pub(crate) fn post(&self, kind: ChangeKind, pairs: Vec<(String, String)>) {
+        if pairs.is_empty() {
             return;
         }
+        let time_ms = {
+            let mut last = self.last_ms.lock().unwrap_or_else(|e| e.into_inner());
+            *last = crate::clock::unix_now_ms().max(*last + 1);
+            *last
+        };
         let post = Post {
             kind,
-            from: from.to_owned(),
-            to,
+            pairs,
+            time_ms,
         };
         if self.queue.try_send(post).is_err() {
             let dropped = self.counts.dropped.fetch_add(1, Ordering::Relaxed) + 1;
@@ -146,6 +170,8 @@ struct BodyOut<'a> {
     command: &'a str,
     #[serde(rename = "PairList")]
     pairs: Vec<PairOut<'a>>,
+    #[serde(rename = "EventTime")]
+    event_time: u64,
 }
 
 /// The delivery task's state.
@@ -216,13 +242,11 @@ impl Sender {
         let body = BodyOut {
             command: post.kind.command(),
             pairs: post
-                .to
+                .pairs
                 .iter()
-                .map(|to| PairOut {
-                    from: &post.from,
-                    to,
-                })
+                .map(|(from, to)| PairOut { from, to })
                 .collect(),
+            event_time: post.time_ms,
         };
         let body = match serde_json::to_vec(&body) {
             Ok(body) => body,

@@ -309,6 +309,10 @@ fn dispatch(shared: &SharedState, api: Api, value: Value) -> Result<Dispatched, 
             changed = c;
             // Queued under the store lock, so that webhooks go out in the order of the changes.
             notify(shared, ChangeKind::Block, &req, &resp);
+            let unfriended = store.take_unfriended();
+            if let Some(callbacks) = &shared.callbacks {
+                callbacks.post(ChangeKind::FriendDelete, unfriended);
+            }
             config.variants.change(true, &mut resp);
             let codes = resp.result_item.iter().map(|i| i.result_code).collect();
             (json_response(&resp), codes)

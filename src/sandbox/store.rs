@@ -115,6 +115,9 @@ pub struct Store {
     accounts: HashMap<String, Account>,
     /// Account IDs in seed order, so that snapshots are stable.
     order: Vec<String>,
+    /// Friendships ended by blocks since [`Store::take_unfriended`] was last called: (the
+    /// account whose friend list lost the other, the other).
+    unfriended: Vec<(String, String)>,
 }
 
 /// A request-level failure: the whole call fails with this code and nothing is applied.
@@ -292,6 +295,11 @@ impl Store {
             .is_some_and(|a| a.blocks.contains_key(to))
     }
 
+    /// The friendships blocks ended since the last call, in the order they ended.
+    pub fn take_unfriended(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.unfriended)
+    }
+
     /// Whether `from` has `to` as a friend.
     pub fn is_friend(&self, from: &str, to: &str) -> bool {
         self.accounts
@@ -363,10 +371,12 @@ impl Store {
         // Blocking removes the friendship both ways.
         if acc.friends.shift_remove(to).is_some() {
             acc.friend_seq += 1;
+            self.unfriended.push((from.to_owned(), to.to_owned()));
         }
         let other = self.accounts.get_mut(to).expect("to exists");
         if other.friends.shift_remove(from).is_some() {
             other.friend_seq += 1;
+            self.unfriended.push((to.to_owned(), from.to_owned()));
         }
     }
 

@@ -62,6 +62,7 @@ fn change(model: &mut Model, event: FeedEvent) {
     let news = match event.kind {
         ChangeKind::Block => !listed,
         ChangeKind::Unblock => listed,
+        ChangeKind::FriendAdd | ChangeKind::FriendDelete => false,
     };
     if ours && news && model.running.is_none() && !model.list.stale {
         model.list.stale = true;

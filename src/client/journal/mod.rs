@@ -30,6 +30,7 @@ use std::time::SystemTime;
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub mod changes;
 pub mod pg;
 mod store;
 
@@ -661,7 +662,7 @@ fn newer_schema(at: &dyn fmt::Display, version: i64, known: i64) -> io::Error {
 
 /// Opens the SQLite journal at `path` (created 0600), waits for other writers rather than
 /// failing, and brings its schema up to date (`PRAGMA user_version` says how far it is).
-fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
+pub(super) fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
     let sql = |e: rusqlite::Error| io::Error::other(format!("the journal {}: {e}", path.display()));
     if !path.exists() {
         // Created owner-only before SQLite opens it.
@@ -735,7 +736,7 @@ fn open_sqlite(path: &Path) -> io::Result<rusqlite::Connection> {
 }
 
 /// Connects to a PostgreSQL journal and brings its schema up to date.
-fn open_postgres(url: &PgUrl) -> io::Result<pg::Session> {
+pub(super) fn open_postgres(url: &PgUrl) -> io::Result<pg::Session> {
     let session = pg::Session::connect(url)?;
     let (version, known) = session.call("prepare", |c| {
         let found = store::postgres::migrate(c)?;

@@ -11,7 +11,9 @@
 //!   than one per account, since the intent is written before the batch's first request;
 //! - `items`: the latest settled status of each pair that has one (the counts);
 //! - `claims`: who holds a batch (PostgreSQL; the lock itself is an advisory lock);
-//! - `imports`: JSON Lines journals already imported.
+//! - `imports`: JSON Lines journals already imported;
+//! - `posts` and `changes`: the webhooks `blockdeck relay` received (one row per post, kept once
+//!   by its digest) and every change they reported, one row per pair (see [`super::changes`]).
 //!
 //! Each change to the index tables is made in the same transaction as the record it comes from.
 
@@ -134,6 +136,48 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
              holder TEXT NOT NULL,
              since BIGINT NOT NULL
          );",
+    ),
+    (
+        "CREATE TABLE posts (
+             id INTEGER PRIMARY KEY AUTOINCREMENT,
+             digest TEXT NOT NULL UNIQUE,
+             received INTEGER NOT NULL,
+             command TEXT NOT NULL,
+             platform TEXT NOT NULL,
+             client_ip TEXT,
+             sdkappid INTEGER
+         );
+         CREATE TABLE changes (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             post INTEGER NOT NULL REFERENCES posts (id),
+             time INTEGER NOT NULL,
+             kind TEXT NOT NULL,
+             from_id TEXT NOT NULL,
+             to_id TEXT NOT NULL
+         );
+         CREATE INDEX changes_from ON changes (from_id, seq);
+         CREATE INDEX changes_to ON changes (to_id, seq);
+         CREATE INDEX changes_time ON changes (time);",
+        "CREATE TABLE posts (
+             id BIGSERIAL PRIMARY KEY,
+             digest TEXT NOT NULL UNIQUE,
+             received BIGINT NOT NULL,
+             command TEXT NOT NULL,
+             platform TEXT NOT NULL,
+             client_ip TEXT,
+             sdkappid BIGINT
+         );
+         CREATE TABLE changes (
+             seq BIGSERIAL PRIMARY KEY,
+             post BIGINT NOT NULL REFERENCES posts (id),
+             time BIGINT NOT NULL,
+             kind TEXT NOT NULL,
+             from_id TEXT NOT NULL,
+             to_id TEXT NOT NULL
+         );
+         CREATE INDEX changes_from ON changes (from_id, seq);
+         CREATE INDEX changes_to ON changes (to_id, seq);
+         CREATE INDEX changes_time ON changes (time);",
     ),
 ];
 

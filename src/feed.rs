@@ -45,8 +45,8 @@ pub const COMMAND_FRIEND_ADD: &str = "Sns.CallbackFriendAdd";
 pub const COMMAND_FRIEND_DELETE: &str = "Sns.CallbackFriendDelete";
 /// How far `RequestTime` may be from the listener's clock, either way.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(300);
-/// Pairs taken from one callback at most (the service changes at most 1000 per call); the rest are
-/// ignored, so that one post cannot flood the feed.
+/// Pairs one callback may carry at most (the service changes at most 1000 per call); a post with
+/// more is refused whole, so that one post cannot flood the feed.
 pub const MAX_PAIRS_PER_POST: usize = 1000;
 /// Default burst window.
 pub const DEFAULT_BURST_WINDOW: Duration = Duration::from_secs(60);
@@ -179,6 +179,16 @@ pub enum FeedMsg {
     },
     /// Sent once, when the listener is serving on this address.
     Listening(SocketAddr),
+    /// Changes stored before the dashboard opened, oldest first: shown, not judged for bursts.
+    Backlog(Vec<FeedEvent>),
+    /// The feed follows the change store that `blockdeck relay` records into; `empty` when
+    /// nothing is recorded there yet.
+    Following {
+        store: String,
+        empty: bool,
+    },
+    /// The change store could not be read: why, and what is done about it.
+    StoreLost(String),
 }
 
 // ------------------------------------------------------------------------------------ listener
@@ -305,7 +315,7 @@ pub fn answer(ok: bool, info: &str) -> Response {
 }
 
 /// Answers anything but a POST.
-fn not_a_post() -> Response {
+pub fn not_a_post() -> Response {
     (
         StatusCode::METHOD_NOT_ALLOWED,
         [(header::ALLOW, "POST")],

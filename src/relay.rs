@@ -316,7 +316,7 @@ async fn receive(
     body: Bytes,
 ) -> Response {
     if method != Method::POST {
-        return (StatusCode::METHOD_NOT_ALLOWED, "callbacks are POSTed\n").into_response();
+        return feed::not_a_post();
     }
     let post = match state.checks.accept(query.as_deref(), &body, unix_now()) {
         Ok(Some(post)) if !post.events.is_empty() => post,

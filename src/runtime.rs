@@ -81,14 +81,17 @@ pub fn to_msg(event: Event) -> Option<Msg> {
 /// brought up to date first.
 fn step(model: &mut Model, worker: &mut Worker, started: Instant, msg: Msg) {
     let now = unix_now();
+    let mut effects = Vec::new();
     if now != model.now {
-        app::update(model, Msg::Tick(now));
+        effects.extend(app::update(model, Msg::Tick(now)));
     }
     let ms = started.elapsed().as_millis() as u64;
     if ms != model.ms {
-        app::update(model, Msg::Clock(ms));
+        effects.extend(app::update(model, Msg::Clock(ms)));
     }
-    for effect in app::update(model, msg) {
+    // What the clocks made due (a read of the block rates) goes out too.
+    effects.extend(app::update(model, msg));
+    for effect in effects {
         worker.handle(effect);
     }
 }

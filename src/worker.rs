@@ -3,15 +3,17 @@
 //! becomes a message. The worker knows no protocol: it only maps effects to operations and
 //! results to messages.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
-use crate::app::msg::{Effect, Msg};
+use crate::app::model::{HISTORY_LIMIT, RATE_MINUTES, RateScope};
+use crate::app::msg::{Effect, HistoryRead, Msg, Stored};
 use crate::client::engine::{Engine, Event};
 use crate::client::failure::Failure;
-use crate::client::journal::BatchId;
+use crate::client::journal::changes::{Changes, Scope};
+use crate::client::journal::{BatchId, Location};
 use crate::client::ops::{self, Candidates, JournalPlan, ListEvent};
 use crate::client::{Operation, Pair};
 use crate::tim::ids::UserId;
@@ -29,6 +31,8 @@ pub struct Worker {
     watch: Option<CancellationToken>,
     /// The checks of the question open (a new question cancels those of the last).
     checks: Option<CancellationToken>,
+    /// The change store in the journal's database, kept open once it is there.
+    store: Arc<Mutex<Option<Changes>>>,
 }
 
 /// Cancels what `slot` holds and puts a fresh token there.
@@ -51,6 +55,7 @@ impl Worker {
             blockers: None,
             watch: None,
             checks: None,
+            store: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -144,7 +149,14 @@ impl Worker {
                 candidates,
             } => {
                 let cancel = renew(&mut self.blockers);
-                tokio::spawn(find_blockers(engine, req, target, candidates, tx, cancel));
+                let store = self.journal.path.clone();
+                let lookup = Lookup {
+                    req,
+                    target,
+                    candidates,
+                    store,
+                };
+                tokio::spawn(find_blockers(engine, lookup, tx, cancel));
             }
             Effect::CancelBlockers => cancel(&mut self.blockers),
             Effect::Watch(user) => {
@@ -175,6 +187,42 @@ impl Worker {
                     let _ = tx.send(Msg::Exported { path, result });
                 });
             }
+            Effect::History { req, account } => {
+                let (store, at) = (self.store.clone(), self.journal.path.clone());
+                tokio::task::spawn_blocking(move || {
+                    let result = read_store(&store, &at, |changes| {
+                        let mut found = changes.latest(Some(account.as_str()), HISTORY_LIMIT)?;
+                        found.reverse();
+                        Ok(HistoryRead {
+                            changes: found,
+                            reach: changes.reach()?,
+                        })
+                    });
+                    if let Err(e) = &result {
+                        tracing::warn!("reading the history of {}: {}", account.as_str(), e.text);
+                    }
+                    let _ = tx.send(Msg::History { req, result });
+                });
+            }
+            Effect::BlockRate { req, scope } => {
+                let (store, at) = (self.store.clone(), self.journal.path.clone());
+                tokio::task::spawn_blocking(move || {
+                    let now_ms = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                    let scope = match &scope {
+                        RateScope::App => Scope::App,
+                        RateScope::Account(account) => Scope::Account(account.as_str()),
+                    };
+                    let result = read_store(&store, &at, |changes| {
+                        changes.blocks_per_minute(scope, now_ms, RATE_MINUTES)
+                    });
+                    if let Err(e) = &result {
+                        tracing::warn!("reading blocks per minute ({scope:?}): {}", e.text);
+                    }
+                    let _ = tx.send(Msg::BlockRate { req, result });
+                });
+            }
             Effect::Quit => {
                 for slot in [
                     &mut self.lookup,
@@ -190,6 +238,45 @@ impl Worker {
 
     pub fn cancel_batch(&mut self) {
         cancel(&mut self.batch);
+    }
+}
+
+/// Reads the change store at `at` with `read`, opening it first if it is not open yet: `Absent`
+/// while the journal holds none. A read that fails closes it, so that the next one opens it anew.
+/// Blocks: call it from `spawn_blocking`.
+fn read_store<T>(
+    slot: &Mutex<Option<Changes>>,
+    at: &Location,
+    read: impl FnOnce(&Changes) -> std::io::Result<T>,
+) -> Result<Stored<T>, Failure> {
+    let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if slot.is_none() {
+        match Changes::open_existing(at) {
+            Ok(Some(store)) => *slot = Some(store),
+            Ok(None) => return Ok(Stored::Absent(no_store(at))),
+            Err(e) => return Err(Failure::local(e.to_string())),
+        }
+    }
+    let Some(store) = slot.as_ref() else {
+        return Err(Failure::local("the change store could not be opened"));
+    };
+    match read(store) {
+        Ok(found) => Ok(Stored::Found(found)),
+        Err(e) => {
+            *slot = None;
+            Err(Failure::local(e.to_string()))
+        }
+    }
+}
+
+/// Why the journal at `at` holds no change store, in words.
+fn no_store(at: &Location) -> String {
+    if at.is_database() {
+        format!("no change store yet: {at} does not exist")
+    } else {
+        format!(
+            "the journal {at} is a JSON Lines file, which cannot hold changes: an SQLite              journal (.db) or a postgres:// URL can"
+        )
     }
 }
 
@@ -351,15 +438,44 @@ fn log_report(batch: &str, report: &crate::client::engine::Report) {
     }
 }
 
-/// The reverse lookup: the candidates resolved, then checked, its progress relayed.
-async fn find_blockers(
-    engine: Arc<Engine>,
+/// A reverse lookup asked for.
+struct Lookup {
     req: u64,
     target: UserId,
     candidates: Candidates,
+    /// The change store, read first for the blockers it recorded.
+    store: crate::client::journal::Location,
+}
+
+/// The reverse lookup: what the change store recorded, the candidates resolved, then all
+/// checked (the recorded ones first), its progress relayed. A store that cannot be read is said
+/// and the sweep goes on without it.
+async fn find_blockers(
+    engine: Arc<Engine>,
+    lookup: Lookup,
     tx: UnboundedSender<Msg>,
     cancel: CancellationToken,
 ) {
+    let Lookup {
+        req,
+        target,
+        candidates,
+        store,
+    } = lookup;
+    let who = target.clone();
+    let read = tokio::task::spawn_blocking(move || ops::Recorded::read(&store, &who)).await;
+    let recorded = match read {
+        Ok(Ok(recorded)) => recorded,
+        Ok(Err(e)) => {
+            let _ = tx.send(Msg::Warning(format!(
+                "who blocks {}: the change history could not be read ({e}); the candidates are \
+                 swept without it",
+                crate::display::sanitize(target.as_str())
+            )));
+            None
+        }
+        Err(_) => None,
+    };
     let candidates = match candidates.resolve(&engine, &target).await {
         Ok(list) => list,
         Err(error) => {
@@ -372,7 +488,7 @@ async fn find_blockers(
         }
     };
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let lookup = ops::blockers(&engine, &target, candidates, events_tx, cancel);
+    let lookup = ops::blockers(&engine, &target, candidates, recorded, events_tx, cancel);
     let result = ops::drain(lookup, &mut events, |event| {
         let _ = tx.send(Msg::Blockers { req, event });
     })

@@ -11,9 +11,11 @@ use std::collections::BTreeSet;
 
 use blockdeck::app::command::{self, Command, Context};
 use blockdeck::app::model::{
-    Checks, ConfirmLine, Ended, ExportWhat, FEED_KEEP, FeedLine, Focus, Inspection, Inspector,
-    Level, Model, Motion, Overlay, PendingAction, Scroll, Sort, VerdictLine,
+    Checks, ConfirmLine, Ended, ExportWhat, FEED_KEEP, FeedLine, Focus, HistoryLoad, Inspection,
+    Inspector, Level, Model, Motion, Overlay, PendingAction, RateScope, RateState, Scroll, Sort,
+    VerdictLine,
 };
+use blockdeck::app::msg::Stored;
 use blockdeck::app::update::contexts;
 use blockdeck::app::{Effect, Msg};
 use blockdeck::client::engine::BatchEnd;
@@ -1841,6 +1843,15 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             req: 2,
             result: Ok(journal_batches()[0].clone()),
         },
+        // The change store's answers: a history (read 1), blocks per minute (read 1).
+        Msg::History {
+            req: 1,
+            result: Ok(Stored::Found(history_of("user_0010", 5))),
+        },
+        Msg::BlockRate {
+            req: 1,
+            result: Ok(Stored::Found(spike(7))),
+        },
         Msg::Warning("the secret key is 63 characters long\u{1b}[2J".into()),
         Msg::Note("practice journal: /tmp/demo\u{1b}[2J.db".into()),
         // A teammate's batch, announced by the team's journal (with a hostile reason).
@@ -1887,6 +1898,8 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             | Msg::Note(_)
             | Msg::Journal { .. }
             | Msg::JournalBatch { .. }
+            | Msg::History { .. }
+            | Msg::BlockRate { .. }
             | Msg::Checked { .. } => {}
         }
     }
@@ -1921,6 +1934,19 @@ fn every_message_kind_changes_what_it_should() {
                 d.press(ch('J')).as_slice(),
                 [Effect::LoadJournal { req: 1, .. }]
             ));
+        }
+        // The store's answers need the history open, or the screen up.
+        if matches!(msg, Msg::History { .. }) {
+            assert_eq!(
+                d.command("history user_0010"),
+                [Effect::History {
+                    req: 1,
+                    account: id("user_0010")
+                }]
+            );
+        }
+        if matches!(msg, Msg::BlockRate { .. }) {
+            assert_eq!(d.started(), 1);
         }
         if matches!(msg, Msg::JournalBatch { .. }) {
             assert_eq!(d.open_journal(), 1);
@@ -2039,7 +2065,35 @@ fn every_message_kind_changes_what_it_should() {
                 assert!(d.logged("practice journal: /tmp/demo"));
                 assert!(!d.logged("\u{1b}"));
             }
-            Msg::Started => assert_eq!(fx, [Effect::ScanJournal], "{name}"),
+            // The journal scanned, and the first read of the app's block rate.
+            Msg::Started => assert_eq!(
+                fx,
+                [
+                    Effect::ScanJournal,
+                    Effect::BlockRate {
+                        req: 1,
+                        scope: RateScope::App
+                    }
+                ],
+                "{name}"
+            ),
+            Msg::History { .. } => {
+                // The row's account, both ways, newest first; the hostile ID escaped.
+                let v = d.history();
+                assert_eq!(v.account, id("user_0010"), "{name}");
+                assert_eq!(v.load, HistoryLoad::Loaded, "{name}");
+                assert_eq!(v.lines.len(), 5, "{name}");
+                assert!(v.lines[0].time_ms > v.lines[1].time_ms, "{name}");
+                assert_eq!(v.lines[3].other_shown, sanitize(EVIL_OSC_NICK), "{name}");
+            }
+            Msg::BlockRate { .. } => {
+                assert_eq!(m.rates.app.state, RateState::Counts(spike(7)), "{name}");
+                // The store is there: the looked-up account's rate is read next.
+                assert!(
+                    matches!(fx.as_slice(), [Effect::BlockRate { scope: RateScope::Account(a), .. }] if *a == id("alice")),
+                    "{name}: {fx:?}"
+                );
+            }
             Msg::Journal { .. } => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
                 assert_eq!(d.journal().batches.len(), 4);
@@ -2244,6 +2298,27 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
             assert!(d.journal().items.is_some());
             vec![("journal/items", d)]
         }
+        Context::History => {
+            // alice's history of 40 changes, the cursor on the 21st; and the history of the row,
+            // opened from the inspector (Esc goes back there).
+            let mut inspector = d.clone();
+            let req = match d.command("history alice").as_slice() {
+                [Effect::History { req, .. }] => *req,
+                other => panic!(":history alice gave {other:?}"),
+            };
+            d.answer_history(req, history_of("alice", 40));
+            d.press_n(ch('j'), 20);
+            let row = current(&inspector.model).to_owned();
+            let side = inspector.inspect_row();
+            inspector.send(Msg::Inspected {
+                req: side,
+                result: Ok(relationship("alice", &row, true, false)),
+            });
+            let req = inspector.open_history();
+            inspector.answer_history(req, history_of(&row, 40));
+            inspector.press_n(ch('j'), 20);
+            vec![("history", d), ("history/from inspector", inspector)]
+        }
         Context::Typing => {
             let mut filter = d.clone();
             filter.press(ch('/'));
@@ -2290,6 +2365,12 @@ fn prepare(action: Command, ctx: Context, d: &mut Dash) {
             d.mark(2);
             d.press(ch('v'));
         }
+        (Command::ClearFilter, _) => {
+            d.press(ch('/'));
+            d.type_text("mall");
+            d.press(enter());
+            assert_eq!(d.model.feed.shown_len(), 1);
+        }
         _ => {}
     }
     d.effects.clear();
@@ -2321,7 +2402,114 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         _ => panic!("{what}: {fx:?} with {:?}", a.overlay),
     };
     let journal_ctx = matches!(ctx, Context::Journal | Context::JournalItems);
+    let history = |m: &Model| match &m.overlay {
+        Overlay::History(v) => v.clone(),
+        other => panic!("{what}: no history: {other:?}"),
+    };
     match action {
+        Command::ShowHistory => {
+            let req = b.history_req + 1;
+            let account = b.history_subject().expect("a subject");
+            assert_eq!(
+                fx,
+                [Effect::History {
+                    req,
+                    account: account.clone()
+                }],
+                "{what}"
+            );
+            // The account at the cursor: the row, the feed's change (who made it), the
+            // inspector's second user, the history line's other account.
+            let want = match (&b.overlay, ctx) {
+                (Overlay::Inspector(i), _) => i.b.as_str().to_owned(),
+                (Overlay::History(v), _) => v.current().unwrap().other.clone(),
+                (_, Context::Feed) => b
+                    .feed
+                    .selected()
+                    .unwrap()
+                    .change()
+                    .unwrap()
+                    .raw
+                    .from
+                    .clone(),
+                (_, Context::Table) => current(b).to_owned(),
+                _ => "alice".to_owned(),
+            };
+            assert_eq!(account.as_str(), want, "{what}");
+            let v = history(a);
+            assert_eq!((v.req, &v.load), (req, &HistoryLoad::Loading), "{what}");
+            assert_eq!(
+                v.back.is_some(),
+                matches!(b.overlay, Overlay::Inspector(_) | Overlay::History(_)),
+                "{what}"
+            );
+        }
+        Command::ClearFilter => {
+            none(fx);
+            assert!(
+                !b.feed.filter.is_empty() && a.feed.filter.is_empty(),
+                "{what}"
+            );
+            assert_eq!(a.feed.shown_len(), a.feed.lines.len(), "{what}");
+        }
+        Command::LookUpLine => {
+            // Enter on a history line: its other account looked up, the history closed.
+            let other = history(b).current().unwrap().other.clone();
+            assert_eq!(
+                fx,
+                [Effect::Lookup {
+                    req: b.lookup_req + 1,
+                    user: id(&other)
+                }],
+                "{what}"
+            );
+            assert!(matches!(a.overlay, Overlay::None), "{what}");
+            assert_eq!(a.focus, Focus::Blocklist, "{what}");
+        }
+        Command::Close if ctx == Context::History => {
+            none(fx);
+            match history(b).back {
+                Some(_) => assert!(matches!(a.overlay, Overlay::Inspector(_)), "{what}"),
+                None => assert!(matches!(a.overlay, Overlay::None), "{what}"),
+            }
+        }
+        Command::Refresh if ctx == Context::History => {
+            let (bv, av) = (history(b), history(a));
+            assert_eq!(
+                fx,
+                [Effect::History {
+                    req: b.history_req + 1,
+                    account: bv.account.clone()
+                }],
+                "{what}"
+            );
+            // What it shows stays until the answer.
+            assert_eq!(av.load, HistoryLoad::Loading, "{what}");
+            assert_eq!(av.lines, bv.lines, "{what}");
+            assert_eq!(a.list.rows, b.list.rows, "{what}: the table is left alone");
+        }
+        Command::Up
+        | Command::Down
+        | Command::Top
+        | Command::Bottom
+        | Command::PageUp
+        | Command::PageDown
+            if ctx == Context::History =>
+        {
+            none(fx);
+            let (bv, av) = (history(b), history(a));
+            let rows = b.history_rows();
+            let want = motion_of(action).apply(bv.scroll.cursor, bv.lines.len(), rows);
+            assert_ne!(want, bv.scroll.cursor, "{what}: the key should move");
+            assert_eq!(av.scroll.cursor, want, "{what}");
+            assert!(av.window(rows).contains(&want), "{what}");
+            assert_eq!(a.list.cursor(), b.list.cursor(), "{what}");
+        }
+        Command::Filter if ctx == Context::Feed => {
+            none(fx);
+            assert!(matches!(a.overlay, Overlay::Filter(_)), "{what}");
+            assert_eq!(a.focus, Focus::Feed, "{what}");
+        }
         Command::Journal => {
             assert_eq!(
                 fx,
@@ -4448,7 +4636,8 @@ fn written_exports_are_logged() {
 #[test]
 fn every_command_is_in_the_help_the_bar_and_completion_and_read_only_leaves_no_change() {
     use blockdeck::app::{help, palette};
-    const ALL: [Context; 16] = [
+    const ALL: [Context; 17] = [
+        Context::History,
         Context::Journal,
         Context::JournalItems,
         Context::Lookup,
@@ -4466,7 +4655,13 @@ fn every_command_is_in_the_help_the_bar_and_completion_and_read_only_leaves_no_c
         Context::Inspector,
         Context::Blockers,
     ];
-    let states: Vec<(&str, Dash)> = ALL.into_iter().flat_map(in_context).collect();
+    let mut states: Vec<(&str, Dash)> = ALL.into_iter().flat_map(in_context).collect();
+    // The feed filtered (Esc clears it).
+    let (_, mut filtered) = in_context(Context::Feed).remove(0);
+    filtered.press(ch('/'));
+    filtered.type_text("mall");
+    filtered.press(enter());
+    states.push(("feed/filtered", filtered));
     for read_only in [false, true] {
         let allowed = |spec: &command::Spec| !(read_only && spec.mutates);
         // The help: every binding the mode allows, and none it does not.
@@ -5538,4 +5733,621 @@ fn a_batch_run_from_the_journal_reads_the_journal_again() {
         "{:?}",
         &d.effects[before..]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The history view (H, :history)
+
+/// The history shown, if any.
+fn history_view(d: &Dash) -> &blockdeck::app::model::HistoryView {
+    d.history()
+}
+
+#[test]
+fn h_on_a_row_opens_its_account_s_history_newest_first_and_esc_closes_it() {
+    let mut d = Dash::alice(20);
+    d.press_n(ch('j'), 2);
+    assert_eq!(current(&d.model), "evil_osc");
+    let fx = d.press(ch('H'));
+    assert_eq!(
+        fx,
+        [Effect::History {
+            req: 1,
+            account: id("evil_osc")
+        }]
+    );
+    let v = history_view(&d);
+    assert_eq!(v.load, HistoryLoad::Loading);
+    assert!(v.back.is_none());
+    assert!(contexts(&d.model).contains(&Context::History));
+    d.answer_history(1, history_of("evil_osc", 12));
+    let v = history_view(&d);
+    assert_eq!(v.load, HistoryLoad::Loaded);
+    assert_eq!(v.lines.len(), 12);
+    // Newest first; both ways, each with the other account.
+    assert!(v.lines.windows(2).all(|w| w[0].time_ms > w[1].time_ms));
+    use blockdeck::app::model::Direction;
+    assert_eq!(
+        (
+            v.lines[0].direction,
+            v.lines[0].words(),
+            v.lines[0].other.as_str()
+        ),
+        (Direction::Out, "blocked", "user_0000")
+    );
+    assert_eq!(
+        (
+            v.lines[1].direction,
+            v.lines[1].words(),
+            v.lines[1].other.as_str()
+        ),
+        (Direction::In, "blocked by", "user_0001")
+    );
+    assert_eq!(
+        v.lines[1].sentence("evil_osc"),
+        "user_0001 blocked evil_osc"
+    );
+    // Untrusted text is escaped once, when it arrives.
+    assert_eq!(v.lines[3].other_shown, sanitize(EVIL_OSC_NICK));
+    assert!(!v.lines[3].other_shown.contains('\u{1b}'));
+    // j/G move the cursor; the table underneath stays where it was.
+    d.press(ch('j'));
+    assert_eq!(history_view(&d).scroll.cursor, 1);
+    d.press(ch('G'));
+    assert_eq!(history_view(&d).scroll.cursor, 11);
+    assert_eq!(current(&d.model), "evil_osc");
+    assert!(d.press(esc()).is_empty());
+    assert!(matches!(d.model.overlay, Overlay::None));
+    assert_eq!(d.model.focus, Focus::Blocklist);
+}
+
+#[test]
+fn history_by_name_from_the_command_line_and_its_mistakes() {
+    let mut d = Dash::alice(20);
+    assert_eq!(
+        d.command("history mallory"),
+        [Effect::History {
+            req: 1,
+            account: id("mallory")
+        }]
+    );
+    assert_eq!(history_view(&d).account_shown, "mallory");
+    d.press(esc());
+    // One account at a time.
+    assert!(d.command("history mallory trent").is_empty());
+    assert!(
+        d.palette_error()
+            .is_some_and(|e| e.contains("one UserID at most")),
+        "{:?}",
+        d.palette_error()
+    );
+    // Nobody looked up and no ID: it says what to do.
+    let mut fresh = Dash::new();
+    fresh.focus(Focus::Activity);
+    assert!(fresh.press(ch('H')).is_empty());
+    let notice = fresh.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains(":history ID"), "{notice}");
+}
+
+#[test]
+fn h_on_the_feed_opens_the_history_of_the_account_that_made_the_change() {
+    let mut d = Dash::alice(20);
+    d.send(Msg::FeedChange(feed_event(
+        ChangeKind::Block,
+        "mallory",
+        "trent",
+        NOW,
+    )));
+    d.send(Msg::FeedChange(feed_event(
+        ChangeKind::Unblock,
+        "erin-k",
+        "alice",
+        NOW + 1,
+    )));
+    d.focus(Focus::Feed);
+    // The newest line is selected.
+    assert_eq!(
+        d.press(ch('H')),
+        [Effect::History {
+            req: 1,
+            account: id("erin-k")
+        }]
+    );
+    d.press(esc());
+    d.press(ch('k'));
+    assert_eq!(
+        d.press(ch('H')),
+        [Effect::History {
+            req: 2,
+            account: id("mallory")
+        }]
+    );
+    d.press(esc());
+    // A teammate's batch is no account's change: it says so.
+    d.send(Msg::TeamBatch {
+        moved: blockdeck::app::model::TeamMove::Started,
+        batch: journal_batches()[0].summary(),
+    });
+    d.press(ch('G'));
+    assert!(d.press(ch('H')).is_empty());
+    let notice = d.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains("teammate's batch"), "{notice}");
+}
+
+#[test]
+fn h_in_the_inspector_opens_the_second_user_s_history_and_esc_goes_back_to_it() {
+    let mut d = Dash::alice(20);
+    let side = d.inspect_row();
+    d.send(Msg::Inspected {
+        req: side,
+        result: Ok(relationship("alice", "bob", true, false)),
+    });
+    assert_eq!(
+        d.press(ch('H')),
+        [Effect::History {
+            req: 1,
+            account: id("bob")
+        }]
+    );
+    d.answer_history(1, history_of("bob", 6));
+    // H on a line: the other account's history; Esc back to bob's, then to the inspector.
+    d.press(ch('j'));
+    assert_eq!(
+        d.press(ch('H')),
+        [Effect::History {
+            req: 2,
+            account: id("user_0001")
+        }]
+    );
+    d.answer_history(2, history_of("user_0001", 2));
+    assert!(d.press(esc()).is_empty());
+    assert_eq!(history_view(&d).account, id("bob"));
+    assert_eq!(history_view(&d).scroll.cursor, 1, "the cursor where it was");
+    assert!(d.press(esc()).is_empty());
+    assert!(
+        d.inspector()
+            .is_some_and(|i| matches!(i.result, Some(Ok(_)))),
+        "{:?}",
+        d.model.overlay
+    );
+}
+
+#[test]
+fn a_history_left_before_its_answer_is_read_again_when_come_back_to() {
+    let mut d = Dash::alice(20);
+    assert_eq!(d.command("history bob").len(), 1);
+    d.answer_history(1, history_of("bob", 6));
+    d.press(ch('j'));
+    d.press(ch('H'));
+    // Back before user_0001's answer: that answer is not bob's history.
+    d.press(esc());
+    d.answer_history(2, history_of("user_0001", 2));
+    assert_eq!(history_view(&d).lines.len(), 6);
+    // bob's read again (r), and H on a line before that answer: coming back reads bob anew.
+    d.press(ch('r'));
+    d.press(ch('H'));
+    assert!(matches!(
+        d.press(esc()).as_slice(),
+        [Effect::History { req: 5, account }] if *account == id("bob")
+    ));
+    d.answer_history(3, history_of("bob", 6));
+    assert_eq!(
+        history_view(&d).load,
+        HistoryLoad::Loading,
+        "a stale answer"
+    );
+    d.answer_history(5, history_of("bob", 7));
+    assert_eq!(history_view(&d).lines.len(), 7);
+}
+
+#[test]
+fn stale_history_answers_are_dropped() {
+    let mut d = Dash::alice(20);
+    d.command("history bob");
+    // r before the answer: only the answer to the newest read counts.
+    assert_eq!(
+        d.press(ch('r')),
+        [Effect::History {
+            req: 2,
+            account: id("bob")
+        }]
+    );
+    d.answer_history(1, history_of("bob", 30));
+    assert_eq!(history_view(&d).load, HistoryLoad::Loading);
+    assert!(history_view(&d).lines.is_empty());
+    d.answer_history(2, history_of("bob", 3));
+    assert_eq!(history_view(&d).lines.len(), 3);
+    // An answer after the view closed changes nothing.
+    d.press(esc());
+    let before = format!("{:?}", d.model.overlay);
+    d.answer_history(2, history_of("bob", 30));
+    assert_eq!(format!("{:?}", d.model.overlay), before);
+}
+
+#[test]
+fn r_in_the_history_keeps_the_cursor_on_its_change() {
+    let mut d = Dash::alice(20);
+    d.command("history bob");
+    d.answer_history(1, history_of("bob", 10));
+    d.press_n(ch('j'), 3);
+    let at = history_view(&d).current().unwrap().clone();
+    d.press(ch('r'));
+    // Two newer changes came: the cursor follows its change down.
+    let mut read = history_of("bob", 10);
+    read.changes
+        .insert(0, change(99, ChangeKind::Block, "bob", "zed", NOW + 60));
+    read.changes
+        .insert(0, change(100, ChangeKind::Block, "bob", "zoe", NOW + 120));
+    d.answer_history(2, read);
+    assert_eq!(history_view(&d).scroll.cursor, 5);
+    assert_eq!(history_view(&d).current(), Some(&at));
+}
+
+#[test]
+fn a_store_that_cannot_be_read_is_an_error_never_an_empty_history() {
+    let mut d = Dash::alice(20);
+    d.command("history bob");
+    d.answer_history(1, history_of("bob", 4));
+    d.press(ch('r'));
+    d.send(Msg::History {
+        req: 2,
+        result: Err(fail(
+            "cannot read the change store /srv/journal.db: database disk image is malformed",
+        )),
+    });
+    let v = history_view(&d);
+    assert!(
+        matches!(&v.load, HistoryLoad::Failed(t) if t.contains("malformed")),
+        "{:?}",
+        v.load
+    );
+    // What was shown is not the history any more.
+    assert!(v.lines.is_empty() && v.reach.is_none());
+    assert!(d.logged("the history of bob could not be read"));
+    // No store at all is a state of its own too.
+    d.press(ch('r'));
+    d.send(Msg::History {
+        req: 3,
+        result: Ok(Stored::Absent(
+            "no change store yet: /srv/journal.db does not exist".into(),
+        )),
+    });
+    assert!(matches!(
+        &history_view(&d).load,
+        HistoryLoad::NoStore(why) if why.contains("does not exist")
+    ));
+}
+
+#[test]
+fn enter_on_a_history_line_looks_the_other_account_up() {
+    let mut d = Dash::alice(20);
+    d.open_journal();
+    d.command("history bob");
+    d.answer_history(1, history_of("bob", 6));
+    d.press_n(ch('j'), 2);
+    let lookup = d.model.lookup_req + 1;
+    assert_eq!(
+        d.press(enter()),
+        [Effect::Lookup {
+            req: lookup,
+            user: id("user_0002")
+        }]
+    );
+    assert!(matches!(d.model.overlay, Overlay::None));
+    assert!(d.model.journal.is_none(), "the journal closes");
+    assert_eq!(d.model.list.owner, Some(id("user_0002")));
+    assert_eq!(
+        d.model.history.last().map(String::as_str),
+        Some("user_0002")
+    );
+    // A line whose account is no ID blockdeck can act on says so.
+    d.command("history bob");
+    d.answer_history(2, history_of("bob", 6));
+    d.press_n(ch('j'), 3);
+    assert!(d.press(enter()).is_empty());
+    let notice = d.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains("not an ID"), "{notice}");
+    assert!(matches!(d.model.overlay, Overlay::History(_)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The feed's filter
+
+#[test]
+fn the_feed_filter_shows_only_changes_of_matching_accounts_and_esc_clears_it() {
+    let mut d = Dash::alice(20);
+    for (n, (kind, from, to)) in [
+        (ChangeKind::Block, "mallory", "trent"),
+        (ChangeKind::Block, "bob", "carol_91"),
+        (ChangeKind::Unblock, "trent", "Mallory2"),
+        (ChangeKind::Block, "erin-k", "dave"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        d.send(Msg::FeedChange(feed_event(kind, from, to, NOW + n as u64)));
+    }
+    d.send(Msg::TeamBatch {
+        moved: blockdeck::app::model::TeamMove::Started,
+        batch: journal_batches()[0].summary(),
+    });
+    d.focus(Focus::Feed);
+    assert!(d.press(ch('/')).is_empty());
+    assert!(matches!(d.model.overlay, Overlay::Filter(_)));
+    // Live as it is typed, either side, any case; the table is left alone.
+    d.type_text("MALL");
+    assert_eq!(d.model.feed.filter, "MALL");
+    assert_eq!(d.model.feed.shown_len(), 2);
+    assert!(d.model.list.filter.is_empty());
+    assert_eq!(d.model.focus, Focus::Feed);
+    d.press(enter());
+    assert!(matches!(d.model.overlay, Overlay::None));
+    // The cursor moves over what is shown; Enter opens the one at the cursor.
+    d.press(ch('k'));
+    let shown: Vec<&str> = d
+        .model
+        .feed
+        .changes_shown()
+        .map(|l| l.raw.from.as_str())
+        .collect();
+    assert_eq!(shown, ["mallory", "trent"]);
+    assert_eq!(
+        d.model
+            .feed
+            .selected()
+            .and_then(|e| e.change())
+            .map(|l| l.raw.from.as_str()),
+        Some("mallory")
+    );
+    d.press(enter());
+    assert!(
+        matches!(&d.model.overlay, Overlay::Entry(e) if e.paragraphs[0].1 == "mallory blocked trent")
+    );
+    d.press(esc());
+    // A change that arrives and does not match stays out of sight.
+    d.send(Msg::FeedChange(feed_event(
+        ChangeKind::Block,
+        "zed",
+        "zoe",
+        NOW + 9,
+    )));
+    assert_eq!(d.model.feed.shown_len(), 2);
+    // The export is the feed as shown.
+    d.press(ch('e'));
+    d.press(ctrl('u'));
+    d.type_text("f.csv");
+    let fx = d.press(enter());
+    match fx.as_slice() {
+        [Effect::Export { rows, contents, .. }] => {
+            assert_eq!(*rows, 2);
+            assert!(!contents.contains("zed"), "{contents}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Esc on the feed: every change again.
+    assert!(d.press(esc()).is_empty());
+    assert!(d.model.feed.filter.is_empty());
+    assert_eq!(d.model.feed.shown_len(), d.model.feed.lines.len());
+    assert!(d.model.feed.scroll.tail, "following the newest again");
+    // Without a filter, Esc says there is none.
+    d.press(esc());
+    let notice = d.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains("no filter"), "{notice}");
+}
+
+#[test]
+fn the_feed_filter_line_s_esc_clears_it_and_a_full_feed_keeps_the_window() {
+    let mut d = Dash::alice(20);
+    for n in 0..FEED_KEEP {
+        let from = if n % 2 == 0 { "mallory" } else { "bob" };
+        d.send(Msg::FeedChange(feed_event(
+            ChangeKind::Block,
+            from,
+            "trent",
+            NOW + n as u64,
+        )));
+    }
+    d.focus(Focus::Feed);
+    d.press(ch('/'));
+    d.type_text("mallory");
+    d.press(enter());
+    d.press_n(ch('k'), 10);
+    let at = d.model.feed.selected().cloned();
+    // The oldest lines go at the cap: the cursor stays on its line.
+    for n in 0..4 {
+        d.send(Msg::FeedChange(feed_event(
+            ChangeKind::Block,
+            "mallory",
+            "trent",
+            NOW + 5_000 + n,
+        )));
+    }
+    assert_eq!(d.model.feed.lines.len(), FEED_KEEP);
+    assert_eq!(d.model.feed.selected().cloned(), at);
+    // Esc on the filter line clears it.
+    d.press(ch('/'));
+    assert!(matches!(&d.model.overlay, Overlay::Filter(i) if i.value() == "mallory"));
+    d.press(esc());
+    assert!(d.model.feed.filter.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block rates (the sparklines) and a batch's calls per second
+
+#[test]
+fn block_rates_are_read_once_the_screen_is_up_and_at_most_every_ten_seconds() {
+    use blockdeck::app::model::RATE_REFRESH_MS;
+    let mut d = Dash::alice(20);
+    // Before the screen is up nothing is read, and nothing wakes the dashboard for it.
+    assert!(
+        !d.effects
+            .iter()
+            .any(|e| matches!(e, Effect::BlockRate { .. }))
+    );
+    assert_eq!(d.model.next_wake(), None);
+    let app = d.started();
+    let t0 = d.model.ms;
+    // The store is not known to be there yet: alice's rate waits for the app's answer.
+    assert!(d.send(Msg::Clock(t0 + 1)).is_empty());
+    let fx = d.answer_rate(app, spike(9));
+    let account = match fx.as_slice() {
+        [
+            Effect::BlockRate {
+                req,
+                scope: RateScope::Account(a),
+            },
+        ] if *a == id("alice") => *req,
+        other => panic!("{other:?}"),
+    };
+    d.answer_rate(account, spike(7));
+    assert_eq!(d.model.rates.account.state, RateState::Counts(spike(7)));
+    // Keys and ticks in the next ten seconds read nothing; the dashboard wakes for the next read.
+    assert_eq!(d.model.next_wake(), Some(t0 + RATE_REFRESH_MS));
+    for _ in 0..9 {
+        d.press(ch('j'));
+        d.send(Msg::Tick(NOW + 1));
+    }
+    let reads = |d: &Dash| {
+        d.effects
+            .iter()
+            .filter(|e| matches!(e, Effect::BlockRate { .. }))
+            .count()
+    };
+    assert_eq!(reads(&d), 2, "{:?}", d.effects);
+    // Then each is read again, once, ten seconds after it was asked for, on whatever comes
+    // first.
+    let fx = d.send(Msg::Clock(t0 + RATE_REFRESH_MS));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::BlockRate {
+                scope: RateScope::App,
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    let fx = d.send(Msg::Clock(t0 + 1 + RATE_REFRESH_MS));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::BlockRate {
+                scope: RateScope::Account(_),
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    assert!(d.send(Msg::Clock(t0 + RATE_REFRESH_MS + 5_000)).is_empty());
+    // Unanswered, they are not asked again until they count as lost.
+    assert!(d.send(Msg::Clock(t0 + 2 * RATE_REFRESH_MS + 2)).is_empty());
+    // Another account looked up: its rate is read at once, the last one's never drawn for it.
+    d.focus(Focus::Lookup);
+    d.type_text("bob");
+    let fx = d.press(enter());
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::Lookup { .. }, Effect::BlockRate { scope: RateScope::Account(a), .. }]
+                if *a == id("bob")
+        ),
+        "{fx:?}"
+    );
+    assert_eq!(d.model.rates.account.state, RateState::Unread);
+    assert_eq!(d.model.rates.account_of, Some(id("bob")));
+}
+
+#[test]
+fn a_failed_rate_read_is_a_failure_said_once_never_zeros() {
+    let mut d = Dash::alice(20);
+    let app = d.started();
+    d.send(Msg::BlockRate {
+        req: app,
+        result: Err(fail(
+            "the change store postgres://db/team stopped answering",
+        )),
+    });
+    assert!(
+        matches!(&d.model.rates.app.state, RateState::Failed(t) if t.contains("stopped answering"))
+    );
+    assert!(d.logged("blocks per minute across the app could not be read"));
+    // Read again ten seconds later, failing again: not said twice.
+    let fx = d.send(Msg::Clock(
+        d.model.ms + blockdeck::app::model::RATE_REFRESH_MS,
+    ));
+    let again = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::BlockRate {
+                req,
+                scope: RateScope::App,
+            } => Some(*req),
+            _ => None,
+        })
+        .expect("read again");
+    d.send(Msg::BlockRate {
+        req: again,
+        result: Err(fail(
+            "the change store postgres://db/team stopped answering",
+        )),
+    });
+    let said = d
+        .log_texts()
+        .iter()
+        .filter(|t| t.contains("could not be read"))
+        .count();
+    // The app's failure once; alice's rate was read too (the store is there, if failing), and
+    // its failure said once as well.
+    assert!(said <= 2, "{said}");
+    // No store: nothing to draw, and alice's rate is not asked for.
+    let mut d = Dash::alice(20);
+    let app = d.started();
+    let fx = d.send(Msg::BlockRate {
+        req: app,
+        result: Ok(Stored::Absent("no change store yet".into())),
+    });
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(d.model.rates.app.state, RateState::NoStore);
+    // A stale answer changes nothing.
+    d.answer_rate(app, spike(3));
+    assert_eq!(d.model.rates.app.state, RateState::NoStore);
+}
+
+#[test]
+fn a_batch_s_calls_per_second_are_sampled_from_its_progress_into_bounded_slots() {
+    use blockdeck::app::model::CALL_SLOTS;
+    let mut d = Dash::alice(200);
+    d.press(ch('*'));
+    d.press(ch('x'));
+    let (bid, op, pairs) = d.confirm();
+    // Ten minutes of progress, every 100 ms: 20 calls a second, 60 in the last minute.
+    for tick in 1..=6_000u64 {
+        let ms = tick * 100;
+        let calls = if ms <= 540_000 {
+            ms / 50
+        } else {
+            10_800 + (ms - 540_000) * 60 / 1000
+        };
+        let mut p = progress(200, 0, 0);
+        p.calls = calls;
+        p.elapsed = std::time::Duration::from_millis(ms);
+        d.send(Msg::BatchProgress {
+            id: bid,
+            progress: p,
+        });
+    }
+    let rate = &d.model.running.as_ref().unwrap().call_rate;
+    assert!(rate.ends.len() <= CALL_SLOTS, "{}", rate.ends.len());
+    let per = rate.per_second();
+    assert!((per[0] - 20.0).abs() < 0.01, "{per:?}");
+    assert!((per.last().unwrap() - 60.0).abs() < 0.01, "{per:?}");
+    // The outcome keeps them for the summary.
+    d.finish(
+        bid,
+        op,
+        pairs.into_iter().map(done).collect(),
+        BatchEnd::Completed,
+    );
+    let last = d.model.last.as_ref().unwrap();
+    assert_eq!(last.call_rate.covered_ms(), 600_000);
 }

@@ -5,6 +5,7 @@
 mod common {
     pub mod cli;
     pub mod harness;
+    pub mod recorded;
 }
 
 use std::path::PathBuf;
@@ -448,7 +449,11 @@ fn an_unfinished_batch_is_said_at_start_and_resume_finishes_it() {
     assert!(listed.stdout.contains(&batch), "{}", listed.all());
 
     let mut live = Live::new(&sb.url(), ws.journal.clone(), EngineOptions::default());
-    assert_eq!(live.step(Msg::Started), [Effect::ScanJournal]);
+    // The journal scanned, and the app's blocks per minute read (there is no change store).
+    assert!(matches!(
+        live.step(Msg::Started).as_slice(),
+        [Effect::ScanJournal, Effect::BlockRate { .. }]
+    ));
     live.until("the journal's scan", |m| !m.incomplete.is_empty());
     assert!(live.logged("1 unfinished batch(es)"));
     assert_eq!(live.model.incomplete[0].id, batch);
@@ -647,4 +652,231 @@ fn the_journal_view_reads_real_batches_and_undoes_one_that_is_not_the_last() {
     let view = live.model.journal.as_ref().unwrap();
     let newest = &view.batches[view.view[0]];
     assert_eq!((newest.op(), newest.counts.done), (Operation::Block, 2));
+}
+
+/// `w` with a change history: the blockers it recorded are checked first, marked as the
+/// history's, and a recorded block that no longer stands is said.
+#[test]
+fn who_blocks_asks_the_history_first() {
+    use blockdeck::feed::ChangeKind::{Block, Unblock};
+    let mut accounts: Vec<serde_json::Value> = ["alice", "bob", "carol"]
+        .iter()
+        .map(|id| json!({"id": id}))
+        .collect();
+    accounts.extend((0..20).map(|i| json!({"id": format!("t{i:02}")})));
+    let sb = LocalSandbox::on(harness::seed(json!({
+        "accounts": accounts,
+        "blocks": [
+            {"from": "alice", "to": "bob", "time": 1_700_000_000},
+            {"from": "t03", "to": "alice", "time": 1_700_000_000},
+            {"from": "t07", "to": "alice", "time": 1_700_000_000},
+        ],
+    })));
+    let ws = Workspace::new();
+    let store = ws.dir.path().join("journal.db");
+    common::recorded::record(
+        &store,
+        &[
+            (Block, "t03", "alice"),
+            (Block, "t07", "alice"),
+            (Block, "t11", "alice"),
+            (Block, "t12", "alice"),
+            (Unblock, "t12", "alice"),
+        ],
+    );
+    let mut live = Live::new(&sb.url(), store, EngineOptions::default());
+    live.look_up("alice");
+    live.command("blockers listed");
+    live.until(
+        "the reverse lookup",
+        |m| matches!(&m.overlay, Overlay::Blockers(v) if v.done),
+    );
+    let Overlay::Blockers(view) = &live.model.overlay else {
+        unreachable!()
+    };
+    assert_eq!(view.error, None);
+    let recorded = view.recorded.as_ref().expect("the history was read");
+    assert_eq!(recorded.suspects, [id("t03"), id("t07"), id("t11")]);
+    assert_eq!(recorded.reach.map(|r| r.changes), Some(5));
+    // The recorded three and the one listed user, each checked once.
+    assert_eq!((view.checked, view.total), (4, 4));
+    let found: Vec<_> = view.found.iter().map(|(b, _)| b.clone()).collect();
+    assert_eq!(found, [id("t03"), id("t07")]);
+    assert!(view.from_history(&id("t03")) && view.from_history(&id("t07")));
+    assert!(!view.from_history(&id("t11")), "t11 no longer blocks alice");
+    let history = view.history.as_ref().expect("how the history held up");
+    assert_eq!(history.confirmed, [id("t03"), id("t07")]);
+    assert_eq!(history.outdated, [id("t11")]);
+}
+
+/// A post of the change store: `from` changed `to` of it (`kind`) at `time_ms`.
+fn post(
+    kind: blockdeck::feed::ChangeKind,
+    from: &str,
+    to: &[&str],
+    time_ms: u64,
+) -> blockdeck::feed::Post {
+    let events = to
+        .iter()
+        .map(|t| blockdeck::feed::FeedEvent {
+            received: time_ms / 1000,
+            kind,
+            from: from.to_owned(),
+            to: (*t).to_owned(),
+            platform: "Android".to_owned(),
+            client_ip: Some("10.0.0.9".to_owned()),
+            sdkappid: Some(harness::SDKAPPID),
+        })
+        .collect();
+    blockdeck::feed::Post {
+        kind,
+        events,
+        time_ms,
+        digest: format!("{}-{from}-{}-{time_ms}", kind.word(), to.join(",")),
+    }
+}
+
+#[test]
+fn the_history_and_the_block_rates_are_read_from_the_real_change_store() {
+    use blockdeck::app::model::{HistoryLoad, RateState};
+    use blockdeck::client::journal::Location;
+    use blockdeck::client::journal::changes::Changes;
+    use blockdeck::feed::ChangeKind;
+
+    let sb = LocalSandbox::on(seed());
+    let ws = Workspace::new();
+    let journal = ws.path("journal.db");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let minute = 60_000;
+    {
+        let mut store = Changes::open(&Location::File(journal.clone())).unwrap();
+        let posts = [
+            // A day ago: how far the store reaches.
+            post(
+                ChangeKind::Block,
+                "dave",
+                &["erin"],
+                now_ms - 1_440 * minute,
+            ),
+            post(
+                ChangeKind::Block,
+                "alice",
+                &["bob", "carol"],
+                now_ms - 30 * minute,
+            ),
+            post(
+                ChangeKind::Block,
+                "mallory",
+                &["alice"],
+                now_ms - 20 * minute,
+            ),
+            post(ChangeKind::Unblock, "alice", &["bob"], now_ms - 10 * minute),
+            post(
+                ChangeKind::FriendAdd,
+                "trent",
+                &["alice"],
+                now_ms - 5 * minute,
+            ),
+            post(ChangeKind::Block, "trent", &["erin"], now_ms - 2 * minute),
+        ];
+        assert!(
+            store
+                .record(&posts, now_ms as i64)
+                .unwrap()
+                .iter()
+                .all(|n| *n)
+        );
+    }
+    let mut live = Live::new(&sb.url(), journal, EngineOptions::default());
+    // The screen is up: the app's blocks per minute are read.
+    live.step(Msg::Started);
+    live.until("the app's block rate", |m| {
+        m.rates.app.state != RateState::Unread
+    });
+    let RateState::Counts(app) = live.model.rates.app.state.clone() else {
+        panic!("{:?}", live.model.rates.app.state);
+    };
+    assert_eq!(app.len(), 60);
+    // Four blocks in the hour (the one a day ago is not counted), the newest two minutes ago
+    // (a minute either way, should the read fall in the next minute).
+    assert_eq!(app.iter().sum::<u64>(), 4, "{app:?}");
+    assert_eq!(app[55..].iter().sum::<u64>(), 1, "{app:?}");
+
+    // alice looked up: her rate is read too.
+    live.look_up("alice");
+    live.until("alice's block rate", |m| {
+        m.rates.account.state != RateState::Unread
+    });
+    let RateState::Counts(alice) = live.model.rates.account.state.clone() else {
+        panic!("{:?}", live.model.rates.account.state);
+    };
+    assert_eq!(alice.iter().sum::<u64>(), 3, "{alice:?}");
+
+    // :history alice: both ways, newest first, with the store's reach.
+    let fx = live.command("history alice");
+    assert!(matches!(fx.as_slice(), [Effect::History { .. }]), "{fx:?}");
+    live.until(
+        "the history",
+        |m| matches!(&m.overlay, Overlay::History(v) if v.load != HistoryLoad::Loading),
+    );
+    let Overlay::History(view) = &live.model.overlay else {
+        unreachable!()
+    };
+    assert_eq!(view.load, HistoryLoad::Loaded);
+    let lines: Vec<(String, &str)> = view
+        .lines
+        .iter()
+        .map(|l| (l.sentence("alice"), l.platform.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("trent befriended alice".to_owned(), "Android"),
+            ("alice unblocked bob".to_owned(), "Android"),
+            ("mallory blocked alice".to_owned(), "Android"),
+            ("alice blocked carol".to_owned(), "Android"),
+            ("alice blocked bob".to_owned(), "Android"),
+        ]
+    );
+    assert_eq!(view.lines[0].client_ip.as_deref(), Some("10.0.0.9"));
+    let reach = view.reach.expect("the store's reach");
+    assert_eq!(reach.changes, 7);
+    assert_eq!(reach.first_ms, (now_ms - 1_440 * minute) as i64);
+}
+
+#[test]
+fn without_a_change_store_the_history_says_so() {
+    use blockdeck::app::model::{HistoryLoad, RateState};
+    let sb = LocalSandbox::on(seed());
+    let ws = Workspace::new();
+    // A JSON Lines journal cannot hold one; an SQLite journal not made yet holds none.
+    for (journal, words) in [
+        (ws.journal.clone(), "JSON Lines"),
+        (ws.path("later.db"), "does not exist"),
+    ] {
+        let mut live = Live::new(&sb.url(), journal.clone(), EngineOptions::default());
+        live.step(Msg::Started);
+        live.until("the app's block rate", |m| {
+            m.rates.app.state != RateState::Unread
+        });
+        assert_eq!(live.model.rates.app.state, RateState::NoStore);
+        live.command("history alice");
+        live.until(
+            "the history",
+            |m| matches!(&m.overlay, Overlay::History(v) if v.load != HistoryLoad::Loading),
+        );
+        let Overlay::History(view) = &live.model.overlay else {
+            unreachable!()
+        };
+        assert!(
+            matches!(&view.load, HistoryLoad::NoStore(why) if why.contains(words)),
+            "{:?}",
+            view.load
+        );
+        // Reading it created nothing.
+        assert!(!ws.path("later.db").exists());
+    }
 }

@@ -38,6 +38,7 @@ fn collect(
             Ok(Some(FeedMsg::Event(e))) => events.push(e),
             Ok(Some(FeedMsg::Rejected { reason, .. })) => rejected.push(reason),
             Ok(Some(FeedMsg::Listening(_))) | Err(_) => {}
+            Ok(Some(other)) => panic!("a listener sends no {other:?}"),
             Ok(None) => break,
         }
     }

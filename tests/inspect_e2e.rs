@@ -5,6 +5,7 @@
 mod common {
     pub mod cli;
     pub mod harness;
+    pub mod recorded;
 }
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,7 +113,7 @@ async fn lookup(
     Vec<BlockersEvent>,
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let result = ops::blockers(engine, &id(target), candidates, tx, cancel).await;
+    let result = ops::blockers(engine, &id(target), candidates, None, tx, cancel).await;
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
         events.push(e);
@@ -538,7 +539,14 @@ async fn cancellation_stops_between_calls() {
     let cancel = CancellationToken::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let target = id(X);
-    let run = ops::blockers(&engine, &target, candidates.clone(), tx, cancel.clone());
+    let run = ops::blockers(
+        &engine,
+        &target,
+        candidates.clone(),
+        None,
+        tx,
+        cancel.clone(),
+    );
     tokio::pin!(run);
     // Cancel as soon as the first call has answered.
     let report = loop {
@@ -875,4 +883,133 @@ fn cli_blockers_of_friends() {
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(out.stderr.contains("0 friend(s)"), "{}", out.stderr);
     cli::assert_no_key(&out.all(), "blockers --friends");
+}
+
+/// `blockers X` with a change history and no candidates: the recorded blockers are confirmed with
+/// black_list_check and nothing else is asked, and the answer is the full sweep's.
+#[test]
+fn cli_blockers_answer_from_the_history() {
+    use blockdeck::feed::ChangeKind::{self, Block, Unblock};
+    // 2,500 accounts, so that a sweep takes three calls of 1,000.
+    let n = 2_500;
+    let mut accounts: Vec<SeedAccount> = vec![account("x")];
+    accounts.extend((0..n).map(|i| account(&format!("c{i:04}"))));
+    let blockers = ["c0003", "c0900", "c1700", "c2100", "c2499"];
+    let mut blocks: Vec<SeedEdge> = blockers.iter().map(|b| edge(b, "x")).collect();
+    blocks.push(edge("x", "c0900"));
+    let sb = LocalSandbox::on(Seed {
+        accounts,
+        blocks,
+        ..Seed::default()
+    });
+    let ws = Workspace::new();
+    let url = sb.url();
+    let all: Vec<String> = (0..n).map(|i| format!("c{i:04}")).collect();
+    let file = ws.write("everyone.txt", &(all.join("\n") + "\n"));
+    let store = ws.dir.path().join("changes.db");
+    let store_arg = store.to_str().unwrap();
+
+    // No history yet: an error that names the remedies, and nothing is sent.
+    let before = sb.total_calls();
+    let out = run(ws.cmd(&url, &["blockers", "x", "--store", store_arg]));
+    out.assert_code(2, "no history");
+    assert!(out.stderr.contains("--candidates"), "{}", out.stderr);
+    assert!(out.stderr.contains("blockdeck relay"), "{}", out.stderr);
+    assert_eq!(sb.total_calls(), before, "nothing was sent");
+
+    // What the relay recorded: every block of x, a block later lifted (c0100), one the store
+    // holds but that no longer stands (c0200: its unblock was never delivered), and changes
+    // about others.
+    let mut history: Vec<(ChangeKind, &str, &str)> =
+        blockers.iter().map(|b| (Block, *b, "x")).collect();
+    history.extend([
+        (Block, "c0100", "x"),
+        (Unblock, "c0100", "x"),
+        (Block, "c0200", "x"),
+        (Block, "x", "c0900"),
+        (Block, "c0300", "c0301"),
+    ]);
+    common::recorded::record(&store, &history);
+
+    let sweep = run(ws.cmd(
+        &url,
+        &[
+            "blockers",
+            "x",
+            "--candidates",
+            file.to_str().unwrap(),
+            "--no-history",
+        ],
+    ));
+    sweep.assert_code(0, "the full sweep");
+    let swept: BTreeSet<&str> = sweep.stdout.lines().collect();
+    assert_eq!(swept.len(), blockers.len(), "{}", sweep.stdout);
+    assert!(
+        sweep.stderr.contains("checked 2500 of 2500"),
+        "{}",
+        sweep.stderr
+    );
+
+    let before = sb.counters();
+    let out = run(ws.cmd(&url, &["blockers", "x", "--store", store_arg]));
+    out.assert_code(0, "from the history");
+    let after = sb.counters();
+    let answered: BTreeSet<String> = out
+        .stdout
+        .lines()
+        .map(|l| {
+            l.strip_suffix(" (recorded)")
+                .unwrap_or_else(|| panic!("not marked as recorded: {l}"))
+                .to_owned()
+        })
+        .collect();
+    let swept: BTreeSet<String> = swept.into_iter().map(str::to_owned).collect();
+    assert_eq!(answered, swept, "the history's answer is the sweep's");
+    // One check of the six recorded blockers, and no other call: no sweep, no friend list.
+    let calls = |c: &blockdeck::sandbox::Counters| c.calls.values().sum::<u64>();
+    assert_eq!(calls(&after) - calls(&before), 1, "{after:?}");
+    assert_eq!(
+        after.calls.get(CHECK).copied().unwrap_or(0)
+            - before.calls.get(CHECK).copied().unwrap_or(0),
+        1
+    );
+    assert!(out.stderr.contains("checked 6 of 6"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("5 of 6 recorded blocker(s) confirmed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("reaches back to"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no longer do (a change the history missed): c0200"),
+        "{}",
+        out.stderr
+    );
+
+    // With candidates too: the recorded ones first, then the rest, each checked once.
+    let out = run(ws.cmd(
+        &url,
+        &[
+            "blockers",
+            "x",
+            "--candidates",
+            file.to_str().unwrap(),
+            "--store",
+            store_arg,
+        ],
+    ));
+    out.assert_code(0, "history and sweep");
+    assert!(
+        out.stderr.contains("checked 2500 of 2500"),
+        "{}",
+        out.stderr
+    );
+    let both: BTreeSet<String> = out
+        .stdout
+        .lines()
+        .map(|l| l.trim_end_matches(" (recorded)").to_owned())
+        .collect();
+    assert_eq!(both, swept);
+    cli::assert_no_key(&out.all(), "blockers from the history");
 }

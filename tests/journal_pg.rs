@@ -539,7 +539,7 @@ fn a_teammates_batch_shows_in_the_dashboards_feed() {
         .spawn();
     let wait = std::time::Duration::from_secs(15);
     pty.wait_for_all(
-        &["Feed — team journal", "listening to the team's journal"],
+        &["Feed — relay store", "listening to the team's journal"],
         wait,
     );
 

@@ -501,6 +501,112 @@ fn journal_failed(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
+/// `:history alice`, answered: 40 changes both ways (one by an account whose ID is an escape
+/// sequence), the cursor on the third.
+fn history(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.command("history alice");
+    let req = d.model.history_req;
+    d.answer_history(req, history_of("alice", 40));
+    d.press_n(ch('j'), 2);
+    d
+}
+
+/// `H` on bob's row: the store holds nothing about him.
+fn history_empty(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    let req = d.open_history();
+    let mut read = history_of("bob", 0);
+    read.changes.clear();
+    d.answer_history(req, read);
+    d
+}
+
+/// `H` on bob's row with a JSON Lines journal: there is no change store.
+fn history_no_store(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    let req = d.open_history();
+    d.send(Msg::History {
+        req,
+        result: Ok(blockdeck::app::msg::Stored::Absent(
+            "the journal /home/ana/.local/share/blockdeck/journal.jsonl is a JSON Lines file, \
+             which cannot hold changes: an SQLite journal (.db) or a postgres:// URL can"
+                .into(),
+        )),
+    });
+    d
+}
+
+/// `H` on bob's row, and the store could not be read.
+fn history_failed(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    let req = d.open_history();
+    d.send(Msg::History {
+        req,
+        result: Err(fail(
+            "cannot read the change store postgres://db.internal/team: connection refused",
+        )),
+    });
+    d
+}
+
+/// alice looked up with the screen up: the app's blocks per minute (a spike of 42 ten minutes
+/// ago) and alice's (a spike of 7) read from the store.
+fn sparklines(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    let app = d.started();
+    let fx = d.answer_rate(app, spike(42));
+    let Some(blockdeck::app::Effect::BlockRate { req, .. }) = fx.first() else {
+        panic!("alice's rate is read once the store is there: {fx:?}");
+    };
+    d.answer_rate(*req, spike(7));
+    d
+}
+
+/// [`feed`] with the app's blocks per minute read, the feed focused.
+fn feed_sparkline(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = feed(w, h, mono);
+    let app = d.started();
+    d.answer_rate(app, spike(42));
+    d.focus(Focus::Feed);
+    d
+}
+
+/// An unblock of twelve entries whose progress came every 400 ms, the pace rising, dipping
+/// during a back-off and rising again: the summary draws its calls per second.
+fn batch_rate(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    d.mark(12);
+    d.press(ch('x'));
+    let (bid, op, pairs) = d.confirm();
+    let paces: [u64; 12] = [4, 8, 16, 30, 40, 40, 6, 0, 12, 36, 44, 40];
+    let mut calls = 0;
+    for (i, (p, pace)) in pairs.iter().zip(paces).enumerate() {
+        calls += pace * 2 / 5;
+        d.send(Msg::BatchItem {
+            id: bid,
+            item: done(p.clone()),
+        });
+        let mut progress = progress(12, i + 1, 0);
+        progress.calls = calls;
+        progress.elapsed = std::time::Duration::from_millis(400 * (i as u64 + 1));
+        d.send(Msg::BatchProgress { id: bid, progress });
+    }
+    let mut report = report(
+        op,
+        pairs.into_iter().map(done).collect(),
+        BatchEnd::Completed,
+    );
+    report.calls = calls;
+    report.elapsed = std::time::Duration::from_millis(4_800);
+    d.send(Msg::BatchDone {
+        id: bid,
+        report,
+        journal: Some(JOURNAL.into()),
+    });
+    d
+}
+
 type Screen = fn(u16, u16, bool) -> Dash;
 
 const SCREENS: &[(&str, Screen)] = &[
@@ -532,6 +638,13 @@ const SCREENS: &[(&str, Screen)] = &[
     ("journal_items", journal_items),
     ("journal_loading", journal_loading),
     ("journal_failed", journal_failed),
+    ("history", history),
+    ("history_empty", history_empty),
+    ("history_no_store", history_no_store),
+    ("history_failed", history_failed),
+    ("sparklines", sparklines),
+    ("feed_sparkline", feed_sparkline),
+    ("batch_rate", batch_rate),
 ];
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -698,6 +811,25 @@ fn snapshot_inspector() {
 fn snapshot_feed() {
     for (w, h) in SIZES {
         snapshot("feed", w, h);
+    }
+}
+
+#[test]
+fn snapshot_history() {
+    for (w, h) in SIZES {
+        snapshot("history", w, h);
+    }
+    for name in ["history_empty", "history_no_store", "history_failed"] {
+        snapshot(name, 80, 24);
+    }
+}
+
+#[test]
+fn snapshot_sparklines() {
+    for name in ["sparklines", "feed_sparkline", "batch_rate"] {
+        for (w, h) in SIZES {
+            snapshot(name, w, h);
+        }
     }
 }
 
@@ -941,7 +1073,9 @@ fn the_inspector_offers_only_the_unblocks_that_apply() {
     for (w, h) in SIZES {
         let screen = text(&render(&inspector(w, h, false).model));
         assert!(
-            screen.contains("x unblock alice→bob · X unblock bob→alice · Esc close"),
+            screen.contains(
+                "x unblock alice→bob · X unblock bob→alice · H history of bob · Esc close"
+            ),
             "{screen}"
         );
         let mut d = Dash::with(true, false).size(w, h);
@@ -1027,6 +1161,97 @@ fn clear_text_http_off_loopback_is_bannered() {
                 bannered,
                 "{url} at {w}x{h}: {header}"
             );
+        }
+    }
+}
+
+/// The columns of row `y` holding one of the eight bar heights of a sparkline.
+fn bar_cells(buf: &Buffer, y: u16) -> Vec<u16> {
+    (0..buf.area.width)
+        .filter(|&x| "▁▂▃▄▅▆▇█".contains(buf[(x, y)].symbol()))
+        .collect()
+}
+
+#[test]
+fn sparklines_have_a_label_and_bars_in_both_themes() {
+    for mono in [false, true] {
+        for (w, h) in SIZES {
+            let buf = render(&sparklines(w, h, mono).model);
+            // The lookup pane's border: alice's rate, the peak in the label, the spike the
+            // tallest bar.
+            let top = row_text(&buf, 1);
+            assert!(
+                top.contains("blocks/min,") && top.contains("peak 7"),
+                "{top}"
+            );
+            let bars = bar_cells(&buf, 1);
+            assert!(!bars.is_empty(), "{top}");
+            assert!(bars.iter().any(|&x| buf[(x, 1)].symbol() == "█"), "{top}");
+            for x in bars {
+                let cell = &buf[(x, 1)];
+                if mono {
+                    assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{top}");
+                } else {
+                    assert_ne!(cell.fg, Color::Reset, "{top}");
+                }
+            }
+        }
+    }
+    // The feed's bottom border, at 80 columns when it has the band.
+    let buf = render(&feed_sparkline(80, 24, true).model);
+    let bottom = row_text(&buf, 21);
+    assert!(bottom.contains("blocks/min, 30 min, peak 42"), "{bottom}");
+    assert!(!bar_cells(&buf, 21).is_empty(), "{bottom}");
+}
+
+#[test]
+fn a_rate_not_read_or_not_readable_is_never_drawn_as_zeros() {
+    use blockdeck::app::model::RateState;
+    for (w, h) in SIZES {
+        let mut d = sparklines(w, h, false);
+        // A quiet hour is said in words.
+        d.model.rates.account.state = RateState::Counts(vec![0; 60]);
+        let top = row_text(&render(&d.model), 1);
+        assert!(top.contains("no blocks recorded in"), "{top}");
+        // A failure is a failure.
+        d.model.rates.account.state = RateState::Failed("connection refused".into());
+        let buf = render(&d.model);
+        let top = row_text(&buf, 1);
+        assert!(top.contains("✗ blocks/min could not be read"), "{top}");
+        assert!(bar_cells(&buf, 1).is_empty() && !top.contains('·'), "{top}");
+        // Not read yet, or no store: nothing at all.
+        for state in [RateState::Unread, RateState::NoStore] {
+            d.model.rates.account.state = state;
+            let top = row_text(&render(&d.model), 1);
+            assert!(!top.contains("blocks/min") && !top.contains('·'), "{top}");
+        }
+    }
+    // Before the screen is up (no store known), the lookup pane has no rate at all.
+    let top = row_text(&render(&alice(80, 24, 20, false).model), 1);
+    assert_eq!(top, format!("┌ Lookup {}┐", "─".repeat(70)));
+}
+
+#[test]
+fn the_history_marks_direction_with_arrows_and_words_in_both_themes() {
+    for mono in [false, true] {
+        for (w, h) in SIZES {
+            let buf = render(&history(w, h, mono).model);
+            let screen = text(&buf);
+            assert!(screen.contains("History of alice — 40 changes"), "{screen}");
+            let out = row_text(&buf, row_of(&buf, "user_0000"));
+            assert!(out.contains("→ blocked ") && !out.contains("by"), "{out}");
+            let inn = row_text(&buf, row_of(&buf, "user_0001"));
+            assert!(inn.contains("← blocked by"), "{inn}");
+            // The cursor's row carries `>` and the cursor style.
+            let y = row_of(&buf, "→ unblocked     user_0002");
+            assert!(row_text(&buf, y).contains("┃> "), "{}", row_text(&buf, y));
+            let cell = &buf[(4, y)];
+            if mono {
+                assert!(cell.modifier.contains(Modifier::REVERSED), "{cell:?}");
+            } else {
+                assert_ne!(cell.bg, Color::Reset, "{cell:?}");
+            }
+            assert!(screen.contains("alice unblocked user_0002"), "{screen}");
         }
     }
 }

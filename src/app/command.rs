@@ -51,6 +51,8 @@ pub enum Context {
     Journal,
     /// A batch of the journal opened: its items.
     JournalItems,
+    /// An account's recorded changes (`H`, `:history`).
+    History,
 }
 
 /// Everything the dashboard can be asked to do.
@@ -125,6 +127,12 @@ pub enum Command {
     Journal,
     /// In the journal: undo the batch at the cursor (the inverse, over the pairs it changed).
     UndoBatch,
+    /// The changes the change store recorded about an account (`:history [ID]`).
+    ShowHistory,
+    /// On the feed: show every change again.
+    ClearFilter,
+    /// In the history: look up the other account of the line.
+    LookUpLine,
 }
 
 /// A key: its code and modifiers (Shift is ignored for characters, which carry their own case).
@@ -148,6 +156,8 @@ pub enum Grammar {
     Nothing,
     /// Exactly one UserID.
     User,
+    /// One UserID; none: as the key does.
+    OptionalUser,
     /// Any number of UserIDs (none: as the key does).
     Users,
     /// One UserID (compared with the looked-up user) or two; none: as the key does.
@@ -241,6 +251,7 @@ const MOVING: &[Context] = &[
     Inspector,
     Journal,
     JournalItems,
+    History,
 ];
 /// The journal view, the list and an opened batch.
 const JOURNAL: &[Context] = &[Journal, JournalItems];
@@ -271,7 +282,7 @@ pub static TABLE: &[Spec] = &[
         bindings: &[
             bind(&[key(KeyCode::Esc), key(KeyCode::Enter), ch('q')], "Esc",
                 &[Summary, Help, Inspector, Blockers, Entry], true),
-            bind(&[key(KeyCode::Esc), ch('q')], "Esc", JOURNAL, true),
+            bind(&[key(KeyCode::Esc), ch('q')], "Esc", &[Journal, JournalItems, History], true),
         ] },
     Spec { command: Command::UndoBatch, short: "undo batch",
         help: "undo this batch: its inverse, over the pairs it changed",
@@ -294,6 +305,9 @@ pub static TABLE: &[Spec] = &[
         help: "open the line whole (the journal: the batch's items)",
         mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Activity, Feed, Journal], true)] },
+    Spec { command: Command::LookUpLine, short: "look up",
+        help: "look up the other account of the line", mutates: false, palette: None,
+        bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[History], true)] },
     Spec { command: Command::Complete, short: "complete",
         help: "complete the command or the UserID at the cursor (again: the next choice)",
         mutates: false, palette: None,
@@ -395,14 +409,19 @@ pub static TABLE: &[Spec] = &[
             "blockers [friends|listed|file PATH|ID…]"),
         bindings: &[bind(&[ch('w')], "w", &[Table, Activity, Feed], false)] },
     Spec { command: Command::Filter, short: "filter",
-        help: "filter the table as you type; Esc clears", mutates: false,
+        help: "filter the table as you type (the feed: by account); Esc clears",
+        mutates: false,
         palette: name("filter", &["f"], Grammar::Text, "filter [TEXT]"),
-        bindings: &[bind(&[ch('/')], "/", &[Table, Journal], true)] },
+        bindings: &[bind(&[ch('/')], "/", &[Table, Journal, Feed], true)] },
+    Spec { command: Command::ClearFilter, short: "clear filter",
+        help: "show every change again (clears the feed's filter)", mutates: false,
+        palette: None,
+        bindings: &[bind(&[key(KeyCode::Esc)], "Esc", &[Feed], true)] },
     Spec { command: Command::Refresh, short: "refresh",
         help: "refresh what is shown",
         mutates: false, palette: name("refresh", &["r"], Grammar::Nothing, "refresh"),
         bindings: &[bind(&[ch('r'), (KeyCode::Char('r'), CTRL)], "r",
-            &[Table, Activity, Journal, JournalItems], false)] },
+            &[Table, Activity, Journal, JournalItems, History], false)] },
     Spec { command: Command::ShowResult, short: "summary",
         help: "show the summary of the last batch", mutates: false,
         palette: name("summary", &["="], Grammar::Nothing, "summary"),
@@ -422,6 +441,14 @@ pub static TABLE: &[Spec] = &[
         help: "the team's recent batches from the journal",
         mutates: false, palette: name("journal", &["J"], Grammar::Nothing, "journal"),
         bindings: &[bind(&[(KeyCode::Char('J'), SHIFT)], "J", PANES, false)] },
+    Spec { command: Command::ShowHistory, short: "history",
+        help: "the changes recorded about the account at the cursor, both ways (or the ID given)",
+        mutates: false,
+        palette: name("history", &["H"], Grammar::OptionalUser, "history [ID]"),
+        bindings: &[
+            bind(&[(KeyCode::Char('H'), SHIFT)], "H", PANES, false),
+            bind(&[(KeyCode::Char('H'), SHIFT)], "H", &[Inspector, History], true),
+        ] },
     // Only on the command line.
     Spec { command: Command::Lookup, short: "user", help: "look a user up", mutates: false,
         palette: name("user", &["u"], Grammar::User, "user ID"), bindings: &[] },
@@ -633,12 +660,23 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             _ => Ok(()),
         },
         Command::FindBlockers => needs_owner(model, "the reverse lookup asks who blocks them"),
+        Command::ShowHistory if bare => model.history_subject().map(|_| ()),
+        Command::LookUpLine => model.history_subject().map(|_| ()),
+        Command::ClearFilter if model.feed.filter.is_empty() => {
+            Err("the feed has no filter: it shows every change".to_owned())
+        }
         Command::Open if model.journal.is_some() => match &model.journal {
             Some(j) if j.current().is_some() => Ok(()),
             _ => Err("no batch to open: the journal shows none here".to_owned()),
         },
         Command::Open => {
             let empty = match model.focus {
+                super::model::Focus::Feed if !model.feed.filter.is_empty() => {
+                    if model.feed.shown_len() == 0 {
+                        return Err("no change on the feed passes the filter".to_owned());
+                    }
+                    false
+                }
                 super::model::Focus::Feed => model.feed.lines.is_empty(),
                 _ => model.activity.lines.is_empty(),
             };
@@ -867,10 +905,11 @@ pub fn popup_keys(context: Context) -> Vec<(&'static Spec, &'static Binding)> {
 /// The groups of the help, each with the bindings that work there (read-only mode leaves out the
 /// ones that change anything).
 pub fn help_groups(read_only: bool) -> Vec<(&'static str, Vec<(&'static Spec, &'static Binding)>)> {
-    const GROUPS: [(&str, Context); 10] = [
+    const GROUPS: [(&str, Context); 11] = [
         ("Blocklist", Table),
         ("Journal (:journal)", Journal),
         ("Inspector", Inspector),
+        ("History (H)", History),
         ("Feed", Feed),
         ("Lookup line", Lookup),
         ("Anywhere", Global),
@@ -913,6 +952,7 @@ impl Context {
             Entry => "an opened line",
             Journal => "journal",
             JournalItems => "journal batch",
+            History => "history",
         }
     }
 }
@@ -945,7 +985,7 @@ fn key_words(&(code, mods): &Key) -> String {
 /// meets them (the lookup line, the panes, the windows, the lines), then the commands that only
 /// the command line has. The README must hold exactly this (a test checks it).
 pub fn key_map_markdown() -> String {
-    const ORDER: [Context; 16] = [
+    const ORDER: [Context; 17] = [
         Lookup,
         LookupEmpty,
         Table,
@@ -954,6 +994,7 @@ pub fn key_map_markdown() -> String {
         Global,
         Help,
         Inspector,
+        History,
         Blockers,
         Summary,
         Journal,

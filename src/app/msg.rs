@@ -4,6 +4,7 @@ use crossterm::event::KeyEvent;
 
 use crate::client::engine::{ItemResult, Progress, Report};
 use crate::client::failure::Failure;
+use crate::client::journal::changes::{Change, Reach};
 use crate::client::ops::{
     AccountFacts, BlockersEvent, BlockersReport, Candidates, IncompleteBatch, Preflight,
 };
@@ -137,6 +138,37 @@ pub enum Msg {
         path: String,
         result: Result<usize, Failure>,
     },
+    /// History read `req` answered: the changes with the account on either side, newest first
+    /// (raw: `update` sanitizes), and how far the store reaches back; or that there is no store,
+    /// or why it could not be read.
+    History {
+        req: u64,
+        result: Result<Stored<HistoryRead>, Failure>,
+    },
+    /// Block-rate read `req` answered: blocks per minute over the last
+    /// [`RATE_MINUTES`](crate::app::model::RATE_MINUTES), oldest first.
+    BlockRate {
+        req: u64,
+        result: Result<Stored<Vec<u64>>, Failure>,
+    },
+}
+
+/// What a read of the change store found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored<T> {
+    /// The journal holds no change store (not yet, or it is a JSON Lines file that cannot hold
+    /// one): where it would be, and why there is none, in words (raw).
+    Absent(String),
+    Found(T),
+}
+
+/// An account's history, as the change store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRead {
+    /// Newest first, at most [`HISTORY_LIMIT`](crate::app::model::HISTORY_LIMIT).
+    pub changes: Vec<Change>,
+    /// How far the store reaches back (`None`: it holds no change at all).
+    pub reach: Option<Reach>,
 }
 
 /// Everything `update` asks the worker (or the runtime) to do.
@@ -180,6 +212,13 @@ pub enum Effect {
     CancelBlockers,
     /// Start or stop watching a user's list (`None` stops).
     Watch(Option<UserId>),
+    /// Read what the change store recorded about `account`, both ways.
+    History { req: u64, account: UserId },
+    /// Read blocks per minute from the change store.
+    BlockRate {
+        req: u64,
+        scope: crate::app::model::RateScope,
+    },
     /// Write `contents` (`rows` rows, a CSV header not counted) to `path`.
     Export {
         path: String,

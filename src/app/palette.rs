@@ -207,6 +207,10 @@ fn arguments(p: &PaletteName, rest: &[String]) -> Result<Args, String> {
         (Grammar::User, _) => {
             return Err(format!("{} — one UserID, e.g. :{} alice", usage(p), p.name));
         }
+        (Grammar::OptionalUser, [one]) => Args::Users(vec![user_id(p, one)?]),
+        (Grammar::OptionalUser, _) => {
+            return Err(format!("{} — one UserID at most", usage(p)));
+        }
         (Grammar::Users, words) => Args::Users(ids(words)?),
         (Grammar::UserOrPair, words @ ([_] | [_, _])) => {
             let users = ids(words)?;
@@ -301,7 +305,7 @@ pub fn choices(model: &Model, line: &str, cursor: usize) -> (Vec<String>, Range<
         );
     }
     let takes_ids = match p.grammar {
-        Grammar::User => index == 1,
+        Grammar::User | Grammar::OptionalUser => index == 1,
         Grammar::UserOrPair => index <= 2,
         Grammar::Users => true,
         Grammar::Candidates => words.get(1).is_none_or(|w| w.text != "file"),

@@ -107,7 +107,10 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
     check_callbacks(global.listen_callbacks, &callback_token)?;
     let runtime = super::bulk::runtime()?;
     runtime.block_on(async move {
-        // The demo feeds its own webhooks: a listener on loopback, signed with a random token.
+        // The demo feeds its own webhooks, signed with a random token: to a relay in-process on
+        // the demo's store, which the feed, the history and the sparklines read, as a team's
+        // dashboards read the store of its `blockdeck relay`. A journal that is no database
+        // (JSON Lines) cannot hold changes: a plain listener feeds the pane then.
         let token = callback_token
             .clone()
             .unwrap_or_else(|| SecretKey::random().expose()[..32].to_owned());
@@ -115,16 +118,34 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
             .listen_callbacks
             .unwrap_or_else(|| "127.0.0.1:0".parse().expect("valid address"));
         let (feed_tx, feed_rx) = crate::feed::channel();
-        let listener = crate::feed::Listener::start(
-            callbacks,
-            Some(token.clone()),
-            Some(sandbox::DEFAULT_SDKAPPID),
-            feed_tx,
-        )
-        .await?;
+        let mut feed = Feed {
+            tx: feed_tx.clone(),
+            rx: feed_rx,
+            shed: None,
+        };
+        let receiver = if journal.is_database() {
+            let checks = crate::feed::Checks {
+                token: Some(token.clone()),
+                sdkappid: Some(sandbox::DEFAULT_SDKAPPID),
+            };
+            let relay = crate::relay::Relay::start(callbacks, &journal, checks)
+                .await
+                .with_context(|| format!("cannot record the demo's webhooks in {journal}"))?;
+            Receiver::Relay(relay)
+        } else {
+            let listener = crate::feed::Listener::start(
+                callbacks,
+                Some(token.clone()),
+                Some(sandbox::DEFAULT_SDKAPPID),
+                feed_tx,
+            )
+            .await?;
+            feed.shed = Some(listener.shed());
+            Receiver::Listener(listener)
+        };
         let mut config = config;
         config.callback = Some(sandbox::CallbackTarget {
-            url: listener.url(),
+            url: receiver.url(),
             token: Some(token),
         });
         let sandbox = Sandbox::start(config, listen).await?;
@@ -157,13 +178,35 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
                 key,
                 callbacks: None,
             },
-            Some((feed_rx, listener.shed())),
+            feed,
         )
         .await;
         sandbox.stop().await?;
-        let _ = listener.stop().await;
+        match receiver {
+            Receiver::Relay(relay) => {
+                let _ = relay.stop().await;
+            }
+            Receiver::Listener(listener) => {
+                let _ = listener.stop().await;
+            }
+        }
         code
     })
+}
+
+/// What takes the demo sandbox's webhooks.
+enum Receiver {
+    Relay(crate::relay::Relay),
+    Listener(crate::feed::Listener),
+}
+
+impl Receiver {
+    fn url(&self) -> String {
+        match self {
+            Receiver::Relay(relay) => relay.url(),
+            Receiver::Listener(listener) => listener.url(),
+        }
+    }
 }
 
 /// Logs go to a file next to the journal, never to the screen.
@@ -193,19 +236,30 @@ fn log_to_file(settings: &Settings) {
 }
 
 async fn open(target: Target) -> Result<u8> {
-    match target.callbacks.clone() {
-        Some((addr, token)) => {
-            let (feed_tx, feed_rx) = crate::feed::channel();
-            let listener =
-                crate::feed::Listener::start(addr, token, Some(target.settings.sdkappid), feed_tx)
-                    .await
-                    .with_context(|| format!("cannot receive webhooks on {addr}"))?;
-            let code = open_with_feed(target, Some((feed_rx, listener.shed()))).await;
-            let _ = listener.stop().await;
-            code
-        }
-        None => open_with_feed(target, None).await,
+    let (tx, rx) = crate::feed::channel();
+    let listener = match target.callbacks.clone() {
+        Some((addr, token)) => Some(
+            crate::feed::Listener::start(addr, token, Some(target.settings.sdkappid), tx.clone())
+                .await
+                .with_context(|| format!("cannot receive webhooks on {addr}"))?,
+        ),
+        None => None,
+    };
+    let shed = listener.as_ref().map(|l| l.shed());
+    let code = open_with_feed(target, Feed { tx, rx, shed }).await;
+    if let Some(listener) = listener {
+        let _ = listener.stop().await;
     }
+    code
+}
+
+/// Where the feed pane's changes come from: a webhook listener of this machine holding a sender
+/// (with the count of what its full queue shed), and the change store, followed when the journal
+/// is a database.
+struct Feed {
+    tx: mpsc::Sender<crate::feed::FeedMsg>,
+    rx: mpsc::Receiver<crate::feed::FeedMsg>,
+    shed: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Changes passed on to the dashboard per second at most; beyond, a flood is counted, not queued,
@@ -226,7 +280,13 @@ fn relay_feed(
         let mut detector = BurstDetector::default();
         let mut second = std::time::Instant::now();
         let (mut passed, mut shed, mut reported) = (0usize, 0u64, 0u64);
-        while let Some(msg) = feed.recv().await {
+        loop {
+            // Until the dashboard closes, not only until the next change after it closed.
+            let msg = tokio::select! {
+                msg = feed.recv() => msg,
+                _ = tx.closed() => None,
+            };
+            let Some(msg) = msg else { break };
             let mut out = Vec::new();
             let now = std::time::Instant::now();
             if now.duration_since(second) >= std::time::Duration::from_secs(1) {
@@ -251,6 +311,19 @@ fn relay_feed(
                     out.push(Msg::FeedSource(Some(format!("webhooks on {addr}"))));
                 }
                 FeedMsg::Rejected { reason, .. } => out.push(Msg::FeedRejected { reason }),
+                // What was stored before the dashboard opened: shown, not judged for bursts
+                // (they are over), and not counted against the second's share.
+                FeedMsg::Backlog(events) => out.extend(events.into_iter().map(Msg::FeedChange)),
+                FeedMsg::Following { store, empty } => {
+                    out.push(Msg::FeedSource(Some(format!("relay store {store}"))));
+                    if empty {
+                        out.push(Msg::Note(format!(
+                            "no changes recorded in {store} yet: each one a relay records \
+                             there (blockdeck relay --listen ADDR) shows in the feed"
+                        )));
+                    }
+                }
+                FeedMsg::StoreLost(text) => out.push(Msg::Warning(text)),
                 FeedMsg::Event(event) => {
                     let bursts = detector.observe(&event, now);
                     // The alert first, so the event that tipped it is shown as part of the burst.
@@ -323,13 +396,7 @@ fn listen_to_team(
     }
 }
 
-async fn open_with_feed(
-    target: Target,
-    feed: Option<(
-        mpsc::Receiver<crate::feed::FeedMsg>,
-        Arc<std::sync::atomic::AtomicU64>,
-    )>,
-) -> Result<u8> {
+async fn open_with_feed(target: Target, feed: Feed) -> Result<u8> {
     if !std::io::stdout().is_terminal() {
         return Err(Exit::usage(
             "the dashboard needs a terminal; for scripts use the commands (blockdeck --help)",
@@ -353,10 +420,15 @@ async fn open_with_feed(
     for note in notes {
         let _ = tx.send(crate::app::Msg::Note(note));
     }
-    let webhooks = feed.is_some();
-    if let Some((feed, shed)) = feed {
-        relay_feed(feed, tx.clone(), Some(shed));
+    // The feed names its source itself when a listener or the change store feeds it.
+    let following = settings.journal.is_database();
+    let webhooks = feed.shed.is_some() || following;
+    if following {
+        super::follow::start(settings.journal.clone(), feed.tx);
+    } else {
+        drop(feed.tx);
     }
+    relay_feed(feed.rx, tx.clone(), feed.shed);
     if let Location::Postgres(url) = &settings.journal {
         listen_to_team(url.clone(), tx.clone(), webhooks);
     }

@@ -46,7 +46,10 @@ pub struct HistoryArgs {
 }
 
 /// The store named by `--store`, else the journal.
-fn store_location(global: &GlobalArgs, store: Option<&PathBuf>) -> Result<Location, Exit> {
+pub(super) fn store_location(
+    global: &GlobalArgs,
+    store: Option<&PathBuf>,
+) -> Result<Location, Exit> {
     match store {
         Some(path) => {
             crate::config::journal_from_flag(path).map_err(|e| Exit::usage(e.to_string()))
@@ -73,9 +76,13 @@ pub fn relay(global: &GlobalArgs, args: RelayArgs) -> Result<u8> {
         )
         .into());
     };
+    // The app's SDKAppID: the flag's, else the selected profile's, else any.
+    let sdkappid = global
+        .sdkappid
+        .or_else(|| global.settings().ok().map(|s| s.sdkappid));
     let checks = Checks {
         token: Some(token),
-        sdkappid: global.sdkappid,
+        sdkappid,
     };
     let runtime = super::bulk::runtime()?;
     runtime.block_on(async move {
@@ -86,7 +93,7 @@ pub fn relay(global: &GlobalArgs, args: RelayArgs) -> Result<u8> {
         let _ = std::io::stdout().flush();
         let apps = match checks.sdkappid {
             Some(n) => format!("SDKAppID {n}"),
-            None => "any SDKAppID (--sdkappid N takes one only)".to_owned(),
+            None => "any SDKAppID (--sdkappid N, or a profile, takes one only)".to_owned(),
         };
         tracing::info!(
             "relay on {} for {apps}, storing into {store}: webhooks are checked with the \

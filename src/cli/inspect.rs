@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use clap::{ArgGroup, Args};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -36,7 +36,6 @@ pub struct InspectArgs {
 }
 
 #[derive(Args)]
-#[command(group(ArgGroup::new("source").required(true).args(["candidates", "friends"])))]
 pub struct BlockersArgs {
     /// The user to look up (X).
     #[arg(value_name = "X")]
@@ -48,6 +47,15 @@ pub struct BlockersArgs {
     /// only when the data is inconsistent).
     #[arg(long)]
     friends: bool,
+    /// Sweep the candidates only, without first asking the change history (see `blockdeck relay`)
+    /// who blocked X.
+    #[arg(long, conflicts_with = "store")]
+    no_history: bool,
+    /// The change store to answer from first: an SQLite file or a postgres:// URL (the journal's
+    /// store by default). With neither --candidates nor --friends, the answer comes from it alone,
+    /// each recorded blocker confirmed with black_list_check.
+    #[arg(long, value_name = "PATH|URL")]
+    store: Option<PathBuf>,
     /// With --json or --csv: one row per blocker, then one per failed candidate.
     #[command(flatten)]
     format: ItemFormat,
@@ -293,11 +301,12 @@ impl Out {
         }
     }
 
-    fn blocker(&mut self, target: &UserId, blocker: &UserId, mutual: bool) {
+    fn blocker(&mut self, target: &UserId, blocker: &UserId, mutual: bool, recorded: bool) {
         match self {
             Out::Words => {
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{}", blocker_words(target, blocker, mutual));
+                let from = if recorded { " (recorded)" } else { "" };
+                let _ = writeln!(out, "{}{from}", blocker_words(target, blocker, mutual));
                 let _ = out.flush();
             }
             Out::Rows(w) => {
@@ -336,13 +345,67 @@ pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
         Some(path) => Some(candidates_from(path, &target)?),
         None => None,
     };
+    let shown = sanitize(target.as_str()).into_owned();
+    let sweep = from_file.is_some() || args.friends;
+    let recorded = if args.no_history {
+        None
+    } else {
+        let at = super::history::store_location(global, args.store.as_ref())?;
+        match ops::Recorded::read(&at, &target) {
+            Ok(recorded) => recorded.map(|r| (at, r)),
+            // Without candidates there is nothing else to answer from.
+            Err(e) if !sweep => {
+                return Err(
+                    Exit::usage(format!("cannot read the change history {at}: {e}")).into(),
+                );
+            }
+            Err(e) => {
+                eprintln!(
+                    "note: cannot read the change history {at} ({e}); the candidates are swept \
+                     without it"
+                );
+                None
+            }
+        }
+    };
+    if !sweep {
+        match &recorded {
+            None if args.no_history => {
+                return Err(Exit::usage(
+                    "--no-history leaves nothing to check: name candidates with --candidates FILE \
+                     or --friends",
+                )
+                .into());
+            }
+            Some((_, r)) if r.reach.is_some() => {}
+            _ => {
+                let at = super::history::store_location(global, args.store.as_ref())?;
+                return Err(Exit::usage(format!(
+                    "no change history to answer from: {at} holds no recorded change (`blockdeck \
+                     relay --listen ADDR` records them); name candidates with --candidates FILE \
+                     or --friends to sweep them instead; nothing was sent"
+                ))
+                .into());
+            }
+        }
+    }
+    if let Some((_, r)) = &recorded {
+        let also = if sweep { ", then the candidates" } else { "" };
+        eprintln!(
+            "{shown}: {} account(s) have a block of {shown} as their last recorded change; \
+             {}; checking them first{also}",
+            r.suspects.len(),
+            super::history::reach_words(r.reach)
+        );
+    }
+    let recorded = recorded.map(|(_, r)| r);
     let engine = connect(&settings)?;
     let rt = super::bulk::runtime()?;
-    let shown = sanitize(target.as_str()).into_owned();
     let report = rt.block_on(async {
-        let candidates = match from_file {
-            Some(c) => c,
-            None => {
+        let candidates = match (from_file, args.friends) {
+            (Some(c), _) => c,
+            (None, false) => Vec::new(),
+            (None, true) => {
                 let friends = ops::friends_of(&engine, &target)
                     .await
                     .map_err(|e| call_failed(format!("listing the friends of {shown}"), &e))?;
@@ -355,7 +418,7 @@ pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
             }
         };
         let mut out = Out::new(format)?;
-        let report = run_lookup(&engine, &target, candidates, &mut out)
+        let report = run_lookup(&engine, &target, candidates, recorded, &mut out)
             .await
             .map_err(|e| call_failed(format!("looking up who blocks {shown}"), &e))?;
         out.failed(&report);
@@ -377,9 +440,11 @@ async fn run_lookup(
     engine: &Engine,
     target: &UserId,
     candidates: Vec<UserId>,
+    recorded: Option<ops::Recorded>,
     out: &mut Out,
 ) -> Result<BlockersReport, CallError> {
-    let bar = Bar::new(candidates.len());
+    let suspects = recorded.as_ref().map_or(0, |r| r.suspects.len());
+    let bar = Bar::new(candidates.len() + suspects);
     let cancel = CancellationToken::new();
     let watcher = {
         let cancel = cancel.clone();
@@ -395,8 +460,10 @@ async fn run_lookup(
         })
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let lookup = ops::blockers(engine, target, candidates, tx, cancel);
+    let lookup = ops::blockers(engine, target, candidates, recorded, tx, cancel);
+    let mut named = std::collections::HashSet::new();
     let show = |event: BlockersEvent| match event {
+        BlockersEvent::Recorded(r) => named.extend(r.suspects),
         BlockersEvent::Progress {
             checked,
             found,
@@ -404,7 +471,8 @@ async fn run_lookup(
             ..
         } => bar.update(checked, found, calls_per_sec),
         BlockersEvent::Found { blocker, mutual } => {
-            bar.suspend(|| out.blocker(target, &blocker, mutual));
+            let recorded = named.contains(&blocker);
+            bar.suspend(|| out.blocker(target, &blocker, mutual, recorded));
         }
     };
     let result = ops::drain(lookup, &mut rx, show).await;
@@ -435,6 +503,23 @@ fn print_summary(report: &BlockersReport) {
         report.elapsed.as_secs_f64(),
         report.calls_per_sec()
     );
+    if let Some(h) = &report.history {
+        let _ = writeln!(
+            err,
+            "  from the history: {} of {} recorded blocker(s) confirmed; {}",
+            h.confirmed.len(),
+            h.suspects,
+            super::history::reach_words(h.reach)
+        );
+        if !h.outdated.is_empty() {
+            let ids: Vec<_> = h.outdated.iter().map(|u| sanitize(u.as_str())).collect();
+            let _ = writeln!(
+                err,
+                "  recorded as blocking {target} but no longer do (a change the history missed): {}",
+                ids.join(", ")
+            );
+        }
+    }
     let mut by_code: std::collections::BTreeMap<i64, Vec<(&UserId, &str)>> = Default::default();
     for (candidate, code, info) in &report.failed {
         by_code

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod dashboard;
+mod follow;
 mod history;
 mod inspect;
 mod output;

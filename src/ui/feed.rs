@@ -30,11 +30,23 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
     let alert = feed.alerts.last();
     let inner_h = usize::from(area.height.saturating_sub(2));
     let rows = inner_h.saturating_sub(usize::from(alert.is_some()));
-    let total = feed.lines.len();
+    let shown = feed.shown();
+    let total = shown.len();
     let back = feed.scroll.below(total, rows);
 
     // The title: the source gives way to the counts and the hint.
-    let mut extras: Vec<Span> = Vec::with_capacity(3);
+    let mut extras: Vec<Span> = Vec::with_capacity(4);
+    if !feed.filter.is_empty() {
+        extras.push(Span::styled(
+            format!(
+                "· filter \"{}\" {} of {} ",
+                clip(&feed.filter, 16),
+                total,
+                feed.lines.len()
+            ),
+            theme.heading,
+        ));
+    }
     if feed.rejected > 0 {
         extras.push(Span::styled(
             format!("· {} refused ", feed.rejected),
@@ -65,6 +77,16 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
     let block = theme.pane(line_fit(title, room).spans, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // Blocks per minute across the app, on the bottom border.
+    if area.height >= 3 {
+        let border = Rect {
+            x: area.x + 2,
+            y: area.bottom() - 1,
+            width: area.width.saturating_sub(3),
+            height: 1,
+        };
+        super::spark::rate_at_right(&model.rates.app, theme, frame, border);
+    }
     if inner.height == 0 || inner.width == 0 {
         return;
     }
@@ -81,7 +103,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
         ));
     }
     if total == 0 {
-        let hint = if feed.source.is_some() {
+        let hint = if !feed.filter.is_empty() {
+            format!(
+                "no change with an account containing \"{}\" (Esc shows every change)",
+                scrub(&feed.filter)
+            )
+        } else if feed.source.is_some() {
             "no changes yet".to_owned()
         } else {
             NO_SOURCE.to_owned()
@@ -92,12 +119,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
     } else {
         // The cursor (Enter opens its change whole) shows on the time of its line while focused.
         let cursor = feed.scroll.log_cursor(total).filter(|_| focused);
-        let shown = feed.scroll.window(total, rows);
+        let window = feed.scroll.window(total, rows);
         lines.extend(
-            feed.lines[shown.clone()]
+            shown[window.clone()]
                 .iter()
-                .zip(shown)
-                .map(|(entry, n)| entry_line(entry, theme, room, cursor == Some(n))),
+                .zip(window)
+                .map(|(&i, n)| entry_line(&feed.lines[i], theme, room, cursor == Some(n))),
         );
     }
     frame.render_widget(Paragraph::new(lines), inner);

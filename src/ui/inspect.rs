@@ -120,6 +120,13 @@ fn inspector_keys<'a>(
             }
         }
     }
+    if let (true, Some(label)) = (
+        super::statusbar::available(model, Command::ShowHistory),
+        Command::ShowHistory.key_label(),
+    ) {
+        let b = clip(view.b.as_str(), 24);
+        keys.push((label, format!("history of {b}")));
+    }
     if let Some(label) = Command::Close.key_label() {
         keys.push((label, "close".to_owned()));
     }
@@ -423,6 +430,11 @@ pub fn blockers(model: &Model, view: &Blockers, theme: &Theme, frame: &mut Frame
         ));
         head.push(gauge(view.checked, view.total, theme, room));
     }
+    if let Some(words) = history_words(view) {
+        for l in wrap(&words, room) {
+            head.push(Line::styled(l, theme.dim));
+        }
+    }
 
     let mut tail: Vec<Line> = Vec::with_capacity(6);
     if !view.failed.is_empty() {
@@ -470,7 +482,7 @@ pub fn blockers(model: &Model, view: &Blockers, theme: &Theme, frame: &mut Frame
         };
         vec![Line::styled(fit(&text, room).into_owned(), theme.dim)]
     } else {
-        found_lines(&view.found, theme, room, rows)
+        found_lines(&view.found, |id| view.from_history(id), theme, room, rows)
     };
 
     let mut body = head;
@@ -482,8 +494,43 @@ pub fn blockers(model: &Model, view: &Blockers, theme: &Theme, frame: &mut Frame
 
 /// The blockers found, in `rows` rows at most: one a row when they fit, else in as many columns
 /// as `room` holds (filled down, then across), the last cell saying how many more there are.
+/// What the change store answered, in words: what it named while the checks run, how that held up
+/// once they are done.
+fn history_words(view: &Blockers) -> Option<String> {
+    let reach = |r: Option<crate::client::journal::changes::Reach>| match r {
+        Some(r) => format!(
+            "history back to {}",
+            crate::display::utc(u64::try_from(r.first_ms / 1000).unwrap_or(0))
+        ),
+        None => "the history is empty".to_owned(),
+    };
+    if let Some(h) = &view.history {
+        let outdated = match h.outdated.len() {
+            0 => String::new(),
+            n => format!(" ({n} no longer)"),
+        };
+        return Some(format!(
+            "{RECORDED} from the history: {} of {} recorded blocker(s) confirmed{outdated} · {}",
+            h.confirmed.len(),
+            h.suspects,
+            reach(h.reach)
+        ));
+    }
+    view.recorded.as_ref().map(|r| {
+        format!(
+            "{RECORDED} {} recorded blocker(s) checked first · {}",
+            r.suspects.len(),
+            reach(r.reach)
+        )
+    })
+}
+
+/// Marks a blocker that the change history named.
+const RECORDED: &str = "◷";
+
 fn found_lines<'a>(
     found: &[(UserId, bool)],
+    recorded: impl Fn(&UserId) -> bool,
     theme: &Theme,
     room: usize,
     rows: usize,
@@ -491,15 +538,21 @@ fn found_lines<'a>(
     let cells: Vec<Vec<Span>> = found
         .iter()
         .map(|(id, mutual)| {
+            let mark = if recorded(id) {
+                Span::styled(format!(" {RECORDED}"), theme.dim)
+            } else {
+                Span::raw("")
+            };
             let id = sanitize(id.as_str()).into_owned();
             if *mutual {
                 vec![
                     Span::styled(format!("{MUTUAL} "), theme.warning),
                     Span::raw(id),
                     Span::styled(" (mutual)", theme.warning),
+                    mark,
                 ]
             } else {
-                vec![Span::raw("  "), Span::raw(id)]
+                vec![Span::raw("  "), Span::raw(id), mark]
             }
         })
         .collect();

@@ -14,12 +14,24 @@ const PROMPT: &str = "> ";
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) -> Option<Position> {
     let focused = model.focus == Focus::Lookup;
     let (prefix, style) = theme.title_prefix(focused);
-    let block = theme.pane(
-        vec![Span::styled(prefix, style), Span::styled("Lookup ", style)],
-        focused,
-    );
+    let title = vec![Span::styled(prefix, style), Span::styled("Lookup ", style)];
+    let title_w: u16 = title.iter().map(|s| s.width() as u16).sum();
+    let block = theme.pane(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // The looked-up account's blocks per minute, on the border after the title, once the change
+    // store is known to be there.
+    let rates = &model.rates;
+    if rates.store_seen() && model.list.owner.is_some() && rates.account_of == model.list.owner {
+        let room = area.width.saturating_sub(title_w + 3);
+        let border = Rect {
+            x: area.right().saturating_sub(1 + room),
+            y: area.y,
+            width: room,
+            height: 1,
+        };
+        super::spark::rate_at_right(&rates.account, theme, frame, border);
+    }
     if inner.height == 0 || inner.width <= PROMPT.len() as u16 {
         return None;
     }

@@ -15,10 +15,12 @@ pub mod draw;
 mod feed;
 mod header;
 mod help;
+mod history;
 mod inspect;
 mod journal;
 mod lookup;
 mod popups;
+mod spark;
 mod statusbar;
 mod text;
 pub mod theme;
@@ -77,16 +79,15 @@ pub fn render(model: &Model, frame: &mut Frame) -> Option<Position> {
 
     header::draw(model, &theme, frame, header);
     let mut cursor = None;
-    match &model.journal {
-        // The journal view takes the panes' place.
-        Some(view) => {
-            let area = Rect {
-                height: lookup.height + list.height + activity.height,
-                ..lookup
-            };
-            journal::draw(model, view, &theme, frame, area);
-        }
-        None => {
+    let panes = Rect {
+        height: lookup.height + list.height + activity.height,
+        ..lookup
+    };
+    match (&model.overlay, &model.journal) {
+        // The history and the journal view take the panes' place.
+        (Overlay::History(view), _) => history::draw(model, view, &theme, frame, panes),
+        (_, Some(view)) => journal::draw(model, view, &theme, frame, panes),
+        _ => {
             cursor = lookup::draw(model, &theme, frame, lookup);
             blocklist::draw(model, &theme, frame, list);
             bottom(model, &theme, frame, activity);
@@ -136,7 +137,11 @@ pub fn render(model: &Model, frame: &mut Frame) -> Option<Position> {
         Overlay::Inspector(view) => inspect::inspector(model, view, &theme, frame, above_bar),
         Overlay::Blockers(view) => inspect::blockers(model, view, &theme, frame, above_bar),
         Overlay::Entry(entry) => popups::entry(entry, &theme, frame, above_bar),
-        Overlay::None | Overlay::Palette(_) | Overlay::Filter(_) | Overlay::Export { .. } => {}
+        Overlay::None
+        | Overlay::Palette(_)
+        | Overlay::Filter(_)
+        | Overlay::Export { .. }
+        | Overlay::History(_) => {}
     }
     cursor
 }
@@ -350,6 +355,7 @@ mod tests {
             progress_at: 0,
             removed: Vec::new(),
             restore: Vec::new(),
+            call_rate: Default::default(),
         });
     }
 
@@ -390,6 +396,7 @@ mod tests {
             pace: None,
             items: Default::default(),
             removed: Vec::new(),
+            call_rate: Default::default(),
         }
     }
 
@@ -620,6 +627,8 @@ mod tests {
             },
             done,
             error: done.then(|| "black_list_check: rate limited (20006)".to_owned()),
+            recorded: None,
+            history: None,
         }
     }
 
@@ -1435,7 +1444,7 @@ mod tests {
                 "✗ alice → bob friend request",
                 "✗ bob → alice friend request",
                 "• alice and bob block each other.",
-                "x unblock alice→bob · X unblock bob→alice · Esc close",
+                "x unblock alice→bob · X unblock bob→alice · H history of bob · Esc close",
             ] {
                 assert!(
                     text.contains(needle),
@@ -1453,7 +1462,10 @@ mod tests {
             model.overlay = inspector_overlay(Some(Ok(inspection(true, false))));
             let buf = buffer(&model);
             let text = screen(&buf);
-            assert!(text.contains("x unblock alice→bob · Esc close"), "{text}");
+            assert!(
+                text.contains("x unblock alice→bob · H history of bob · Esc close"),
+                "{text}"
+            );
             assert!(text.contains("bob blocks alice: no"), "{text}");
             assert!(text.contains("✓ alice → bob message"), "{text}");
             assert!(!text.contains("X unblock"), "{text}");

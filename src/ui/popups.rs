@@ -467,7 +467,13 @@ pub fn filter_line(
     frame: &mut Frame,
     area: Rect,
 ) -> Position {
-    let count = if model.list.owner.is_some() {
+    let count = if model.journal.is_none() && model.focus == crate::app::model::Focus::Feed {
+        format!(
+            "  {} of {} feed lines match",
+            model.feed.shown_len(),
+            model.feed.lines.len()
+        )
+    } else if model.list.owner.is_some() {
         format!(
             "  {} of {} match",
             model.list.view.len(),
@@ -608,13 +614,63 @@ pub fn result(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Fewer items per failure group until the summary fits the screen.
     let fits = usize::from(area.height.saturating_sub(4));
     let mut per_group = PER_GROUP;
-    let mut lines = result_lines(model, last, theme, room, per_group);
+    let (mut lines, mut spark) = result_lines(model, last, theme, room, per_group);
     while lines.len() > fits && per_group > 1 {
         per_group -= 1;
-        lines = result_lines(model, last, theme, room, per_group);
+        (lines, spark) = result_lines(model, last, theme, room, per_group);
     }
     let title = format!(" Last batch: {} ", last.op.verb());
-    popup(theme, frame, area, &title, w, lines);
+    let inner = popup(theme, frame, area, &title, w, lines);
+    // The calls per second go over the blank the line left for them.
+    if let Some(spark) = spark
+        && (spark.row as u16) + 1 < inner.height
+    {
+        let at = Rect {
+            x: inner.x + spark.x,
+            y: inner.y + spark.row as u16,
+            width: spark.values.len() as u16,
+            height: 1,
+        };
+        super::spark::draw(&spark.values, theme, frame, at);
+    }
+}
+
+/// Where the summary's sparkline of calls per second goes: its line, its column, its values.
+struct CallSpark {
+    row: usize,
+    x: u16,
+    values: Vec<u64>,
+}
+
+/// `calls/s ▁▃▇█▇▅▂ peak 210 · 3s`: the line with a blank where the sparkline goes, and where
+/// that is on it. Only for a batch whose progress covered a few slots, with calls in them.
+fn call_rate_line<'a>(
+    last: &BatchOutcome,
+    theme: &Theme,
+    room: usize,
+) -> Option<(Line<'a>, u16, Vec<u64>)> {
+    let per_second = last.call_rate.per_second();
+    let peak = per_second.iter().copied().fold(0.0, f64::max);
+    if per_second.len() < 4 || peak <= 0.0 {
+        return None;
+    }
+    let head = "calls/s ";
+    let over = std::time::Duration::from_millis(last.call_rate.covered_ms());
+    let tail = format!(" peak {peak:.0} · over {}", duration(over));
+    let left = room.checked_sub(width(head) + width(&tail))?;
+    if left < 8 {
+        return None;
+    }
+    let values: Vec<u64> = super::spark::squeeze(&per_second, left)
+        .into_iter()
+        .map(|v| v.round() as u64)
+        .collect();
+    let line = Line::from(vec![
+        Span::styled(head, theme.dim),
+        Span::raw(" ".repeat(values.len())),
+        Span::styled(tail, theme.dim),
+    ]);
+    Some((line, width(head) as u16, values))
 }
 
 fn result_lines<'a>(
@@ -623,8 +679,9 @@ fn result_lines<'a>(
     theme: &Theme,
     room: usize,
     per_group: usize,
-) -> Vec<Line<'a>> {
+) -> (Vec<Line<'a>>, Option<CallSpark>) {
     let mut lines: Vec<Line> = Vec::with_capacity(40);
+    let mut spark = None;
     for l in wrap(last.ended.words(), room) {
         lines.push(Line::styled(l, theme.heading));
     }
@@ -662,6 +719,14 @@ fn result_lines<'a>(
         facts.push_str(&scrub(journal));
     }
     lines.push(Line::styled(fit(&facts, room).into_owned(), theme.dim));
+    if let Some((line, x, values)) = call_rate_line(last, theme, room) {
+        spark = Some(CallSpark {
+            row: lines.len(),
+            x,
+            values,
+        });
+        lines.push(line);
+    }
     if let Some(pace) = last.pace.filter(|p| p.cuts > 0) {
         for l in wrap(&format!("pace {}", pace.settled()), room) {
             lines.push(Line::styled(l, theme.dim));
@@ -747,7 +812,7 @@ fn result_lines<'a>(
         }
         lines.push(line_fit(spans, room));
     }
-    lines
+    (lines, spark)
 }
 
 /// The lines of an opened entry's body in a popup `room` columns wide: each paragraph wrapped,

@@ -221,7 +221,8 @@ fn idle<'a>(model: &Model, theme: &Theme, words: bool, verdict: bool) -> Vec<Spa
     }
     out.push(Span::styled(
         match model.focus {
-            // The journal view covers the panes: it has the keys.
+            // The history and the journal view cover the panes: they have the keys.
+            _ if matches!(model.overlay, crate::app::model::Overlay::History(_)) => "[History]",
             _ if model.journal.is_some() => "[Journal]",
             Focus::Lookup => "[Lookup]",
             Focus::Blocklist => "[Blocklist]",

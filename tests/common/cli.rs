@@ -294,6 +294,11 @@ impl Running {
         assert!(status.success(), "kill {signal} {}", self.pid());
     }
 
+    /// What the child has written to stdout so far.
+    pub fn stdout_so_far(&self) -> String {
+        fs::read_to_string(&self.out).unwrap_or_default()
+    }
+
     /// What the child has written to stderr so far.
     pub fn stderr_so_far(&self) -> String {
         fs::read_to_string(&self.err).unwrap_or_default()

@@ -281,6 +281,7 @@ pub fn blockers_done(checked: usize, failed: usize) -> BlockersReport {
         calls: checked.div_ceil(1000) as u64,
         cancelled: false,
         elapsed: Duration::from_millis(4_400),
+        history: None,
     }
 }
 
@@ -888,4 +889,131 @@ impl Dash {
             .map(|&i| view.batches[i].state.id().to_string())
             .collect()
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The change store: histories and block rates
+
+/// The first change the store holds in the histories below: 2026-11-01 00:00:00Z.
+pub const STORE_FIRST_MS: i64 = 1_793_491_200_000;
+
+/// A change as the store returns it (`RESTAPI`, from 10.0.0.7), at `secs` (Unix seconds).
+pub fn change(
+    seq: i64,
+    kind: ChangeKind,
+    from: &str,
+    to: &str,
+    secs: u64,
+) -> blockdeck::client::journal::changes::Change {
+    blockdeck::client::journal::changes::Change {
+        seq,
+        time_ms: secs as i64 * 1000,
+        kind,
+        from: from.to_owned(),
+        to: to.to_owned(),
+        platform: "RESTAPI".to_owned(),
+        client_ip: Some("10.0.0.7".to_owned()),
+    }
+}
+
+/// `n` changes with `account` on either side, newest first, ten minutes apart from [`NOW`]
+/// back: by turns something it did (to `user_NNNN`) and something done to it (by `user_NNNN`),
+/// through the four kinds. The fourth is made by an account whose ID is an escape sequence.
+pub fn history_of(account: &str, n: usize) -> blockdeck::app::msg::HistoryRead {
+    const KINDS: [ChangeKind; 4] = [
+        ChangeKind::Block,
+        ChangeKind::Block,
+        ChangeKind::Unblock,
+        ChangeKind::FriendAdd,
+    ];
+    let changes = (0..n)
+        .map(|i| {
+            let other = if i == 3 {
+                EVIL_OSC_NICK.to_owned()
+            } else {
+                format!("user_{i:04}")
+            };
+            let (from, to) = if i % 2 == 0 {
+                (account, other.as_str())
+            } else {
+                (other.as_str(), account)
+            };
+            let kind = if i % 7 == 6 {
+                ChangeKind::FriendDelete
+            } else {
+                KINDS[i % 4]
+            };
+            change((n - i) as i64, kind, from, to, NOW - 600 * i as u64)
+        })
+        .collect();
+    blockdeck::app::msg::HistoryRead {
+        changes,
+        reach: Some(blockdeck::client::journal::changes::Reach {
+            first_ms: STORE_FIRST_MS,
+            changes: 12_345,
+        }),
+    }
+}
+
+impl Dash {
+    /// `H` where the dashboard is: returns the history's request number.
+    pub fn open_history(&mut self) -> u64 {
+        match self.press(ch('H')).as_slice() {
+            [Effect::History { req, .. }] => *req,
+            other => panic!("H gave {other:?}"),
+        }
+    }
+
+    /// Answers history read `req` with `read`.
+    pub fn answer_history(&mut self, req: u64, read: blockdeck::app::msg::HistoryRead) {
+        self.send(Msg::History {
+            req,
+            result: Ok(blockdeck::app::msg::Stored::Found(read)),
+        });
+    }
+
+    /// The history shown.
+    pub fn history(&self) -> &blockdeck::app::model::HistoryView {
+        match &self.model.overlay {
+            Overlay::History(view) => view,
+            other => panic!("no history on screen: {other:?}"),
+        }
+    }
+
+    /// The screen is up (the runtime's first message): the journal scan and the first read of
+    /// the app's block rate; returns that read's request number.
+    pub fn started(&mut self) -> u64 {
+        let fx = self.send(Msg::Started);
+        match fx.as_slice() {
+            [
+                Effect::ScanJournal,
+                Effect::BlockRate {
+                    req,
+                    scope: blockdeck::app::model::RateScope::App,
+                },
+            ] => *req,
+            other => panic!("Started gave {other:?}"),
+        }
+    }
+
+    /// Answers block-rate read `req` with `counts` (blocks per minute, oldest first).
+    pub fn answer_rate(&mut self, req: u64, counts: Vec<u64>) -> Vec<Effect> {
+        self.send(Msg::BlockRate {
+            req,
+            result: Ok(blockdeck::app::msg::Stored::Found(counts)),
+        })
+    }
+}
+
+/// Sixty minutes of blocks: a quiet hour with a spike of `peak` ten minutes ago.
+pub fn spike(peak: u64) -> Vec<u64> {
+    (0..60u64)
+        .map(|m| match m {
+            49 => peak / 2,
+            50 => peak,
+            51 => peak / 3,
+            m if m % 9 == 0 => 1,
+            _ => 0,
+        })
+        .collect()
 }

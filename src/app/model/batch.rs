@@ -254,6 +254,8 @@ pub struct Running {
     pub removed: Vec<(usize, Row)>,
     /// Rows a block puts back where they stood, with their nicknames (an undo of an unblock).
     pub restore: Vec<(usize, Row)>,
+    /// Calls per second over the batch so far, from its progress.
+    pub call_rate: super::CallRate,
 }
 
 impl Running {
@@ -269,7 +271,16 @@ impl Running {
             progress_at: since,
             removed: Vec::new(),
             restore: Vec::new(),
+            call_rate: super::CallRate::default(),
         }
+    }
+
+    /// Takes in a progress report of the batch, received at `ms` (the model's).
+    pub fn progressed(&mut self, progress: Progress, ms: u64) {
+        let at = u64::try_from(progress.elapsed.as_millis()).unwrap_or(u64::MAX);
+        self.call_rate.record(at, progress.calls);
+        self.progress = progress;
+        self.progress_at = ms;
     }
 
     /// What is left of the batch's wait at `now` (the model's `ms`), when it waits.
@@ -354,6 +365,8 @@ pub struct BatchOutcome {
     pub items: crate::client::items::Items,
     /// Rows it took off the table and where they stood (an unblock), for an undo.
     pub removed: Vec<(usize, Row)>,
+    /// Calls per second over the batch, as its progress reported them.
+    pub call_rate: super::CallRate,
 }
 
 impl BatchOutcome {
@@ -411,6 +424,7 @@ impl BatchOutcome {
             pace: report.pace,
             items: report.items.clone(),
             removed: Vec::new(),
+            call_rate: super::CallRate::default(),
         }
     }
 

@@ -157,6 +157,8 @@ pub struct Feed {
     pub rejected: usize,
     /// `webhooks on ADDR`, `watching alice`, or nothing.
     pub source: Option<String>,
+    /// `/` on the feed: only changes with an account containing this (any case) are shown.
+    pub filter: String,
 }
 
 impl Default for Feed {
@@ -168,6 +170,7 @@ impl Default for Feed {
             flagged: Vec::new(),
             rejected: 0,
             source: None,
+            filter: String::new(),
         }
     }
 }
@@ -178,9 +181,63 @@ impl Feed {
         self.lines.push(line.into());
         if self.lines.len() > FEED_KEEP {
             let extra = self.lines.len() - FEED_KEEP;
+            // The window keeps showing the same lines: it moves by the dropped ones it counts.
+            let shown = self.lines[..extra]
+                .iter()
+                .filter(|e| self.passes(e))
+                .count();
             self.lines.drain(..extra);
-            self.scroll.dropped(extra);
+            self.scroll.dropped(shown);
         }
+    }
+
+    /// Whether `entry` passes the filter: a change with an account containing it.
+    pub fn passes(&self, entry: &FeedEntry) -> bool {
+        self.filter.is_empty() || entry.change().is_some_and(|line| self.change_passes(line))
+    }
+
+    fn change_passes(&self, line: &FeedLine) -> bool {
+        let needle = self.filter.to_lowercase();
+        needle.is_empty()
+            || line.raw.from.to_lowercase().contains(&needle)
+            || line.raw.to.to_lowercase().contains(&needle)
+    }
+
+    /// The positions in `lines` of the lines shown (those that pass the filter), oldest first:
+    /// what the window and the cursor move over.
+    pub fn shown(&self) -> Vec<usize> {
+        (0..self.lines.len())
+            .filter(|&i| self.passes(&self.lines[i]))
+            .collect()
+    }
+
+    /// How many lines are shown.
+    pub fn shown_len(&self) -> usize {
+        if self.filter.is_empty() {
+            self.lines.len()
+        } else {
+            self.lines.iter().filter(|e| self.passes(e)).count()
+        }
+    }
+
+    /// The line at the cursor (the newest while the window follows the end).
+    pub fn selected(&self) -> Option<&FeedEntry> {
+        let shown = self.shown();
+        let at = self.scroll.log_cursor(shown.len())?;
+        Some(&self.lines[shown[at]])
+    }
+
+    /// Sets the filter; the window follows the newest line again.
+    pub fn set_filter(&mut self, text: &str) {
+        if self.filter != text {
+            self.filter = text.to_owned();
+            self.scroll = Scroll::following();
+        }
+    }
+
+    /// The blocklist changes shown (those that pass the filter), oldest first.
+    pub fn changes_shown(&self) -> impl DoubleEndedIterator<Item = &FeedLine> {
+        self.changes().filter(|line| self.change_passes(line))
     }
 
     /// Adds a burst alert (sanitized), dropping the oldest beyond [`ALERTS_KEEP`].

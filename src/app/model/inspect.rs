@@ -101,9 +101,22 @@ pub struct Blockers {
     pub failed: Vec<(UserId, i64, String)>,
     pub done: bool,
     pub error: Option<String>,
+    /// What the change store recorded, checked first, when it was read.
+    pub recorded: Option<crate::client::ops::Recorded>,
+    /// How the store's answer held up, once the lookup is done.
+    pub history: Option<crate::client::ops::FromHistory>,
 }
 
 impl Blockers {
+    /// Whether the store named `blocker` (it was checked first, and confirmed).
+    pub fn from_history(&self, blocker: &UserId) -> bool {
+        match (&self.history, &self.recorded) {
+            (Some(h), _) => h.confirmed.contains(blocker),
+            (None, Some(r)) => r.suspects.contains(blocker),
+            (None, None) => false,
+        }
+    }
+
     pub fn new(req: u64, target: UserId, source: String) -> Blockers {
         Blockers {
             req,
@@ -116,6 +129,8 @@ impl Blockers {
             failed: Vec::new(),
             done: false,
             error: None,
+            recorded: None,
+            history: None,
         }
     }
 }

@@ -4,8 +4,10 @@
 
 mod batch;
 mod feed;
+mod history;
 mod inspect;
 mod journal;
+mod rates;
 mod scroll;
 mod table;
 
@@ -18,10 +20,15 @@ pub use batch::{
     TextLine, original_places,
 };
 pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedEntry, FeedLine, TeamLine, TeamMove};
+pub use history::{Direction, HISTORY_LIMIT, HistoryLine, HistoryLoad, HistoryView};
 pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
 pub use journal::{
     ItemLine, JOURNAL_LIMIT, JournalBatch, JournalItems, JournalLoad, JournalSort, JournalView,
     changed_pairs,
+};
+pub use rates::{
+    BlockRate, CALL_SLOT_MS, CALL_SLOTS, CallRate, RATE_MINUTES, RATE_REFRESH_MS, RateScope,
+    RateState, Rates,
 };
 pub use scroll::{Motion, Scroll};
 pub use table::{Blocklist, LoadFailure, PAGE_ROWS, Row, Sort};
@@ -215,6 +222,8 @@ pub enum Overlay {
     },
     /// Enter on an activity or feed line: the line whole.
     Entry(Entry),
+    /// `H`: the changes recorded about an account, drawn in place of the panes.
+    History(HistoryView),
 }
 
 /// An activity or feed line opened whole: a title and paragraphs (sanitized), each with the level
@@ -327,6 +336,10 @@ pub struct Model {
     pub journal: Option<JournalView>,
     /// Reads of the journal numbered (stale answers are dropped).
     pub journal_req: u64,
+    /// Reads of an account's history numbered (stale answers are dropped).
+    pub history_req: u64,
+    /// Blocks per minute from the change store, for the sparklines.
+    pub rates: Rates,
 }
 
 impl Model {
@@ -352,6 +365,7 @@ impl Model {
             Overlay::Confirm(pending) if matches!(pending.checks, Checks::Running { .. }) => {
                 Some(self.overlay_since)
             }
+            Overlay::History(view) if view.load == HistoryLoad::Loading => Some(view.since),
             _ => None,
         };
         let journal = self.journal.as_ref().and_then(|j| {
@@ -378,8 +392,9 @@ impl Model {
         (waited >= BUSY_AFTER_MS).then_some(waited)
     }
 
-    /// When the screen next changes by itself (`ms`): a question arming, a spinner's next frame.
-    /// `None` when nothing moves, so that an idle dashboard writes nothing.
+    /// When the screen next changes by itself (`ms`): a question arming, a spinner's next frame,
+    /// the next read of the block rates. `None` when nothing moves, so that an idle dashboard
+    /// writes nothing.
     pub fn next_wake(&self) -> Option<u64> {
         let arming =
             matches!(self.overlay, Overlay::Confirm(_) | Overlay::QuitConfirm) && !self.armed();
@@ -392,7 +407,10 @@ impl Model {
                 (self.ms / SPINNER_MS + 1) * SPINNER_MS
             }
         });
-        [arms, spins].into_iter().flatten().min()
+        [arms, spins, self.rates.next_due()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Whether the window on top has been on screen long enough for a key to answer it.
@@ -470,6 +488,14 @@ impl Model {
                 add(view.b.as_str());
             }
             Overlay::Blockers(view) => view.found.iter().for_each(|(b, _)| add(b.as_str())),
+            Overlay::History(view) => {
+                add(view.account.as_str());
+                for line in &view.lines {
+                    if crate::tim::ids::validate(&line.other).is_ok() {
+                        add(&line.other);
+                    }
+                }
+            }
             _ => {}
         }
         if let Some(view) = &self.last_blockers {

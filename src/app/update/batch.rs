@@ -30,9 +30,9 @@ pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let running = model.running.as_ref().map(|r| r.id);
     match msg {
         Msg::BatchProgress { id, progress } if running == Some(id) => {
+            let ms = model.ms;
             if let Some(r) = model.running.as_mut() {
-                r.progress = progress;
-                r.progress_at = model.ms;
+                r.progressed(progress, ms);
             }
             Vec::new()
         }
@@ -587,7 +587,10 @@ fn done(model: &mut Model, report: &Report, journal: Option<String>) -> Vec<Effe
     let running = model.running.take();
     let quit_after = running.as_ref().is_some_and(|r| r.quit_after);
     let mut outcome = BatchOutcome::of(report, journal);
-    outcome.removed = running.map(|r| r.removed).unwrap_or_default();
+    if let Some(r) = running {
+        outcome.removed = r.removed;
+        outcome.call_rate = r.call_rate;
+    }
     let level = match outcome.ended {
         Ended::Completed => Level::Success,
         Ended::CompletedWithFailures => Level::Warning,

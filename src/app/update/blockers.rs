@@ -64,6 +64,7 @@ pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 view.calls_per_sec = calls_per_sec;
             }
             BlockersEvent::Found { blocker, mutual } => view.found.push((blocker, mutual)),
+            BlockersEvent::Recorded(recorded) => view.recorded = Some(recorded),
         },
         Msg::BlockersDone { req, result } if req == view.req => {
             view.done = true;
@@ -72,6 +73,7 @@ pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Ok(report) => {
                     view.checked = report.checked;
                     view.failed = report.failed;
+                    view.history = report.history;
                     let found = view.found.len();
                     let checked = view.checked;
                     (

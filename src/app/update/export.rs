@@ -124,7 +124,7 @@ fn contents(model: &Model, what: ExportWhat, path: &str) -> Result<(String, usiz
             export::render(format, export::ITEMS, rows)
         }
         ExportWhat::Feed => {
-            let rows = model.feed.changes().map(|l| {
+            let rows = model.feed.changes_shown().map(|l| {
                 let e = &l.raw;
                 export::feed_row(e.received, l.verb, &e.from, &e.to, &e.platform)
             });

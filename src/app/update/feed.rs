@@ -99,3 +99,9 @@ pub(super) fn watch(model: &mut Model, args: Args) -> Vec<Effect> {
     );
     vec![Effect::Watch(Some(user))]
 }
+
+/// Esc on the feed: every change shown again.
+pub(super) fn clear_filter(model: &mut Model) -> Vec<Effect> {
+    model.feed.set_filter("");
+    Vec::new()
+}

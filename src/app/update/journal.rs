@@ -223,7 +223,9 @@ pub(super) fn follow(model: &mut Model) {
 
 /// Whether `command` acts on the journal rather than on the panes beneath it.
 pub(super) fn owns(model: &Model, command: Command) -> bool {
+    // A history opened over the journal has these keys to itself.
     model.journal.is_some()
+        && !matches!(model.overlay, Overlay::History(_))
         && matches!(
             command,
             Command::Refresh | Command::Sort | Command::Filter | Command::Open

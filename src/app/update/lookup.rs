@@ -32,6 +32,7 @@ pub(super) fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
 /// Starts looking `user` up: the table empties (marks and filter stay for the same user) and
 /// gets the focus, so that marking can start at once.
 pub(super) fn start(model: &mut Model, user: UserId) -> Vec<Effect> {
+    super::rates::looked_up(model, &user);
     model.lookup_req += 1;
     model.lookup_since = Some(model.ms);
     model.user = Some(UserSummary::looking_up(user.clone()));
@@ -53,6 +54,13 @@ pub(super) fn user(model: &mut Model, args: Args) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+/// `user` looked up from elsewhere than the lookup line (the history's Enter), remembered as if
+/// typed there.
+pub(super) fn look_up(model: &mut Model, user: UserId) -> Vec<Effect> {
+    remember(model, user.as_str());
+    start(model, user)
 }
 
 /// `r`: the same user again.

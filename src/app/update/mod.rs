@@ -12,10 +12,12 @@ mod batch;
 mod blockers;
 mod export;
 mod feed;
+mod history;
 mod inspector;
 mod journal;
 mod lookup;
 mod palette;
+mod rates;
 mod table;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -28,7 +30,10 @@ use super::msg::{Effect, Msg};
 /// Applies one message and returns what the worker must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let before = std::mem::discriminant(&model.overlay);
-    let effects = on_msg(model, msg);
+    let mut effects = on_msg(model, msg);
+    // Whatever happened, the block rates read when they are due (the clock moved, another
+    // account was looked up, the store turned up).
+    effects.extend(rates::due(model));
     // A window that opened now starts its arming time.
     if std::mem::discriminant(&model.overlay) != before {
         model.overlay_since = model.ms;
@@ -66,8 +71,14 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::BatchFailed { .. }
         | Msg::Checked { .. }
         | Msg::Incomplete(_)) => batch::on_msg(model, msg),
-        // The screen is up: what the journal holds unfinished is worth saying now.
-        Msg::Started => vec![Effect::ScanJournal],
+        // The screen is up: what the journal holds unfinished is worth saying now, and the
+        // block rates are read from here on.
+        Msg::Started => {
+            rates::start(model);
+            vec![Effect::ScanJournal]
+        }
+        Msg::History { req, result } => history::on_msg(model, req, result),
+        Msg::BlockRate { req, result } => rates::on_msg(model, req, result),
         Msg::Inspected { req, result } => inspector::on_result(model, req, result),
         msg @ (Msg::Blockers { .. } | Msg::BlockersDone { .. }) => blockers::on_msg(model, msg),
         msg @ (Msg::FeedChange(_)
@@ -126,6 +137,7 @@ pub fn contexts(model: &Model) -> Vec<Context> {
         Overlay::Inspector(_) => Some(vec![Context::Inspector]),
         Overlay::Entry(_) => Some(vec![Context::Entry]),
         Overlay::Blockers(_) => Some(vec![Context::Blockers]),
+        Overlay::History(_) => Some(vec![Context::History]),
         Overlay::None => None,
     };
     let running = model.running.is_some();
@@ -393,6 +405,7 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         Complete => palette::complete(model),
         Submit => submit(model),
         Open => table::open(model),
+        LookUpLine => history::look_up(model),
         CancelLine => cancel_line(model),
         Close => close(model),
         HistoryPrev | HistoryNext => lookup::history(model, command == HistoryPrev),
@@ -403,12 +416,15 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         }
         Journal => journal::open(model),
         UndoBatch => batch::undo_batch(model),
+        Refresh if matches!(model.overlay, Overlay::History(_)) => history::refresh(model),
         Refresh => lookup::refresh(model),
         Inspect => inspector::open(model, args),
         UnblockAB | UnblockBA => inspector::unblock(model, command),
         FindBlockers => blockers::start(model, args),
         Watch => feed::watch(model, args),
         Export => export::open(model, args),
+        ShowHistory => history::open(model, args),
+        ClearFilter => feed::clear_filter(model),
     }
 }
 
@@ -448,6 +464,7 @@ fn cancel_line(model: &mut Model) -> Vec<Effect> {
 fn close(model: &mut Model) -> Vec<Effect> {
     match std::mem::take(&mut model.overlay) {
         Overlay::Blockers(view) if !view.done => vec![Effect::CancelBlockers],
+        Overlay::History(view) => history::close(model, view),
         Overlay::None => journal::close(model),
         _ => Vec::new(),
     }

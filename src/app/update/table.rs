@@ -63,13 +63,17 @@ pub(super) fn motion(model: &mut Model, command: Command) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if matches!(model.overlay, Overlay::History(_)) {
+        super::history::motion(model, motion);
+        return Vec::new();
+    }
     if model.journal.is_some() {
         super::journal::motion(model, motion);
         return Vec::new();
     }
     match model.focus {
         Focus::Feed => {
-            let (len, rows) = (model.feed.lines.len(), model.feed_rows());
+            let (len, rows) = (model.feed.shown_len(), model.feed_rows());
             model.feed.scroll.log_select(motion, len, rows);
         }
         Focus::Activity => {
@@ -88,12 +92,7 @@ pub(super) fn motion(model: &mut Model, command: Command) -> Vec<Effect> {
 pub(super) fn open(model: &mut Model) -> Vec<Effect> {
     let entry = match model.focus {
         Focus::Feed => 'feed: {
-            let feed = &model.feed;
-            let Some(entry) = feed
-                .scroll
-                .log_cursor(feed.lines.len())
-                .map(|i| &feed.lines[i])
-            else {
+            let Some(entry) = model.feed.selected() else {
                 return Vec::new();
             };
             let line = match entry {
@@ -235,12 +234,20 @@ pub(super) fn sort(model: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
-/// `/` opens the filter line on the table; `:filter TEXT` sets it at once.
+/// `/` opens the filter line on the table (on the feed when it has focus); `:filter TEXT` sets
+/// it at once.
 pub(super) fn filter(model: &mut Model, args: Args) -> Vec<Effect> {
-    model.focus = Focus::Blocklist;
+    if model.focus != Focus::Feed {
+        model.focus = Focus::Blocklist;
+    }
+    let current = if model.focus == Focus::Feed {
+        model.feed.filter.clone()
+    } else {
+        model.list.filter.clone()
+    };
     match args {
         Args::Text(text) => set_filter(model, &text),
-        _ => model.overlay = Overlay::Filter(Input::new(model.list.filter.clone())),
+        _ => model.overlay = Overlay::Filter(Input::new(current)),
     }
     Vec::new()
 }
@@ -248,6 +255,10 @@ pub(super) fn filter(model: &mut Model, args: Args) -> Vec<Effect> {
 fn set_filter(model: &mut Model, text: &str) {
     if model.journal.is_some() {
         super::journal::set_filter(model, text);
+        return;
+    }
+    if model.focus == Focus::Feed {
+        model.feed.set_filter(text);
         return;
     }
     let rows = model.bands().table_rows();

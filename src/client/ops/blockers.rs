@@ -2,6 +2,10 @@
 //! with black_list_check in Both mode, From = X, up to 1000 candidates per call. A candidate C
 //! blocks X exactly when the relation is BWithA (or BothWay, when X blocks C too).
 //!
+//! When the change store that `blockdeck relay` records into is at hand, it answers first: the
+//! accounts whose last recorded change about X is a block are checked before any other candidate
+//! (confirming what was recorded), and the sweep checks only the candidates left.
+//!
 //! The lookup is a check batch of the [`Engine`] over the pairs (X, C): one rate limiter, one
 //! retry policy and one cancellation path with every other batch.
 
@@ -17,6 +21,8 @@ use super::drain;
 use crate::client::engine::{BatchEnd, Engine, Event, ItemResult, RunOptions};
 use crate::client::failure::Failure;
 use crate::client::http::CallError;
+use crate::client::journal::Location;
+use crate::client::journal::changes::{Changes, Reach};
 use crate::client::{ItemStatus, Operation, Pair};
 use crate::tim::ids::{self, UserId};
 
@@ -35,6 +41,54 @@ pub enum BlockersEvent {
     },
     /// A candidate that has the target on their blocklist; `mutual` when the target blocks them too.
     Found { blocker: UserId, mutual: bool },
+    /// Sent first when the change store was read: the accounts it names are checked first.
+    Recorded(Recorded),
+}
+
+/// What the change store says about who blocks the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// Accounts whose last recorded blocklist change about the target is a block, oldest first.
+    pub suspects: Vec<UserId>,
+    /// How far back the store reaches; `None` while it holds nothing.
+    pub reach: Option<Reach>,
+}
+
+impl Recorded {
+    /// Reads the store at `at`; `None` when there is no store there (nothing was ever recorded).
+    /// Blocks: call it off the async threads. Recorded IDs are the webhooks' words, checked here
+    /// like any other input: one that is no valid UserID is left out.
+    pub fn read(at: &Location, target: &UserId) -> std::io::Result<Option<Recorded>> {
+        if !at.is_database() {
+            return Ok(None);
+        }
+        let Some(store) = Changes::open_existing(at)? else {
+            return Ok(None);
+        };
+        let suspects = store
+            .last_about(target.as_str())?
+            .into_iter()
+            .filter(|last| last.kind == crate::feed::ChangeKind::Block)
+            .filter_map(|last| UserId::parse(&last.from).ok())
+            .collect();
+        Ok(Some(Recorded {
+            suspects,
+            reach: store.reach()?,
+        }))
+    }
+}
+
+/// How the change store's answer held up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FromHistory {
+    pub reach: Option<Reach>,
+    /// Accounts the store named as blockers.
+    pub suspects: usize,
+    /// Of those, the ones black_list_check confirmed, in the store's order.
+    pub confirmed: Vec<UserId>,
+    /// Of those, the ones whose recorded block no longer holds (a change the store missed); a
+    /// failed check is in `failed` instead.
+    pub outdated: Vec<UserId>,
 }
 
 /// The outcome of a reverse lookup.
@@ -54,9 +108,18 @@ pub struct BlockersReport {
     pub calls: u64,
     pub cancelled: bool,
     pub elapsed: Duration,
+    /// What the change store answered, when it was read.
+    pub history: Option<FromHistory>,
 }
 
 impl BlockersReport {
+    /// Whether `blocker` was named by the change store before it was confirmed.
+    pub fn from_history(&self, blocker: &UserId) -> bool {
+        self.history
+            .as_ref()
+            .is_some_and(|h| h.confirmed.contains(blocker))
+    }
+
     pub fn calls_per_sec(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
         if secs > 0.0 {
@@ -118,7 +181,7 @@ fn blocks_target(item: &ItemResult) -> Option<bool> {
     }
 }
 
-/// Finds which `candidates` have `target` on their blocklist.
+/// Finds which `candidates` have `target` on their blocklist, asking those `recorded` names first.
 ///
 /// Duplicates and the target itself are dropped. `Found` events stream as each call answers.
 /// Items that failed with a temporary code are asked again with the engine's back-off; others
@@ -129,13 +192,23 @@ pub async fn blockers(
     engine: &Engine,
     target: &UserId,
     candidates: Vec<UserId>,
+    recorded: Option<Recorded>,
     events: mpsc::UnboundedSender<BlockersEvent>,
     cancel: CancellationToken,
 ) -> Result<BlockersReport, CallError> {
     let started = Instant::now();
     let mut seen = HashSet::new();
-    let pairs: Vec<Pair> = candidates
-        .into_iter()
+    let suspects: Vec<UserId> = recorded
+        .as_ref()
+        .map(|r| r.suspects.clone())
+        .unwrap_or_default();
+    if let Some(recorded) = recorded.clone() {
+        let _ = events.send(BlockersEvent::Recorded(recorded));
+    }
+    let pairs: Vec<Pair> = suspects
+        .iter()
+        .cloned()
+        .chain(candidates)
         .filter(|c| c != target && seen.insert(c.clone()))
         .map(|c| Pair::new(target.clone(), c))
         .collect();
@@ -189,7 +262,14 @@ pub async fn blockers(
         calls: report.calls,
         cancelled: report.end == BatchEnd::Cancelled,
         elapsed: started.elapsed(),
+        history: recorded.map(|r| FromHistory {
+            reach: r.reach,
+            suspects: r.suspects.len(),
+            confirmed: Vec::new(),
+            outdated: Vec::new(),
+        }),
     };
+    let suspected: HashSet<&UserId> = suspects.iter().collect();
     for item in &report.items {
         match &item.status {
             ItemStatus::Unfinished => continue,
@@ -197,8 +277,17 @@ pub async fn blockers(
                 out.failed.push((item.pair.to.clone(), *code, info.clone()))
             }
             _ => {
-                if let Some(mutual) = blocks_target(&item) {
+                let blocks = blocks_target(&item);
+                if let Some(mutual) = blocks {
                     out.blockers.push((item.pair.to.clone(), mutual));
+                }
+                if let Some(history) = &mut out.history
+                    && suspected.contains(&item.pair.to)
+                {
+                    match blocks {
+                        Some(_) => history.confirmed.push(item.pair.to.clone()),
+                        None => history.outdated.push(item.pair.to.clone()),
+                    }
                 }
             }
         }

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 pub use account::{AccountFacts, ListEvent, account, friends_of, list, nicknames};
 pub use batch::{Batch, IncompleteBatch, JournalPlan};
-pub use blockers::{BlockersEvent, BlockersReport, Candidates, blockers};
+pub use blockers::{BlockersEvent, BlockersReport, Candidates, FromHistory, Recorded, blockers};
 pub use inspect::inspect;
 pub use preflight::{Preflight, preflight};
 

@@ -916,6 +916,14 @@ fn cli_blockers_answer_from_the_history() {
     assert!(out.stderr.contains("--candidates"), "{}", out.stderr);
     assert!(out.stderr.contains("blockdeck relay"), "{}", out.stderr);
     assert_eq!(sb.total_calls(), before, "nothing was sent");
+    let out = run(ws.cmd(&url, &["blockers", "x", "--no-history"]));
+    out.assert_code(2, "--no-history and no candidates");
+    assert!(
+        out.stderr.contains("leaves nothing to check"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(sb.total_calls(), before, "nothing was sent");
 
     // What the relay recorded: every block of x, a block later lifted (c0100), one the store
     // holds but that no longer stands (c0200: its unblock was never delivered), and changes

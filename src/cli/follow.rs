@@ -114,26 +114,10 @@ fn follow(at: Location, tx: mpsc::Sender<FeedMsg>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::feed::{ChangeKind, Checks, sign};
+    use crate::feed::ChangeKind;
 
     fn post(from: &str, to: &str, time: u64) -> crate::feed::Post {
-        let body = serde_json::json!({
-            "CallbackCommand": ChangeKind::Block.command(),
-            "PairList": [{"From_Account": from, "To_Account": to}],
-            "EventTime": time,
-        });
-        let query = format!(
-            "SdkAppid=1400000000&CallbackCommand={}&RequestTime=1700000000&Sign={}",
-            ChangeKind::Block.command(),
-            sign("tok", "1700000000")
-        );
-        Checks {
-            token: Some("tok".into()),
-            sdkappid: Some(1_400_000_000),
-        }
-        .accept(Some(&query), body.to_string().as_bytes(), 1_700_000_000)
-        .unwrap()
-        .unwrap()
+        crate::client::journal::changes::tests::post(ChangeKind::Block, from, &[to], Some(time))
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub fn reach_words(reach: Option<Reach>) -> String {
     match reach {
         Some(r) => format!(
             "the history reaches back to {} ({} change(s) recorded)",
-            utc(u64::try_from(r.first_ms / 1000).unwrap_or(0)),
+            r.first_utc(),
             r.changes
         ),
         None => "the history is empty: nothing was recorded yet".to_owned(),

@@ -347,12 +347,22 @@ pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
     };
     let shown = sanitize(target.as_str()).into_owned();
     let sweep = from_file.is_some() || args.friends;
-    let recorded = if args.no_history {
-        None
-    } else {
-        let at = super::history::store_location(global, args.store.as_ref())?;
-        match ops::Recorded::read(&at, &target) {
-            Ok(recorded) => recorded.map(|r| (at, r)),
+    // The change store to ask first, unless told to sweep only.
+    let store = match args.no_history {
+        true => None,
+        false => Some(super::history::store_location(global, args.store.as_ref())?),
+    };
+    let recorded = match &store {
+        None if !sweep => {
+            return Err(Exit::usage(
+                "--no-history leaves nothing to check: name candidates with --candidates FILE \
+                 or --friends",
+            )
+            .into());
+        }
+        None => None,
+        Some(at) => match ops::Recorded::read(at, &target) {
+            Ok(recorded) => recorded,
             // Without candidates there is nothing else to answer from.
             Err(e) if !sweep => {
                 return Err(
@@ -366,30 +376,20 @@ pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
                 );
                 None
             }
-        }
+        },
     };
-    if !sweep {
-        match &recorded {
-            None if args.no_history => {
-                return Err(Exit::usage(
-                    "--no-history leaves nothing to check: name candidates with --candidates FILE \
-                     or --friends",
-                )
-                .into());
-            }
-            Some((_, r)) if r.reach.is_some() => {}
-            _ => {
-                let at = super::history::store_location(global, args.store.as_ref())?;
-                return Err(Exit::usage(format!(
-                    "no change history to answer from: {at} holds no recorded change (`blockdeck \
-                     relay --listen ADDR` records them); name candidates with --candidates FILE \
-                     or --friends to sweep them instead; nothing was sent"
-                ))
-                .into());
-            }
-        }
+    if let Some(at) = &store
+        && !sweep
+        && recorded.as_ref().is_none_or(|r| r.reach.is_none())
+    {
+        return Err(Exit::usage(format!(
+            "no change history to answer from: {at} holds no recorded change (`blockdeck \
+             relay --listen ADDR` records them); name candidates with --candidates FILE or \
+             --friends to sweep them instead; nothing was sent"
+        ))
+        .into());
     }
-    if let Some((_, r)) = &recorded {
+    if let Some(r) = &recorded {
         let also = if sweep { ", then the candidates" } else { "" };
         eprintln!(
             "{shown}: {} account(s) have a block of {shown} as their last recorded change; \
@@ -398,7 +398,6 @@ pub fn blockers(global: &GlobalArgs, args: BlockersArgs) -> Result<u8> {
             super::history::reach_words(r.reach)
         );
     }
-    let recorded = recorded.map(|(_, r)| r);
     let engine = connect(&settings)?;
     let rt = super::bulk::runtime()?;
     let report = rt.block_on(async {

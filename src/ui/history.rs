@@ -13,7 +13,7 @@ use super::theme::Theme;
 use crate::app::command::Command;
 use crate::app::model::{HistoryLine, HistoryLoad, HistoryView, Model};
 use crate::client::journal::changes::Reach;
-use crate::display::{ago, utc};
+use crate::display::ago;
 
 /// `2026-11-22 01:35:00Z`.
 const WHEN: u16 = 20;
@@ -27,8 +27,8 @@ pub const RECORDED_BY: &str = "Changes are recorded by `blockdeck relay` as the 
     webhooks report them, into the journal's database (the demo runs one).";
 
 /// `2026-12-01 10:00Z`: when the store's first change happened.
-fn reach_time(reach: &Reach) -> String {
-    let full = utc(u64::try_from(reach.first_ms / 1000).unwrap_or(0));
+pub(super) fn reach_time(reach: &Reach) -> String {
+    let full = reach.first_utc();
     // Minutes are enough to say how far back it reaches.
     format!("{}Z", &full[..16])
 }

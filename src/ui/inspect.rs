@@ -498,10 +498,7 @@ pub fn blockers(model: &Model, view: &Blockers, theme: &Theme, frame: &mut Frame
 /// once they are done.
 fn history_words(view: &Blockers) -> Option<String> {
     let reach = |r: Option<crate::client::journal::changes::Reach>| match r {
-        Some(r) => format!(
-            "history back to {}",
-            crate::display::utc(u64::try_from(r.first_ms / 1000).unwrap_or(0))
-        ),
+        Some(r) => format!("history back to {}", super::history::reach_time(&r)),
         None => "the history is empty".to_owned(),
     };
     if let Some(h) = &view.history {

@@ -72,6 +72,13 @@ pub struct Reach {
     pub changes: i64,
 }
 
+impl Reach {
+    /// When the first change stored happened, in UTC: `2026-11-30 08:00:00Z`.
+    pub fn first_utc(&self) -> String {
+        crate::display::utc(u64::try_from(self.first_ms / 1000).unwrap_or(0))
+    }
+}
+
 /// Which changes a per-minute count takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {
@@ -653,11 +660,12 @@ pub fn poll_sqlite(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::feed::{Checks, sign};
 
-    fn post(kind: ChangeKind, from: &str, to: &[&str], event_time: Option<u64>) -> Post {
+    /// A signed post of `kind` from `from` to each of `to`, as the relay accepts it.
+    pub(crate) fn post(kind: ChangeKind, from: &str, to: &[&str], event_time: Option<u64>) -> Post {
         let pairs: Vec<_> = to
             .iter()
             .map(|t| serde_json::json!({"From_Account": from, "To_Account": t}))

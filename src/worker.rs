@@ -159,6 +159,21 @@ impl Worker {
                 tokio::spawn(find_blockers(engine, lookup, tx, cancel));
             }
             Effect::CancelBlockers => cancel(&mut self.blockers),
+            Effect::BlockerNicks { req, ids } => {
+                tokio::spawn(async move {
+                    let nicks = match ops::nicknames(&engine, &ids).await {
+                        Ok(nicks) => nicks,
+                        Err(e) => {
+                            // The table shows the IDs without nicknames: said, not fatal.
+                            let _ = tx.send(Msg::Warning(format!(
+                                "the blockers' nicknames could not be read: {e}"
+                            )));
+                            return;
+                        }
+                    };
+                    let _ = tx.send(Msg::BlockerNicks { req, nicks });
+                });
+            }
             Effect::Watch(user) => {
                 cancel(&mut self.watch);
                 match user {

@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use blockdeck::app::command::{self, Command, Context};
 use blockdeck::app::model::{
     Checks, ConfirmLine, Ended, ExportWhat, FEED_KEEP, FeedLine, Focus, HistoryLoad, Inspection,
-    Inspector, Level, Model, Motion, Overlay, PendingAction, RateScope, RateState, Scroll, Sort,
-    VerdictLine,
+    Inspector, Level, ListKind, Model, Motion, Overlay, PAGE_ROWS, PendingAction, RateScope,
+    RateState, Scroll, Sort, VerdictLine,
 };
 use blockdeck::app::msg::Stored;
 use blockdeck::app::update::contexts;
@@ -635,6 +635,23 @@ fn s_cycles_the_sort_and_keeps_the_cursor_on_its_entry() {
     assert_eq!(view[0], "@RBT#support");
     assert_eq!(current(&d.model), "@RBT#support");
     d.press(ch('s'));
+    // By nickname, case aside, rows without one last.
+    assert_eq!(d.model.list.sort, Sort::Nick);
+    let nicks: Vec<Option<String>> = d
+        .model
+        .list
+        .view
+        .iter()
+        .map(|&i| d.model.list.rows[i].nick.as_ref().map(|n| n.to_lowercase()))
+        .collect();
+    let named = nicks.iter().take_while(|n| n.is_some()).count();
+    assert!(
+        named > 0 && nicks[named..].iter().all(Option::is_none),
+        "{nicks:?}"
+    );
+    assert!(nicks[..named].windows(2).all(|w| w[0] <= w[1]), "{nicks:?}");
+    assert_eq!(current(&d.model), "@RBT#support");
+    d.press(ch('s'));
     assert_eq!(d.model.list.sort, Sort::Added);
     assert_eq!(ids(&d.model)[..3], ["bob", "carol_91", "evil_osc"]);
     assert_scroll_valid(&d.model);
@@ -671,10 +688,13 @@ fn slash_filters_live_esc_clears_enter_keeps() {
     assert!(matches!(d.model.overlay, Overlay::None));
     assert_eq!(d.model.list.filter, "小明");
     assert_eq!(ids(&d.model), ["wx_5f3a9c0e"]);
+    // `/` again starts a fresh filter; ↑ offers the one kept.
     d.press(ch('/'));
-    if let Overlay::Filter(input) = &d.model.overlay {
-        assert_eq!(input.value(), "小明", "the filter is edited, not retyped");
-    }
+    assert!(matches!(&d.model.overlay, Overlay::Filter(i) if i.value().is_empty()));
+    assert_eq!(d.model.list.view.len(), 250);
+    d.press(key(KeyCode::Up));
+    assert!(matches!(&d.model.overlay, Overlay::Filter(i) if i.value() == "小明"));
+    assert_eq!(ids(&d.model), ["wx_5f3a9c0e"]);
     d.press(key(KeyCode::Backspace));
     d.press(key(KeyCode::Backspace));
     d.type_text("bob");
@@ -1659,12 +1679,12 @@ fn read_only_gate_does_not_log_a_start() {
 #[test]
 fn resize_updates_the_size_and_keeps_scroll_valid() {
     let mut d = Dash::alice(250).size(120, 40);
-    assert_eq!(d.model.bands().table_rows(), 22);
+    assert_eq!(d.model.bands().table_rows(), 24);
     d.press(ch('n'));
     d.press_n(ch('j'), 40);
     assert_eq!(d.model.list.cursor(), 140);
     // The window follows the cursor row by row once it leaves it: its last row is the cursor's.
-    assert_eq!(d.model.list.scroll.offset, 119);
+    assert_eq!(d.model.list.scroll.offset, 117);
     for (w, h) in [(80, 24), (200, 60), (79, 23), (80, 10), (120, 40)] {
         assert!(d.send(Msg::Resize(w, h)).is_empty());
         assert_eq!((d.model.width, d.model.height), (w, h));
@@ -1804,6 +1824,10 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             req: side,
             result: Ok(blockers_done(20, 1)),
         },
+        Msg::BlockerNicks {
+            req: side,
+            nicks: vec![("mallory".into(), "Mal\u{1b}[2J".into())],
+        },
         Msg::FeedChange(feed_event(ChangeKind::Block, "mallory", "trent", NOW + 2)),
         Msg::FeedRejected {
             reason: "bad signature".into(),
@@ -1884,6 +1908,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             | Msg::Inspected { .. }
             | Msg::Blockers { .. }
             | Msg::BlockersDone { .. }
+            | Msg::BlockerNicks { .. }
             | Msg::FeedChange(_)
             | Msg::FeedRejected { .. }
             | Msg::Burst(_)
@@ -1921,8 +1946,17 @@ fn every_message_kind_changes_what_it_should() {
         if matches!(msg, Msg::Inspected { .. }) {
             assert_eq!(d.inspect_row(), side);
         }
-        if matches!(msg, Msg::Blockers { .. } | Msg::BlockersDone { .. }) {
+        if matches!(
+            msg,
+            Msg::Blockers { .. } | Msg::BlockersDone { .. } | Msg::BlockerNicks { .. }
+        ) {
             assert_eq!(d.find_blockers(), side);
+        }
+        if matches!(msg, Msg::BlockerNicks { .. }) {
+            d.send(Msg::Blockers {
+                req: side,
+                event: blocker_found("mallory", true),
+            });
         }
         if matches!(msg, Msg::ListChanged { .. }) {
             assert_eq!(d.command("watch"), [Effect::Watch(Some(id("alice")))]);
@@ -2006,9 +2040,22 @@ fn every_message_kind_changes_what_it_should() {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
                 assert_eq!(d.blockers().unwrap().found, [(id("mallory"), true)]);
             }
-            Msg::BlockersDone { .. } => {
+            Msg::BlockerNicks { .. } => {
                 assert!(fx.is_empty(), "{name}: {fx:?}");
+                let row = &d.model.list.rows[0];
+                assert_eq!(row.nick.as_deref(), Some("Mal\\u{1b}[2J"), "{name}");
+            }
+            Msg::BlockersDone { .. } => {
                 let v = d.blockers().unwrap();
+                let want: Vec<Effect> = if v.found.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Effect::BlockerNicks {
+                        req: v.req,
+                        ids: vec!["mallory".into()],
+                    }]
+                };
+                assert_eq!(fx, want, "{name}");
                 assert!(v.done && (v.checked, v.failed.len()) == (20, 1), "{name}");
             }
             Msg::FeedChange(_) => {
@@ -2160,7 +2207,23 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
             d.type_text("user carol_91");
             vec![("palette", d)]
         }
-        Context::Table => vec![("table", d)],
+        Context::Table => {
+            // The table of alice's blockers, done: `w`, two found, nicknames read.
+            let mut blockers = d.clone();
+            let req = blockers.find_blockers();
+            for (b, mutual) in [("mallory", true), ("oscar", false)] {
+                blockers.send(Msg::Blockers {
+                    req,
+                    event: blocker_found(b, mutual),
+                });
+            }
+            blockers.send(Msg::BlockersDone {
+                req,
+                result: Ok(blockers_done(1259, 2)),
+            });
+            blockers.effects.clear();
+            vec![("table", d), ("blockers/done", blockers)]
+        }
         Context::Activity => {
             d.focus(Focus::Activity);
             vec![("activity", d)]
@@ -2233,23 +2296,6 @@ fn in_context(ctx: Context) -> Vec<(&'static str, Dash)> {
                 assert!(matches!(x.model.overlay, Overlay::Entry(_)));
             }
             vec![("entry", d), ("entry/long", long), ("entry/feed", feed)]
-        }
-        Context::Blockers => {
-            let req = d.find_blockers();
-            d.send(Msg::Blockers {
-                req,
-                event: blockers_progress(1000, 1259, 1),
-            });
-            d.send(Msg::Blockers {
-                req,
-                event: blocker_found("mallory", true),
-            });
-            let mut finished = d.clone();
-            finished.send(Msg::BlockersDone {
-                req,
-                result: Ok(blockers_done(1259, 2)),
-            });
-            vec![("blockers", d), ("blockers/done", finished)]
         }
         Context::Running => {
             d.press(ch('x'));
@@ -2344,19 +2390,26 @@ fn with_feed(d: &mut Dash) {
 /// Brings the model into the state the action is best seen from.
 fn prepare(action: Command, ctx: Context, d: &mut Dash) {
     match (action, ctx) {
-        (Command::Down | Command::PageDown | Command::Bottom, Context::Activity) => {
+        (
+            Command::Down | Command::PageDown | Command::HalfPageDown | Command::Bottom,
+            Context::Activity,
+        ) => {
             d.press_n(key(KeyCode::Up), 4);
             let rows = d.model.bands().activity_rows();
             let len = d.model.activity.lines.len();
             assert_eq!(d.model.activity.scroll.log_cursor(len), Some(len - 5));
             assert!(d.model.activity.scroll.below(len, rows) > 0);
         }
-        (Command::Up | Command::PageUp | Command::Top, Context::Help) => {
+        (Command::Up | Command::PageUp | Command::HalfPageUp | Command::Top, Context::Help) => {
             d.press_n(ch('j'), 3);
         }
         (Command::HistoryNext, _) => {
             d.press_n(key(KeyCode::Up), 2);
             assert_eq!(d.model.lookup.value(), "bob");
+        }
+        (Command::HistoryPrev, Context::Typing) => {
+            // A filter was kept and cleared before this line opened.
+            d.model.filter_recall = "user_02".to_owned();
         }
         (Command::Submit, Context::Lookup) => {
             d.type_text("carol_91");
@@ -2383,6 +2436,8 @@ fn motion_of(action: Command) -> Motion {
         Command::Down => Motion::Down,
         Command::PageUp => Motion::PageUp,
         Command::PageDown => Motion::PageDown,
+        Command::HalfPageUp => Motion::HalfUp,
+        Command::HalfPageDown => Motion::HalfDown,
         Command::Top => Motion::Top,
         Command::Bottom => Motion::Bottom,
         other => panic!("{other:?} is not a moving command"),
@@ -2494,6 +2549,8 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         | Command::Bottom
         | Command::PageUp
         | Command::PageDown
+        | Command::HalfPageUp
+        | Command::HalfPageDown
             if ctx == Context::History =>
         {
             none(fx);
@@ -2594,6 +2651,8 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         | Command::Bottom
         | Command::PageUp
         | Command::PageDown
+        | Command::HalfPageUp
+        | Command::HalfPageDown
             if ctx == Context::Journal =>
         {
             none(fx);
@@ -2610,6 +2669,8 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         | Command::Bottom
         | Command::PageUp
         | Command::PageDown
+        | Command::HalfPageUp
+        | Command::HalfPageDown
             if ctx == Context::JournalItems =>
         {
             none(fx);
@@ -2659,6 +2720,8 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         | Command::Bottom
         | Command::PageUp
         | Command::PageDown
+        | Command::HalfPageUp
+        | Command::HalfPageDown
             if ctx == Context::Activity =>
         {
             none(fx);
@@ -2684,6 +2747,8 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         | Command::Bottom
         | Command::PageUp
         | Command::PageDown
+        | Command::HalfPageUp
+        | Command::HalfPageDown
             if matches!(ctx, Context::Entry | Context::Inspector) =>
         {
             // A popup longer than the screen scrolls; the keys never leave it.
@@ -2710,6 +2775,8 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         | Command::Bottom
         | Command::PageUp
         | Command::PageDown
+        | Command::HalfPageUp
+        | Command::HalfPageDown
             if ctx == Context::Help =>
         {
             // The help scrolls by item and stays open.
@@ -2725,6 +2792,8 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 Command::Top => 0,
                 Command::Bottom => last,
                 Command::PageUp => before.offset.saturating_sub(rows),
+                Command::HalfPageUp => before.offset.saturating_sub(rows / 2),
+                Command::HalfPageDown => (before.offset + rows / 2).min(last),
                 _ => (before.offset + rows).min(last),
             };
             assert_eq!(after.offset, want, "{what}");
@@ -2735,6 +2804,8 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         | Command::Bottom
         | Command::PageUp
         | Command::PageDown
+        | Command::HalfPageUp
+        | Command::HalfPageDown
             if ctx == Context::Feed =>
         {
             // What these keys move with the feed focused is the subject of
@@ -2749,22 +2820,24 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         | Command::Bottom
         | Command::PageUp
         | Command::PageDown
+        | Command::HalfPageUp
+        | Command::HalfPageDown
         | Command::NextPage
         | Command::PrevPage => {
             none(fx);
             let rows = b.bands().table_rows();
-            let last = b.list.view.len() - 1;
+            let len = b.list.view.len();
             let c = b.list.cursor();
             let want = match action {
-                Command::Up => c - 1,
-                Command::Down => c + 1,
-                Command::Top => 0,
-                Command::Bottom => last,
-                Command::PageUp => c - rows,
-                Command::PageDown => c + rows,
-                Command::NextPage => 200,
-                _ => 0,
+                Command::NextPage => ((c / PAGE_ROWS + 1).min(b.list.pages() - 1)) * PAGE_ROWS,
+                Command::PrevPage => (c / PAGE_ROWS).saturating_sub(1) * PAGE_ROWS,
+                moving => motion_of(moving).apply(c, len, rows),
             };
+            if setup == "table" {
+                // Row 150 of 250: every key moves.
+                let moved = [Command::NextPage, Command::PrevPage].contains(&action) || want != c;
+                assert!(moved, "{what}: the key should move");
+            }
             assert_eq!(a.list.cursor(), want, "{what}");
             assert_scroll_valid(a);
         }
@@ -2812,7 +2885,11 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 .list
                 .targets()
                 .into_iter()
-                .map(|to| Pair::new(owner.clone(), to))
+                .map(|row| match b.list.kind {
+                    // A table of blockers: the owner off each one's list.
+                    ListKind::Blockers => Pair::new(row, owner.clone()),
+                    ListKind::Blocklist => Pair::new(owner.clone(), row),
+                })
                 .collect();
             assert!(!want.is_empty());
             assert!(
@@ -2821,12 +2898,37 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 a.overlay
             );
         }
+        Command::Block if b.list.kind == ListKind::Blockers => {
+            // Blockers have lists of their own: b says how to block for one of them.
+            none(fx);
+            assert!(matches!(a.overlay, Overlay::None), "{what}");
+            let notice = a.notice.as_deref().unwrap_or_default();
+            assert!(
+                notice.contains("Enter opens a blocker's list"),
+                "{what}: {notice}"
+            );
+        }
         Command::Block => {
             none(fx);
             assert!(
                 matches!(&a.overlay, Overlay::BlockPrompt { input, error: None } if input.value().is_empty()),
                 "{what}"
             );
+        }
+        Command::Refresh if b.list.kind == ListKind::Blockers => {
+            // The reverse lookup again, over the same candidates, in the table's place.
+            let r = b.reverse.as_ref().unwrap();
+            assert_eq!(
+                fx,
+                [Effect::FindBlockers {
+                    req: b.side_req + 1,
+                    target: id("alice"),
+                    candidates: r.candidates.clone().unwrap()
+                }],
+                "{what}"
+            );
+            assert!(a.list.loading && a.list.rows.is_empty(), "{what}");
+            assert_eq!(a.back.len(), b.back.len(), "{what}");
         }
         Command::Refresh => {
             assert_eq!(
@@ -2865,7 +2967,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         }
         Command::Sort => {
             none(fx);
-            assert_eq!(a.list.sort, b.list.sort.next(), "{what}");
+            assert_eq!(a.list.sort, b.list.sort.next_for(b.list.kind), "{what}");
             assert_eq!(current(a), current(b), "{what}");
         }
         Command::ShowResult => {
@@ -2911,6 +3013,24 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             }
             other => panic!("{what}: unexpected {other:?}"),
         },
+        Command::HistoryPrev if ctx == Context::Typing => {
+            none(fx);
+            match &b.overlay {
+                // The filter kept before, in place of the text typed, and applied.
+                Overlay::Filter(_) => {
+                    assert!(
+                        matches!(&a.overlay, Overlay::Filter(i) if i.value() == b.filter_recall),
+                        "{what}: {:?}",
+                        a.overlay
+                    );
+                    assert_eq!(a.list.filter, b.filter_recall, "{what}");
+                }
+                _ => {
+                    let notice = a.notice.as_deref().unwrap_or_default();
+                    assert!(notice.contains("recalls"), "{what}: {notice}");
+                }
+            }
+        }
         Command::HistoryPrev => {
             none(fx);
             assert_eq!(a.lookup.value(), b.history.last().unwrap(), "{what}");
@@ -3000,13 +3120,47 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             }
         }
         Command::Close => {
-            // Closing a reverse lookup that still runs stops it.
-            if matches!(&b.overlay, Overlay::Blockers(v) if !v.done) {
-                assert_eq!(fx, [Effect::CancelBlockers], "{what}");
-            } else {
-                none(fx);
-            }
+            none(fx);
             assert!(matches!(a.overlay, Overlay::None), "{what}");
+        }
+        Command::OpenRow => {
+            // The row's account looked up; the place left kept to come back to.
+            let row = b.list.current().unwrap().to.clone();
+            assert_eq!(
+                fx,
+                [Effect::Lookup {
+                    req: b.lookup_req + 1,
+                    user: row.clone()
+                }],
+                "{what}"
+            );
+            assert_eq!(a.list.owner.as_ref(), Some(&row), "{what}");
+            assert_eq!(a.list.kind, ListKind::Blocklist, "{what}");
+            assert_eq!(a.back.len(), b.back.len() + 1, "{what}");
+            let kept = a.back.last().unwrap();
+            assert_eq!(kept.list.owner, b.list.owner, "{what}");
+            assert_eq!(kept.list.cursor(), b.list.cursor(), "{what}");
+            assert_eq!(kept.list.marks, b.list.marks, "{what}");
+            assert_eq!(a.path().last().unwrap(), row.as_str(), "{what}");
+        }
+        Command::Back => {
+            none(fx);
+            if b.list.anchor.is_some() {
+                assert!(a.list.anchor.is_none(), "{what}");
+                assert_eq!(a.list.marks, b.list.marks, "{what}: nothing marked");
+            } else if !b.list.filter.is_empty() {
+                assert!(a.list.filter.is_empty(), "{what}");
+                assert_eq!(a.list.last_filter, b.list.filter, "{what}");
+            } else if let Some(place) = b.back.last() {
+                assert_eq!(a.back.len(), b.back.len() - 1, "{what}");
+                assert_eq!(a.list.owner, place.list.owner, "{what}");
+                assert_eq!(a.list.kind, place.list.kind, "{what}");
+                assert_eq!(a.list.cursor(), place.list.cursor(), "{what}");
+                assert_eq!(a.list.marks, place.list.marks, "{what}");
+            } else {
+                let notice = a.notice.as_deref().unwrap_or_default();
+                assert!(notice.contains("nothing to go back to"), "{what}: {notice}");
+            }
         }
         Command::CancelLine => {
             none(fx);
@@ -3032,52 +3186,58 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
         Command::Inspect => {
             let req = b.side_req + 1;
             let row = b.list.current().unwrap().to.clone();
+            // A blocker is A, the account it blocks B.
+            let (pa, pb) = match b.list.kind {
+                ListKind::Blockers => (row.clone(), id("alice")),
+                ListKind::Blocklist => (id("alice"), row.clone()),
+            };
             assert_eq!(
                 fx,
                 [Effect::Inspect {
                     req,
-                    a: id("alice"),
-                    b: row.clone()
+                    a: pa.clone(),
+                    b: pb.clone()
                 }],
                 "{what}"
             );
             assert_eq!(a.side_req, req, "{what}");
             assert!(
                 matches!(&a.overlay, Overlay::Inspector(i)
-                    if *i == Inspector { req, a: id("alice"), b: row, result: None, scroll: Scroll::default() }),
+                    if *i == Inspector { req, a: pa, b: pb, result: None, scroll: Scroll::default() }),
                 "{what}: {:?}",
                 a.overlay
             );
         }
         Command::FindBlockers => {
             let req = b.side_req + 1;
-            let listed: Vec<UserId> = b.list.rows.iter().map(|r| r.to.clone()).collect();
+            // From a blocklist: its rows and the friends; on a table of blockers: the same
+            // candidates again, in its place.
+            let candidates = match &b.reverse {
+                Some(r) if b.list.kind == ListKind::Blockers => r.candidates.clone().unwrap(),
+                _ => Candidates::FriendsAnd(b.list.rows.iter().map(|r| r.to.clone()).collect()),
+            };
             assert_eq!(
                 fx,
                 [Effect::FindBlockers {
                     req,
                     target: id("alice"),
-                    candidates: Candidates::FriendsAnd(listed)
+                    candidates
                 }],
                 "{what}"
             );
+            let v = a.reverse.as_ref().expect("the reverse lookup");
             assert!(
-                matches!(&a.overlay, Overlay::Blockers(v)
-                    if v.req == req && v.target == id("alice") && !v.done && v.found.is_empty()),
-                "{what}: {:?}",
-                a.overlay
+                v.req == req && v.target == id("alice") && !v.done && v.found.is_empty(),
+                "{what}: {v:?}"
             );
+            assert_eq!(a.list.kind, ListKind::Blockers, "{what}");
+            assert!(a.list.rows.is_empty(), "{what}");
+            let pushed = usize::from(b.list.kind == ListKind::Blocklist);
+            assert_eq!(a.back.len(), b.back.len() + pushed, "{what}");
         }
         Command::Export => {
             none(fx);
-            if setup == "blockers" {
-                // A reverse lookup still running is not exported: its window stays.
-                assert!(
-                    matches!(&a.overlay, Overlay::Blockers(_)),
-                    "{what}: {:?}",
-                    a.overlay
-                );
-            } else {
+            {
                 let want = match setup {
                     "table" => ExportWhat::List,
                     // The activity pane exports the last batch when there is one (there is here).
@@ -3704,7 +3864,11 @@ fn w_asks_who_blocks_the_looked_up_user_among_listed_users_and_friends() {
     assert_eq!((v.checked, v.total, v.failed.len()), (0, 0, 0));
     assert!(!v.done && v.found.is_empty() && v.error.is_none());
     assert!(v.source.contains("20 listed users"), "{}", v.source);
-    assert_eq!(contexts(&d.model), [Context::Blockers]);
+    // A table like the blocklist, in its place: its keys are the table's.
+    assert_eq!(contexts(&d.model), [Context::Table, Context::Global]);
+    assert_eq!(d.model.list.kind, ListKind::Blockers);
+    assert_eq!(d.model.path(), ["alice", "who blocks alice"]);
+    assert_eq!(d.model.back[0].list.filter, "evil");
 
     // From the activity and feed panes too.
     for focus in [Focus::Activity, Focus::Feed] {
@@ -3778,7 +3942,7 @@ fn blockers_command_takes_candidates_from_its_words() {
 }
 
 #[test]
-fn reverse_lookup_messages_fill_the_window_and_older_ones_are_dropped() {
+fn reverse_lookup_messages_fill_the_table_and_older_ones_are_dropped() {
     let mut d = Dash::alice(20);
     let old = d.find_blockers();
     assert_eq!(d.press(esc()), vec![Effect::CancelBlockers]);
@@ -3804,6 +3968,9 @@ fn reverse_lookup_messages_fill_the_window_and_older_ones_are_dropped() {
         d.blockers().unwrap().found,
         [(id("mallory"), true), (id("user_0003"), false)]
     );
+    // Rows of a table, in the order found.
+    assert_eq!(ids(&d.model), ["mallory", "user_0003"]);
+    assert!(d.model.list.rows[0].mutual && !d.model.list.rows[1].mutual);
 
     // The first lookup's late messages change nothing.
     let before = d.blockers().cloned();
@@ -3823,13 +3990,16 @@ fn reverse_lookup_messages_fill_the_window_and_older_ones_are_dropped() {
     assert_eq!(d.blockers().cloned(), before);
     assert_eq!(d.model.activity, activity);
 
-    // The end: marked done and logged; the window stays until closed.
-    assert!(
+    // The end: marked done and logged, the nicknames asked for; the table stays until left.
+    assert_eq!(
         d.send(Msg::BlockersDone {
             req,
             result: Ok(blockers_done(2400, 3)),
-        })
-        .is_empty()
+        }),
+        [Effect::BlockerNicks {
+            req,
+            ids: vec!["mallory".into(), "user_0003".into()]
+        }]
     );
     let v = d.blockers().unwrap();
     assert!(v.done && v.error.is_none());
@@ -3837,14 +4007,20 @@ fn reverse_lookup_messages_fill_the_window_and_older_ones_are_dropped() {
     let last = d.model.activity.last().unwrap();
     assert_eq!(last.level, Level::Info);
     assert_eq!(last.text, "who blocks alice: 2 found among 2400 checked");
-    assert!(d.press(esc()).is_empty(), "done: closing cancels nothing");
-    assert!(matches!(d.model.overlay, Overlay::None));
-    // Closed: later messages change nothing.
+    assert!(
+        d.press(esc()).is_empty(),
+        "done: going back cancels nothing"
+    );
+    assert_eq!(d.model.list.kind, ListKind::Blocklist);
+    assert_eq!(d.model.list.rows.len(), 20);
+    // Left: later messages change nothing.
+    let before = d.model.list.rows.clone();
     d.send(Msg::Blockers {
         req,
         event: blocker_found("trent", false),
     });
-    assert!(matches!(d.model.overlay, Overlay::None));
+    assert_eq!(d.model.list.rows, before);
+    assert!(d.model.reverse.is_none());
 }
 
 #[test]
@@ -3887,8 +4063,8 @@ fn a_reverse_lookup_that_could_not_run_is_logged_as_a_failure() {
 }
 
 #[test]
-fn closing_the_reverse_lookup_cancels_it_only_while_it_runs() {
-    for k in [esc(), enter(), ch('q')] {
+fn leaving_the_reverse_lookup_cancels_it_only_while_it_runs() {
+    for k in [esc(), key(KeyCode::Backspace)] {
         let mut d = Dash::alice(20);
         d.find_blockers();
         d.send(Msg::Blockers {
@@ -3896,10 +4072,10 @@ fn closing_the_reverse_lookup_cancels_it_only_while_it_runs() {
             event: blockers_progress(10, 30, 0),
         });
         assert_eq!(d.press(k), vec![Effect::CancelBlockers], "{:?}", k.code);
-        assert!(matches!(d.model.overlay, Overlay::None));
+        assert_eq!(d.model.list.kind, ListKind::Blocklist, "{:?}", k.code);
         assert!(
             !d.model.should_quit,
-            "{:?} closes, it does not quit",
+            "{:?} goes back, it does not quit",
             k.code
         );
 
@@ -3909,7 +4085,7 @@ fn closing_the_reverse_lookup_cancels_it_only_while_it_runs() {
             result: Ok(blockers_done(20, 0)),
         });
         assert!(d.press(k).is_empty(), "{:?}", k.code);
-        assert!(matches!(d.model.overlay, Overlay::None));
+        assert_eq!(d.model.list.kind, ListKind::Blocklist, "{:?}", k.code);
         assert_eq!(
             d.effects
                 .iter()
@@ -4636,7 +4812,7 @@ fn written_exports_are_logged() {
 #[test]
 fn every_command_is_in_the_help_the_bar_and_completion_and_read_only_leaves_no_change() {
     use blockdeck::app::{help, palette};
-    const ALL: [Context; 17] = [
+    const ALL: [Context; 16] = [
         Context::History,
         Context::Journal,
         Context::JournalItems,
@@ -4653,7 +4829,6 @@ fn every_command_is_in_the_help_the_bar_and_completion_and_read_only_leaves_no_c
         Context::Palette,
         Context::Global,
         Context::Inspector,
-        Context::Blockers,
     ];
     let mut states: Vec<(&str, Dash)> = ALL.into_iter().flat_map(in_context).collect();
     // The feed filtered (Esc clears it).
@@ -6164,8 +6339,10 @@ fn the_feed_filter_line_s_esc_clears_it_and_a_full_feed_keeps_the_window() {
     }
     assert_eq!(d.model.feed.lines.len(), FEED_KEEP);
     assert_eq!(d.model.feed.selected().cloned(), at);
-    // Esc on the filter line clears it.
+    // A fresh filter line, the kept one on ↑; Esc on it clears it.
     d.press(ch('/'));
+    assert!(matches!(&d.model.overlay, Overlay::Filter(i) if i.value().is_empty()));
+    d.press(key(KeyCode::Up));
     assert!(matches!(&d.model.overlay, Overlay::Filter(i) if i.value() == "mallory"));
     d.press(esc());
     assert!(d.model.feed.filter.is_empty());
@@ -6350,4 +6527,180 @@ fn a_batch_s_calls_per_second_are_sampled_from_its_progress_into_bounded_slots()
     );
     let last = d.model.last.as_ref().unwrap();
     assert_eq!(last.call_rate.covered_ms(), 600_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drilling down and back
+
+#[test]
+fn enter_opens_the_row_and_esc_comes_back_to_the_same_row_filter_and_marks() {
+    let mut d = Dash::alice(250);
+    d.press(ch('/'));
+    d.type_text("user_01");
+    d.press(enter());
+    d.press_n(ch('j'), 3);
+    d.mark(2);
+    let (cursor, marks) = (d.model.list.cursor(), d.model.list.marks.clone());
+    let row = current(&d.model).to_owned();
+    assert_eq!(marks.len(), 2);
+    // Enter: that account, looked up; the path in the title's model.
+    let fx = d.press(enter());
+    let req = match fx.as_slice() {
+        [Effect::Lookup { req, user }] if user.as_str() == row => *req,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(d.model.path(), ["alice".to_owned(), row.clone()]);
+    assert!(d.model.list.filter.is_empty() && d.model.list.marks.is_empty());
+    d.answer(req, &roster(3), 1);
+    assert_eq!(d.model.list.rows.len(), 3);
+    // Enter again, deeper; Backspace comes back one place.
+    let deeper = current(&d.model).to_owned();
+    d.press(enter());
+    assert_eq!(d.model.path(), ["alice".to_owned(), row.clone(), deeper]);
+    assert!(d.press(key(KeyCode::Backspace)).is_empty());
+    assert_eq!(d.model.path(), ["alice".to_owned(), row.clone()]);
+    // It was left loading: said, and r reads it again (nothing shown as loading forever).
+    assert!(!d.model.list.loading);
+    // Esc: back on alice's list, as it was.
+    assert!(d.press(esc()).is_empty());
+    assert_eq!(d.model.path(), ["alice"]);
+    assert_eq!(d.model.list.owner, Some(id("alice")));
+    assert_eq!(d.model.list.filter, "user_01");
+    assert_eq!(d.model.list.cursor(), cursor);
+    assert_eq!(d.model.list.marks, marks);
+    assert_eq!(d.model.user.as_ref().unwrap().id, id("alice"));
+    // The lookup's late pages belong to the table left: dropped.
+    let rows = d.model.list.rows.clone();
+    d.pages(req, &roster(3), 1);
+    assert_eq!(d.model.list.rows, rows);
+    // Esc again: the kept filter is cleared (and offered again by ↑ on `/`).
+    assert!(d.press(esc()).is_empty());
+    assert!(d.model.list.filter.is_empty());
+    assert_eq!(d.model.list.last_filter, "user_01");
+    // Nothing left to go back to: said, nothing done.
+    assert!(d.press(esc()).is_empty());
+    let notice = d.model.notice.as_deref().unwrap_or_default();
+    assert!(notice.contains("nothing to go back to"), "{notice}");
+}
+
+#[test]
+fn esc_cancels_a_range_begun_before_anything_else() {
+    let mut d = Dash::alice(30);
+    d.press(ch('v'));
+    d.press_n(ch('j'), 4);
+    assert_eq!(d.model.list.pending_range(), Some(0..5));
+    d.press(esc());
+    assert_eq!(d.model.list.anchor, None);
+    assert!(d.model.list.marks.is_empty(), "nothing was marked");
+    // v twice marks the range shown.
+    d.press(ch('v'));
+    d.press_n(ch('j'), 2);
+    d.press(ch('v'));
+    assert_eq!(d.model.list.marks.len(), 3);
+    assert_eq!(d.model.list.pending_range(), None);
+}
+
+#[test]
+fn a_typed_lookup_starts_a_new_path() {
+    let mut d = Dash::alice(20);
+    d.press(enter());
+    assert_eq!(d.model.back.len(), 1);
+    d.look_up("carol_91");
+    assert!(d.model.back.is_empty());
+    assert_eq!(d.model.path(), ["carol_91"]);
+}
+
+#[test]
+fn ctrl_d_and_ctrl_u_move_half_a_table() {
+    let mut d = Dash::alice(250);
+    let rows = d.model.bands().table_rows();
+    d.press(ctrl('d'));
+    assert_eq!(d.model.list.cursor(), rows / 2);
+    d.press(ctrl('d'));
+    assert_eq!(d.model.list.cursor(), 2 * (rows / 2));
+    assert_scroll_valid(&d.model);
+    d.press(ctrl('u'));
+    assert_eq!(d.model.list.cursor(), rows / 2);
+}
+
+#[test]
+fn the_blockers_table_takes_the_user_off_exactly_the_marked_blockers_lists() {
+    let mut d = Dash::alice(20);
+    let req = d.find_blockers();
+    for (b, mutual) in [("mallory", true), ("oscar", false), ("trent", false)] {
+        d.send(Msg::Blockers {
+            req,
+            event: blocker_found(b, mutual),
+        });
+    }
+    d.send(Msg::BlockersDone {
+        req,
+        result: Ok(blockers_done(20, 0)),
+    });
+    assert_eq!(ids(&d.model), ["mallory", "oscar", "trent"]);
+    // Filter, then mark two.
+    d.press(ch('/'));
+    d.type_text("o");
+    d.press(enter());
+    assert_eq!(ids(&d.model), ["mallory", "oscar"]);
+    d.mark(2);
+    d.press(esc());
+    assert_eq!(ids(&d.model), ["mallory", "oscar", "trent"]);
+    d.press(ch('x'));
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.op, Operation::Unblock);
+    assert_eq!(p.pairs, pairs_of_blockers(&["mallory", "oscar"], "alice"));
+    assert!(
+        p.title.contains("Remove alice from the blocklists of 2"),
+        "{}",
+        p.title
+    );
+    let (bid, op, pairs) = d.confirm();
+    // As items finish, the rows go.
+    d.finish(
+        bid,
+        op,
+        pairs
+            .iter()
+            .map(|p| item(p.clone(), blockdeck::client::ItemStatus::Done))
+            .collect(),
+        BatchEnd::Completed,
+    );
+    assert_eq!(ids(&d.model), ["trent"]);
+    if matches!(d.model.overlay, Overlay::Result) {
+        d.press(esc());
+    }
+    assert!(
+        matches!(d.model.overlay, Overlay::None),
+        "{:?}",
+        d.model.overlay
+    );
+    assert_eq!(d.model.list.kind, ListKind::Blockers);
+    // Enter opens a blocker; Esc comes back to the table of blockers as it was.
+    d.press(enter());
+    assert_eq!(d.model.list.owner, Some(id("trent")));
+    assert_eq!(d.model.path(), ["alice", "who blocks alice", "trent"]);
+    d.press(esc());
+    assert_eq!(d.model.list.kind, ListKind::Blockers);
+    assert_eq!(ids(&d.model), ["trent"]);
+    // b has no list to add to here, and says where one is.
+    d.press(ch('b'));
+    assert!(matches!(d.model.overlay, Overlay::None));
+    // Sorting by nickname and by ID work here too; newest first does not (no times).
+    d.press(ch('s'));
+    assert_eq!(d.model.list.sort, Sort::Id);
+    d.press(ch('s'));
+    assert_eq!(d.model.list.sort, Sort::Nick);
+    d.press(ch('s'));
+    assert_eq!(d.model.list.sort, Sort::Added);
+    // e exports the table as shown.
+    d.press(ch('e'));
+    assert!(matches!(
+        d.export_prompt(),
+        Some((_, ExportWhat::Blockers, None))
+    ));
+}
+
+fn pairs_of_blockers(from: &[&str], to: &str) -> Vec<Pair> {
+    from.iter().map(|f| Pair::new(id(f), id(to))).collect()
 }

@@ -687,13 +687,10 @@ fn who_blocks_asks_the_history_first() {
     let mut live = Live::new(&sb.url(), store, EngineOptions::default());
     live.look_up("alice");
     live.command("blockers listed");
-    live.until(
-        "the reverse lookup",
-        |m| matches!(&m.overlay, Overlay::Blockers(v) if v.done),
-    );
-    let Overlay::Blockers(view) = &live.model.overlay else {
-        unreachable!()
-    };
+    live.until("the reverse lookup", |m| {
+        m.reverse.as_ref().is_some_and(|v| v.done)
+    });
+    let view = live.model.reverse.as_ref().unwrap();
     assert_eq!(view.error, None);
     let recorded = view.recorded.as_ref().expect("the history was read");
     assert_eq!(recorded.suspects, [id("t03"), id("t07"), id("t11")]);
@@ -707,6 +704,15 @@ fn who_blocks_asks_the_history_first() {
     let history = view.history.as_ref().expect("how the history held up");
     assert_eq!(history.confirmed, [id("t03"), id("t07")]);
     assert_eq!(history.outdated, [id("t11")]);
+    // The table: the confirmed ones marked as the history's.
+    let rows: Vec<(&str, bool)> = live
+        .model
+        .list
+        .rows
+        .iter()
+        .map(|r| (r.to.as_str(), r.recorded))
+        .collect();
+    assert_eq!(rows, [("t03", true), ("t07", true)]);
 }
 
 /// A post of the change store: `from` changed `to` of it (`kind`) at `time_ms`.

@@ -425,6 +425,27 @@ fn blockers(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
+/// [`blockers`] done, the nicknames read, two marked, the cursor on the last, sorted by nickname.
+fn blockers_done(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = blockers(w, h, mono);
+    let req = d.model.reverse.as_ref().unwrap().req;
+    d.send(Msg::BlockersDone {
+        req,
+        result: Ok(common::dashboard::blockers_done(20_000, 2)),
+    });
+    d.send(Msg::BlockerNicks {
+        req,
+        nicks: vec![
+            ("mallory".into(), "Mallory 🛡️ mod".into()),
+            ("wx_5f3a9c0e".into(), "小明\u{1b}[2J".into()),
+        ],
+    });
+    d.mark(2);
+    d.press(ch('s'));
+    d.press(ch('s'));
+    d
+}
+
 /// `e` on the feed with a file name that is refused.
 fn export(w: u16, h: u16, mono: bool) -> Dash {
     let mut d = feed(w, h, mono);
@@ -631,6 +652,7 @@ const SCREENS: &[(&str, Screen)] = &[
     ("inspector", inspector),
     ("feed", feed),
     ("blockers", blockers),
+    ("blockers_done", blockers_done),
     ("export", export),
     ("entry", entry),
     ("inspector_long", inspector_long),
@@ -686,6 +708,14 @@ fn snapshot_mid_load() {
 fn snapshot_marks_and_filter() {
     for (w, h) in SIZES {
         snapshot("marks_filter", w, h);
+    }
+}
+
+#[test]
+fn snapshot_blockers_table() {
+    for (w, h) in SIZES {
+        snapshot("blockers", w, h);
+        snapshot("blockers_done", w, h);
     }
 }
 
@@ -1058,9 +1088,9 @@ fn burst_changes_carry_a_mark_and_a_style_in_both_themes() {
             assert!(line.contains("\\u{202e}nimda\\u{202c}"), "{line}");
         }
     }
-    // Wide enough for five lines: the hostile account is escaped, and mallory's changes before
+    // Tall enough for five lines: the hostile account is escaped, and mallory's changes before
     // the burst was flagged are not marked.
-    let screen = text(&render(&feed(120, 40, false).model));
+    let screen = text(&render(&feed(120, 50, false).model));
     assert!(
         screen.contains("\\u{1b}]0;pwned\\u{7}x blocked alice"),
         "{screen}"

@@ -9,7 +9,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::model::{Model, Overlay};
+use super::model::{ListKind, Model, Overlay};
 use crate::display::sanitize;
 use crate::tim::codes::{self, Class};
 use crate::tim::ids::UserId;
@@ -43,8 +43,6 @@ pub enum Context {
     Global,
     /// The relationship inspector.
     Inspector,
-    /// The reverse lookup's window.
-    Blockers,
     /// An activity or feed line opened whole.
     Entry,
     /// The journal's batch list (`:journal`).
@@ -94,6 +92,8 @@ pub enum Command {
     Bottom,
     PageUp,
     PageDown,
+    HalfPageUp,
+    HalfPageDown,
     NextPage,
     PrevPage,
     Mark,
@@ -133,6 +133,10 @@ pub enum Command {
     ClearFilter,
     /// In the history: look up the other account of the line.
     LookUpLine,
+    /// Enter on a row: look that account up, keeping the place to come back to.
+    OpenRow,
+    /// Esc / Backspace on the table: cancel the pending range, clear the filter, or go back.
+    Back,
 }
 
 /// A key: its code and modifiers (Shift is ignored for characters, which carry their own case).
@@ -281,7 +285,7 @@ pub static TABLE: &[Spec] = &[
         mutates: false, palette: None,
         bindings: &[
             bind(&[key(KeyCode::Esc), key(KeyCode::Enter), ch('q')], "Esc",
-                &[Summary, Help, Inspector, Blockers, Entry], true),
+                &[Summary, Help, Inspector, Entry], true),
             bind(&[key(KeyCode::Esc), ch('q')], "Esc", &[Journal, JournalItems, History], true),
         ] },
     Spec { command: Command::UndoBatch, short: "undo batch",
@@ -297,7 +301,7 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::Export, short: "export",
         help: "export what is shown to CSV or JSON",
         mutates: false, palette: name("export", &["e"], Grammar::Path, "export [PATH]"),
-        bindings: &[bind(&[ch('e')], "e", &[Blockers, Summary, Table, Activity, Feed], true)] },
+        bindings: &[bind(&[ch('e')], "e", &[Summary, Table, Activity, Feed], true)] },
     Spec { command: Command::Submit, short: "submit",
         help: "look up the user / run the command / apply", mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Palette, Typing, Lookup], true)] },
@@ -315,9 +319,12 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::CancelLine, short: "cancel",
         help: "leave the line (the filter is cleared)", mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Esc)], "Esc", &[Palette, Typing], true)] },
-    Spec { command: Command::HistoryPrev, short: "history", help: "earlier lookups",
+    Spec { command: Command::HistoryPrev, short: "history", help: "earlier lookups (the filter line: the filter kept before)",
         mutates: false, palette: None,
-        bindings: &[bind(&[key(KeyCode::Up)], "↑/↓", &[Lookup], true)] },
+        bindings: &[
+            bind(&[key(KeyCode::Up)], "↑/↓", &[Lookup], true),
+            bind(&[key(KeyCode::Up)], "↑", &[Typing], false),
+        ] },
     Spec { command: Command::HistoryNext, short: "", help: "later lookups",
         mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Down)], "↓", &[Lookup], false)] },
@@ -356,6 +363,12 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::PageDown, short: "", help: "one screen down", mutates: false,
         palette: None,
         bindings: &[bind(&[key(KeyCode::PageDown)], "PgDn", MOVING, false)] },
+    Spec { command: Command::HalfPageDown, short: "", help: "half a screen down", mutates: false,
+        palette: None,
+        bindings: &[bind(&[(KeyCode::Char('d'), CTRL)], "Ctrl-D", MOVING, false)] },
+    Spec { command: Command::HalfPageUp, short: "", help: "half a screen up", mutates: false,
+        palette: None,
+        bindings: &[bind(&[(KeyCode::Char('u'), CTRL)], "Ctrl-U", MOVING, false)] },
     Spec { command: Command::NextPage, short: "page", help: "next page of 100", mutates: false,
         palette: None,
         bindings: &[bind(&[ch('n')], "n/p", &[Table], true)] },
@@ -367,7 +380,8 @@ pub static TABLE: &[Spec] = &[
         mutates: false, palette: None,
         bindings: &[bind(&[ch(' ')], "space", &[Table], true)] },
     Spec { command: Command::MarkRange, short: "range",
-        help: "mark a range: press at one end, then at the other", mutates: false, palette: None,
+        help: "mark a range: press at one end, then at the other (Esc cancels)", mutates: false,
+        palette: None,
         bindings: &[bind(&[ch('v')], "v", &[Table], true)] },
     Spec { command: Command::MarkAll, short: "all", help: "mark every row that passes the filter",
         mutates: false, palette: name("mark-all", &[], Grammar::Nothing, "mark-all"),
@@ -376,7 +390,8 @@ pub static TABLE: &[Spec] = &[
         mutates: false, palette: name("clear-marks", &[], Grammar::Nothing, "clear-marks"),
         bindings: &[bind(&[ch('u')], "u", &[Table], true)] },
     Spec { command: Command::Unblock, short: "unblock",
-        help: "unblock the marked rows (or the current one; or the IDs given)", mutates: true,
+        help: "unblock the marked rows (or the current one; or the IDs given); on a table of who \
+            blocks X: take X off the marked users' lists", mutates: true,
         palette: name("unblock", &["x"], Grammar::Users, "unblock [ID…]"),
         bindings: &[bind(&[ch('x')], "x", &[Table], true)] },
     Spec { command: Command::Block, short: "block",
@@ -395,7 +410,7 @@ pub static TABLE: &[Spec] = &[
         help: "finish a batch left unfinished", mutates: true,
         palette: name("resume", &[], Grammar::Batch, "resume [BATCH]"), bindings: &[] },
     Spec { command: Command::Sort, short: "sort",
-        help: "sort: oldest first, newest first, by ID (the journal: by time, by moderator)",
+        help: "sort: oldest first, newest first, by ID, by nickname (the journal: by time, by moderator)",
         mutates: false, palette: name("sort", &["s"], Grammar::Nothing, "sort"),
         bindings: &[bind(&[ch('s')], "s", &[Table, Journal], false)] },
     Spec { command: Command::Inspect, short: "inspect",
@@ -434,6 +449,14 @@ pub static TABLE: &[Spec] = &[
     Spec { command: Command::Help, short: "help", help: "this help", mutates: false,
         palette: name("help", &["h", "?"], Grammar::Nothing, "help"),
         bindings: &[bind(&[ch('?')], "?", &[Table, Activity, Feed, Journal, JournalItems], true)] },
+    Spec { command: Command::OpenRow, short: "open",
+        help: "open the row's account: its lookup and blocklist (Esc comes back)",
+        mutates: false, palette: None,
+        bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Table], true)] },
+    Spec { command: Command::Back, short: "back",
+        help: "cancel the range begun, clear the filter, or go back to where Enter or w came from",
+        mutates: false, palette: name("back", &[], Grammar::Nothing, "back"),
+        bindings: &[bind(&[key(KeyCode::Esc), key(KeyCode::Backspace)], "Esc", &[Table], true)] },
     Spec { command: Command::Quit, short: "quit", help: "quit (asks first while a batch runs)",
         mutates: false, palette: name("quit", &["q", "q!", "exit"], Grammar::Nothing, "quit"),
         bindings: &[bind(&[ch('q')], "q", PANES, true)] },
@@ -600,6 +623,16 @@ pub fn allowed_in_mode(model: &Model, command: Command) -> Result<(), Unavailabl
     Ok(())
 }
 
+/// The list's owner, sanitized for a message.
+fn owner_shown(model: &Model) -> String {
+    model
+        .list
+        .owner
+        .as_ref()
+        .map(|o| sanitize(o.as_str()).into_owned())
+        .unwrap_or_default()
+}
+
 /// `look a user up first: why`, when nobody is.
 fn needs_owner(model: &Model, why: &str) -> Result<(), Unavailable> {
     match &model.list.owner {
@@ -634,6 +667,34 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
                 return Err("nothing to unblock: the list shows no entry".to_owned());
             }
             ids_for_owner(model, &inv.args)
+        }
+        Command::Block if model.list.kind == ListKind::Blockers => Err(format!(
+            "this table lists who blocks {}: Enter opens a blocker's list, then b blocks for them",
+            owner_shown(model)
+        )),
+        Command::Watch if model.list.kind == ListKind::Blockers && inv.args != Args::On(false) => {
+            Err(
+                "this table lists blockers: :watch follows a blocklist (Esc goes back to it)"
+                    .to_owned(),
+            )
+        }
+        Command::HistoryPrev if !matches!(model.overlay, Overlay::Filter(_) | Overlay::None) => {
+            Err("↑ recalls earlier text on the lookup line and the filter line only".to_owned())
+        }
+        Command::OpenRow => match model.list.current() {
+            Some(_) => Ok(()),
+            None => Err("no row to open: the list shows no entry".to_owned()),
+        },
+        Command::Back => {
+            let list = &model.list;
+            if list.anchor.is_some() || !list.filter.is_empty() || !model.back.is_empty() {
+                Ok(())
+            } else {
+                Err(
+                    "nothing to go back to: Enter on a row opens its account, Esc comes back"
+                        .to_owned(),
+                )
+            }
         }
         Command::Block => {
             needs_owner(model, "blocks are added to their list")?;
@@ -699,7 +760,9 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             Err("nothing to mark: the list shows no entry".to_owned())
         }
         Command::Export => match (&model.overlay, &inv.args) {
-            (Overlay::Blockers(view), _) if !view.done => {
+            _ if model.export_what() == super::model::ExportWhat::Blockers
+                && model.reverse.as_ref().is_some_and(|r| !r.done) =>
+            {
                 Err("the reverse lookup is still running: export when it is done".to_owned())
             }
             _ if model.export_what() == super::model::ExportWhat::List
@@ -948,7 +1011,6 @@ impl Context {
             Palette => "command line",
             Global => "anywhere",
             Inspector => "inspector",
-            Blockers => "reverse lookup",
             Entry => "an opened line",
             Journal => "journal",
             JournalItems => "journal batch",
@@ -972,6 +1034,7 @@ fn key_words(&(code, mods): &Key) -> String {
         KeyCode::BackTab => "S-Tab".to_owned(),
         KeyCode::Enter => "Enter".to_owned(),
         KeyCode::Esc => "Esc".to_owned(),
+        KeyCode::Backspace => "Backspace".to_owned(),
         other => format!("{other:?}"),
     };
     if mods.contains(CTRL) {
@@ -985,7 +1048,7 @@ fn key_words(&(code, mods): &Key) -> String {
 /// meets them (the lookup line, the panes, the windows, the lines), then the commands that only
 /// the command line has. The README must hold exactly this (a test checks it).
 pub fn key_map_markdown() -> String {
-    const ORDER: [Context; 17] = [
+    const ORDER: [Context; 16] = [
         Lookup,
         LookupEmpty,
         Table,
@@ -995,7 +1058,6 @@ pub fn key_map_markdown() -> String {
         Help,
         Inspector,
         History,
-        Blockers,
         Summary,
         Journal,
         JournalItems,

@@ -88,6 +88,11 @@ pub enum Msg {
         req: u64,
         event: BlockersEvent,
     },
+    /// Reverse lookup `req`: the nicknames of the blockers it found (raw), those that have one.
+    BlockerNicks {
+        req: u64,
+        nicks: Vec<(String, String)>,
+    },
     /// Reverse lookup `req` ended, or why it could not run.
     BlockersDone {
         req: u64,
@@ -210,6 +215,8 @@ pub enum Effect {
     },
     /// Stop the reverse lookup.
     CancelBlockers,
+    /// Read the nicknames of the blockers reverse lookup `req` found.
+    BlockerNicks { req: u64, ids: Vec<String> },
     /// Start or stop watching a user's list (`None` stops).
     Watch(Option<UserId>),
     /// Read what the change store recorded about `account`, both ways.

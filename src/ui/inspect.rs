@@ -12,12 +12,9 @@ use super::theme::Theme;
 use crate::app::command::Command;
 use crate::app::model::{Blockers, Inspection, Inspector, Model, VerdictLine};
 use crate::display::sanitize;
-use crate::tim::ids::UserId;
 
 /// What the inspector says while it waits for its four calls.
 pub const CHECKING: &str = "checking both directions, friendship and accounts…";
-/// The marker of a mutual block in the reverse lookup.
-pub const MUTUAL: &str = "⇄";
 
 /// Lines a popup may have in `area` (a row of the panes stays in sight above and below).
 fn max_lines(area: Rect) -> usize {
@@ -389,114 +386,11 @@ fn verdict_lines<'a>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The reverse lookup
+// The reverse lookup (drawn as a table by the blocklist pane)
 
-/// "Who blocks X?": where the candidates come from, how far the checks are, who was found (`⇄` for
-/// a mutual block), what could not be checked, and the keys.
-pub fn blockers(model: &Model, view: &Blockers, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let w = popup_width(area, 76);
-    let room = usize::from(w);
-    let target = sanitize(view.target.as_str());
-    let title = format!(" Who blocks {}? ", fit(&target, room.saturating_sub(16)));
-
-    let mut head: Vec<Line> = Vec::with_capacity(6);
-    for l in wrap(&format!("candidates: {}", scrub(&view.source)), room) {
-        head.push(Line::styled(l, theme.dim));
-    }
-    let waiting = if view.done {
-        String::new()
-    } else {
-        super::text::waiting(model, Some(model.side_since))
-    };
-    if view.total == 0 && !view.done {
-        head.push(Line::styled(
-            format!("gathering candidates…{waiting}"),
-            theme.dim,
-        ));
-    } else {
-        head.push(line_fit(
-            vec![
-                Span::styled(
-                    format!("checked {}/{}", view.checked, view.total),
-                    theme.heading,
-                ),
-                Span::styled(" · ", theme.dim),
-                Span::raw(format!("{} found", view.found.len())),
-                Span::styled(" · ", theme.dim),
-                Span::raw(format!("{:.0} calls/s", view.calls_per_sec)),
-                Span::styled(waiting, theme.dim),
-            ],
-            room,
-        ));
-        head.push(gauge(view.checked, view.total, theme, room));
-    }
-    if let Some(words) = history_words(view) {
-        for l in wrap(&words, room) {
-            head.push(Line::styled(l, theme.dim));
-        }
-    }
-
-    let mut tail: Vec<Line> = Vec::with_capacity(6);
-    if !view.failed.is_empty() {
-        tail.extend(marked(
-            "!",
-            theme.warning,
-            &format!("{} could not be checked", view.failed.len()),
-            room,
-        ));
-    }
-    if let Some(error) = &view.error {
-        tail.extend(marked("✗", theme.error, error, room));
-    }
-    tail.push(Line::raw(""));
-    tail.push(if view.done {
-        let mut spans = vec![Span::raw("done — ")];
-        for (n, (action, words)) in [(Command::Export, "export"), (Command::Close, "close")]
-            .into_iter()
-            .enumerate()
-        {
-            let Some(label) = action.key_label() else {
-                continue;
-            };
-            if n > 0 {
-                spans.push(Span::styled(" · ", theme.dim));
-            }
-            spans.push(Span::styled(label, theme.key));
-            spans.push(Span::raw(format!(" {words}")));
-        }
-        line_fit(spans, room)
-    } else {
-        let label = Command::Close.key_label().unwrap_or("Esc");
-        Line::from(vec![Span::styled(label, theme.key), Span::raw(" cancel")])
-    });
-
-    // The found list takes what the rest leaves, in columns when it is long, ending in
-    // `and N more` when it is cut.
-    let max = max_lines(area);
-    let rows = max.saturating_sub(head.len() + 1 + tail.len()).max(1);
-    let found = if view.found.is_empty() {
-        let text = if view.done {
-            format!("nobody among the candidates blocks {target}")
-        } else {
-            "none found yet".to_owned()
-        };
-        vec![Line::styled(fit(&text, room).into_owned(), theme.dim)]
-    } else {
-        found_lines(&view.found, |id| view.from_history(id), theme, room, rows)
-    };
-
-    let mut body = head;
-    body.push(Line::raw(""));
-    body.extend(found);
-    let lines = with_footer(body, tail, max, theme);
-    popup(theme, frame, area, &title, w, lines);
-}
-
-/// The blockers found, in `rows` rows at most: one a row when they fit, else in as many columns
-/// as `room` holds (filled down, then across), the last cell saying how many more there are.
 /// What the change store answered, in words: what it named while the checks run, how that held up
 /// once they are done.
-fn history_words(view: &Blockers) -> Option<String> {
+pub(super) fn history_words(view: &Blockers) -> Option<String> {
     let reach = |r: Option<crate::client::journal::changes::Reach>| match r {
         Some(r) => format!("history back to {}", super::history::reach_time(&r)),
         None => "the history is empty".to_owned(),
@@ -524,85 +418,3 @@ fn history_words(view: &Blockers) -> Option<String> {
 
 /// Marks a blocker that the change history named.
 const RECORDED: &str = "◷";
-
-fn found_lines<'a>(
-    found: &[(UserId, bool)],
-    recorded: impl Fn(&UserId) -> bool,
-    theme: &Theme,
-    room: usize,
-    rows: usize,
-) -> Vec<Line<'a>> {
-    let cells: Vec<Vec<Span>> = found
-        .iter()
-        .map(|(id, mutual)| {
-            let mark = if recorded(id) {
-                Span::styled(format!(" {RECORDED}"), theme.dim)
-            } else {
-                Span::raw("")
-            };
-            let id = sanitize(id.as_str()).into_owned();
-            if *mutual {
-                vec![
-                    Span::styled(format!("{MUTUAL} "), theme.warning),
-                    Span::raw(id),
-                    Span::styled(" (mutual)", theme.warning),
-                    mark,
-                ]
-            } else {
-                vec![Span::raw("  "), Span::raw(id), mark]
-            }
-        })
-        .collect();
-    let widest = cells
-        .iter()
-        .map(|c| c.iter().map(Span::width).sum::<usize>())
-        .max()
-        .unwrap_or(0);
-    let cell_w = widest.min(room);
-    let cols = if cells.len() <= rows {
-        1
-    } else {
-        ((room + 2) / (cell_w + 2)).max(1)
-    };
-    let capacity = rows * cols;
-    let (shown, more) = if cells.len() > capacity {
-        (
-            capacity.saturating_sub(1),
-            cells.len() - capacity.saturating_sub(1),
-        )
-    } else {
-        (cells.len(), 0)
-    };
-    let mut cells: Vec<Vec<Span>> = cells.into_iter().take(shown).collect();
-    if more > 0 {
-        cells.push(vec![Span::styled(format!("  and {more} more"), theme.dim)]);
-    }
-    let used_rows = cells.len().div_ceil(cols).min(rows);
-    let mut lines: Vec<Vec<Span>> = vec![Vec::with_capacity(cols * 4); used_rows];
-    for (n, cell) in cells.into_iter().enumerate() {
-        let (col, row) = (n / used_rows, n % used_rows);
-        let line = &mut lines[row];
-        if col > 0 {
-            // Pad the row to where this column starts.
-            let at: usize = line.iter().map(Span::width).sum();
-            line.push(Span::raw(
-                " ".repeat((col * (cell_w + 2)).saturating_sub(at)),
-            ));
-        }
-        line.extend(line_fit(cell, cell_w).spans);
-    }
-    lines.into_iter().map(|l| line_fit(l, room)).collect()
-}
-
-/// `████████░░░░░░░░  15%` across `room` columns.
-fn gauge<'a>(done: usize, total: usize, theme: &Theme, room: usize) -> Line<'a> {
-    let bar = room.saturating_sub(5).min(60);
-    let done = done.min(total);
-    let filled = (bar * done).checked_div(total).unwrap_or(0);
-    let pct = (done * 100).checked_div(total).unwrap_or(0);
-    Line::from(vec![
-        Span::styled("█".repeat(filled), theme.gauge),
-        Span::styled("░".repeat(bar - filled), theme.dim),
-        Span::raw(format!(" {pct:>3}%")),
-    ])
-}

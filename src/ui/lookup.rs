@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::text::{clip, input_window, line_fit, scrub};
 use super::theme::Theme;
-use crate::app::model::{Focus, Model, Overlay};
+use crate::app::model::{Focus, ListKind, Model, Overlay};
 
 const PROMPT: &str = "> ";
 
@@ -75,7 +75,18 @@ fn summary<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
     let sep = || Span::styled(" · ", theme.dim);
     let id = Span::styled(scrub(&user.id_shown), theme.heading);
     let mut out = Vec::with_capacity(16);
-    let list = &model.list;
+    // A table of blockers stands in for the user's list: the count is the list's, kept to go
+    // back to.
+    let owner_list = match model.list.kind {
+        ListKind::Blocklist => Some(&model.list),
+        ListKind::Blockers => model
+            .back
+            .iter()
+            .rev()
+            .map(|p| &p.list)
+            .find(|l| l.kind == ListKind::Blocklist && l.owner == model.list.owner),
+    };
+    let list = owner_list.unwrap_or(&model.list);
     let failed = list.failure.is_some();
     out.push(match (user.exists, failed) {
         (Some(true), _) => Span::styled("exists", theme.success),
@@ -99,12 +110,14 @@ fn summary<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
     } else {
         format!("blocks {loaded}")
     };
-    out.push(sep());
-    out.push(if failed {
-        Span::styled(blocks, theme.error)
-    } else {
-        Span::raw(blocks)
-    });
+    if owner_list.is_some() {
+        out.push(sep());
+        out.push(if failed {
+            Span::styled(blocks, theme.error)
+        } else {
+            Span::raw(blocks)
+        });
+    }
     if let Some(friends) = user.friends {
         out.push(sep());
         out.push(Span::raw(if friends == 1 {

@@ -135,7 +135,6 @@ pub fn render(model: &Model, frame: &mut Frame) -> Option<Position> {
         Overlay::Result => popups::result(model, &theme, frame, above_bar),
         Overlay::QuitConfirm => popups::quit_confirm(model, &theme, frame, above_bar),
         Overlay::Inspector(view) => inspect::inspector(model, view, &theme, frame, above_bar),
-        Overlay::Blockers(view) => inspect::blockers(model, view, &theme, frame, above_bar),
         Overlay::Entry(entry) => popups::entry(entry, &theme, frame, above_bar),
         Overlay::None
         | Overlay::Palette(_)
@@ -489,12 +488,8 @@ mod tests {
             m.overlay = inspector_overlay(result);
             out.push((name, m));
         }
-        let mut b = with_list(width, height, 250, false);
-        b.overlay = Overlay::Blockers(blockers_view(false, 40));
-        out.push(("blockers", b));
-        let mut b = with_list(width, height, 250, false);
-        b.overlay = Overlay::Blockers(blockers_view(true, 3));
-        out.push(("blockers done", b));
+        out.push(("blockers", with_blockers(width, height, false, 40)));
+        out.push(("blockers done", with_blockers(width, height, true, 3)));
         let mut e = with_feed(width, height, 5, false);
         e.overlay = export_overlay(HOSTILE, Some(&format!("cannot write {HOSTILE}")));
         out.push(("export", e));
@@ -629,7 +624,28 @@ mod tests {
             error: done.then(|| "black_list_check: rate limited (20006)".to_owned()),
             recorded: None,
             history: None,
+            candidates: None,
         }
+    }
+
+    /// `w` on alice's list: the table of her blockers, her list kept to go back to.
+    fn with_blockers(width: u16, height: u16, done: bool, found: usize) -> Model {
+        let mut model = with_list(width, height, 250, false);
+        let view = blockers_view(done, found);
+        model.back.push(crate::app::model::Place {
+            user: model.user.clone(),
+            list: model.list.clone(),
+            reverse: None,
+            focus: Focus::Blocklist,
+        });
+        model.list = crate::app::model::Blocklist::blockers(id("alice"));
+        for (i, (b, mutual)) in view.found.iter().enumerate() {
+            model.list.add_blocker(b.clone(), *mutual, i == 1);
+        }
+        model.list.loading = !done;
+        model.list.complete = done;
+        model.reverse = Some(view);
+        model
     }
 
     fn export_overlay(name: &str, error: Option<&str>) -> Overlay {
@@ -1530,52 +1546,60 @@ mod tests {
     }
 
     #[test]
-    fn the_reverse_lookup_shows_progress_then_what_was_found() {
+    fn the_reverse_lookup_is_a_table_that_fills_as_blockers_are_found() {
         for (width, height) in [(80, 24), (120, 40)] {
-            let mut model = with_list(width, height, 10, false);
-            model.overlay = Overlay::Blockers(blockers_view(false, 40));
+            let model = with_blockers(width, height, false, 40);
             let buf = buffer(&model);
             let text = screen(&buf);
             println!("{text}");
-            assert!(text.contains("Who blocks alice?"), "{text}");
+            // The path back, what the table is, how far the checks are.
             assert!(
-                text.contains("candidates: 250 listed users and the user's friends"),
+                text.contains("▶ alice › Who blocks alice — 40 found"),
                 "{text}"
             );
-            assert!(
-                text.contains("checked 3000/20000 · 40 found · 198 calls/s"),
-                "{text}"
-            );
-            assert!(text.contains("█░"), "{text}");
-            assert!(text.contains(" 15%"), "{text}");
-            assert!(text.contains("⇄ blocker_000 (mutual)"), "{text}");
-            assert!(text.contains("  blocker_001"), "{text}");
-            assert!(!text.contains("blocker_001 (mutual)"), "{text}");
-            // In columns: all forty at 120×40; at 80×24 the last cell counts the rest.
             if width == 120 {
-                assert!(text.contains("⇄ blocker_039 (mutual)"), "{text}");
-                assert!(!text.contains("more"), "{text}");
-            } else {
-                assert!(text.contains("blocker_025"), "{text}");
-                assert!(text.contains("  and 2 more"), "{text}");
+                assert!(text.contains("checked 3000/20000 · 198 calls/s"), "{text}");
+                assert!(
+                    text.contains("candidates: 250 listed users and the user's friends"),
+                    "{text}"
+                );
             }
-            assert!(text.contains("Esc cancel"), "{text}");
-            assert!(!text.contains("done —"), "{text}");
-            assert!(!bar_line(&buf).contains("export"), "{}", bar_line(&buf));
+            // The lookup pane still counts alice's own list, not the blockers.
+            assert!(text.contains("exists · blocks 250"), "{text}");
+            assert!(text.contains("Blocker"), "{text}");
+            assert!(text.contains("Relation  Found by"), "{text}");
+            assert!(text.contains("blocker_000"), "{text}");
+            let row = lines(&buf)
+                .into_iter()
+                .find(|l| l.contains("blocker_000"))
+                .unwrap();
+            assert!(row.contains("both ways"), "{row}");
+            let row = lines(&buf)
+                .into_iter()
+                .find(|l| l.contains("blocker_001"))
+                .unwrap();
+            assert!(
+                row.contains("one way") && row.contains("◷ history"),
+                "{row}"
+            );
+            // Table keys, not a popup's.
+            let bar = bar_line(&buf);
+            assert!(bar.contains("space mark"), "{bar}");
+            assert!(bar.contains("x unblock"), "{bar}");
 
-            model.overlay = Overlay::Blockers(blockers_view(true, 3));
+            let model = with_blockers(width, height, true, 3);
             let buf = buffer(&model);
             let text = screen(&buf);
-            assert!(text.contains("checked 20000/20000 · 3 found"), "{text}");
-            assert!(text.contains("100%"), "{text}");
-            assert!(text.contains("! 3 could not be checked"), "{text}");
-            assert!(
-                text.contains("✗ black_list_check: rate limited (20006)"),
-                "{text}"
-            );
-            assert!(text.contains("done — e export · Esc close"), "{text}");
-            assert!(!text.contains("more"), "{text}");
-            assert!(bar_line(&buf).contains("e export"), "{}", bar_line(&buf));
+            println!("{text}");
+            assert!(text.contains("3 found"), "{text}");
+            assert!(text.contains("stopped"), "{text}");
+            if width == 120 {
+                assert!(text.contains("3 could not be checked"), "{text}");
+                assert!(
+                    text.contains("✗ black_list_check: rate limited (20006)"),
+                    "{text}"
+                );
+            }
         }
     }
 
@@ -1637,8 +1661,8 @@ mod tests {
         let key = |c: KeyCode| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
         let ch = |c: char| key(KeyCode::Char(c));
         let mut session: Vec<Msg> = Vec::new();
-        session.extend((0..30).map(|_| ch('j')));
-        session.extend((0..25).map(|_| ch('k')));
+        session.extend((0..45).map(|_| ch('j')));
+        session.extend((0..40).map(|_| ch('k')));
         session.extend([
             ch(' '),
             ch(' '),

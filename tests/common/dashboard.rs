@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use blockdeck::app::model::{
-    Blockers, Checks, Connection, ExportWhat, Focus, Inspector, Overlay, PendingAction,
+    Blockers, Checks, Connection, ExportWhat, Focus, Inspector, ListKind, Overlay, PendingAction,
 };
 use blockdeck::app::{Effect, Model, Msg, update};
 use blockdeck::client::engine::{BatchEnd, ItemResult, Progress, Report};
@@ -603,11 +603,11 @@ impl Dash {
         }
     }
 
-    /// The reverse lookup shown, if any.
+    /// The reverse lookup the table shows, if it lists blockers.
     pub fn blockers(&self) -> Option<&Blockers> {
-        match &self.model.overlay {
-            Overlay::Blockers(b) => Some(b),
-            _ => None,
+        match self.model.list.kind {
+            ListKind::Blockers => self.model.reverse.as_ref(),
+            ListKind::Blocklist => None,
         }
     }
 

@@ -489,6 +489,8 @@ mod tests {
             nick: Some(format!("nick {n}")),
             nick_raw: None,
             added: n as u64,
+            mutual: false,
+            recorded: false,
         }
     }
 

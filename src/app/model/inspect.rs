@@ -105,6 +105,8 @@ pub struct Blockers {
     pub recorded: Option<crate::client::ops::Recorded>,
     /// How the store's answer held up, once the lookup is done.
     pub history: Option<crate::client::ops::FromHistory>,
+    /// The candidates it checks, for `r` to check them again.
+    pub candidates: Option<crate::client::ops::Candidates>,
 }
 
 impl Blockers {
@@ -131,6 +133,7 @@ impl Blockers {
             error: None,
             recorded: None,
             history: None,
+            candidates: None,
         }
     }
 }

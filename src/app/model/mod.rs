@@ -31,7 +31,7 @@ pub use rates::{
     RateState, Rates,
 };
 pub use scroll::{Motion, Scroll};
-pub use table::{Blocklist, LoadFailure, PAGE_ROWS, Row, Sort};
+pub use table::{Blocklist, Column, ListKind, LoadFailure, PAGE_ROWS, Row, Sort};
 
 use crate::client::engine::ItemResult;
 pub use crate::client::ops::IncompleteBatch;
@@ -43,6 +43,8 @@ use crate::tim::ids::UserId;
 pub const ACTIVITY_KEEP: usize = 500;
 /// Lookup history kept.
 pub const HISTORY_KEEP: usize = 100;
+/// Places kept to go back to (Esc, Backspace); the oldest go first.
+pub const BACK_KEEP: usize = 50;
 /// How long a confirmation is on screen before a key can answer it.
 pub const ARMING_MS: u64 = 400;
 /// How long a wait goes unremarked before a spinner and the elapsed time show.
@@ -212,8 +214,6 @@ pub enum Overlay {
     QuitConfirm,
     /// `i`: the relationship between two users.
     Inspector(Inspector),
-    /// `w`: who blocks the looked-up user.
-    Blockers(Blockers),
     /// `e`: where to export what is on screen.
     Export {
         input: Input,
@@ -265,6 +265,32 @@ impl ExportWhat {
             ExportWhat::Batch => "batch",
             ExportWhat::Feed => "feed",
             ExportWhat::Blockers => "blockers",
+        }
+    }
+}
+
+/// Where the moderator was before Enter opened an account or `w` listed its blockers: what Esc
+/// brings back as it was (the account, the table with its cursor, filter, sort and marks).
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub user: Option<UserSummary>,
+    pub list: Blocklist,
+    /// The reverse lookup the table showed, when it listed blockers.
+    pub reverse: Option<Blockers>,
+    pub focus: Focus,
+}
+
+impl Place {
+    /// The place in the title's path: the account whose list it is, or `who blocks X`.
+    pub fn label(list: &Blocklist) -> String {
+        let owner = list
+            .owner
+            .as_ref()
+            .map(|o| crate::display::sanitize(o.as_str()).into_owned())
+            .unwrap_or_default();
+        match list.kind {
+            ListKind::Blocklist => owner,
+            ListKind::Blockers => format!("who blocks {owner}"),
         }
     }
 }
@@ -326,8 +352,14 @@ pub struct Model {
     pub side_since: u64,
     /// Watch mode: the looked-up user's sequence is polled and the list refreshed when it moves.
     pub watching: bool,
-    /// The last finished reverse lookup, kept for exporting after its window is left.
+    /// The reverse lookup the table shows, while it lists blockers.
+    pub reverse: Option<Blockers>,
+    /// The last finished reverse lookup, kept for exporting after its table is left.
     pub last_blockers: Option<Blockers>,
+    /// The filter a fresh filter line offers on ↑ (the one kept when `/` was pressed).
+    pub filter_recall: String,
+    /// Where Esc goes back to, the latest last (at most [`BACK_KEEP`]).
+    pub back: Vec<Place>,
     /// Requests numbered for the checks before a change (stale answers are dropped).
     pub check_req: u64,
     /// Batches of this app that the journal holds unfinished, newest first.
@@ -361,13 +393,17 @@ impl Model {
     pub fn busy_since(&self) -> Option<u64> {
         let side = match &self.overlay {
             Overlay::Inspector(view) if view.result.is_none() => Some(self.side_since),
-            Overlay::Blockers(view) if !view.done => Some(self.side_since),
             Overlay::Confirm(pending) if matches!(pending.checks, Checks::Running { .. }) => {
                 Some(self.overlay_since)
             }
             Overlay::History(view) if view.load == HistoryLoad::Loading => Some(view.since),
             _ => None,
         };
+        let reverse = self
+            .reverse
+            .as_ref()
+            .filter(|r| !r.done)
+            .map(|_| self.side_since);
         let journal = self.journal.as_ref().and_then(|j| {
             let items = j
                 .items
@@ -378,6 +414,7 @@ impl Model {
         [
             self.lookup_since,
             side,
+            reverse,
             journal,
             self.running.as_ref().map(|r| r.since),
         ]
@@ -431,8 +468,19 @@ impl Model {
         });
     }
 
+    /// The path the title shows: the places Esc goes back to, then this one.
+    pub fn path(&self) -> Vec<String> {
+        let mut path: Vec<String> = self.back.iter().map(|p| Place::label(&p.list)).collect();
+        path.push(Place::label(&self.list));
+        path
+    }
+
     /// Applies a finished item to the table, so the list updates in place.
     pub fn apply_item(&mut self, item: &ItemResult) {
+        if self.list.kind == ListKind::Blockers {
+            self.apply_to_blockers(item);
+            return;
+        }
         if self.list.owner.as_ref() != Some(&item.pair.from) {
             return;
         }
@@ -465,6 +513,34 @@ impl Model {
         self.list.follow(self.bands().table_rows());
     }
 
+    /// A finished item in a table of who blocks the owner: an unblock of the owner takes its
+    /// blocker off, a block of the owner puts it (back) on.
+    fn apply_to_blockers(&mut self, item: &ItemResult) {
+        if self.list.owner.as_ref() != Some(&item.pair.to) {
+            return;
+        }
+        let op = self.running.as_ref().map(|r| r.op);
+        let from = &item.pair.from;
+        match (&item.status, op) {
+            (ItemStatus::Done | ItemStatus::Already, Some(Operation::Unblock)) => {
+                self.list.remove(from);
+                if let Some(r) = self.reverse.as_mut() {
+                    r.found.retain(|(b, _)| b != from);
+                }
+            }
+            (ItemStatus::Done, Some(Operation::Block)) => {
+                self.list.add_blocker(from.clone(), false, false);
+                if let Some(r) = self.reverse.as_mut()
+                    && !r.found.iter().any(|(b, _)| b == from)
+                {
+                    r.found.push((from.clone(), false));
+                }
+            }
+            _ => {}
+        }
+        self.list.follow(self.bands().table_rows());
+    }
+
     /// The UserIDs on screen, most relevant first, without repeats: the looked-up user, the
     /// rows as shown, the inspector's pair, the blockers found, the last batch's targets, the
     /// feed's accounts, the lookup history. What the command line completes from.
@@ -487,7 +563,6 @@ impl Model {
                 add(view.a.as_str());
                 add(view.b.as_str());
             }
-            Overlay::Blockers(view) => view.found.iter().for_each(|(b, _)| add(b.as_str())),
             Overlay::History(view) => {
                 add(view.account.as_str());
                 for line in &view.lines {
@@ -497,6 +572,9 @@ impl Model {
                 }
             }
             _ => {}
+        }
+        if let Some(view) = &self.reverse {
+            view.found.iter().for_each(|(b, _)| add(b.as_str()));
         }
         if let Some(view) = &self.last_blockers {
             view.found.iter().for_each(|(b, _)| add(b.as_str()));
@@ -532,7 +610,9 @@ pub struct Bands {
 impl Bands {
     pub fn for_height(height: u16) -> Bands {
         let (header, lookup, status, bar) = (1, 4, 1, 1);
-        let activity = (height / 5).max(5);
+        // The bottom band gets a sixth of the screen, between 5 and 10 rows: the rest goes to the
+        // table, which is what a moderator reads.
+        let activity = (height / 6).clamp(5, 10);
         let blocklist = height.saturating_sub(header + lookup + activity + status + bar);
         Bands {
             header,
@@ -559,10 +639,10 @@ impl Model {
     /// What `e` exports now: the window on top, else the pane with focus.
     pub fn export_what(&self) -> ExportWhat {
         match (&self.overlay, self.focus) {
-            (Overlay::Blockers(_), _) => ExportWhat::Blockers,
             (Overlay::Result, _) => ExportWhat::Batch,
             (_, Focus::Feed) => ExportWhat::Feed,
             (_, Focus::Activity) if self.last.is_some() => ExportWhat::Batch,
+            _ if self.list.kind == ListKind::Blockers => ExportWhat::Blockers,
             _ => ExportWhat::List,
         }
     }

@@ -14,6 +14,15 @@ pub enum Motion {
     Bottom,
     PageUp,
     PageDown,
+    /// Half a window up (Ctrl-U).
+    HalfUp,
+    /// Half a window down (Ctrl-D).
+    HalfDown,
+}
+
+/// Half a window of `rows`, at least one row.
+fn half(rows: usize) -> usize {
+    (rows / 2).max(1)
 }
 
 impl Motion {
@@ -28,6 +37,8 @@ impl Motion {
             Motion::Bottom => last,
             Motion::PageUp => pos.saturating_sub(rows),
             Motion::PageDown => (pos + rows).min(last),
+            Motion::HalfUp => pos.saturating_sub(half(rows)),
+            Motion::HalfDown => (pos + half(rows)).min(last),
         }
         .min(last)
     }
@@ -82,6 +93,8 @@ impl Scroll {
             Motion::Bottom => last_start,
             Motion::PageUp => start.saturating_sub(rows.max(1)),
             Motion::PageDown => start + rows.max(1),
+            Motion::HalfUp => start.saturating_sub(half(rows)),
+            Motion::HalfDown => start + half(rows),
         }
         .min(last_start);
         self.offset = start;
@@ -320,6 +333,11 @@ mod tests {
         s.follow(len, 200..250, rows);
         assert_eq!((s.cursor, s.offset), (249, 240));
         assert_eq!(Motion::PageDown.apply(245, 250, 10), 249);
+        assert_eq!(Motion::HalfDown.apply(10, 250, 10), 15);
+        assert_eq!(Motion::HalfUp.apply(10, 250, 10), 5);
+        assert_eq!(Motion::HalfUp.apply(3, 250, 10), 0);
+        assert_eq!(Motion::HalfDown.apply(248, 250, 10), 249);
+        assert_eq!(Motion::HalfDown.apply(0, 250, 1), 1);
         assert_eq!(Motion::Down.apply(0, 0, 10), 0);
     }
 }

@@ -23,8 +23,12 @@ pub struct Row {
     pub nick: Option<String>,
     /// The nickname as the service gave it, for exports.
     pub nick_raw: Option<String>,
-    /// When it was added (Unix seconds).
+    /// When it was added (Unix seconds); in a table of blockers, 0.
     pub added: u64,
+    /// In a table of blockers: the block goes both ways.
+    pub mutual: bool,
+    /// In a table of blockers: the change store named this blocker before it was checked.
+    pub recorded: bool,
 }
 
 impl Row {
@@ -35,6 +39,8 @@ impl Row {
             nick: None,
             nick_raw: None,
             added,
+            mutual: false,
+            recorded: false,
         }
     }
 
@@ -48,22 +54,39 @@ impl Row {
 /// How the table is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
-    /// In the order entries were added (the service's order).
+    /// In the order entries were added (the service's order; blockers: as they were found).
     #[default]
     Added,
     /// Newest first.
     Newest,
     /// By ID.
     Id,
+    /// By nickname (rows without one last), then by ID.
+    Nick,
+}
+
+/// A column of the table, as the header names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Id,
+    Nick,
+    /// "Blocked since" (a blocklist) or the order found (blockers).
+    Added,
 }
 
 impl Sort {
-    pub fn next(self) -> Sort {
-        match self {
-            Sort::Added => Sort::Newest,
-            Sort::Newest => Sort::Id,
-            Sort::Id => Sort::Added,
+    /// The next order `s` gives in a table of `kind` (blockers have no times: no newest first).
+    pub fn next_for(self, kind: ListKind) -> Sort {
+        match (self, kind) {
+            (Sort::Added, ListKind::Blocklist) => Sort::Newest,
+            (Sort::Added, ListKind::Blockers) | (Sort::Newest, _) => Sort::Id,
+            (Sort::Id, _) => Sort::Nick,
+            (Sort::Nick, _) => Sort::Added,
         }
+    }
+
+    pub fn next(self) -> Sort {
+        self.next_for(ListKind::Blocklist)
     }
 
     pub fn label(self) -> &'static str {
@@ -71,14 +94,45 @@ impl Sort {
             Sort::Added => "oldest first",
             Sort::Newest => "newest first",
             Sort::Id => "by ID",
+            Sort::Nick => "by nickname",
         }
     }
+
+    /// The label in a table of `kind`.
+    pub fn label_for(self, kind: ListKind) -> &'static str {
+        match (self, kind) {
+            (Sort::Added, ListKind::Blockers) => "as found",
+            _ => self.label(),
+        }
+    }
+
+    /// The column the order follows, and whether it runs downwards (largest first).
+    pub fn column(self) -> (Column, bool) {
+        match self {
+            Sort::Added => (Column::Added, false),
+            Sort::Newest => (Column::Added, true),
+            Sort::Id => (Column::Id, false),
+            Sort::Nick => (Column::Nick, false),
+        }
+    }
+}
+
+/// What the table lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListKind {
+    /// The owner's blocklist: the accounts the owner blocks.
+    #[default]
+    Blocklist,
+    /// The reverse lookup's answer: the accounts that block the owner.
+    Blockers,
 }
 
 /// The blocklist pane.
 #[derive(Debug, Clone, Default)]
 pub struct Blocklist {
-    /// Whose list this is.
+    /// What the rows are: who the owner blocks, or who blocks the owner.
+    pub kind: ListKind,
+    /// Whose list this is (of blockers: whom they block).
     pub owner: Option<UserId>,
     pub rows: Vec<Row>,
     /// Indices into `rows` that pass the filter, in the sort order.
@@ -90,6 +144,8 @@ pub struct Blocklist {
     /// Where a `v` range started.
     pub anchor: Option<usize>,
     pub filter: String,
+    /// The filter last cleared or replaced, offered again by ↑ on a fresh filter line.
+    pub last_filter: String,
     pub sort: Sort,
     /// Every page has arrived.
     pub complete: bool,
@@ -121,10 +177,44 @@ impl Blocklist {
         self.scroll.cursor
     }
 
-    /// Empties the table for a new lookup of `owner`; marks and filter are kept when it is the
-    /// same user again.
+    /// An empty table of the accounts that block `target`, filling as they are found.
+    pub fn blockers(target: UserId) -> Blocklist {
+        Blocklist {
+            kind: ListKind::Blockers,
+            owner: Some(target),
+            loading: true,
+            ..Blocklist::default()
+        }
+    }
+
+    /// Adds a blocker found by the reverse lookup (once).
+    pub fn add_blocker(&mut self, blocker: UserId, mutual: bool, recorded: bool) {
+        if self.rows.iter().any(|r| r.to == blocker) {
+            return;
+        }
+        let mut row = Row::new(blocker, 0);
+        row.mutual = mutual;
+        row.recorded = recorded;
+        self.rows.push(row);
+        self.rebuild_view();
+    }
+
+    /// The view positions of the range `v` started, from its anchor to the cursor.
+    pub fn pending_range(&self) -> Option<Range<usize>> {
+        let anchor = self.anchor?;
+        let last = self.view.len().checked_sub(1)?;
+        let (a, b) = (
+            anchor.min(self.cursor()).min(last),
+            anchor.max(self.cursor()).min(last),
+        );
+        Some(a..b + 1)
+    }
+
+    /// Empties the table for a new lookup of `owner`'s blocklist; marks and filter are kept when
+    /// it is the same list again.
     pub fn reset(&mut self, owner: UserId) {
-        let same = self.owner.as_ref() == Some(&owner);
+        let same = self.owner.as_ref() == Some(&owner) && self.kind == ListKind::Blocklist;
+        self.kind = ListKind::Blocklist;
         self.owner = Some(owner);
         self.rows.clear();
         self.view.clear();
@@ -169,6 +259,17 @@ impl Blocklist {
                 view.sort_by(|&a, &b| self.rows[b].added.cmp(&self.rows[a].added).then(b.cmp(&a)))
             }
             Sort::Id => view.sort_by(|&a, &b| self.rows[a].to.cmp(&self.rows[b].to)),
+            Sort::Nick => view.sort_by(|&a, &b| {
+                let (ra, rb) = (&self.rows[a], &self.rows[b]);
+                let key = |r: &Row| r.nick.as_ref().map(|n| n.to_lowercase());
+                match (key(ra), key(rb)) {
+                    (Some(x), Some(y)) => x.cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                }
+                .then_with(|| ra.to.cmp(&rb.to))
+            }),
         }
         self.view = view;
         self.scroll.cursor = keep
@@ -180,6 +281,9 @@ impl Blocklist {
     /// Filters by `text` (matched in IDs and nicknames, case-insensitively), with a window of
     /// `rows` rows.
     pub fn set_filter(&mut self, text: &str, rows: usize) {
+        if !self.filter.is_empty() && text.is_empty() {
+            self.last_filter = std::mem::take(&mut self.filter);
+        }
         self.filter = text.to_owned();
         self.rebuild_view();
         self.follow(rows);

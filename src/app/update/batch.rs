@@ -383,12 +383,35 @@ fn pairs_for(owner: &UserId, ids: Vec<UserId>) -> Vec<Pair> {
     pairs
 }
 
-/// `x`: the marked rows (or the current one); `:unblock ID…`: those IDs.
+/// `x`: the marked rows (or the current one); `:unblock ID…`: those IDs. On a table of who
+/// blocks X, the owner is taken off each blocker's list.
 pub(super) fn unblock(model: &mut Model, args: Args) -> Vec<Effect> {
     let Some(owner) = model.list.owner.clone() else {
         return Vec::new();
     };
     let owner_shown = sanitize(owner.as_str()).into_owned();
+    if model.list.kind == super::super::model::ListKind::Blockers {
+        let (ids, what) = match args {
+            Args::Users(ids) => (ids, "given user(s)"),
+            _ if model.list.marks.is_empty() => (model.list.targets(), "user at the cursor"),
+            _ => (model.list.targets(), "marked users"),
+        };
+        let mut pairs: Vec<Pair> = Vec::with_capacity(ids.len());
+        for from in ids {
+            let pair = Pair::new(from, owner.clone());
+            if !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+        let title = format!(
+            "Remove {owner_shown} from the blocklists of {} {what}",
+            pairs.len()
+        );
+        return ask(
+            model,
+            PendingAction::new(Operation::Unblock, pairs, title, None),
+        );
+    }
     let (ids, what) = match args {
         Args::Users(ids) => {
             let n = ids.len();

@@ -14,9 +14,6 @@ use crate::tim::ids::UserId;
 
 /// `e`: the export line with a default name; `:export PATH`: written at once.
 pub(super) fn open(model: &mut Model, args: Args) -> Vec<Effect> {
-    if let Overlay::Blockers(view) = &model.overlay {
-        model.last_blockers = Some(view.clone());
-    }
     let what = model.export_what();
     match args {
         Args::Path(path) => match contents(model, what, &path) {
@@ -131,15 +128,27 @@ fn contents(model: &Model, what: ExportWhat, path: &str) -> Result<(String, usiz
             export::render(format, export::FEED, rows)
         }
         ExportWhat::Blockers => {
-            let view = model
-                .last_blockers
+            // The table of blockers as shown (filtered and sorted), else the last one finished.
+            let shown = model
+                .reverse
                 .as_ref()
+                .filter(|_| model.list.kind == super::super::model::ListKind::Blockers);
+            let view = shown
+                .or(model.last_blockers.as_ref())
                 .ok_or("no reverse lookup has finished yet")?;
             let target = view.target.as_str();
-            let found = view
-                .found
-                .iter()
-                .map(|(b, m)| export::blocker_row(target, b.as_str(), *m));
+            let found: Vec<(&UserId, bool)> = match shown {
+                Some(_) => model
+                    .list
+                    .view
+                    .iter()
+                    .map(|&i| (&model.list.rows[i].to, model.list.rows[i].mutual))
+                    .collect(),
+                None => view.found.iter().map(|(b, m)| (b, *m)).collect(),
+            };
+            let found = found
+                .into_iter()
+                .map(|(b, m)| export::blocker_row(target, b.as_str(), m));
             let failed = view.failed.iter().map(|(c, code, info)| {
                 export::failed_candidate_row(target, c.as_str(), *code, info)
             });

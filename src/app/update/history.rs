@@ -130,5 +130,5 @@ pub(super) fn look_up(model: &mut Model) -> Vec<Effect> {
     };
     model.overlay = Overlay::None;
     model.journal = None;
-    super::lookup::look_up(model, user)
+    super::back::open(model, user)
 }

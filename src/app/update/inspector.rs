@@ -2,7 +2,7 @@
 //! direction from it.
 
 use super::super::command::{Args, Command};
-use super::super::model::{Inspection, Inspector, Model, Overlay, PendingAction};
+use super::super::model::{Inspection, Inspector, ListKind, Model, Overlay, PendingAction};
 use super::super::msg::Effect;
 use crate::client::Pair;
 use crate::client::failure::Failure;
@@ -16,6 +16,13 @@ pub(super) fn open(model: &mut Model, args: Args) -> Vec<Effect> {
     let (a, b) = match (args, owner) {
         (Args::Users(ids), _) if ids.len() == 2 => (ids[0].clone(), ids[1].clone()),
         (Args::Users(ids), Some(owner)) if ids.len() == 1 => (owner, ids[0].clone()),
+        // A blocker and the account it blocks.
+        (Args::None, Some(owner)) if model.list.kind == ListKind::Blockers => {
+            match model.list.current() {
+                Some(row) => (row.to.clone(), owner),
+                None => return Vec::new(),
+            }
+        }
         (Args::None, Some(owner)) => match model.list.current() {
             Some(row) => (owner, row.to.clone()),
             None => return Vec::new(),

@@ -50,7 +50,9 @@ pub(super) fn user(model: &mut Model, args: Args) -> Vec<Effect> {
         Args::Users(ids) if ids.len() == 1 => {
             let user = ids.into_iter().next().expect("one ID");
             remember(model, user.as_str());
-            start(model, user)
+            let mut effects = super::back::new_root(model);
+            effects.extend(start(model, user));
+            effects
         }
         _ => Vec::new(),
     }
@@ -63,8 +65,11 @@ pub(super) fn look_up(model: &mut Model, user: UserId) -> Vec<Effect> {
     start(model, user)
 }
 
-/// `r`: the same user again.
+/// `r`: the same user again (a table of blockers: the reverse lookup again).
 pub(super) fn refresh(model: &mut Model) -> Vec<Effect> {
+    if model.list.kind == super::super::model::ListKind::Blockers {
+        return super::blockers::start(model, Args::None);
+    }
     match model.list.owner.clone() {
         Some(owner) => start(model, owner),
         None => Vec::new(),
@@ -88,7 +93,9 @@ pub(super) fn submit(model: &mut Model) -> Vec<Effect> {
         Ok(user) => {
             remember(model, &text);
             model.lookup.reset();
-            start(model, user)
+            let mut effects = super::back::new_root(model);
+            effects.extend(start(model, user));
+            effects
         }
         Err(e) => {
             model.log(

@@ -8,6 +8,7 @@
 //! [`PendingAction`](super::model::PendingAction) shown for `y`/`n` before any effect is
 //! produced, and every effect leaves through [`gate`], the last line that read-only mode holds.
 
+mod back;
 mod batch;
 mod blockers;
 mod export;
@@ -80,7 +81,9 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::History { req, result } => history::on_msg(model, req, result),
         Msg::BlockRate { req, result } => rates::on_msg(model, req, result),
         Msg::Inspected { req, result } => inspector::on_result(model, req, result),
-        msg @ (Msg::Blockers { .. } | Msg::BlockersDone { .. }) => blockers::on_msg(model, msg),
+        msg @ (Msg::Blockers { .. } | Msg::BlockersDone { .. } | Msg::BlockerNicks { .. }) => {
+            blockers::on_msg(model, msg)
+        }
         msg @ (Msg::FeedChange(_)
         | Msg::FeedRejected { .. }
         | Msg::Burst(_)
@@ -136,7 +139,6 @@ pub fn contexts(model: &Model) -> Vec<Context> {
         }
         Overlay::Inspector(_) => Some(vec![Context::Inspector]),
         Overlay::Entry(_) => Some(vec![Context::Entry]),
-        Overlay::Blockers(_) => Some(vec![Context::Blockers]),
         Overlay::History(_) => Some(vec![Context::History]),
         Overlay::None => None,
     };
@@ -395,7 +397,9 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         Resume => batch::resume(model, args),
         ShowResult => show(model, Overlay::Result),
         FocusNext | FocusPrev => table::focus(model, command),
-        Up | Down | Top | Bottom | PageUp | PageDown => table::motion(model, command),
+        Up | Down | Top | Bottom | PageUp | PageDown | HalfPageUp | HalfPageDown => {
+            table::motion(model, command)
+        }
         NextPage | PrevPage => table::page(model, command),
         Mark | MarkRange | MarkAll | ClearMarks => table::marks(model, command),
         Sort => table::sort(model),
@@ -408,6 +412,7 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         LookUpLine => history::look_up(model),
         CancelLine => cancel_line(model),
         Close => close(model),
+        HistoryPrev if matches!(model.overlay, Overlay::Filter(_)) => table::recall_filter(model),
         HistoryPrev | HistoryNext => lookup::history(model, command == HistoryPrev),
         Lookup => {
             // A user looked up from the journal's command line is shown: the journal closes.
@@ -425,6 +430,8 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         Export => export::open(model, args),
         ShowHistory => history::open(model, args),
         ClearFilter => feed::clear_filter(model),
+        OpenRow => back::open_row(model),
+        Back => back::back(model),
     }
 }
 
@@ -463,7 +470,6 @@ fn cancel_line(model: &mut Model) -> Vec<Effect> {
 /// Closes the window on top (a reverse lookup still running stops).
 fn close(model: &mut Model) -> Vec<Effect> {
     match std::mem::take(&mut model.overlay) {
-        Overlay::Blockers(view) if !view.done => vec![Effect::CancelBlockers],
         Overlay::History(view) => history::close(model, view),
         Overlay::None => journal::close(model),
         _ => Vec::new(),

@@ -17,6 +17,8 @@ fn motion_of(command: Command) -> Motion {
         Command::Top => Motion::Top,
         Command::Bottom => Motion::Bottom,
         Command::PageUp => Motion::PageUp,
+        Command::HalfPageUp => Motion::HalfUp,
+        Command::HalfPageDown => Motion::HalfDown,
         _ => Motion::PageDown,
     }
 }
@@ -229,7 +231,7 @@ pub(super) fn marks(model: &mut Model, command: Command) -> Vec<Effect> {
 
 pub(super) fn sort(model: &mut Model) -> Vec<Effect> {
     let rows = model.bands().table_rows();
-    let next = model.list.sort.next();
+    let next = model.list.sort.next_for(model.list.kind);
     model.list.set_sort(next, rows);
     Vec::new()
 }
@@ -240,15 +242,33 @@ pub(super) fn filter(model: &mut Model, args: Args) -> Vec<Effect> {
     if model.focus != Focus::Feed {
         model.focus = Focus::Blocklist;
     }
-    let current = if model.focus == Focus::Feed {
-        model.feed.filter.clone()
-    } else {
-        model.list.filter.clone()
-    };
     match args {
         Args::Text(text) => set_filter(model, &text),
-        _ => model.overlay = Overlay::Filter(Input::new(current)),
+        // A fresh filter each time: the one kept is offered by ↑ on the line.
+        _ => {
+            let kept = if model.focus == Focus::Feed {
+                &model.feed.filter
+            } else if model.list.filter.is_empty() {
+                &model.list.last_filter
+            } else {
+                &model.list.filter
+            };
+            model.filter_recall = kept.clone();
+            model.overlay = Overlay::Filter(Input::default());
+            set_filter(model, "");
+        }
     }
+    Vec::new()
+}
+
+/// ↑ on the filter line: the filter kept before (the feed's: its current one) in place of the
+/// text typed.
+pub(super) fn recall_filter(model: &mut Model) -> Vec<Effect> {
+    let old = model.filter_recall.clone();
+    if let Overlay::Filter(input) = &mut model.overlay {
+        *input = Input::new(old);
+    }
+    filter_typed(model);
     Vec::new()
 }
 

@@ -482,6 +482,15 @@ pub fn filter_line(
     } else {
         String::new()
     };
+    // A fresh line offers the filter kept before.
+    let count = if input.value().is_empty() && !model.filter_recall.is_empty() {
+        format!(
+            "{count}  ↑ \"{}\"",
+            super::text::scrub(&model.filter_recall)
+        )
+    } else {
+        count
+    };
     typed_line(
         Span::styled("/", theme.key),
         input,

@@ -225,6 +225,9 @@ fn idle<'a>(model: &Model, theme: &Theme, words: bool, verdict: bool) -> Vec<Spa
             _ if matches!(model.overlay, crate::app::model::Overlay::History(_)) => "[History]",
             _ if model.journal.is_some() => "[Journal]",
             Focus::Lookup => "[Lookup]",
+            Focus::Blocklist if model.list.kind == crate::app::model::ListKind::Blockers => {
+                "[Who blocks]"
+            }
             Focus::Blocklist => "[Blocklist]",
             Focus::Activity => "[Activity]",
             Focus::Feed => "[Feed]",

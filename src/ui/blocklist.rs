@@ -90,7 +90,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .style(theme.heading);
 
-    let rows_shown = usize::from(inner.height - 1);
+    // The rows a click maps back to (see `app::layout`).
+    let rows_shown = usize::from(crate::app::layout::table_body(area).height);
     let window = list.window(rows_shown);
     let rows = window.map(|pos| {
         let row = &list.rows[list.view[pos]];

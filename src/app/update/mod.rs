@@ -10,12 +10,14 @@
 
 mod batch;
 mod blockers;
+mod copy;
 mod export;
 mod feed;
 mod history;
 mod inspector;
 mod journal;
 mod lookup;
+mod mouse;
 mod palette;
 mod rates;
 mod table;
@@ -50,6 +52,7 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Paste(text) => on_paste(model, &text),
+        Msg::Mouse(event) => mouse::on_mouse(model, event),
         Msg::Resize(w, h) => {
             model.width = w;
             model.height = h;
@@ -425,6 +428,7 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         Export => export::open(model, args),
         ShowHistory => history::open(model, args),
         ClearFilter => feed::clear_filter(model),
+        Copy => copy::copy(model),
     }
 }
 

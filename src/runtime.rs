@@ -278,3 +278,54 @@ fn signals() -> io::Result<(Signal, Signal, Signal)> {
         signal(SignalKind::window_change())?,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyModifiers, MouseEvent};
+
+    use super::*;
+
+    fn mouse(kind: MouseEventKind) -> Event {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 3,
+            row: 4,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    #[test]
+    fn clicks_and_the_wheel_become_messages_and_pointer_moves_do_not() {
+        for kind in [
+            MouseEventKind::Down(MouseButton::Left),
+            MouseEventKind::ScrollDown,
+            MouseEventKind::ScrollUp,
+        ] {
+            assert!(
+                matches!(to_msg(mouse(kind)), Some(Msg::Mouse(_))),
+                "{kind:?}"
+            );
+        }
+        // Nothing that would hand held keys on for no reason.
+        for kind in [
+            MouseEventKind::Moved,
+            MouseEventKind::Drag(MouseButton::Left),
+            MouseEventKind::Up(MouseButton::Left),
+            MouseEventKind::Down(MouseButton::Right),
+        ] {
+            assert!(to_msg(mouse(kind)).is_none(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn copies_go_to_the_terminal_as_osc52() {
+        let mut out = Vec::new();
+        let mut copies = vec!["alice".to_owned(), "bob\ncarol".to_owned()];
+        write_copies(&mut out, &mut copies, false).unwrap();
+        assert!(copies.is_empty());
+        assert_eq!(
+            out,
+            b"\x1b]52;c;YWxpY2U=\x07\x1b]52;c;Ym9iCmNhcm9s\x07".to_vec()
+        );
+    }
+}

@@ -16,7 +16,7 @@ pub(super) fn copy(model: &mut Model) -> Vec<Effect> {
     model.log(
         Level::Success,
         format!(
-            "copied {} to the clipboard (OSC 52: the terminal must allow it)",
+            "copied {} to the clipboard (OSC 52, if the terminal allows it)",
             clip.said
         ),
     );

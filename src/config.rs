@@ -275,8 +275,27 @@ pub struct ConfigFile {
     /// Profile used when `--profile` is not given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_profile: Option<String>,
+    /// Whether the dashboard takes clicks and the wheel (default on); `false` leaves the mouse to
+    /// the terminal, whose own selection then works without Shift.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mouse: Option<bool>,
+    /// Whether `c` copies through the terminal's clipboard sequence, OSC 52 (default on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub osc52: Option<bool>,
     /// Profiles by name, written as `[profiles.NAME]` tables.
     pub profiles: BTreeMap<String, Profile>,
+}
+
+impl ConfigFile {
+    /// Whether the dashboard takes the mouse (`mouse`, default on).
+    pub fn mouse(&self) -> bool {
+        self.mouse.unwrap_or(true)
+    }
+
+    /// Whether `c` copies through OSC 52 (`osc52`, default on).
+    pub fn osc52(&self) -> bool {
+        self.osc52.unwrap_or(true)
+    }
 }
 
 /// Where the config file is: `$BLOCKDECK_CONFIG` if set and non-empty, else confy's location
@@ -551,6 +570,10 @@ pub struct Settings {
     pub require_reason: bool,
     /// Accounts batches leave alone unless named.
     pub protected: crate::moderation::Protected,
+    /// The dashboard takes clicks and the wheel (`mouse` in the config file).
+    pub mouse: bool,
+    /// `c` copies through OSC 52 (`osc52` in the config file).
+    pub osc52: bool,
 }
 
 impl Settings {
@@ -663,6 +686,8 @@ impl Settings {
         .map_err(|message| ConfigError::Moderation { message })?;
 
         Ok(Settings {
+            mouse: file.mouse(),
+            osc52: file.osc52(),
             moderator,
             require_reason: profile.require_reason,
             protected,
@@ -1610,6 +1635,25 @@ read_only = true
         assert!(msg.contains("line 2"), "{msg}");
         assert!(msg.contains("mars"), "{msg}");
         assert!(msg.contains("singapore"), "{msg}");
+    }
+
+    #[test]
+    fn mouse_and_osc52_are_on_unless_the_file_turns_them_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = "[profiles.p]\nbase_url = \"http://127.0.0.1:9\"\nsdkappid = 1\n";
+        let resolve = |text: &str| {
+            let path = write_config(&dir, text);
+            Settings::resolve(&overrides_for(&path))
+        };
+        let on = resolve(profile).unwrap();
+        assert!(on.mouse && on.osc52);
+        let off = resolve(&format!("mouse = false\nosc52 = false\n{profile}")).unwrap();
+        assert!(!off.mouse && !off.osc52);
+        // Anything but a boolean is refused, naming the line.
+        let msg = resolve(&format!("mouse = \"no\"\n{profile}"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("line 1"), "{msg}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod clipboard;
 pub mod clock;
 pub mod config;
 pub mod display;

@@ -6,12 +6,15 @@
 //! Keys are held for [`BURST_GAP`] before they are handed on: keys that arrive closer together
 //! than anyone types (an unbracketed paste, type-ahead delivered at once over SSH) go to `update`
 //! together as one [`Msg::KeyBurst`], so that they can be typed into a line but never answer a
-//! question.
+//! question. Any other event (a paste, a click) hands the held keys on first.
+//!
+//! The runtime owns the terminal: the copies `update` asks for ([`Effect::Copy`]) are written to
+//! it here, as OSC 52 sequences ([`crate::clipboard`]).
 
 use std::io;
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -72,6 +75,14 @@ pub fn to_msg(event: Event) -> Option<Msg> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
         Event::Paste(text) => Some(Msg::Paste(text)),
+        // Clicks and the wheel; moves and drags say nothing to the dashboard (and so never
+        // hand held keys on early).
+        Event::Mouse(mouse) => match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left)
+            | MouseEventKind::ScrollUp
+            | MouseEventKind::ScrollDown => Some(Msg::Mouse(mouse)),
+            _ => None,
+        },
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
         _ => None,
     }
@@ -79,7 +90,13 @@ pub fn to_msg(event: Event) -> Option<Msg> {
 
 /// Runs one message through `update` and the resulting effects through the worker, the clocks
 /// brought up to date first.
-fn step(model: &mut Model, worker: &mut Worker, started: Instant, msg: Msg) {
+fn step(
+    model: &mut Model,
+    worker: &mut Worker,
+    copies: &mut Vec<String>,
+    started: Instant,
+    msg: Msg,
+) {
     let now = unix_now();
     let mut effects = Vec::new();
     if now != model.now {
@@ -92,7 +109,11 @@ fn step(model: &mut Model, worker: &mut Worker, started: Instant, msg: Msg) {
     // What the clocks made due (a read of the block rates) goes out too.
     effects.extend(app::update(model, msg));
     for effect in effects {
-        worker.handle(effect);
+        match effect {
+            // The terminal is the runtime's: copies are written to it after the step.
+            Effect::Copy(text) => copies.push(text),
+            effect => worker.handle(effect),
+        }
     }
 }
 
@@ -118,14 +139,25 @@ where
 {
     let mut events = EventStream::new();
     let started = Instant::now();
+    let mut copies: Vec<String> = Vec::new();
+    let tmux = crate::clipboard::in_tmux();
     let size = terminal.size().map_err(Into::into)?;
-    step(model, worker, started, Msg::Resize(size.width, size.height));
-    step(model, worker, started, Msg::Started);
+    step(
+        model,
+        worker,
+        &mut copies,
+        started,
+        Msg::Resize(size.width, size.height),
+    );
+    step(model, worker, &mut copies, started, Msg::Started);
     let (mut term_signal, mut hangup, mut winch) = signals()?;
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let mut held = Held::default();
     loop {
+        if !copies.is_empty() {
+            write_copies(terminal.backend_mut(), &mut copies, tmux)?;
+        }
         if model.should_quit {
             return Ok(Ending::Quit);
         }
@@ -150,9 +182,9 @@ where
                     if let Some(msg) = to_msg(event) {
                         // What was typed before it comes first.
                         if let Some(keys) = held.take() {
-                            step(model, worker, started, keys);
+                            step(model, worker, &mut copies, started, keys);
                         }
-                        step(model, worker, started, msg);
+                        step(model, worker, &mut copies, started, msg);
                         dirty = true;
                     }
                 }
@@ -161,21 +193,21 @@ where
             },
             _ = sleep_until_some(release) => {
                 if let Some(keys) = held.take() {
-                    step(model, worker, started, keys);
+                    step(model, worker, &mut copies, started, keys);
                     dirty = true;
                 }
             }
             Some(msg) = messages.recv() => {
-                step(model, worker, started, msg);
+                step(model, worker, &mut copies, started, msg);
                 while let Ok(more) = messages.try_recv() {
-                    step(model, worker, started, more);
+                    step(model, worker, &mut copies, started, more);
                 }
                 dirty = true;
             }
             // Something moves by itself (a spinner, a question arming): its next frame.
             _ = sleep_until_some(wake) => {
                 let ms = started.elapsed().as_millis() as u64;
-                step(model, worker, started, Msg::Clock(ms));
+                step(model, worker, &mut copies, started, Msg::Clock(ms));
                 dirty = true;
             }
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
@@ -184,7 +216,7 @@ where
             _ = winch.recv() => {
                 let size = terminal.size().map_err(Into::into)?;
                 if (size.width, size.height) != (model.width, model.height) {
-                    step(model, worker, started, Msg::Resize(size.width, size.height));
+                    step(model, worker, &mut copies, started, Msg::Resize(size.width, size.height));
                     dirty = true;
                 }
             }
@@ -192,6 +224,14 @@ where
             _ = hangup.recv() => return stop_on_signal(model, worker, messages).await,
         }
     }
+}
+
+/// Writes the OSC 52 sequences of `copies` to the terminal (see [`crate::clipboard`]).
+fn write_copies<W: io::Write>(out: &mut W, copies: &mut Vec<String>, tmux: bool) -> io::Result<()> {
+    for text in copies.drain(..) {
+        out.write_all(crate::clipboard::sequences(&text, tmux).as_bytes())?;
+    }
+    out.flush()
 }
 
 /// Sleeps until `at`, or forever without one.
@@ -237,4 +277,55 @@ fn signals() -> io::Result<(Signal, Signal, Signal)> {
         signal(SignalKind::hangup())?,
         signal(SignalKind::window_change())?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyModifiers, MouseEvent};
+
+    use super::*;
+
+    fn mouse(kind: MouseEventKind) -> Event {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 3,
+            row: 4,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    #[test]
+    fn clicks_and_the_wheel_become_messages_and_pointer_moves_do_not() {
+        for kind in [
+            MouseEventKind::Down(MouseButton::Left),
+            MouseEventKind::ScrollDown,
+            MouseEventKind::ScrollUp,
+        ] {
+            assert!(
+                matches!(to_msg(mouse(kind)), Some(Msg::Mouse(_))),
+                "{kind:?}"
+            );
+        }
+        // Nothing that would hand held keys on for no reason.
+        for kind in [
+            MouseEventKind::Moved,
+            MouseEventKind::Drag(MouseButton::Left),
+            MouseEventKind::Up(MouseButton::Left),
+            MouseEventKind::Down(MouseButton::Right),
+        ] {
+            assert!(to_msg(mouse(kind)).is_none(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn copies_go_to_the_terminal_as_osc52() {
+        let mut out = Vec::new();
+        let mut copies = vec!["alice".to_owned(), "bob\ncarol".to_owned()];
+        write_copies(&mut out, &mut copies, false).unwrap();
+        assert!(copies.is_empty());
+        assert_eq!(
+            out,
+            b"\x1b]52;c;YWxpY2U=\x07\x1b]52;c;Ym9iCmNhcm9s\x07".to_vec()
+        );
+    }
 }

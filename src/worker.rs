@@ -238,6 +238,8 @@ impl Worker {
                     let _ = tx.send(Msg::BlockRate { req, result });
                 });
             }
+            // The runtime writes it to the terminal; nothing to do here.
+            Effect::Copy(_) => {}
             Effect::Quit => {
                 for slot in [
                     &mut self.lookup,

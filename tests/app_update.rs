@@ -28,7 +28,7 @@ use blockdeck::inspect::{Verdict, consequences};
 use blockdeck::tim::codes;
 use blockdeck::tim::ids::UserId;
 use common::dashboard::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -1770,6 +1770,13 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
         Msg::Key(ch('j')),
         Msg::KeyBurst(vec![ch('j'), ch('j')]),
         Msg::Paste("x".into()),
+        // A click on the sixth row of the table (80×24: its rows start on screen row 7).
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 20,
+            row: 12,
+            modifiers: KeyModifiers::NONE,
+        }),
         Msg::Resize(100, 30),
         Msg::Tick(NOW + 5),
         Msg::Clock(60_000),
@@ -1894,6 +1901,7 @@ fn one_of_each(req: u64, bid: u64, side: u64, p: &Pair) -> Vec<Msg> {
             Msg::Key(_)
             | Msg::KeyBurst(_)
             | Msg::Paste(_)
+            | Msg::Mouse(_)
             | Msg::Resize(..)
             | Msg::Tick(_)
             | Msg::Clock(_)
@@ -2006,6 +2014,10 @@ fn every_message_kind_changes_what_it_should() {
                 assert!(matches!(m.overlay, Overlay::None));
                 let notice = m.notice.as_deref().unwrap_or_default();
                 assert!(notice.contains("a batch is running"), "{notice}");
+            }
+            Msg::Mouse(_) => {
+                assert_eq!((m.focus, m.list.cursor()), (Focus::Blocklist, 5), "{name}");
+                assert!(fx.is_empty(), "{name}: {fx:?}");
             }
             Msg::Resize(w, h) => assert_eq!((m.width, m.height), (w, h)),
             Msg::Tick(now) => assert_eq!(m.now, now),
@@ -3235,6 +3247,29 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
             let pushed = usize::from(b.list.kind == ListKind::Blocklist);
             assert_eq!(a.back.len(), b.back.len() + pushed, "{what}");
         }
+        Command::Copy => match b.clip() {
+            Ok(clip) => {
+                assert_eq!(fx, [Effect::Copy(clip.text.clone())], "{what}");
+                assert!(
+                    !clip
+                        .text
+                        .chars()
+                        .any(|c| c != '\n' && is_unsafe(c) && c != '\\'),
+                    "{what}: {:?}",
+                    clip.text
+                );
+                let said = &a.activity.last().unwrap().text;
+                assert!(
+                    said.starts_with("copied ") && said.contains("OSC 52"),
+                    "{what}: {said}"
+                );
+            }
+            Err(why) => {
+                none(fx);
+                let notice = a.notice.as_deref().unwrap_or_default();
+                assert!(notice.contains(&why), "{what}: {notice}");
+            }
+        },
         Command::Export => {
             none(fx);
             {

@@ -753,3 +753,131 @@ fn a_webhook_flood_leaves_the_dashboard_small_and_responsive() {
     eprintln!("a key typed after the flood was written to the terminal {echoed:?} later");
     assert_no_key(&pty);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The clipboard (OSC 52) and the mouse
+
+/// `ESC ] 52 ; c ; BASE64(text) BEL`.
+fn osc52_of(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{b64}\x07").into_bytes()
+}
+
+/// `c` on a row writes an OSC 52 sequence carrying that row's ID, and says so; inside tmux the
+/// sequence goes out plain and through tmux's passthrough too.
+#[test]
+fn c_on_a_row_puts_its_id_on_the_clipboard_through_osc52() {
+    for tmux in [false, true] {
+        let ws = Workspace::new();
+        let sandbox = LocalSandbox::on(alice_seed());
+        let mut command = dashboard_command(&ws, &sandbox).size(120, 40);
+        if tmux {
+            command = command.env("TMUX", "/tmp/tmux-0/default,1,0");
+        }
+        let pty = command.spawn();
+        wait_first_frame(&pty);
+        look_up(&pty, "alice", ROSTER);
+        pty.press(Key::Char('j'));
+        pty.wait_for("the cursor on blk02", WAIT, |s| s.contains("> [ ] blk02"));
+        assert!(!contains(&pty.raw(), b"\x1b]52;"), "copied before c");
+        pty.press(Key::Char('c'));
+        pty.wait_for_all(&["copied blk02 to the clipboard"], WAIT);
+        let raw = pty.raw();
+        let seq = osc52_of("blk02");
+        // Inside tmux the wrapped copy holds the sequence again (after a doubled ESC).
+        let expected = if tmux { 2 } else { 1 };
+        assert_eq!(positions(&raw, &seq).len(), expected, "tmux {tmux}");
+        let mut wrapped = b"\x1bPtmux;".to_vec();
+        for &b in &seq {
+            if b == 0x1b {
+                wrapped.push(0x1b);
+            }
+            wrapped.push(b);
+        }
+        wrapped.extend_from_slice(b"\x1b\\");
+        assert_eq!(
+            contains(&raw, &wrapped),
+            tmux,
+            "passthrough with tmux {tmux}"
+        );
+        let mut pty = pty;
+        pty.press(Key::Char('q'));
+        assert!(pty.wait_exit(WAIT).success());
+        assert_restored(&pty);
+    }
+}
+
+/// The screen row (0-based) whose table row carries `id`.
+fn row_of(screen: &str, id: &str) -> u16 {
+    screen
+        .lines()
+        .position(|line| {
+            table_rows(line)
+                .first()
+                .is_some_and(|(_, shown)| shown == id)
+        })
+        .unwrap_or_else(|| panic!("{id} not on screen\n{screen}")) as u16
+}
+
+/// A left click (SGR encoding, 1-based) on a table row moves the cursor there; the wheel over
+/// the table scrolls it.
+#[test]
+fn a_click_on_a_table_row_puts_the_cursor_on_it() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let mut pty = dashboard(&ws, &sandbox, 80, 24);
+    wait_first_frame(&pty);
+    assert!(
+        contains(&pty.raw(), b"\x1b[?1000h\x1b[?1006h"),
+        "clicks are reported, SGR-encoded"
+    );
+    assert!(
+        !contains(&pty.raw(), b"\x1b[?1003h"),
+        "pointer moves are not asked for"
+    );
+    let screen = look_up(&pty, "alice", ROSTER);
+    assert!(screen.contains("> [ ] blk01"), "{screen}");
+    let y = row_of(&screen, "blk05") + 1;
+    pty.send(format!("\x1b[<0;30;{y}M\x1b[<0;30;{y}m").as_bytes());
+    let screen = pty.wait_for("the cursor on blk05", WAIT, |s| s.contains("> [ ] blk05"));
+    assert!(!screen.contains("> [ ] blk01"), "{screen}");
+    // A mark goes where the click put the cursor.
+    pty.press(Key::Space);
+    let screen = pty.wait_for("blk05 marked", WAIT, |s| s.contains("1 marked"));
+    assert_eq!(marked_ids(&screen), ["blk05"], "{screen}");
+    // Three notches of the wheel down: the window moves three rows.
+    let first = table_rows(&screen)[0].1.clone();
+    assert_eq!(first, "blk01", "{screen}");
+    pty.send(format!("\x1b[<65;30;{y}M").as_bytes());
+    let screen = pty.wait_for("the table scrolled", WAIT, |s| {
+        table_rows(s).first().is_some_and(|(_, id)| id == "blk04")
+    });
+    assert!(screen.contains("blk05"), "{screen}");
+    pty.press(Key::Char('q'));
+    assert!(pty.wait_exit(WAIT).success());
+    assert_restored(&pty);
+}
+
+/// `mouse = false` in the config file: mouse reporting is never switched on. `osc52 = false`:
+/// `c` says why it copies nothing, and nothing is written.
+#[test]
+fn mouse_and_osc52_off_in_the_config_stay_off() {
+    let ws = Workspace::new();
+    std::fs::write(&ws.config, "mouse = false\nosc52 = false\n").unwrap();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let mut pty = dashboard(&ws, &sandbox, 80, 24);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", ROSTER);
+    pty.press(Key::Char('c'));
+    pty.wait_for_all(&["copying is off"], WAIT);
+    pty.press(Key::Char('q'));
+    assert!(pty.wait_exit(WAIT).success());
+    let raw = pty.raw();
+    assert!(
+        !contains(&raw, b"\x1b[?1000h"),
+        "mouse reporting was switched on"
+    );
+    assert!(!contains(&raw, b"\x1b]52;"), "something was copied");
+    assert_restored(&pty);
+}

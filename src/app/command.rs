@@ -137,6 +137,8 @@ pub enum Command {
     OpenRow,
     /// Esc / Backspace on the table: cancel the pending range, clear the filter, or go back.
     Back,
+    /// Copy the IDs at hand to the terminal's clipboard (OSC 52).
+    Copy,
 }
 
 /// A key: its code and modifiers (Shift is ignored for characters, which carry their own case).
@@ -302,6 +304,12 @@ pub static TABLE: &[Spec] = &[
         help: "export what is shown to CSV or JSON",
         mutates: false, palette: name("export", &["e"], Grammar::Path, "export [PATH]"),
         bindings: &[bind(&[ch('e')], "e", &[Summary, Table, Activity, Feed], true)] },
+    Spec { command: Command::Copy, short: "copy",
+        help: "copy to the clipboard (OSC 52): the marked IDs, else the row's (feed, inspector: \
+            both accounts)",
+        mutates: false, palette: name("copy", &[], Grammar::Nothing, "copy"),
+        bindings: &[bind(&[ch('c')], "c",
+            &[Table, Feed, Inspector, History, Journal, JournalItems], false)] },
     Spec { command: Command::Submit, short: "submit",
         help: "look up the user / run the command / apply", mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Palette, Typing, Lookup], true)] },
@@ -781,6 +789,12 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             _ => Ok(()),
         },
         Command::UnblockAB | Command::UnblockBA => inspector_unblock(model, inv.command),
+        Command::Copy if !model.osc52 => Err(
+            "copying is off (osc52 = false in the config file): set osc52 = true to copy through \
+             the terminal (OSC 52)"
+                .to_owned(),
+        ),
+        Command::Copy => model.clip().map(|_| ()),
         _ => Ok(()),
     }
 }

@@ -1,6 +1,6 @@
 //! What flows into `update` (messages) and out of it (effects).
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::client::engine::{ItemResult, Progress, Report};
 use crate::client::failure::Failure;
@@ -17,6 +17,9 @@ use crate::tim::ids::UserId;
 pub enum Msg {
     Key(KeyEvent),
     Paste(String),
+    /// A click or a turn of the wheel (only with mouse reporting on; never an answer to a
+    /// question).
+    Mouse(MouseEvent),
     Resize(u16, u16),
     /// Keys that arrived together, faster than anyone types (an unbracketed paste, type-ahead
     /// delivered at once): text in a line, never an answer to a confirmation.
@@ -232,6 +235,9 @@ pub enum Effect {
         contents: String,
         rows: usize,
     },
+    /// Put `text` on the clipboard of the terminal the moderator sits at (OSC 52, written by the
+    /// runtime, which owns the terminal). The text holds no control character.
+    Copy(String),
     /// Leave the dashboard.
     Quit,
 }

@@ -105,6 +105,14 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
     };
     let callback_token = global.callback_token()?;
     check_callbacks(global.listen_callbacks, &callback_token)?;
+    // The demo connects to its own sandbox, but the terminal's settings (the mouse, OSC 52) are
+    // the moderator's, from the config file.
+    let config_path = global
+        .config
+        .clone()
+        .unwrap_or_else(crate::config::default_path);
+    let interface =
+        crate::config::ConfigFile::load(&config_path).map_err(|e| Exit::usage(e.to_string()))?;
     let runtime = super::bulk::runtime()?;
     runtime.block_on(async move {
         // The demo feeds its own webhooks, signed with a random token: to a relay in-process on
@@ -166,6 +174,8 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
             moderator: crate::moderation::moderator(None).map_err(Exit::usage)?,
             require_reason: false,
             protected: Default::default(),
+            mouse: interface.mouse(),
+            osc52: interface.osc52(),
         };
         let code = open_with_feed(
             Target {
@@ -445,13 +455,14 @@ async fn open_with_feed(target: Target, feed: Feed) -> Result<u8> {
         monochrome,
         unix_now(),
     );
+    model.osc52 = settings.osc52;
     model.rules = crate::moderation::Rules {
         require_reason: settings.require_reason,
         protected: settings.protected.clone(),
         profile: settings.profile_name.clone(),
     };
     let ending = {
-        let _guard = TerminalGuard::enter().context("preparing the terminal")?;
+        let _guard = TerminalGuard::enter(settings.mouse).context("preparing the terminal")?;
         let backend = CrosstermBackend::new(BufWriter::new(std::io::stdout()));
         let mut terminal = Terminal::new(backend).context("preparing the terminal")?;
         let mut painter = Painter::from_env();

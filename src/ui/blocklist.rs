@@ -144,7 +144,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .style(theme.heading);
 
-    let rows_shown = usize::from(inner.height - 1);
+    // The rows a click maps back to (see `app::layout`).
+    let rows_shown = usize::from(crate::app::layout::table_body(area).height);
     let window = list.window(rows_shown);
     let pending = list.pending_range();
     let rows = window.map(|pos| {

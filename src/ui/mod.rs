@@ -2,10 +2,9 @@
 //! [`theme`]. The view reads the model and nothing else (no clock, no I/O) and draws only
 //! sanitized text, cut to its column with an ellipsis.
 //!
-//! Layout, top to bottom, in the heights of [`Model::bands`] (which `update` scrolls by): header,
-//! lookup, blocklist, the bottom band, status line, action bar; popups on top. The bottom band
-//! holds the activity pane and the change feed side by side from [`SIDE_BY_SIDE`] columns, and
-//! one of them on narrower screens (the feed when it has focus).
+//! Layout, top to bottom: header, lookup, blocklist, the bottom band, status line, action bar;
+//! popups on top. Where each area is comes from [`layout::screen`], which `update` reads too to
+//! map a mouse click to the row drawn under it.
 //!
 //! [`draw::Painter`] is the draw path that puts frames on the terminal.
 
@@ -26,7 +25,7 @@ mod text;
 pub mod theme;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -34,15 +33,13 @@ pub use inspect::inspector_layout;
 pub use popups::entry_layout;
 pub use theme::Theme;
 
-use crate::app::model::{Focus, Model, Overlay};
+use crate::app::layout;
+use crate::app::model::{Model, Overlay};
 
 /// Smallest terminal the layout is made for.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
-/// From this width the activity pane and the feed share the bottom band.
-pub const SIDE_BY_SIDE: u16 = 120;
-/// The activity pane's share of the bottom band when the feed is beside it (percent).
-const ACTIVITY_SHARE: u16 = 55;
+pub use crate::app::layout::SIDE_BY_SIDE;
 
 /// Draws the whole dashboard, the terminal's cursor included (where text is typed, hidden
 /// elsewhere).
@@ -66,23 +63,18 @@ pub fn render(model: &Model, frame: &mut Frame) -> Option<Position> {
         return None;
     }
     let theme = Theme::for_model(model);
-    let bands = model.bands();
-    let [header, lookup, list, activity, status, bar] = Layout::vertical([
-        Constraint::Length(bands.header),
-        Constraint::Length(bands.lookup),
-        Constraint::Length(bands.blocklist),
-        Constraint::Length(bands.activity),
-        Constraint::Length(bands.status),
-        Constraint::Length(bands.bar),
-    ])
-    .areas(area);
+    let layout::Screen {
+        header,
+        lookup,
+        list,
+        panes,
+        status,
+        bar,
+        ..
+    } = layout::screen(model);
 
     header::draw(model, &theme, frame, header);
     let mut cursor = None;
-    let panes = Rect {
-        height: lookup.height + list.height + activity.height,
-        ..lookup
-    };
     match (&model.overlay, &model.journal) {
         // The history and the journal view take the panes' place.
         (Overlay::History(view), _) => history::draw(model, view, &theme, frame, panes),
@@ -90,7 +82,7 @@ pub fn render(model: &Model, frame: &mut Frame) -> Option<Position> {
         _ => {
             cursor = lookup::draw(model, &theme, frame, lookup);
             blocklist::draw(model, &theme, frame, list);
-            bottom(model, &theme, frame, activity);
+            bottom(model, &theme, frame);
         }
     }
     // Why a key could not do what it asks: on the bar line, or on both bottom lines when it
@@ -158,17 +150,14 @@ pub fn popup_area(model: &Model) -> Rect {
 
 /// The bottom band: activity and feed side by side when the screen is wide enough, else the one
 /// with focus (the activity pane unless the feed has it), its title pointing to the other.
-fn bottom(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    if area.width >= SIDE_BY_SIDE {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(ACTIVITY_SHARE), Constraint::Fill(1)])
-                .areas(area);
-        activity::draw(model, theme, frame, left, false);
-        feed::draw(model, theme, frame, right, false);
-    } else if model.focus == Focus::Feed {
-        feed::draw(model, theme, frame, area, true);
-    } else {
-        activity::draw(model, theme, frame, area, true);
+fn bottom(model: &Model, theme: &Theme, frame: &mut Frame) {
+    let screen = layout::screen(model);
+    let alone = screen.activity.is_none() || screen.feed.is_none();
+    if let Some(area) = screen.activity {
+        activity::draw(model, theme, frame, area, alone);
+    }
+    if let Some(area) = screen.feed {
+        feed::draw(model, theme, frame, area, alone);
     }
 }
 
@@ -1105,10 +1094,7 @@ mod tests {
                 // scrolling at this size.
                 assert!(!text.contains("items 1–"), "{text}");
                 // A group whose keys are all listed above still names them.
-                assert!(
-                    text.contains("as above: e Enter j/k g G PgUp PgDn"),
-                    "{text}"
-                );
+                assert!(text.contains("as above: e c Enter j/k g G"), "{text}");
             } else {
                 // Too much for 80×24: one column to scroll, nothing cut.
                 assert!(text.contains("items 1–"), "{text}");

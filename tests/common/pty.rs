@@ -41,6 +41,9 @@ pub const PASTE_OFF: &[u8] = b"\x1b[?2004l";
 pub const PASTE_ON: &[u8] = b"\x1b[?2004h";
 pub const CURSOR_SHOWN: &[u8] = b"\x1b[?25h";
 pub const CURSOR_HIDDEN: &[u8] = b"\x1b[?25l";
+/// Mouse reporting (clicks and the wheel) switched on, and off.
+pub const MOUSE_ON: &[u8] = b"\x1b[?1000h";
+pub const MOUSE_OFF: &[u8] = b"\x1b[?1000l";
 
 /// A key, as a terminal sends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -540,7 +543,21 @@ pub fn assert_restored(pty: &Pty) {
             show(seq)
         );
     }
+    // Mouse reporting, when it was switched on, is switched off again with the rest.
+    if let Some(&on) = positions(&raw, MOUSE_ON).last() {
+        let off = positions(&raw, MOUSE_OFF);
+        assert!(
+            off.iter().any(|&at| at > on && at < restore),
+            "mouse reporting was left on; tail: {}",
+            tail(&raw)
+        );
+    }
     pty.with_screen(|s| {
+        assert_eq!(
+            s.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse reporting still on"
+        );
         assert!(!s.alternate_screen(), "still on the alternate screen");
         assert!(!s.bracketed_paste(), "bracketed paste still on");
         assert!(!s.hide_cursor(), "the cursor is still hidden");

@@ -3,6 +3,7 @@
 //! sanitized one (for the screen).
 
 mod batch;
+mod clip;
 mod feed;
 mod history;
 mod inspect;
@@ -19,6 +20,7 @@ pub use batch::{
     BatchOutcome, Checks, ConfirmLine, Ended, FailureGroup, Held, PendingAction, Running, SAMPLE,
     TextLine, original_places,
 };
+pub use clip::{COPY_MAX_BASE64, Clip, base64_len};
 pub use feed::{ALERTS_KEEP, FEED_KEEP, Feed, FeedEntry, FeedLine, TeamLine, TeamMove};
 pub use history::{Direction, HISTORY_LIMIT, HistoryLine, HistoryLoad, HistoryView};
 pub use inspect::{Blockers, Inspection, Inspector, VerdictLine};
@@ -372,6 +374,8 @@ pub struct Model {
     pub history_req: u64,
     /// Blocks per minute from the change store, for the sparklines.
     pub rates: Rates,
+    /// Whether `c` may copy through OSC 52 (`osc52 = false` in the config file turns it off).
+    pub osc52: bool,
 }
 
 impl Model {
@@ -384,6 +388,7 @@ impl Model {
             width: 80,
             height: 24,
             now,
+            osc52: true,
             ..Model::default()
         }
     }

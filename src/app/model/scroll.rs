@@ -140,7 +140,53 @@ impl Scroll {
         self.tail = cursor + 1 == len;
     }
 
+    /// Puts a log's cursor on line `pos` (a click), the window staying where it is.
+    pub fn log_pick(&mut self, pos: usize, len: usize, rows: usize) {
+        if pos >= len {
+            return;
+        }
+        self.offset = self.window(len, rows).start;
+        self.cursor = pos;
+        self.tail = pos + 1 == len;
+    }
+
+    /// Moves a log's window by `n` rows (the wheel); the cursor stays on its line while it is in
+    /// sight, else it is kept at the window's edge.
+    pub fn log_wheel(&mut self, down: bool, n: usize, len: usize, rows: usize) {
+        let Some(cursor) = self.log_cursor(len) else {
+            return;
+        };
+        let motion = if down { Motion::Down } else { Motion::Up };
+        for _ in 0..n {
+            self.scroll(motion, len, rows);
+        }
+        if !self.tail {
+            let w = self.window(len, rows);
+            self.cursor = cursor.clamp(w.start, w.end.saturating_sub(1));
+        }
+    }
+
     // ---------------------------------------------------------------- lists with a cursor
+
+    /// Moves the window over a list of `len` with a cursor by `n` rows (the wheel); the cursor
+    /// stays on its row while it is in sight, else it is kept at the window's edge. Call the
+    /// list's `follow` afterwards.
+    pub fn wheel(&mut self, down: bool, n: usize, len: usize, rows: usize) {
+        if len == 0 {
+            return;
+        }
+        let rows = rows.max(1);
+        let start = self.window_in(0..len, rows).start;
+        let last_start = len.saturating_sub(rows);
+        let start = if down {
+            (start + n).min(last_start)
+        } else {
+            start.saturating_sub(n)
+        };
+        self.offset = start;
+        let end = (start + rows).min(len);
+        self.cursor = self.cursor.clamp(start, end - 1);
+    }
 
     /// Moves the cursor over a list of `len`; the window then follows it within `bounds` (the
     /// cursor's page, for the table) with [`Scroll::follow`].

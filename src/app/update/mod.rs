@@ -11,12 +11,14 @@
 mod back;
 mod batch;
 mod blockers;
+mod copy;
 mod export;
 mod feed;
 mod history;
 mod inspector;
 mod journal;
 mod lookup;
+mod mouse;
 mod palette;
 mod rates;
 mod table;
@@ -51,6 +53,7 @@ fn on_msg(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Paste(text) => on_paste(model, &text),
+        Msg::Mouse(event) => mouse::on_mouse(model, event),
         Msg::Resize(w, h) => {
             model.width = w;
             model.height = h;
@@ -432,6 +435,7 @@ pub(super) fn dispatch(model: &mut Model, inv: Invocation) -> Vec<Effect> {
         ClearFilter => feed::clear_filter(model),
         OpenRow => back::open_row(model),
         Back => back::back(model),
+        Copy => copy::copy(model),
     }
 }
 

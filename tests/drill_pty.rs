@@ -159,7 +159,7 @@ fn who_blocks_then_mark_two_x_y_removes_the_user_from_exactly_those_lists() {
     pty.press(Key::Char(':'));
     pty.wait_for_all(&["Tab complete"], WAIT);
     pty.type_text("blockers b1 b2 b3 b4");
-    pty.wait_for_all(&["b1 b2 b3 b4  — :blockers"], WAIT);
+    pty.wait_for_all(&[":blockers b1 b2 b3 b4  — :blockers"], WAIT);
     pty.press(Key::Enter);
     let screen = pty.wait_for("the table of blockers", WAIT, |s| {
         s.contains("bot1 › Who blocks bot1 — 3 found") && s.contains("complete: 4 checked")

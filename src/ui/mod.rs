@@ -1615,6 +1615,19 @@ mod tests {
     }
 
     #[test]
+    fn a_command_line_longer_than_twenty_columns_is_shown_whole_beside_its_hint() {
+        let mut model = with_list(120, 40, 10, false);
+        let text = "blockers mallory trent oscar";
+        model.overlay = Overlay::Palette(crate::app::model::PaletteLine::new(text));
+        let buf = buffer(&model);
+        let status = &lines(&buf)[38];
+        assert!(
+            status.starts_with(&format!(":{text}  — :blockers")),
+            "{status}"
+        );
+    }
+
+    #[test]
     fn a_list_changed_elsewhere_says_so_in_its_title() {
         for (width, height) in [(80, 24), (120, 40)] {
             let mut model = with_list(width, height, 250, false);

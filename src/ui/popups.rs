@@ -592,7 +592,14 @@ fn typed_line(
     let left = total - prompt_w;
     // The text needs its width and a cell for the cursor; what follows takes the rest, cut.
     let need = typed_width(input.value()) + 1;
-    let after_w = after.width().min(left.saturating_sub(need.min(TYPED_MIN)));
+    // The text keeps all it needs while that leaves TYPED_MIN columns for what follows; a longer
+    // text keeps TYPED_MIN columns (scrolled to its cursor) and what follows takes the rest, cut.
+    let reserve = if need + TYPED_MIN <= left {
+        need
+    } else {
+        need.min(TYPED_MIN)
+    };
+    let after_w = after.width().min(left.saturating_sub(reserve));
     let after = Span::styled(fit(&after.content, after_w).into_owned(), after.style);
     let room = left.saturating_sub(after_w).max(1);
     let (typed, col) = input_window(input.value(), input.cursor(), room);

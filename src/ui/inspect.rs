@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::popups::{popup, popup_width};
-use super::text::{clip, fit, line_fit, scrub, width, wrap, wrap_hanging};
+use super::text::{clip, fit, line_fit, scrub, span_width, width, wrap, wrap_hanging};
 use super::theme::Theme;
 use crate::app::command::Command;
 use crate::app::model::{Blockers, Inspection, Inspector, Model, VerdictLine};
@@ -288,7 +288,7 @@ fn inspection_lines<'a>(
         vec![Span::raw(format!("{b} blocks {a}: ")), yes_no(i.b_blocks_a)],
         vec![Span::raw(format!("friendship: {}", scrub(&i.friendship)))],
     ];
-    let one: usize = facts.iter().flatten().map(Span::width).sum::<usize>() + 3 * 2;
+    let one: usize = facts.iter().flatten().map(span_width).sum::<usize>() + 3 * 2;
     if one <= room {
         let mut spans = Vec::with_capacity(8);
         for (n, fact) in facts.into_iter().enumerate() {
@@ -555,7 +555,7 @@ fn found_lines<'a>(
         .collect();
     let widest = cells
         .iter()
-        .map(|c| c.iter().map(Span::width).sum::<usize>())
+        .map(|c| c.iter().map(span_width).sum::<usize>())
         .max()
         .unwrap_or(0);
     let cell_w = widest.min(room);
@@ -584,7 +584,7 @@ fn found_lines<'a>(
         let line = &mut lines[row];
         if col > 0 {
             // Pad the row to where this column starts.
-            let at: usize = line.iter().map(Span::width).sum();
+            let at: usize = line.iter().map(span_width).sum();
             line.push(Span::raw(
                 " ".repeat((col * (cell_w + 2)).saturating_sub(at)),
             ));

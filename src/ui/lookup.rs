@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 
-use super::text::{clip, input_window, line_fit, scrub};
+use super::text::{clip, input_window, line_fit, scrub, span_width};
 use super::theme::Theme;
 use crate::app::model::{Focus, Model, Overlay};
 
@@ -15,7 +15,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) -> Opti
     let focused = model.focus == Focus::Lookup;
     let (prefix, style) = theme.title_prefix(focused);
     let title = vec![Span::styled(prefix, style), Span::styled("Lookup ", style)];
-    let title_w: u16 = title.iter().map(|s| s.width() as u16).sum();
+    let title_w: u16 = title.iter().map(|s| span_width(s) as u16).sum();
     let block = theme.pane(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -117,9 +117,9 @@ fn summary<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
         out.push(sep());
         out.push(Span::styled("barred from friend requests", theme.warning));
     }
-    let facts: usize = out.iter().map(Span::width).sum();
+    let facts: usize = out.iter().map(span_width).sum();
     let mut line = Vec::with_capacity(out.len() + 4);
-    let id_w = id.width();
+    let id_w = span_width(&id);
     line.push(id);
     if let Some(nick) = user.nick.as_deref().filter(|n| !n.is_empty()) {
         // Two spaces and two quotes around it, and ` · ` after it.

@@ -94,6 +94,8 @@ fn step(model: &mut Model, worker: &mut Worker, started: Instant, msg: Msg) {
     for effect in effects {
         worker.handle(effect);
     }
+    // A lookup changed the history: it is kept on disk for the next run.
+    worker.keep_history(model.history_rev, &model.history);
 }
 
 /// How the loop ended.

@@ -99,6 +99,26 @@ fn start(w: u16, h: u16, mono: bool) -> Dash {
     Dash::with(false, mono).size(w, h)
 }
 
+/// The first screen of `blockdeck demo`: the hint names the seed's suggested accounts.
+fn demo_start(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = start(w, h, mono);
+    d.model.suggestions = blockdeck::sandbox::Seed::demo()
+        .suggest
+        .into_iter()
+        .map(|s| (s.id, s.shows))
+        .collect();
+    d
+}
+
+/// The first screen with a history kept from earlier runs: the hint names the latest lookups.
+fn recent_start(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = start(w, h, mono);
+    d.model.history = ["dave", "bob", "carol_91", "wx_5f3a9c0e", "erin-k"]
+        .map(str::to_owned)
+        .to_vec();
+    d
+}
+
 /// `alice` looked up: the account answered, the first page of 100 of 250 arrived with its
 /// nicknames, the rest is loading.
 fn mid_load(w: u16, h: u16, mono: bool) -> Dash {
@@ -651,6 +671,8 @@ type Screen = fn(u16, u16, bool) -> Dash;
 
 const SCREENS: &[(&str, Screen)] = &[
     ("start", start),
+    ("demo_start", demo_start),
+    ("recent_start", recent_start),
     ("mid_load", mid_load),
     ("marks_filter", marks_and_filter),
     ("confirm_checking", confirm_checking),
@@ -713,6 +735,48 @@ fn snapshot(name: &str, w: u16, h: u16) {
 fn snapshot_start() {
     for (w, h) in SIZES {
         snapshot("start", w, h);
+    }
+}
+
+#[test]
+fn snapshot_first_screen_hints() {
+    for (w, h) in SIZES {
+        snapshot("demo_start", w, h);
+        snapshot("recent_start", w, h);
+    }
+}
+
+/// The demo's hint names its fixtures, cut to the pane (never wrapped into the border); the
+/// history's names the newest lookup first.
+#[test]
+fn the_first_screen_hint_names_accounts_to_try() {
+    for (w, h) in SIZES {
+        let buf = render(&demo_start(w, h, false).model);
+        let y = row_of(&buf, "type a user ID and press Enter");
+        let row = row_text(&buf, y);
+        assert!(row.contains("try mod_full (a full list)"), "{row}");
+        assert!(row.ends_with('┃'), "the hint stays inside the pane: {row}");
+        assert!(
+            !rows(&buf)[usize::from(y) + 1].contains("nick"),
+            "not wrapped"
+        );
+        // Every suggested account is named; their words give way at 80 columns.
+        for id in ["mod_full", "alice", "evil_bidi"] {
+            assert!(row.contains(id), "{w} columns: {row}");
+        }
+        if w >= 120 {
+            assert!(
+                row.contains("alice (three pages, the hostile nicknames)"),
+                "{row}"
+            );
+        }
+        let buf = render(&recent_start(w, h, false).model);
+        let row = row_text(&buf, row_of(&buf, "type a user ID"));
+        assert!(
+            row.contains("recent: erin-k · wx_5f3a9c0e · carol_91 · bob"),
+            "{row}"
+        );
+        assert!(!row.contains("dave"), "four at most: {row}");
     }
 }
 

@@ -5,7 +5,9 @@
 //! clusters (a base character with its combining marks, variation selectors, ZWJ joins, a pair of
 //! regional indicators) and each cluster takes the cells [`CellWidth`] gives it. A cut never
 //! falls inside a cluster, so `e` + U+0301, `➡️` (U+27A1 U+FE0F) or `🇯🇵` are kept or dropped
-//! whole and a row's later columns stay where the widths say.
+//! whole and a row's later columns stay where the widths say. (ratatui places the pieces of one
+//! line by unicode-width's measure of each whole piece, which agrees with this except for the
+//! halfwidth katakana sound marks U+FF9E/U+FF9F; table cells, one piece each, are unaffected.)
 //!
 //! Text from the model is sanitized already; [`scrub`] only re-checks it (no copy when it is
 //! clean) so that a string that skipped `display::sanitize` still cannot reach a cell raw.

@@ -930,6 +930,14 @@ fn edge_lines(out: &mut String, name: &str, edges: &[Edge], accounts: &[Account]
     writeln!(out, "  ]{comma}").expect("writing to a String");
 }
 
+/// The accounts the dashboard's lookup line suggests before the first lookup, with what each
+/// shows.
+const SUGGEST: &[(&str, &str)] = &[
+    ("mod_full", "a full list"),
+    ("alice", "three pages, the hostile nicknames"),
+    ("evil_bidi", "a spoofed nickname"),
+];
+
 /// The complete seed file, byte for byte.
 pub fn render() -> String {
     let seed = build();
@@ -937,6 +945,18 @@ pub fn render() -> String {
     out.push_str("{\n");
     writeln!(out, "  \"description\": {},", json_str(&seed.description))
         .expect("writing to a String");
+    out.push_str("  \"suggest\": [\n");
+    for (i, (id, shows)) in SUGGEST.iter().enumerate() {
+        let comma = if i + 1 < SUGGEST.len() { "," } else { "" };
+        writeln!(
+            out,
+            "    {{\"id\": {}, \"shows\": {}}}{comma}",
+            json_str(id),
+            json_str(shows)
+        )
+        .expect("writing to a String");
+    }
+    out.push_str("  ],\n");
     out.push_str("  \"accounts\": [\n");
     for (i, a) in seed.accounts.iter().enumerate() {
         let nick = match &a.nick {

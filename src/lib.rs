@@ -13,6 +13,7 @@ pub mod display;
 pub mod export;
 pub mod feed;
 pub mod inspect;
+pub mod lookups;
 pub mod moderation;
 pub mod private;
 pub mod relay;

@@ -115,6 +115,8 @@ fn step(
             effect => worker.handle(effect),
         }
     }
+    // A lookup changed the history: it is kept on disk for the next run.
+    worker.keep_history(model.history_rev, &model.history);
 }
 
 /// How the loop ended.

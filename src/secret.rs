@@ -51,6 +51,13 @@ impl SecretKey {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether `text` is this key (compared in constant time): what keeps a key pasted into the
+    /// lookup line out of the history written to disk.
+    pub fn is(&self, text: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.len() == text.len() && bool::from(self.0.as_bytes().ct_eq(text.as_bytes()))
+    }
 }
 
 impl fmt::Debug for SecretKey {

@@ -33,6 +33,18 @@ pub struct Worker {
     checks: Option<CancellationToken>,
     /// The change store in the journal's database, kept open once it is there.
     store: Arc<Mutex<Option<Changes>>>,
+    /// Where the lookup history is kept between runs, and what was last handed to it.
+    lookups: Option<KeptLookups>,
+}
+
+/// The lookup history's file and the writes made to it.
+struct KeptLookups {
+    path: std::path::PathBuf,
+    /// The history revision last handed over.
+    rev: u64,
+    /// The revision last written (a later write never gives way to an earlier one), and whether
+    /// a failure has been said already.
+    written: Arc<Mutex<(u64, bool)>>,
 }
 
 /// Cancels what `slot` holds and puts a fresh token there.
@@ -56,7 +68,50 @@ impl Worker {
             watch: None,
             checks: None,
             store: Arc::new(Mutex::new(None)),
+            lookups: None,
         }
+    }
+
+    /// Keeps the lookup history in `path` from now on; `rev` is the revision already there.
+    pub fn keep_lookups(&mut self, path: std::path::PathBuf, rev: u64) {
+        self.lookups = Some(KeptLookups {
+            path,
+            rev,
+            written: Arc::new(Mutex::new((rev, false))),
+        });
+    }
+
+    /// Writes the lookup history when `rev` is new, off the event loop; an entry that is the
+    /// secret key is left out (the client holding the key says which). A failure is said once in
+    /// the activity pane.
+    pub fn keep_history(&mut self, rev: u64, history: &[String]) {
+        let Some(kept) = self.lookups.as_mut() else {
+            return;
+        };
+        if rev == kept.rev {
+            return;
+        }
+        kept.rev = rev;
+        let (path, written, entries) = (kept.path.clone(), kept.written.clone(), history.to_vec());
+        let (client, tx) = (self.engine.client().clone(), self.tx.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut done = written.lock().unwrap_or_else(|p| p.into_inner());
+            if done.0 > rev {
+                return;
+            }
+            match crate::lookups::save(&path, &entries, |e| client.holds_key(e)) {
+                Ok(()) => *done = (rev, false),
+                Err(e) if !done.1 => {
+                    done.1 = true;
+                    tracing::warn!("lookup history {}: {e}", path.display());
+                    let _ = tx.send(Msg::Warning(format!(
+                        "the lookup history cannot be kept in {}: {e}",
+                        path.display()
+                    )));
+                }
+                Err(_) => {}
+            }
+        });
     }
 
     /// Starts what the effect asks for; answers arrive later as messages.

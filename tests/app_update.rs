@@ -192,6 +192,22 @@ fn arrows_walk_the_lookup_history() {
     );
 }
 
+/// The history's revision moves when a lookup changes it (what the runtime keeps on disk), and
+/// not when the latest lookup is repeated; a history loaded from an earlier run is walked alike.
+#[test]
+fn the_lookup_history_counts_its_changes() {
+    let mut d = Dash::new();
+    d.model.history = vec!["dave".into()];
+    let rev = d.model.history_rev;
+    d.look_up("bob");
+    assert_eq!(d.model.history_rev, rev + 1);
+    d.look_up("bob");
+    assert_eq!(d.model.history_rev, rev + 1, "nothing changed");
+    d.look_up("dave");
+    assert_eq!(d.model.history_rev, rev + 2);
+    assert_eq!(d.model.history, ["bob", "dave"]);
+}
+
 #[test]
 fn down_without_a_recalled_entry_keeps_the_typed_text() {
     let mut d = Dash::new();

@@ -721,6 +721,7 @@ fn help_for_every_subcommand_and_completions() {
         "resume",
         "config",
         "completions",
+        "man",
         "sandbox",
         "usersig",
     ];
@@ -747,6 +748,39 @@ fn help_for_every_subcommand_and_completions() {
     out.assert_code(0, "completions bash");
     assert!(out.stdout.contains("_blockdeck"), "{}", out.stdout);
     assert!(out.stdout.contains("complete -F"), "{}", out.stdout);
+}
+
+/// `blockdeck man` prints the manual; `--dir` writes a page per command and names them.
+#[test]
+fn man_prints_the_page_and_writes_a_directory() {
+    let ws = Workspace::new();
+    let out = run(ws.bare_args(None, &["man"]));
+    out.assert_code(0, "man");
+    assert!(out.stdout.contains(".TH blockdeck 1"), "{}", out.stdout);
+    assert!(out.stdout.contains(".SH \"BLOCKDECK CONFIG INIT\""));
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let out = run(ws.bare_args(None, &["man", "--dir", pages.to_str().unwrap()]));
+    out.assert_code(0, "man --dir");
+    let listed: Vec<&str> = out.stdout.lines().collect();
+    assert!(listed.len() > 15, "{}", out.stdout);
+    for path in &listed {
+        assert!(
+            std::path::Path::new(path).is_file(),
+            "{path} was not written"
+        );
+    }
+    assert!(pages.join("blockdeck-unblock.1").is_file());
+    // A directory that cannot be made is a usage error that says where.
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let out = run(ws.bare_args(None, &["man", "--dir", blocker.join("x").to_str().unwrap()]));
+    out.assert_code(2, "man --dir under a file");
+    assert!(
+        out.stderr.contains("cannot write the manual pages"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// `cmd` under a file-size limit of `kb` KiB, with SIGXFSZ ignored: a write past the limit fails

@@ -232,6 +232,41 @@ fn mark_three_unblock_confirm_and_quit() {
     );
 }
 
+/// A lookup is remembered between runs: look alice up, quit, start again, and ↑ on the lookup
+/// line brings her back; the first screen names her as a recent lookup. The history file is
+/// owner-only and holds no secret.
+#[test]
+fn the_lookup_history_is_kept_between_runs() {
+    let ws = Workspace::new();
+    let sandbox = LocalSandbox::on(alice_seed());
+    let mut pty = dashboard(&ws, &sandbox, 100, 30);
+    wait_first_frame(&pty);
+    look_up(&pty, "alice", ROSTER);
+    pty.press(Key::Char('q'));
+    assert!(pty.wait_exit(WAIT).success());
+    let file = ws.dir.path().join("home/.local/state/blockdeck/lookups");
+    let kept = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assert_eq!(kept, "alice\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+
+    let mut pty = dashboard(&ws, &sandbox, 100, 30);
+    pty.wait_for_all(&["type a user ID and press Enter", "recent: alice"], WAIT);
+    pty.press(Key::Up);
+    pty.wait_for("alice recalled on the lookup line", WAIT, |s| {
+        s.contains("> alice")
+    });
+    pty.press(Key::Enter);
+    pty.wait_for_all(&["Blocklist of alice", &format!("loaded {ROSTER}")], WAIT);
+    pty.press(Key::Char('q'));
+    assert!(pty.wait_exit(WAIT).success());
+    assert_no_key(&pty);
+}
+
 /// Hostile nicknames from the demo seed are shown as visible escapes, and none of their escape
 /// sequences or invisible characters reaches the terminal.
 #[test]

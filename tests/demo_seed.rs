@@ -41,6 +41,8 @@ struct Edge {
 /// The asset, parsed and checked for shape (keys and value types).
 struct Seed {
     description: String,
+    /// The accounts the dashboard suggests, with what each shows.
+    suggest: Vec<(String, String)>,
     /// In file order.
     ids: Vec<String>,
     accounts: BTreeMap<String, Account>,
@@ -55,7 +57,7 @@ impl Seed {
         let keys: BTreeSet<&str> = root.keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            BTreeSet::from(["description", "accounts", "friends", "blocks"]),
+            BTreeSet::from(["description", "suggest", "accounts", "friends", "blocks"]),
             "top-level keys"
         );
 
@@ -88,6 +90,16 @@ impl Seed {
                 .as_str()
                 .expect("description is a string")
                 .to_owned(),
+            suggest: root["suggest"]
+                .as_array()
+                .expect("suggest is an array")
+                .iter()
+                .map(|s| {
+                    let id = s["id"].as_str().expect("a suggestion's id is a string");
+                    let shows = s["shows"].as_str().expect("what it shows is a string");
+                    (id.to_owned(), shows.to_owned())
+                })
+                .collect(),
             ids,
             accounts,
             friends: edges(&root["friends"], "friends"),
@@ -208,7 +220,32 @@ fn layout_is_one_object_per_line() {
     let seed = Seed::load();
     assert_eq!(
         objects,
-        seed.ids.len() + seed.friends.len() + seed.blocks.len()
+        seed.suggest.len() + seed.ids.len() + seed.friends.len() + seed.blocks.len()
+    );
+}
+
+/// The accounts the lookup line suggests are fixtures that show what their words say.
+#[test]
+fn suggestions_name_the_fixtures() {
+    let seed = Seed::load();
+    let ids: Vec<&str> = seed.suggest.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["mod_full", "alice", "evil_bidi"]);
+    for (id, shows) in &seed.suggest {
+        assert!(seed.accounts.contains_key(id), "{id} is an account");
+        assert!(!shows.is_empty(), "{id} says what it shows");
+    }
+    let entries = |owner: &str| seed.blocks.iter().filter(|b| b.from == owner).count();
+    assert_eq!(entries("mod_full"), 1000, "a full list");
+    assert_eq!(entries("alice").div_ceil(100), 3, "three pages");
+    assert!(
+        seed.blocks
+            .iter()
+            .any(|b| b.from == "alice" && b.to.starts_with("evil_")),
+        "alice's list shows the hostile nicknames"
+    );
+    assert!(
+        seed.nick("evil_bidi").contains('\u{202e}'),
+        "a spoofed nickname"
     );
 }
 

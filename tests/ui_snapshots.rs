@@ -99,6 +99,26 @@ fn start(w: u16, h: u16, mono: bool) -> Dash {
     Dash::with(false, mono).size(w, h)
 }
 
+/// The first screen of `blockdeck demo`: the hint names the seed's suggested accounts.
+fn demo_start(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = start(w, h, mono);
+    d.model.suggestions = blockdeck::sandbox::Seed::demo()
+        .suggest
+        .into_iter()
+        .map(|s| (s.id, s.shows))
+        .collect();
+    d
+}
+
+/// The first screen with a history kept from earlier runs: the hint names the latest lookups.
+fn recent_start(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = start(w, h, mono);
+    d.model.history = ["dave", "bob", "carol_91", "wx_5f3a9c0e", "erin-k"]
+        .map(str::to_owned)
+        .to_vec();
+    d
+}
+
 /// `alice` looked up: the account answered, the first page of 100 of 250 arrived with its
 /// nicknames, the rest is loading.
 fn mid_load(w: u16, h: u16, mono: bool) -> Dash {
@@ -628,10 +648,52 @@ fn batch_rate(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
+/// Nicknames whose characters are wider than one cell each or built of several characters:
+/// emoji with a variation selector, a ZWJ family (its joiners are shown as escapes), a flag, a
+/// combining accent, CJK, and two long enough to be cut at 80 columns.
+const WIDE_NICKS: &[(&str, &str)] = &[
+    ("arrow", "➡️ Forward"),
+    ("shield", "🛡️ Guardian 🛡️"),
+    ("family", "👨\u{200d}👩\u{200d}👧 Family"),
+    ("flag_jp", "🇯🇵 Tokyo 🇯🇵"),
+    ("renee", "Rene\u{301}e"),
+    ("bruce", "李小龙"),
+    ("mixed", "e\u{301}➡️🇯🇵李x🛡️"),
+    ("shields", "🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️🛡️"),
+    ("arrows", "x➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️➡️"),
+    ("plain", "Plain ASCII"),
+];
+
+/// `alice`'s blocklist of the accounts in [`WIDE_NICKS`], with their nicknames.
+fn wide_nicks(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = Dash::with(false, mono).size(w, h);
+    let req = d.look_up("alice");
+    d.send(Msg::Account {
+        req,
+        info: account("Alice ➡️🛡️", 12),
+    });
+    let entries: Vec<(String, u64)> = WIDE_NICKS
+        .iter()
+        .enumerate()
+        .map(|(i, (to, _))| ((*to).to_owned(), added_at(i)))
+        .collect();
+    d.pages(req, &entries, 1);
+    d.send(Msg::Nicks {
+        req,
+        nicks: WIDE_NICKS
+            .iter()
+            .map(|(to, nick)| ((*to).to_owned(), (*nick).to_owned()))
+            .collect(),
+    });
+    d
+}
+
 type Screen = fn(u16, u16, bool) -> Dash;
 
 const SCREENS: &[(&str, Screen)] = &[
     ("start", start),
+    ("demo_start", demo_start),
+    ("recent_start", recent_start),
     ("mid_load", mid_load),
     ("marks_filter", marks_and_filter),
     ("confirm_checking", confirm_checking),
@@ -667,6 +729,7 @@ const SCREENS: &[(&str, Screen)] = &[
     ("sparklines", sparklines),
     ("feed_sparkline", feed_sparkline),
     ("batch_rate", batch_rate),
+    ("wide_nicks", wide_nicks),
 ];
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -694,6 +757,48 @@ fn snapshot(name: &str, w: u16, h: u16) {
 fn snapshot_start() {
     for (w, h) in SIZES {
         snapshot("start", w, h);
+    }
+}
+
+#[test]
+fn snapshot_first_screen_hints() {
+    for (w, h) in SIZES {
+        snapshot("demo_start", w, h);
+        snapshot("recent_start", w, h);
+    }
+}
+
+/// The demo's hint names its fixtures, cut to the pane (never wrapped into the border); the
+/// history's names the newest lookup first.
+#[test]
+fn the_first_screen_hint_names_accounts_to_try() {
+    for (w, h) in SIZES {
+        let buf = render(&demo_start(w, h, false).model);
+        let y = row_of(&buf, "type a user ID and press Enter");
+        let row = row_text(&buf, y);
+        assert!(row.contains("try mod_full (a full list)"), "{row}");
+        assert!(row.ends_with('┃'), "the hint stays inside the pane: {row}");
+        assert!(
+            !rows(&buf)[usize::from(y) + 1].contains("nick"),
+            "not wrapped"
+        );
+        // Every suggested account is named; their words give way at 80 columns.
+        for id in ["mod_full", "alice", "evil_bidi"] {
+            assert!(row.contains(id), "{w} columns: {row}");
+        }
+        if w >= 120 {
+            assert!(
+                row.contains("alice (three pages, the hostile nicknames)"),
+                "{row}"
+            );
+        }
+        let buf = render(&recent_start(w, h, false).model);
+        let row = row_text(&buf, row_of(&buf, "type a user ID"));
+        assert!(
+            row.contains("recent: erin-k · wx_5f3a9c0e · carol_91 · bob"),
+            "{row}"
+        );
+        assert!(!row.contains("dave"), "four at most: {row}");
     }
 }
 
@@ -1283,5 +1388,89 @@ fn the_history_marks_direction_with_arrows_and_words_in_both_themes() {
             }
             assert!(screen.contains("alice unblocked user_0002"), "{screen}");
         }
+    }
+}
+
+#[test]
+fn snapshot_wide_nicks() {
+    for (w, h) in SIZES {
+        snapshot("wide_nicks", w, h);
+    }
+}
+
+/// The drawn cells of row `y` (the cells hidden under a wide character left out), each with its
+/// column.
+fn cells(buf: &Buffer, y: u16) -> Vec<(u16, String)> {
+    let mut out = Vec::new();
+    let mut x = 0;
+    while x < buf.area.width {
+        let symbol = buf[(x, y)].symbol();
+        out.push((x, symbol.to_owned()));
+        x += Span::raw(symbol).width().max(1) as u16;
+    }
+    out
+}
+
+/// The column of the cell where the first `needle` on row `y` starts.
+fn cell_x(buf: &Buffer, y: u16, needle: &str) -> Option<u16> {
+    let cells = cells(buf, y);
+    (0..cells.len()).find_map(|i| {
+        let rest: String = cells[i..].iter().map(|(_, s)| s.as_str()).collect();
+        rest.starts_with(needle).then_some(cells[i].0)
+    })
+}
+
+#[test]
+fn wide_nicknames_keep_every_column_in_place() {
+    for (w, h) in SIZES {
+        let d = wide_nicks(w, h, false);
+        let buf = render(&d.model);
+        let header = row_of(&buf, "Blocked since");
+        let since_x = cell_x(&buf, header, "Blocked since").unwrap();
+        let nick_x = cell_x(&buf, header, "Nickname").unwrap();
+        let id_x = cell_x(&buf, header, "To_Account").unwrap();
+        let year = &blockdeck::display::utc(added_at(0))[..5];
+        let mut checked = 0;
+        for (i, (to, nick)) in WIDE_NICKS.iter().enumerate() {
+            let y = header + 1 + i as u16;
+            let row = row_text(&buf, y);
+            if !row.contains("[ ]") {
+                break; // below the last row the pane has room for
+            }
+            checked += 1;
+            assert_eq!(cell_x(&buf, y, to), Some(id_x), "{w}x{h} {to}: {row}");
+            // The "Blocked since" column starts where its heading does on every row: its age is
+            // padded to 8, so the date follows 9 cells after the column's start.
+            assert_eq!(
+                cell_x(&buf, y, year),
+                Some(since_x + 9),
+                "{w}x{h} {to}: the date moved\n{}",
+                text(&buf)
+            );
+            let ago = blockdeck::display::ago(added_at(i), d.model.now);
+            assert_eq!(cell_x(&buf, y, &ago), Some(since_x), "{w}x{h} {to}: {row}");
+            // The nickname is there whole, or cut with an ellipsis, never cut into a cluster.
+            let shown = blockdeck::display::sanitize(nick);
+            let at = cell_x(&buf, y, &shown).or_else(|| {
+                let head: String = shown.chars().take(2).collect();
+                cell_x(&buf, y, &head)
+            });
+            assert_eq!(at, Some(nick_x), "{w}x{h} {to}: {row}");
+            let nick_cells: String = cells(&buf, y)
+                .iter()
+                .filter(|(x, _)| (nick_x..since_x).contains(x))
+                .map(|(_, s)| s.as_str())
+                .collect();
+            let nick_cells = nick_cells.trim_end();
+            let kept = nick_cells.strip_suffix('…').unwrap_or(nick_cells);
+            assert!(
+                shown.starts_with(kept),
+                "{w}x{h} {to}: {nick_cells:?} of {shown:?}"
+            );
+            if kept.len() < shown.len() {
+                assert!(nick_cells.ends_with('…'), "{w}x{h} {to}: cut without …");
+            }
+        }
+        assert!(checked >= 9, "{w}x{h}: only {checked} rows on screen");
     }
 }

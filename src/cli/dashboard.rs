@@ -32,6 +32,10 @@ pub struct Target {
     pub callbacks: Option<(SocketAddr, Option<String>)>,
     /// Lines for the activity pane at the start.
     pub notes: Vec<String>,
+    /// Where the lookup history is kept between runs.
+    pub lookups: PathBuf,
+    /// Accounts the lookup line suggests before the first lookup, with what each shows.
+    pub suggestions: Vec<(String, String)>,
 }
 
 /// Refuses a webhook listener that anyone on the network could feed with made-up changes.
@@ -64,6 +68,8 @@ pub fn for_profile(global: &GlobalArgs) -> Result<u8> {
         key,
         callbacks: global.listen_callbacks.map(|a| (a, callback_token.clone())),
         notes: Vec::new(),
+        lookups: crate::lookups::default_path(),
+        suggestions: Vec::new(),
     }))
 }
 
@@ -78,6 +84,11 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
         }
         None => Seed::demo(),
     };
+    let suggestions: Vec<(String, String)> = seed
+        .suggest
+        .iter()
+        .map(|s| (s.id.clone(), s.shows.clone()))
+        .collect();
     // With BLOCKDECK_SECRET_KEY (or --key-file) set, other tools can talk to the demo's sandbox too
     // (pin its address with --listen); otherwise a random key.
     let key = match (
@@ -187,6 +198,9 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
                 settings,
                 key,
                 callbacks: None,
+                // The demo's lookups are practice: kept apart from the moderator's history.
+                lookups: crate::lookups::demo_path(),
+                suggestions,
             },
             feed,
         )
@@ -418,10 +432,14 @@ async fn open_with_feed(target: Target, feed: Feed) -> Result<u8> {
         settings,
         key,
         notes,
+        lookups,
+        suggestions,
         ..
     } = target;
     log_to_file(&settings);
     let key_warning = crate::secret::format_warning(&key);
+    // The lookup history of earlier runs, read while the key is at hand to keep it out.
+    let kept = crate::lookups::load(&lookups, |e| key.is(e));
     let engine = Arc::new(super::bulk::engine_for(&settings, key)?);
     let (tx, mut rx) = mpsc::unbounded_channel();
     if let Some(warning) = key_warning {
@@ -430,6 +448,13 @@ async fn open_with_feed(target: Target, feed: Feed) -> Result<u8> {
     for note in notes {
         let _ = tx.send(crate::app::Msg::Note(note));
     }
+    let history = kept.unwrap_or_else(|e| {
+        let _ = tx.send(crate::app::Msg::Warning(format!(
+            "the lookup history in {} cannot be read ({e}): starting without it",
+            lookups.display()
+        )));
+        Vec::new()
+    });
     // The feed names its source itself when a listener or the change store feeds it.
     let following = settings.journal.is_database();
     let webhooks = feed.shed.is_some() || following;
@@ -443,6 +468,7 @@ async fn open_with_feed(target: Target, feed: Feed) -> Result<u8> {
         listen_to_team(url.clone(), tx.clone(), webhooks);
     }
     let mut worker = Worker::new(engine, settings.journal_plan(), tx);
+    worker.keep_lookups(lookups, 0);
     let monochrome = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut model = Model::new(
         Connection {
@@ -461,6 +487,8 @@ async fn open_with_feed(target: Target, feed: Feed) -> Result<u8> {
         protected: settings.protected.clone(),
         profile: settings.profile_name.clone(),
     };
+    model.history = history;
+    model.suggestions = suggestions;
     let ending = {
         let _guard = TerminalGuard::enter(settings.mouse).context("preparing the terminal")?;
         let backend = CrosstermBackend::new(BufWriter::new(std::io::stdout()));

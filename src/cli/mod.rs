@@ -6,6 +6,7 @@ mod dashboard;
 mod follow;
 mod history;
 mod inspect;
+pub mod man;
 mod output;
 
 use std::io::Write;
@@ -214,6 +215,13 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff) of blockdeck and all its commands: blockdeck man > blockdeck.1
+    Man {
+        /// Write one page per command into this directory instead (blockdeck.1,
+        /// blockdeck-block.1, ...).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Run a local server that speaks the Tencent Chat REST protocol (blocklist and related calls).
     ///
     /// The secret key comes from BLOCKDECK_SECRET_KEY or --key-file, never from a flag value.
@@ -340,6 +348,7 @@ fn run(cli: Cli) -> Result<u8> {
             clap_complete::generate(shell, &mut cmd, "blockdeck", &mut std::io::stdout());
             Ok(exit::OK)
         }
+        Some(Command::Man { dir }) => man_command(dir),
         Some(Command::Usersig { expire }) => {
             let (sdkappid, admin, key) = match global.settings() {
                 Ok(settings) => {
@@ -372,6 +381,30 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Sandbox(args)) => run_sandbox(&global, args),
     }
+}
+
+fn man_command(dir: Option<PathBuf>) -> Result<u8> {
+    match dir {
+        None => {
+            let page = man::page(Cli::command()).context("rendering the manual page")?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&page)
+                .and_then(|()| out.flush())
+                .context("writing the manual page to stdout")?;
+        }
+        Some(dir) => {
+            let written = man::write_dir(Cli::command(), &dir).map_err(|e| {
+                Exit::usage(format!(
+                    "cannot write the manual pages into {}: {e}; name a directory you can write",
+                    dir.display()
+                ))
+            })?;
+            for path in written {
+                println!("{}", path.display());
+            }
+        }
+    }
+    Ok(exit::OK)
 }
 
 fn config_command(global: &GlobalArgs, action: ConfigAction) -> Result<u8> {

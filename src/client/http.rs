@@ -150,6 +150,11 @@ pub fn install_crypto_provider() {
 }
 
 impl TimClient {
+    /// Whether `text` is the secret key this client signs with (nothing else learns the key).
+    pub fn holds_key(&self, text: &str) -> bool {
+        self.key.is(text)
+    }
+
     pub fn new(
         endpoint: Endpoint,
         key: SecretKey,

@@ -42,6 +42,10 @@ pub const PROFILE_NO_ACCOUNT: i64 = 40003;
 pub struct Seed {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Accounts worth a first look, each with what it shows: the dashboard's lookup line names
+    /// them before the first lookup (`blockdeck demo`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggest: Vec<SeedSuggestion>,
     #[serde(default)]
     pub accounts: Vec<SeedAccount>,
     #[serde(default)]
@@ -60,6 +64,14 @@ pub struct SeedAccount {
     pub nick: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub admin_forbid: bool,
+}
+
+/// An account the lookup line suggests, and what looking it up shows (`"a full list"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedSuggestion {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub shows: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::text::{clip, line_fit, scrub, width, wrap};
+use super::text::{clip, line_fit, scrub, span_width, width, wrap};
 use super::theme::Theme;
 use crate::app::model::{FeedEntry, Focus, Model};
 
@@ -60,8 +60,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
         extras.push(Span::styled("· Tab: activity ", theme.dim));
     }
     let room = usize::from(area.width.saturating_sub(2));
-    let fixed =
-        width(prefix) + width("Feed — ") + 1 + extras.iter().map(Span::width).sum::<usize>();
+    let fixed = width(prefix) + width("Feed — ") + 1 + extras.iter().map(span_width).sum::<usize>();
     let source_room = room.saturating_sub(fixed).max(SOURCE_MIN);
     let source = match &feed.source {
         Some(source) => Span::styled(clip(source, source_room).into_owned(), style),

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::popups::{popup, popup_width};
-use super::text::{clip, fit, line_fit, scrub, width, wrap, wrap_hanging};
+use super::text::{clip, fit, line_fit, scrub, span_width, width, wrap, wrap_hanging};
 use super::theme::Theme;
 use crate::app::command::Command;
 use crate::app::model::{Blockers, Inspection, Inspector, Model, VerdictLine};
@@ -285,7 +285,7 @@ fn inspection_lines<'a>(
         vec![Span::raw(format!("{b} blocks {a}: ")), yes_no(i.b_blocks_a)],
         vec![Span::raw(format!("friendship: {}", scrub(&i.friendship)))],
     ];
-    let one: usize = facts.iter().flatten().map(Span::width).sum::<usize>() + 3 * 2;
+    let one: usize = facts.iter().flatten().map(span_width).sum::<usize>() + 3 * 2;
     if one <= room {
         let mut spans = Vec::with_capacity(8);
         for (n, fact) in facts.into_iter().enumerate() {

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 
-use super::text::{clip, input_window, line_fit, scrub};
+use super::text::{clip, input_window, line_fit, scrub, span_width};
 use super::theme::Theme;
 use crate::app::model::{Focus, ListKind, Model, Overlay};
 
@@ -15,7 +15,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) -> Opti
     let focused = model.focus == Focus::Lookup;
     let (prefix, style) = theme.title_prefix(focused);
     let title = vec![Span::styled(prefix, style), Span::styled("Lookup ", style)];
-    let title_w: u16 = title.iter().map(|s| s.width() as u16).sum();
+    let title_w: u16 = title.iter().map(|s| span_width(s) as u16).sum();
     let block = theme.pane(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -60,6 +60,48 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) -> Opti
     cursor
 }
 
+/// How many earlier lookups the hint names.
+const HINT_RECENT: usize = 4;
+
+/// Before the first lookup: what to do, and accounts to try when some are known (the seed's
+/// suggestions in the demo, else the latest lookups of earlier runs), in `room` columns: the
+/// words after the suggested accounts give way from the last one back, then the line is cut.
+fn hint<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
+    let head = Span::styled("type a user ID and press Enter", theme.dim);
+    if !model.suggestions.is_empty() {
+        let line = |words: usize| {
+            let mut out = vec![head.clone(), Span::styled("; try ", theme.dim)];
+            for (i, (id, shows)) in model.suggestions.iter().enumerate() {
+                if i > 0 {
+                    out.push(Span::styled(" · ", theme.dim));
+                }
+                out.push(Span::styled(scrub(id), theme.key));
+                if i < words && !shows.is_empty() {
+                    out.push(Span::styled(format!(" ({})", scrub(shows)), theme.dim));
+                }
+            }
+            out
+        };
+        let all = model.suggestions.len();
+        return (0..=all)
+            .rev()
+            .map(line)
+            .find(|l| l.iter().map(span_width).sum::<usize>() <= room)
+            .unwrap_or_else(|| line(0));
+    }
+    if model.history.is_empty() {
+        return vec![head, Span::styled(" to see their blocklist", theme.dim)];
+    }
+    let mut out = vec![head, Span::styled("; recent: ", theme.dim)];
+    for (i, id) in model.history.iter().rev().take(HINT_RECENT).enumerate() {
+        if i > 0 {
+            out.push(Span::styled(" · ", theme.dim));
+        }
+        out.push(Span::styled(scrub(id), theme.key));
+    }
+    out
+}
+
 /// Narrowest a nickname is cut to (quotes included) to make room for the facts after it.
 const NICK_MIN: usize = 8;
 
@@ -67,10 +109,7 @@ const NICK_MIN: usize = 8;
 /// columns: the nickname gives way first, then the end of the line.
 fn summary<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
     let Some(user) = &model.user else {
-        return vec![Span::styled(
-            "type a user ID and press Enter to see their blocklist",
-            theme.dim,
-        )];
+        return hint(model, theme, room);
     };
     let sep = || Span::styled(" · ", theme.dim);
     let id = Span::styled(scrub(&user.id_shown), theme.heading);
@@ -130,9 +169,9 @@ fn summary<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
         out.push(sep());
         out.push(Span::styled("barred from friend requests", theme.warning));
     }
-    let facts: usize = out.iter().map(Span::width).sum();
+    let facts: usize = out.iter().map(span_width).sum();
     let mut line = Vec::with_capacity(out.len() + 4);
-    let id_w = id.width();
+    let id_w = span_width(&id);
     line.push(id);
     if let Some(nick) = user.nick.as_deref().filter(|n| !n.is_empty()) {
         // Two spaces and two quotes around it, and ` · ` after it.

@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use tui_input::Input;
 
 use super::statusbar::{available, duration};
-use super::text::{fit, input_window, line_fit, scrub, typed_width, width, wrap};
+use super::text::{fit, input_window, line_fit, scrub, span_width, typed_width, width, wrap};
 use super::theme::Theme;
 use crate::app::command::{self, Command, Context};
 use crate::app::model::{
@@ -587,7 +587,7 @@ fn typed_line(
     area: Rect,
 ) -> Position {
     let total = usize::from(area.width);
-    let prompt_w = prompt.width().min(total.saturating_sub(1));
+    let prompt_w = span_width(&prompt).min(total.saturating_sub(1));
     let prompt = Span::styled(fit(&prompt.content, prompt_w).into_owned(), prompt.style);
     let left = total - prompt_w;
     // The text needs its width and a cell for the cursor; what follows takes the rest, cut.
@@ -599,7 +599,7 @@ fn typed_line(
     } else {
         need.min(TYPED_MIN)
     };
-    let after_w = after.width().min(left.saturating_sub(reserve));
+    let after_w = span_width(&after).min(left.saturating_sub(reserve));
     let after = Span::styled(fit(&after.content, after_w).into_owned(), after.style);
     let room = left.saturating_sub(after_w).max(1);
     let (typed, col) = input_window(input.value(), input.cursor(), room);

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline, SparklineBar};
 
-use super::text::width;
+use super::text::{line_width, width};
 use super::theme::Theme;
 use crate::app::model::{BlockRate, RateState};
 
@@ -101,7 +101,7 @@ pub fn rate_at_right(rate: &BlockRate, theme: &Theme, frame: &mut Frame, area: R
             (Line::from(spans), Some(values))
         }
     };
-    let w = line.width() as u16;
+    let w = line_width(&line) as u16;
     let at = Rect {
         x: area.right() - w,
         width: w,

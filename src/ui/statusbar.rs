@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::text::{line_fit, width};
+use super::text::{line_fit, span_width, width};
 use super::theme::Theme;
 use crate::app::command::{self, Binding, Command, Invocation, Spec};
 use crate::app::model::{Ended, Focus, Model, Running};
@@ -113,7 +113,7 @@ pub fn draw_status(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) 
         None => {
             // The hints give up their words first, then the batch its verdict's words (its counts
             // stay), before anything is cut.
-            let fits = |spans: &Vec<Span>| spans.iter().map(Span::width).sum::<usize>() <= room;
+            let fits = |spans: &Vec<Span>| spans.iter().map(span_width).sum::<usize>() <= room;
             let spans = [(true, true), (false, true), (false, false)]
                 .into_iter()
                 .map(|(words, verdict)| idle(model, theme, words, verdict))

@@ -52,6 +52,7 @@ pub enum Key {
     Esc,
     CtrlC,
     Space,
+    Up,
     Char(char),
 }
 
@@ -62,6 +63,7 @@ impl Key {
             Key::Esc => b"\x1b".to_vec(),
             Key::CtrlC => b"\x03".to_vec(),
             Key::Space => b" ".to_vec(),
+            Key::Up => b"\x1b[A".to_vec(),
             Key::Char(c) => c.to_string().into_bytes(),
         }
     }

@@ -326,6 +326,11 @@ pub struct Model {
     pub history: Vec<String>,
     /// Position while browsing history with ↑/↓.
     pub history_pos: Option<usize>,
+    /// Changes to `history` counted: the runtime keeps the history on disk when this moves.
+    pub history_rev: u64,
+    /// Accounts the lookup line's hint names before the first lookup, each with what it shows
+    /// (the demo's fixtures, from its seed).
+    pub suggestions: Vec<(String, String)>,
     /// Request number of the current lookup; answers to older ones are dropped.
     pub lookup_req: u64,
     /// When the lookup still waiting for answers started (`ms`).

@@ -120,6 +120,9 @@ fn run_typed(model: &mut Model, line: &str, inv: Invocation) -> Vec<Effect> {
 
 /// Adds a looked-up ID to the history (once, most recent last).
 fn remember(model: &mut Model, text: &str) {
+    if model.history.last().is_none_or(|h| h != text) {
+        model.history_rev += 1;
+    }
     model.history.retain(|h| h != text);
     model.history.push(text.to_owned());
     if model.history.len() > HISTORY_KEEP {

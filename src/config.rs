@@ -277,6 +277,20 @@ pub struct ConfigFile {
     pub default_profile: Option<String>,
     /// Profiles by name, written as `[profiles.NAME]` tables.
     pub profiles: BTreeMap<String, Profile>,
+    /// `[keys]`: actions given other keys (action name → a key or a list of keys).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub keys: crate::app::keymap::KeysTable,
+    /// `[theme]`: a preset and the colours of roles.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub theme: crate::ui::theme::ThemeTable,
+}
+
+/// How the dashboard looks and answers keys: the `[keys]` and `[theme]` of the config file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Look {
+    pub keymap: crate::app::keymap::Keymap,
+    /// The colours (unused under `NO_COLOR`).
+    pub theme: crate::ui::theme::Theme,
 }
 
 /// Where the config file is: `$BLOCKDECK_CONFIG` if set and non-empty, else confy's location
@@ -350,8 +364,28 @@ impl ConfigFile {
             return Ok(ConfigFile::default());
         }
         // Parsed from the text read above: one read, and a missing file is never created.
-        toml::from_str::<ConfigFile>(&text)
-            .map_err(|err| parse_error(path, &text, err.message(), err.span()))
+        let file = toml::from_str::<ConfigFile>(&text)
+            .map_err(|err| parse_error(path, &text, err.message(), err.span()))?;
+        // `[keys]` and `[theme]` are checked now, so that every command refuses a bad one with
+        // its line.
+        file.look().map_err(|problem| {
+            let (line, column) = line_column(&text, problem.span.start);
+            ConfigError::Setting {
+                path: path.to_path_buf(),
+                line: Some(line),
+                column: Some(column),
+                message: problem.message,
+            }
+        })?;
+        Ok(file)
+    }
+
+    /// The keys and the colours the file asks for.
+    pub fn look(&self) -> Result<Look, crate::app::keymap::Problem> {
+        Ok(Look {
+            keymap: crate::app::keymap::Keymap::from_config(&self.keys)?,
+            theme: crate::ui::theme::Theme::from_config(&self.theme)?,
+        })
     }
 
     /// Writes the config file owner-only (0600), replacing it atomically: the new contents go
@@ -551,6 +585,8 @@ pub struct Settings {
     pub require_reason: bool,
     /// Accounts batches leave alone unless named.
     pub protected: crate::moderation::Protected,
+    /// The keys and colours of the config file.
+    pub look: Look,
 }
 
 impl Settings {
@@ -662,7 +698,14 @@ impl Settings {
         )
         .map_err(|message| ConfigError::Moderation { message })?;
 
+        let look = file.look().map_err(|problem| ConfigError::Setting {
+            path: config_path.clone(),
+            line: None,
+            column: None,
+            message: problem.message,
+        })?;
         Ok(Settings {
+            look,
             moderator,
             require_reason: profile.require_reason,
             protected,
@@ -868,6 +911,14 @@ pub enum ConfigError {
         /// 1-based column of the problem, when known.
         column: Option<usize>,
         /// The parser's description of the problem.
+        message: String,
+    },
+    /// A `[keys]` or `[theme]` setting that cannot be used; the message says what to do.
+    #[error("config file {}{}: {message}", path.display(), location(*line, *column))]
+    Setting {
+        path: PathBuf,
+        line: Option<usize>,
+        column: Option<usize>,
         message: String,
     },
     /// The file has a setting blockdeck does not know (usually a misspelling).

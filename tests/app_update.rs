@@ -2718,7 +2718,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 panic!("{what}: {:?}", a.overlay);
             };
             let rows = b.help_rows();
-            let last = blockdeck::app::help::items(false) - 1;
+            let last = blockdeck::app::help::items(&Default::default(), false) - 1;
             let want = match action {
                 Command::Up => before.offset - 1,
                 Command::Down => before.offset + 1,
@@ -3170,7 +3170,7 @@ fn every_binding_of_the_command_table_works_in_every_one_of_its_contexts() {
                     let ctxs = contexts(&d.model);
                     assert!(ctxs.contains(&ctx), "{setup}: {ctxs:?} lacks {ctx:?}");
                     assert_eq!(
-                        command::resolve(&ctxs, &k),
+                        command::resolve(&Default::default(), &ctxs, &k),
                         Some(spec.command),
                         "{} ({:?}) in {setup}",
                         binding.label,
@@ -4665,7 +4665,7 @@ fn every_command_is_in_the_help_the_bar_and_completion_and_read_only_leaves_no_c
     for read_only in [false, true] {
         let allowed = |spec: &command::Spec| !(read_only && spec.mutates);
         // The help: every binding the mode allows, and none it does not.
-        let entries: Vec<help::Entry> = help::sections(read_only, false)
+        let entries: Vec<help::Entry> = help::sections(&Default::default(), read_only, false)
             .into_iter()
             .flat_map(|s| s.entries)
             .collect();

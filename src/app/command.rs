@@ -9,6 +9,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+pub use super::keymap::Keymap;
 use super::model::{Model, Overlay};
 use crate::display::sanitize;
 use crate::tim::codes::{self, Class};
@@ -474,38 +475,65 @@ impl Command {
         spec(self).mutates
     }
 
-    /// The key first written for the command (`R`), if it has one.
+    /// The key first written for the command in the table (`R`), if it has one.
+    #[deprecated(note = "use model.keymap.label(Command::X): it shows a key the config remapped")]
     pub fn key_label(self) -> Option<&'static str> {
         spec(self).bindings.first().map(|b| b.label)
     }
+
+    /// The command's name in the config file's `[keys]`: its name in kebab-case
+    /// (`FindBlockers` is `find-blockers`, `UnblockAB` is `unblock-ab`).
+    pub fn action(self) -> &'static str {
+        static NAMES: std::sync::OnceLock<Vec<(Command, String)>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            TABLE
+                .iter()
+                .map(|s| (s.command, kebab(&format!("{:?}", s.command))))
+                .collect()
+        });
+        names
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map(|(_, n)| n.as_str())
+            .expect("every command has a row")
+    }
+
+    /// The command called `action` in `[keys]`.
+    pub fn by_action(action: &str) -> Option<Command> {
+        TABLE
+            .iter()
+            .map(|s| s.command)
+            .find(|c| c.action() == action)
+    }
 }
 
-/// Whether `key` is one of `keys` (Shift is ignored for characters, which carry their own case).
-fn matches(keys: &[Key], key: &KeyEvent) -> bool {
-    keys.iter().any(|&(code, mods)| {
-        code == key.code
-            && match code {
-                KeyCode::Char(_) => (mods & !SHIFT) == (key.modifiers & !SHIFT),
-                _ => mods == key.modifiers,
-            }
-    })
+/// `FindBlockers` → `find-blockers`; a run of capitals stays one word (`UnblockAB` →
+/// `unblock-ab`).
+fn kebab(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            out.push('-');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
-/// Every binding in table order, with its command.
+/// Every binding of the table (the default keys) in table order, with its command; what is in
+/// use is [`Keymap::bindings`].
 pub fn bindings() -> impl Iterator<Item = (&'static Spec, &'static Binding)> {
     TABLE
         .iter()
         .flat_map(|spec| spec.bindings.iter().map(move |b| (spec, b)))
 }
 
-/// The command `key` asks for in the first of `contexts` that binds it.
-pub fn resolve(contexts: &[Context], key: &KeyEvent) -> Option<Command> {
-    contexts.iter().find_map(|ctx| {
-        bindings()
-            .filter(|(_, b)| b.contexts.contains(ctx))
-            .find(|(_, b)| matches(b.keys, key))
-            .map(|(spec, _)| spec.command)
-    })
+/// The command `key` asks for in the first of `contexts` that binds it, with the keys of
+/// `keymap`.
+pub fn resolve(keymap: &Keymap, contexts: &[Context], key: &KeyEvent) -> Option<Command> {
+    keymap.resolve(contexts, key)
 }
 
 // ------------------------------------------------------------------------- the command line
@@ -883,7 +911,11 @@ fn inspector_unblock(model: &Model, command: Command) -> Result<(), Unavailable>
 pub fn bar(model: &Model, contexts: &[Context]) -> Vec<(&'static Spec, &'static Binding)> {
     let mut out: Vec<(&'static Spec, &'static Binding)> = Vec::new();
     for ctx in contexts {
-        for (spec, b) in bindings().filter(|(_, b)| b.contexts.contains(ctx) && b.in_bar) {
+        for (spec, b) in model
+            .keymap
+            .bindings()
+            .filter(|(_, b)| b.contexts.contains(ctx) && b.in_bar)
+        {
             if out.iter().any(|(s, _)| s.command == spec.command) {
                 continue;
             }
@@ -896,15 +928,19 @@ pub fn bar(model: &Model, contexts: &[Context]) -> Vec<(&'static Spec, &'static 
 }
 
 /// The keys that answer a popup of `context` (`y confirm · n/Esc cancel`), whatever the model.
-pub fn popup_keys(context: Context) -> Vec<(&'static Spec, &'static Binding)> {
-    bindings()
+pub fn popup_keys(keymap: &Keymap, context: Context) -> Vec<(&'static Spec, &'static Binding)> {
+    keymap
+        .bindings()
         .filter(|(_, b)| b.contexts.contains(&context) && b.in_bar)
         .collect()
 }
 
 /// The groups of the help, each with the bindings that work there (read-only mode leaves out the
 /// ones that change anything).
-pub fn help_groups(read_only: bool) -> Vec<(&'static str, Vec<(&'static Spec, &'static Binding)>)> {
+pub fn help_groups(
+    keymap: &Keymap,
+    read_only: bool,
+) -> Vec<(&'static str, Vec<(&'static Spec, &'static Binding)>)> {
     const GROUPS: [(&str, Context); 11] = [
         ("Blocklist", Table),
         ("Journal (:journal)", Journal),
@@ -921,7 +957,8 @@ pub fn help_groups(read_only: bool) -> Vec<(&'static str, Vec<(&'static Spec, &'
     GROUPS
         .into_iter()
         .map(|(title, ctx)| {
-            let items = bindings()
+            let items = keymap
+                .bindings()
                 .filter(|(s, b)| b.contexts.contains(&ctx) && !(read_only && s.mutates))
                 .collect();
             (title, items)
@@ -933,7 +970,7 @@ pub fn help_groups(read_only: bool) -> Vec<(&'static str, Vec<(&'static Spec, &'
 
 impl Context {
     /// Where the context holds, in the README's words.
-    fn words(self) -> &'static str {
+    pub fn words(self) -> &'static str {
         match self {
             Lookup => "lookup line",
             LookupEmpty => "empty lookup line",
@@ -957,13 +994,16 @@ impl Context {
     }
 }
 
-/// A key as the README writes it: `x`, `space`, `Ctrl-C`, `↑`, `PgDn`, `S-Tab`.
-fn key_words(&(code, mods): &Key) -> String {
+/// A key as the README and the screen write it: `x`, `space`, `Ctrl-C`, `↑`, `PgDn`, `S-Tab`,
+/// `F2`, `Alt-x`.
+pub fn key_words(&(code, mods): &Key) -> String {
     let name = match code {
         KeyCode::Char(' ') => "space".to_owned(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Up => "↑".to_owned(),
         KeyCode::Down => "↓".to_owned(),
+        KeyCode::Left => "←".to_owned(),
+        KeyCode::Right => "→".to_owned(),
         KeyCode::Home => "Home".to_owned(),
         KeyCode::End => "End".to_owned(),
         KeyCode::PageUp => "PgUp".to_owned(),
@@ -972,10 +1012,19 @@ fn key_words(&(code, mods): &Key) -> String {
         KeyCode::BackTab => "S-Tab".to_owned(),
         KeyCode::Enter => "Enter".to_owned(),
         KeyCode::Esc => "Esc".to_owned(),
+        KeyCode::Backspace => "Backspace".to_owned(),
+        KeyCode::Delete => "Del".to_owned(),
+        KeyCode::Insert => "Ins".to_owned(),
+        KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
     };
-    if mods.contains(CTRL) {
+    let name = if mods.contains(CTRL) {
         format!("Ctrl-{}", name.to_uppercase())
+    } else {
+        name
+    };
+    if mods.contains(KeyModifiers::ALT) {
+        format!("Alt-{name}")
     } else {
         name
     }
@@ -1070,14 +1119,17 @@ mod tests {
     #[test]
     fn letters_are_commands_only_in_tables() {
         let x = press(KeyCode::Char('x'), NONE);
-        assert_eq!(resolve(&[Table], &x), Some(Command::Unblock));
-        assert_eq!(resolve(&[Lookup], &x), None);
-        assert_eq!(resolve(&[Typing], &x), None);
-        assert_eq!(resolve(&[Palette], &x), None);
-        let colon = press(KeyCode::Char(':'), NONE);
-        assert_eq!(resolve(&[Lookup], &colon), None);
         assert_eq!(
-            resolve(&[LookupEmpty, Lookup], &colon),
+            resolve(&Keymap::default(), &[Table], &x),
+            Some(Command::Unblock)
+        );
+        assert_eq!(resolve(&Keymap::default(), &[Lookup], &x), None);
+        assert_eq!(resolve(&Keymap::default(), &[Typing], &x), None);
+        assert_eq!(resolve(&Keymap::default(), &[Palette], &x), None);
+        let colon = press(KeyCode::Char(':'), NONE);
+        assert_eq!(resolve(&Keymap::default(), &[Lookup], &colon), None);
+        assert_eq!(
+            resolve(&Keymap::default(), &[LookupEmpty, Lookup], &colon),
             Some(Command::Palette)
         );
     }
@@ -1086,11 +1138,19 @@ mod tests {
     fn shifted_letters_match_with_or_without_the_shift_flag() {
         for mods in [SHIFT, NONE] {
             assert_eq!(
-                resolve(&[Table], &press(KeyCode::Char('G'), mods)),
+                resolve(
+                    &Keymap::default(),
+                    &[Table],
+                    &press(KeyCode::Char('G'), mods)
+                ),
                 Some(Command::Bottom)
             );
             assert_eq!(
-                resolve(&[Table], &press(KeyCode::Char('U'), mods)),
+                resolve(
+                    &Keymap::default(),
+                    &[Table],
+                    &press(KeyCode::Char('U'), mods)
+                ),
                 Some(Command::Undo)
             );
         }
@@ -1134,9 +1194,9 @@ mod tests {
         // No binding is shadowed entirely by an earlier one in all of its contexts.
         for (spec, b) in bindings() {
             let reachable = b.contexts.iter().any(|ctx| {
-                b.keys
-                    .iter()
-                    .any(|&(code, mods)| resolve(&[*ctx], &press(code, mods)) == Some(spec.command))
+                b.keys.iter().any(|&(code, mods)| {
+                    resolve(&Keymap::default(), &[*ctx], &press(code, mods)) == Some(spec.command)
+                })
             });
             assert!(reachable, "{:?} ({}) is shadowed", spec.command, b.label);
         }

@@ -166,6 +166,7 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
             moderator: crate::moderation::moderator(None).map_err(Exit::usage)?,
             require_reason: false,
             protected: Default::default(),
+            look: Default::default(),
         };
         let code = open_with_feed(
             Target {
@@ -445,6 +446,8 @@ async fn open_with_feed(target: Target, feed: Feed) -> Result<u8> {
         monochrome,
         unix_now(),
     );
+    model.keymap = settings.look.keymap;
+    model.theme = settings.look.theme;
     model.rules = crate::moderation::Rules {
         require_reason: settings.require_reason,
         protected: settings.protected.clone(),

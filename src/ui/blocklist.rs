@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::text::{clip, fit, scrub, width, wrap};
 use super::theme::Theme;
-use crate::app::command::Command;
+use crate::app::command::{Command, Keymap};
 use crate::app::model::{Blocklist, Focus, LoadFailure, Model};
 use crate::display::{ago, sanitize, utc};
 
@@ -22,7 +22,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let focused = model.focus == Focus::Blocklist;
     let (prefix, style) = theme.title_prefix(focused);
     let room = usize::from(area.width.saturating_sub(2));
-    let title = title(prefix, list, room);
+    let title = title(prefix, list, &model.keymap, room);
     let block = theme.pane(vec![Span::styled(title, style)], focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -39,7 +39,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         && let Some(failure) = &list.failure
     {
         // A list that could not be read is said so where it would be, never shown as empty.
-        failed(failure, theme, frame, text_area);
+        failed(failure, &model.keymap, theme, frame, text_area);
         return;
     }
     if list.view.is_empty() {
@@ -135,9 +135,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// The title's facts after `Blocklist of <owner> — `, each with a rank: when the title is too
 /// wide, facts are dropped from the highest rank down (sort first; marks and filter never).
 /// The cause of a failed lookup, what to do, and `r`, wrapped in the table's place.
-fn failed(failure: &LoadFailure, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn failed(failure: &LoadFailure, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width).max(1);
-    let refresh = Command::Refresh.key_label().unwrap_or("r");
+    let refresh = keymap.key(Command::Refresh);
     let head = if failure.pages == 0 {
         format!("✗ the lookup failed: {}", failure.kind.label())
     } else {
@@ -162,8 +162,8 @@ fn failed(failure: &LoadFailure, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn title_parts(list: &Blocklist) -> Vec<(u8, String)> {
-    let refresh = Command::Refresh.key_label().unwrap_or("r");
+fn title_parts(list: &Blocklist, keymap: &Keymap) -> Vec<(u8, String)> {
+    let refresh = keymap.key(Command::Refresh);
     // A lookup that failed before any page came has nothing to count, page or sort.
     if list.failure.as_ref().is_some_and(|f| f.pages == 0) {
         return vec![(0, format!("lookup failed: {refresh} tries again"))];
@@ -197,14 +197,14 @@ fn title_parts(list: &Blocklist) -> Vec<(u8, String)> {
 
 /// ` ▶ Blocklist of alice — loaded 250 · loading… · page 1/3 · sort oldest first ` within `room`
 /// columns.
-fn title(prefix: &str, list: &Blocklist, room: usize) -> String {
+fn title(prefix: &str, list: &Blocklist, keymap: &Keymap, room: usize) -> String {
     let mut title = String::with_capacity(room + 8);
     title.push_str(prefix);
     title.push_str("Blocklist");
     if let Some(owner) = &list.owner {
         title.push_str(" of ");
         title.push_str(&sanitize(owner.as_str()));
-        let parts = title_parts(list);
+        let parts = title_parts(list, keymap);
         let mut keep = vec![true; parts.len()];
         let head = width(&title) + 1;
         let total = |keep: &[bool]| -> usize {

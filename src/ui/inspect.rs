@@ -114,7 +114,7 @@ fn inspector_keys<'a>(
             // allowed now.
             if let (true, Some(label)) = (
                 super::statusbar::available(model, command),
-                command.key_label(),
+                model.keymap.label(command),
             ) {
                 keys.push((label, words));
             }
@@ -122,12 +122,12 @@ fn inspector_keys<'a>(
     }
     if let (true, Some(label)) = (
         super::statusbar::available(model, Command::ShowHistory),
-        Command::ShowHistory.key_label(),
+        model.keymap.label(Command::ShowHistory),
     ) {
         let b = clip(view.b.as_str(), 24);
         keys.push((label, format!("history of {b}")));
     }
-    if let Some(label) = Command::Close.key_label() {
+    if let Some(label) = model.keymap.label(Command::Close) {
         keys.push((label, "close".to_owned()));
     }
     hints(keys, theme, room)
@@ -455,7 +455,7 @@ pub fn blockers(model: &Model, view: &Blockers, theme: &Theme, frame: &mut Frame
             .into_iter()
             .enumerate()
         {
-            let Some(label) = action.key_label() else {
+            let Some(label) = model.keymap.label(action) else {
                 continue;
             };
             if n > 0 {
@@ -466,7 +466,7 @@ pub fn blockers(model: &Model, view: &Blockers, theme: &Theme, frame: &mut Frame
         }
         line_fit(spans, room)
     } else {
-        let label = Command::Close.key_label().unwrap_or("Esc");
+        let label = model.keymap.key(Command::Close);
         Line::from(vec![Span::styled(label, theme.key), Span::raw(" cancel")])
     });
 

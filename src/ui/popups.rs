@@ -11,7 +11,7 @@ use tui_input::Input;
 use super::statusbar::{available, duration};
 use super::text::{fit, input_window, line_fit, scrub, typed_width, width, wrap};
 use super::theme::Theme;
-use crate::app::command::{self, Command, Context};
+use crate::app::command::{self, Command, Context, Keymap};
 use crate::app::model::{
     BatchOutcome, Checks, ConfirmLine, Entry, ExportWhat, Level, Model, Overlay, PaletteLine,
     PendingAction, SAMPLE,
@@ -96,7 +96,7 @@ fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::with_capacity(8);
     // The reason line belongs to a change, not to the question about quitting.
     let change = matches!(model.overlay, Overlay::Confirm(_));
-    for (i, (spec, b)) in command::popup_keys(Context::Confirm)
+    for (i, (spec, b)) in command::popup_keys(&model.keymap, Context::Confirm)
         .into_iter()
         .filter(|(spec, _)| change || spec.command != Command::Reason)
         .enumerate()
@@ -801,7 +801,7 @@ fn result_lines<'a>(
         lines.push(Line::raw(""));
         let mut spans = vec![Span::styled("after closing: ", theme.dim)];
         for (i, (command, words)) in hints.into_iter().enumerate() {
-            let Some(label) = command.key_label() else {
+            let Some(label) = model.keymap.label(command) else {
                 continue;
             };
             if i > 0 {
@@ -846,7 +846,7 @@ fn entry_frame(area: Rect) -> (usize, usize) {
 
 /// An activity or feed line opened whole: every word of it, wrapped; `j`/`k` scroll it when it
 /// is longer than the screen.
-pub fn entry(entry: &Entry, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn entry(entry: &Entry, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let w = popup_width(area, 76);
     let (room, rows) = entry_frame(area);
     let body = entry_body(entry, room);
@@ -867,7 +867,7 @@ pub fn entry(entry: &Entry, theme: &Theme, frame: &mut Frame, area: Rect) {
         )));
         hint.push(Span::styled(" · ", theme.dim));
     }
-    if let Some(label) = Command::Close.key_label() {
+    if let Some(label) = keymap.label(Command::Close) {
         hint.push(Span::styled(label, theme.key));
         hint.push(Span::raw(" close"));
     }

@@ -340,6 +340,10 @@ pub struct Model {
     pub history_req: u64,
     /// Blocks per minute from the change store, for the sparklines.
     pub rates: Rates,
+    /// The keys in use: the command table's, with the config file's `[keys]` over them.
+    pub keymap: crate::app::keymap::Keymap,
+    /// The colours of the config file's `[theme]` (unused under `NO_COLOR`).
+    pub theme: crate::ui::theme::Theme,
 }
 
 impl Model {

@@ -2190,6 +2190,59 @@ read_only = true
     }
 
     #[test]
+    fn keys_and_theme_are_read_and_a_bad_one_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[profiles.sandbox]\nbase_url = \"http://127.0.0.1:8080\"\nsdkappid = 1400000000\n\n\
+                    [keys]\nunblock = \"d\"\n\n[theme]\npreset = \"light\"\nerror = 160\n";
+        let path = write_config(&dir, text);
+        let settings = Settings::resolve(&overrides_for(&path)).unwrap();
+        assert_eq!(
+            settings
+                .look
+                .keymap
+                .label(crate::app::command::Command::Unblock),
+            Some("d")
+        );
+        assert_eq!(
+            settings.look.theme.error.fg,
+            Some(ratatui::style::Color::Indexed(160))
+        );
+        // Written back (by `config init`) the tables stay.
+        let file = ConfigFile::load(&path).unwrap();
+        file.save(&path).unwrap();
+        assert_eq!(ConfigFile::load(&path).unwrap(), file);
+
+        for (bad, line, says) in [
+            (
+                "[keys]\nsort = \"o\"\nunblok = \"d\"\n",
+                3,
+                "no action is called `unblok`",
+            ),
+            ("[keys]\nunblock = \"ctrl-\"\n", 2, "keys are written like"),
+            (
+                "\n[keys]\nunblock = \"i\"\n",
+                3,
+                "already the key of inspect",
+            ),
+            ("[keys]\nsubmit = \"s\"\n", 2, "letters are text"),
+            ("[theme]\ncursor = \"mauve\"\n", 2, "#rrggbb"),
+            (
+                "[theme]\n\nshade = \"red\"\n",
+                3,
+                "no role is called `shade`",
+            ),
+        ] {
+            let path = write_config(&dir, bad);
+            let msg = Settings::resolve(&overrides_for(&path))
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+            assert!(msg.contains(&format!("line {line},")), "{bad}: {msg}");
+            assert!(msg.contains(says), "{msg}");
+        }
+    }
+
+    #[test]
     fn line_column_counts_characters() {
         assert_eq!(line_column("ab\ncd", 0), (1, 1));
         assert_eq!(line_column("ab\ncd", 4), (2, 2));

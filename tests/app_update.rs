@@ -6351,3 +6351,64 @@ fn a_batch_s_calls_per_second_are_sampled_from_its_progress_into_bounded_slots()
     let last = d.model.last.as_ref().unwrap();
     assert_eq!(last.call_rate.covered_ms(), 600_000);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Remapped keys
+
+/// The keymap of a config file's `[keys]` table.
+fn keymap(keys: &str) -> blockdeck::app::keymap::Keymap {
+    let file: blockdeck::config::ConfigFile =
+        toml::from_str(&format!("[keys]\n{keys}")).expect("valid TOML");
+    file.look().expect("valid keys").keymap
+}
+
+#[test]
+fn a_remapped_key_acts_and_the_default_key_no_longer_does() {
+    let mut d = Dash::alice(250);
+    d.model.keymap = keymap("unblock = \"d\"\nrefresh = \"ctrl-r\"");
+    // x now does nothing on the table; d asks to unblock the current row.
+    assert!(d.press(ch('x')).is_empty());
+    assert!(d.pending().is_none());
+    assert!(only_checks(&d.press(ch('d'))));
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.op, Operation::Unblock);
+    // The messages name the remapped key.
+    d.press(ch('n'));
+    d.model.list.owner = None;
+    d.press(ctrl('r'));
+    let notice = d.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains("Ctrl-R looks them up again"), "{notice}");
+}
+
+#[test]
+fn the_bar_and_the_help_show_the_remapped_key() {
+    let mut d = Dash::alice(250);
+    d.model.keymap = keymap("unblock = \"d\"\nhelp = \"f1\"");
+    let bar: Vec<String> = command::bar(&d.model, &contexts(&d.model))
+        .into_iter()
+        .map(|(s, b)| format!("{} {}", b.label, s.short))
+        .collect();
+    assert!(bar.contains(&"d unblock".to_owned()), "{bar:?}");
+    assert!(bar.contains(&"F1 help".to_owned()), "{bar:?}");
+    assert!(!bar.iter().any(|b| b.starts_with("x ")), "{bar:?}");
+
+    let sections = blockdeck::app::help::sections(&d.model.keymap, false, false);
+    let table = &sections[0];
+    assert!(
+        table
+            .entries
+            .iter()
+            .any(|e| e.label == "d" && e.help.starts_with("unblock the marked rows")),
+        "{:?}",
+        table.entries
+    );
+    let commands = sections.last().unwrap();
+    assert!(
+        commands
+            .entries
+            .iter()
+            .any(|e| e.label.starts_with(":unblock") && e.help == "= d"),
+        "{:?}",
+        commands.entries
+    );
+}

@@ -611,7 +611,10 @@ pub fn availability(model: &Model, inv: &Invocation) -> Result<(), Unavailable> 
     allowed_in_mode(model, inv.command)?;
     let spec = spec(inv.command);
     if spec.mutates && model.running.is_some() {
-        return Err("a batch is running: wait for it to end, or cancel it (Ctrl-C)".to_owned());
+        return Err(format!(
+            "a batch is running: wait for it to end, or cancel it ({})",
+            model.keymap.key(Command::CancelBatch)
+        ));
     }
     prerequisites(model, inv)
 }
@@ -640,11 +643,12 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
     let bare = inv.args == Args::None;
     match inv.command {
         Command::Yes if !model.armed() => Err(format!(
-            "the question has just opened: read it, then press y ({} s after it opens)",
+            "the question has just opened: read it, then press {} ({} s after it opens)",
+            model.keymap.key(Command::Yes),
             super::model::ARMING_MS as f64 / 1000.0
         )),
         Command::Yes => match &model.overlay {
-            Overlay::Confirm(pending) => pending.ready(),
+            Overlay::Confirm(pending) => pending.ready(&model.keymap),
             _ => Ok(()),
         },
         Command::Reason | Command::NameProtected
@@ -715,7 +719,10 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             }
         }
         Command::Refresh if model.journal.is_some() => Ok(()),
-        Command::Refresh => needs_owner(model, "r looks them up again"),
+        Command::Refresh => needs_owner(
+            model,
+            &format!("{} looks them up again", model.keymap.key(Command::Refresh)),
+        ),
         Command::UndoBatch => undo_batch_availability(model),
         Command::Watch if inv.args != Args::On(false) => {
             needs_owner(model, ":watch follows their list")
@@ -739,7 +746,8 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
                     format!("the list stopped at page {}", f.pages + 1)
                 };
                 Err(format!(
-                    "{what}: an export would miss entries; r reads it again, then export"
+                    "{what}: an export would miss entries; {} reads it again, then export",
+                    model.keymap.key(Command::Refresh)
                 ))
             }
             (_, Args::Path(path)) => crate::export::Format::for_path(path).map(|_| ()),
@@ -793,8 +801,9 @@ fn retry_availability(model: &Model) -> Result<(), Unavailable> {
             .map(|g| format!("{} {}", g.code, codes::lookup(g.code).name))
             .collect();
         return Err(format!(
-            "nothing to retry: its failures are permanent ({}); no retry fixes them (= shows why)",
-            codes.join(", ")
+            "nothing to retry: its failures are permanent ({}); no retry fixes them ({} shows why)",
+            codes.join(", "),
+            model.keymap.key(Command::ShowResult)
         ));
     }
     Ok(())
@@ -816,8 +825,9 @@ fn resume_availability(model: &Model, args: &Args) -> Result<(), Unavailable> {
     match found.len() {
         1 => Ok(()),
         0 => Err(format!(
-            "no unfinished batch {}: Tab offers the ones the journal holds ({} of them)",
+            "no unfinished batch {}: {} offers the ones the journal holds ({} of them)",
             crate::display::sanitize(wanted),
+            model.keymap.key(Command::Complete),
             model.incomplete.len()
         )),
         n => Err(format!(
@@ -851,7 +861,10 @@ fn undo_batch_availability(model: &Model) -> Result<(), Unavailable> {
             return Err("the journal is still being read".to_owned());
         }
         super::model::JournalLoad::Failed(_) => {
-            return Err("the journal could not be read: r reads it again".to_owned());
+            return Err(format!(
+                "the journal could not be read: {} reads it again",
+                model.keymap.key(Command::Refresh)
+            ));
         }
         _ => {}
     }
@@ -885,7 +898,10 @@ fn undo_batch_availability(model: &Model) -> Result<(), Unavailable> {
 
 fn inspector_unblock(model: &Model, command: Command) -> Result<(), Unavailable> {
     let Overlay::Inspector(inspector) = &model.overlay else {
-        return Err("open the inspector first (i on a row)".to_owned());
+        return Err(format!(
+            "open the inspector first ({} on a row)",
+            model.keymap.key(Command::Inspect)
+        ));
     };
     let seen = match &inspector.result {
         Some(Ok(seen)) => seen,

@@ -74,16 +74,24 @@ fn pair_text(pair: &Pair) -> String {
 /// and while the checks before a change are still running.
 fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
     if matches!(&model.overlay, Overlay::Confirm(p) if p.typing.is_some()) {
+        let keys = &model.keymap;
         return Line::from(vec![
-            Span::styled("Enter", theme.key),
+            Span::styled(keys.key(Command::Submit), theme.key),
             Span::styled(" keeps the line", theme.text),
             Span::styled(" · ", theme.dim),
-            Span::styled("Esc", theme.key),
-            Span::styled(" leaves it (then y/n answer)", theme.text),
+            Span::styled(keys.key(Command::CancelLine), theme.key),
+            Span::styled(
+                format!(
+                    " leaves it (then {}/{} answer)",
+                    keys.key(Command::Yes),
+                    keys.key(Command::No)
+                ),
+                theme.text,
+            ),
         ]);
     }
     let not_yet = match &model.overlay {
-        Overlay::Confirm(pending) if pending.ready().is_err() => {
+        Overlay::Confirm(pending) if pending.ready(&model.keymap).is_err() => {
             if matches!(pending.checks, Checks::Running { .. }) {
                 Some(" (after the checks)")
             } else {
@@ -238,18 +246,26 @@ fn check_lines(
                     "→ ",
                     theme.text,
                     format!(
-                        "y sends all {send}, so that the journal batch accounts for each; what \
-                         is so already is not changed"
+                        "{} sends all {send}, so that the journal batch accounts for each; what \
+                         is so already is not changed",
+                        model.keymap.key(Command::Yes)
                     ),
                 );
             } else if send == 0 {
                 note(
                     "✗ ",
                     theme.error,
-                    "nothing left to send: n closes".to_owned(),
+                    format!(
+                        "nothing left to send: {} closes",
+                        model.keymap.key(Command::No)
+                    ),
                 );
             } else {
-                note("→ ", theme.text, format!("y sends the other {send}"));
+                note(
+                    "→ ",
+                    theme.text,
+                    format!("{} sends the other {send}", model.keymap.key(Command::Yes)),
+                );
             }
         }
     }
@@ -358,9 +374,10 @@ fn rule_lines(
             "⊘ ",
             theme.warning,
             format!(
-                "{} held out: they touch protected account(s) {}; p names one to let it through",
+                "{} held out: they touch protected account(s) {}; {} names one to let it through",
                 count_pairs(action.protected.len()),
-                some_of(&accounts, room.saturating_sub(40).max(12))
+                some_of(&accounts, room.saturating_sub(40).max(12)),
+                model.keymap.key(Command::NameProtected)
             ),
         );
         if action.typing == Some(ConfirmLine::Include) {
@@ -381,13 +398,20 @@ fn rule_lines(
         (true, _) => note(
             "> ",
             theme.key,
-            format!("{label}: {}▏ (Enter keeps it)", sanitize(typed)),
+            format!(
+                "{label}: {}▏ ({} keeps it)",
+                sanitize(typed),
+                model.keymap.key(Command::Submit)
+            ),
         ),
         (false, false) => note("  ", theme.text, format!("{label}: {}", sanitize(typed))),
         (false, true) if action.reason_required => note(
             "! ",
             theme.warning,
-            format!("{label}: none yet; press r and type why"),
+            format!(
+                "{label}: none yet; press {} and type why",
+                model.keymap.key(Command::Reason)
+            ),
         ),
         (false, true) => {}
     }
@@ -534,7 +558,10 @@ pub fn palette_line(
 /// `  — inspect [A] B: the relationship between …` once the command's name is typed.
 fn usage_hint(model: &Model, text: &str) -> String {
     let Some(name) = text.split_whitespace().next() else {
-        return "  Tab lists the commands".to_owned();
+        return format!(
+            "  {} lists the commands",
+            model.keymap.key(Command::Complete)
+        );
     };
     match command::by_name(name) {
         Some(spec) if !(model.read_only && spec.mutates) => {
@@ -736,9 +763,9 @@ fn result_lines<'a>(
     for group in &last.failures {
         lines.push(Line::raw(""));
         let fix = if crate::app::command::retry_can_fix(group.code) {
-            "R retries these"
+            format!("{} retries these", model.keymap.key(Command::RetryFailed))
         } else {
-            "permanent: a retry cannot fix these"
+            "permanent: a retry cannot fix these".to_owned()
         };
         let head = format!(
             "✗ {} ({}) — {} — {fix}",

@@ -225,6 +225,10 @@ fn on_failed(model: &mut Model, error: &Failure) {
     };
     model.log(
         Level::Error,
-        format!("{at}: {text} — {}; r tries again", error.kind.remedy()),
+        format!(
+            "{at}: {text} — {}; {} tries again",
+            error.kind.remedy(),
+            model.keymap.key(crate::app::command::Command::Refresh)
+        ),
     );
 }

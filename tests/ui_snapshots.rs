@@ -14,6 +14,7 @@ use blockdeck::client::{Operation, Pair};
 use blockdeck::feed::{ChangeKind, Role};
 use blockdeck::ui;
 use common::dashboard::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -340,6 +341,22 @@ fn help(w: u16, h: u16, mono: bool) -> Dash {
     d
 }
 
+/// The help with keys remapped in the config file: the remapped keys are the ones listed.
+fn help_remapped(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    let file: blockdeck::config::ConfigFile = toml::from_str(
+        "[keys]\nunblock = \"d\"\nfind-blockers = [\"W\", \"ctrl-w\"]\nhelp = \"f1\"\n",
+    )
+    .expect("valid TOML");
+    d.model.keymap = file.look().expect("valid keys").keymap;
+    d.press(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE));
+    assert!(
+        matches!(d.model.overlay, Overlay::Help(_)),
+        "F1 opens the help"
+    );
+    d
+}
+
 fn read_only(w: u16, h: u16, mono: bool) -> Dash {
     let mut d = Dash::with(true, mono).size(w, h);
     d.load("alice", 250);
@@ -627,6 +644,7 @@ const SCREENS: &[(&str, Screen)] = &[
     ("stopped", stopped),
     ("cancelled", cancelled),
     ("help", help),
+    ("help_remapped", help_remapped),
     ("read_only", read_only),
     ("inspector", inspector),
     ("feed", feed),
@@ -790,6 +808,13 @@ fn snapshot_journal() {
 fn snapshot_help() {
     for (w, h) in SIZES {
         snapshot("help", w, h);
+    }
+}
+
+#[test]
+fn snapshot_help_remapped() {
+    for (w, h) in SIZES {
+        snapshot("help_remapped", w, h);
     }
 }
 

@@ -44,7 +44,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     if list.view.is_empty() {
         let text = if list.owner.is_none() {
-            "look a user up: type an ID and press Enter".to_owned()
+            format!(
+                "look a user up: type an ID and press {}",
+                model.keymap.key(Command::Submit)
+            )
         } else if list.loading && list.rows.is_empty() {
             format!(
                 "loading…{}",

@@ -18,6 +18,7 @@ use ratatui::widgets::Clear;
 use super::popups::centered;
 use super::text::{clip, fit, line_fit, width, wrap, wrap_hanging};
 use super::theme::Theme;
+use crate::app::command::Command;
 use crate::app::help::{Entry, Section, sections};
 use crate::app::model::{Model, Scroll};
 
@@ -368,11 +369,15 @@ fn scrolled(model: &Model, scroll: Scroll, theme: &Theme, frame: &mut Frame, are
         rows.extend(item.iter().take(height - rows.len()).cloned());
     }
     let rect = centered(area, w, height as u16 + 2);
+    let keys = &model.keymap;
     let title = format!(
-        " Help — items {}–{} of {} · j/k PgUp/PgDn scroll ",
+        " Help — items {}–{} of {} · {} {}/{} scroll ",
         first + 1,
         last + 1,
-        items.len()
+        items.len(),
+        keys.label(Command::Down).unwrap_or("j/k"),
+        keys.key(Command::PageUp),
+        keys.key(Command::PageDown)
     );
     let block = theme.popup(&title);
     let inner = block.inner(rect);

@@ -2231,6 +2231,8 @@ read_only = true
                 3,
                 "no role is called `shade`",
             ),
+            ("[keys]\nunblock = 5\n", 2, "a key in quotes"),
+            ("[theme]\nerror = true\n", 2, "an index from 0 to 255"),
         ] {
             let path = write_config(&dir, bad);
             let msg = Settings::resolve(&overrides_for(&path))

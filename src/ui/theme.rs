@@ -181,11 +181,33 @@ pub fn level_symbol(level: Level) -> &'static str {
 // ------------------------------------------------------------------------------ the config file
 
 /// One colour in `[theme]`: a name, `#rrggbb`, or a 0–255 index.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ColourValue {
     Index(i64),
     Text(String),
+}
+
+impl<'de> serde::Deserialize<'de> for ColourValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ColourValue, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = ColourValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a colour name or \"#rrggbb\" in quotes, or an index from 0 to 255")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ColourValue, E> {
+                Ok(ColourValue::Text(v.to_owned()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ColourValue, E> {
+                Ok(ColourValue::Index(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ColourValue, E> {
+                Ok(ColourValue::Index(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
 }
 
 /// The `[theme]` table as read: `preset`, and role → colour, each value with where it is.

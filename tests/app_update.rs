@@ -6412,3 +6412,23 @@ fn the_bar_and_the_help_show_the_remapped_key() {
         commands.entries
     );
 }
+
+#[test]
+fn the_confirmation_names_the_remapped_answers() {
+    let mut d = Dash::alice(250);
+    d.model.keymap = keymap("yes = \"o\"\nno = [\"ctrl-n\", \"esc\"]");
+    d.press(ch('x'));
+    let keys: Vec<&str> = command::popup_keys(&d.model.keymap, Context::Confirm)
+        .into_iter()
+        .map(|(_, b)| b.label)
+        .collect();
+    assert_eq!(&keys[..2], ["o", "Ctrl-N/Esc"]);
+    // `y` no longer answers; `o` does once the question has been read.
+    d.model.ms += 1000;
+    assert!(d.press(ch('y')).is_empty());
+    assert!(d.pending().is_some());
+    assert_eq!(
+        d.model.keymap.resolve(&contexts(&d.model), &ch('o')),
+        Some(Command::Yes)
+    );
+}

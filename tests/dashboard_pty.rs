@@ -809,3 +809,42 @@ fn a_bad_key_in_the_config_file_stops_the_dashboard_and_the_cli_with_its_line() 
     assert!(out.stderr.contains("config.toml, line 3"), "{}", out.stderr);
     assert_eq!(sandbox.total_calls(), 0, "nothing was sent");
 }
+
+/// Whether any cell on screen has the background `rgb`.
+fn has_background(pty: &Pty, rgb: (u8, u8, u8)) -> bool {
+    pty.with_screen(|s| {
+        let (rows, cols) = s.size();
+        (0..rows.get()).any(|r| {
+            (0..cols.get()).any(|c| {
+                s.cell(r, c)
+                    .is_some_and(|cell| cell.bgcolor() == vt100::Color::Rgb(rgb.0, rgb.1, rgb.2))
+            })
+        })
+    })
+}
+
+/// The `[theme]` of the config file colours the screen; under `NO_COLOR` it is not used.
+#[test]
+fn the_theme_colours_the_cursor_unless_no_color() {
+    let mut ws = Workspace::new();
+    ws.config = ws.write("config.toml", "[theme]\ncursor = \"#123456\"\n");
+    let sandbox = LocalSandbox::on(alice_seed());
+    for no_color in [false, true] {
+        let mut command = dashboard_command(&ws, &sandbox).size(120, 40);
+        if no_color {
+            command = command.env("NO_COLOR", "1");
+        }
+        let mut pty = command.spawn();
+        wait_first_frame(&pty);
+        let screen = look_up(&pty, "alice", ROSTER);
+        assert!(screen.contains("> [ ] blk01"), "{screen}");
+        assert_eq!(
+            has_background(&pty, (0x12, 0x34, 0x56)),
+            !no_color,
+            "NO_COLOR={no_color}"
+        );
+        pty.press(Key::Char('q'));
+        let status = pty.wait_exit(WAIT);
+        assert!(status.success(), "exit status {status:?}");
+    }
+}

@@ -171,8 +171,9 @@ fn check_lines(
             "? ",
             theme.warning,
             format!(
-                "the checks could not run ({why}): y sends all {} as asked, and the service \
+                "the checks could not run ({why}): {} sends all {} as asked, and the service \
                  decides each",
+                model.keymap.key(Command::Yes),
                 action.pairs.len()
             ),
         ),

@@ -105,7 +105,8 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
                     paragraphs.push((
                         Level::Info,
                         format!(
-                            "from the team's journal: J lists it, `journal show {}` on the command line",
+                            "from the team's journal: {} lists it, `journal show {}` on the command line",
+                            model.keymap.key(Command::Journal),
                             sanitize(team.batch.id.as_str())
                         ),
                     ));

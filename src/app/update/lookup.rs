@@ -76,7 +76,7 @@ pub(super) fn submit(model: &mut Model) -> Vec<Effect> {
     let text = model.lookup.value().trim().to_owned();
     if let Some(line) = text.strip_prefix(':') {
         model.lookup.reset();
-        return match palette::parse(line) {
+        return match palette::parse_with(line, &model.keymap) {
             Ok(inv) => run_typed(model, line, inv),
             Err(error) => super::palette::reopen(model, line, error),
         };

@@ -75,7 +75,8 @@ pub struct Problem {
 /// What a command is called in `[keys]`.
 struct Row {
     spec: &'static Spec,
-    /// The key first written for it, as the screen writes it (`r`, `Ctrl-C`).
+    /// The key first written for it, as the screen writes it (`r`, `Ctrl-C`), or its command
+    /// line name (`:watch`) when it has no key.
     first: Option<&'static str>,
 }
 
@@ -157,7 +158,9 @@ impl Keymap {
                     .iter()
                     .find(|(s, _)| s.command == spec.command)
                     .and_then(|(_, b)| b.keys.first())
-                    .map(|k| &*Box::leak(key_words(k).into_boxed_str())),
+                    .map(key_words)
+                    .or_else(|| spec.palette.map(|p| format!(":{}", p.name)))
+                    .map(|k| &*Box::leak(k.into_boxed_str())),
             })
             .collect();
         Keymap {
@@ -305,9 +308,7 @@ impl Keymap {
             .iter()
             .find(|r| r.spec.command == command)
             .expect("every command has a row");
-        row.first
-            .or_else(|| row.spec.palette.map(|p| p.usage))
-            .unwrap_or(row.spec.short)
+        row.first.unwrap_or(row.spec.short)
     }
 
     /// How many commands the config file remapped.
@@ -569,7 +570,7 @@ mod tests {
         assert_eq!(map.label(Command::No), Some("n/Esc"));
         assert_eq!(map.key(Command::No), "n");
         assert_eq!(map.key(Command::CancelBatch), "Ctrl-C");
-        assert_eq!(map.key(Command::Watch), "watch [on|off]");
+        assert_eq!(map.key(Command::Watch), ":watch");
         assert_eq!(
             map.bindings().count(),
             super::super::command::bindings().count()

@@ -284,6 +284,20 @@ pub struct ConfigFile {
     pub osc52: Option<bool>,
     /// Profiles by name, written as `[profiles.NAME]` tables.
     pub profiles: BTreeMap<String, Profile>,
+    /// `[keys]`: actions given other keys (action name → a key or a list of keys).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub keys: crate::app::keymap::KeysTable,
+    /// `[theme]`: a preset and the colours of roles.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub theme: crate::ui::theme::ThemeTable,
+}
+
+/// How the dashboard looks and answers keys: the `[keys]` and `[theme]` of the config file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Look {
+    pub keymap: crate::app::keymap::Keymap,
+    /// The colours (unused under `NO_COLOR`).
+    pub theme: crate::ui::theme::Theme,
 }
 
 impl ConfigFile {
@@ -369,8 +383,28 @@ impl ConfigFile {
             return Ok(ConfigFile::default());
         }
         // Parsed from the text read above: one read, and a missing file is never created.
-        toml::from_str::<ConfigFile>(&text)
-            .map_err(|err| parse_error(path, &text, err.message(), err.span()))
+        let file = toml::from_str::<ConfigFile>(&text)
+            .map_err(|err| parse_error(path, &text, err.message(), err.span()))?;
+        // `[keys]` and `[theme]` are checked now, so that every command refuses a bad one with
+        // its line.
+        file.look().map_err(|problem| {
+            let (line, column) = line_column(&text, problem.span.start);
+            ConfigError::Setting {
+                path: path.to_path_buf(),
+                line: Some(line),
+                column: Some(column),
+                message: problem.message,
+            }
+        })?;
+        Ok(file)
+    }
+
+    /// The keys and the colours the file asks for.
+    pub fn look(&self) -> Result<Look, crate::app::keymap::Problem> {
+        Ok(Look {
+            keymap: crate::app::keymap::Keymap::from_config(&self.keys)?,
+            theme: crate::ui::theme::Theme::from_config(&self.theme)?,
+        })
     }
 
     /// Writes the config file owner-only (0600), replacing it atomically: the new contents go
@@ -574,6 +608,8 @@ pub struct Settings {
     pub mouse: bool,
     /// `c` copies through OSC 52 (`osc52` in the config file).
     pub osc52: bool,
+    /// The keys and colours of the config file.
+    pub look: Look,
 }
 
 impl Settings {
@@ -685,9 +721,16 @@ impl Settings {
         )
         .map_err(|message| ConfigError::Moderation { message })?;
 
+        let look = file.look().map_err(|problem| ConfigError::Setting {
+            path: config_path.clone(),
+            line: None,
+            column: None,
+            message: problem.message,
+        })?;
         Ok(Settings {
             mouse: file.mouse(),
             osc52: file.osc52(),
+            look,
             moderator,
             require_reason: profile.require_reason,
             protected,
@@ -893,6 +936,14 @@ pub enum ConfigError {
         /// 1-based column of the problem, when known.
         column: Option<usize>,
         /// The parser's description of the problem.
+        message: String,
+    },
+    /// A `[keys]` or `[theme]` setting that cannot be used; the message says what to do.
+    #[error("config file {}{}: {message}", path.display(), location(*line, *column))]
+    Setting {
+        path: PathBuf,
+        line: Option<usize>,
+        column: Option<usize>,
         message: String,
     },
     /// The file has a setting blockdeck does not know (usually a misspelling).
@@ -2180,6 +2231,61 @@ read_only = true
             );
         }
         assert_eq!(default_path_from(Some(OsString::new())), confy_path);
+    }
+
+    #[test]
+    fn keys_and_theme_are_read_and_a_bad_one_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[profiles.sandbox]\nbase_url = \"http://127.0.0.1:8080\"\nsdkappid = 1400000000\n\n\
+                    [keys]\nunblock = \"d\"\n\n[theme]\npreset = \"light\"\nerror = 160\n";
+        let path = write_config(&dir, text);
+        let settings = Settings::resolve(&overrides_for(&path)).unwrap();
+        assert_eq!(
+            settings
+                .look
+                .keymap
+                .label(crate::app::command::Command::Unblock),
+            Some("d")
+        );
+        assert_eq!(
+            settings.look.theme.error.fg,
+            Some(ratatui::style::Color::Indexed(160))
+        );
+        // Written back (by `config init`) the tables stay.
+        let file = ConfigFile::load(&path).unwrap();
+        file.save(&path).unwrap();
+        assert_eq!(ConfigFile::load(&path).unwrap(), file);
+
+        for (bad, line, says) in [
+            (
+                "[keys]\nsort = \"o\"\nunblok = \"d\"\n",
+                3,
+                "no action is called `unblok`",
+            ),
+            ("[keys]\nunblock = \"ctrl-\"\n", 2, "keys are written like"),
+            (
+                "\n[keys]\nunblock = \"i\"\n",
+                3,
+                "already the key of inspect",
+            ),
+            ("[keys]\nsubmit = \"s\"\n", 2, "letters are text"),
+            ("[theme]\ncursor = \"mauve\"\n", 2, "#rrggbb"),
+            (
+                "[theme]\n\nshade = \"red\"\n",
+                3,
+                "no role is called `shade`",
+            ),
+            ("[keys]\nunblock = 5\n", 2, "a key in quotes"),
+            ("[theme]\nerror = true\n", 2, "an index from 0 to 255"),
+        ] {
+            let path = write_config(&dir, bad);
+            let msg = Settings::resolve(&overrides_for(&path))
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+            assert!(msg.contains(&format!("line {line},")), "{bad}: {msg}");
+            assert!(msg.contains(says), "{msg}");
+        }
     }
 
     #[test]

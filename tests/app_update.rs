@@ -2813,7 +2813,7 @@ fn check(action: Command, ctx: Context, setup: &str, b: &Model, a: &Model, fx: &
                 panic!("{what}: {:?}", a.overlay);
             };
             let rows = b.help_rows();
-            let last = blockdeck::app::help::items(false) - 1;
+            let last = blockdeck::app::help::items(&Default::default(), false) - 1;
             let want = match action {
                 Command::Up => before.offset - 1,
                 Command::Down => before.offset + 1,
@@ -3381,7 +3381,7 @@ fn every_binding_of_the_command_table_works_in_every_one_of_its_contexts() {
                     let ctxs = contexts(&d.model);
                     assert!(ctxs.contains(&ctx), "{setup}: {ctxs:?} lacks {ctx:?}");
                     assert_eq!(
-                        command::resolve(&ctxs, &k),
+                        command::resolve(&Default::default(), &ctxs, &k),
                         Some(spec.command),
                         "{} ({:?}) in {setup}",
                         binding.label,
@@ -4891,7 +4891,7 @@ fn every_command_is_in_the_help_the_bar_and_completion_and_read_only_leaves_no_c
     for read_only in [false, true] {
         let allowed = |spec: &command::Spec| !(read_only && spec.mutates);
         // The help: every binding the mode allows, and none it does not.
-        let entries: Vec<help::Entry> = help::sections(read_only, false)
+        let entries: Vec<help::Entry> = help::sections(&Default::default(), read_only, false)
             .into_iter()
             .flat_map(|s| s.entries)
             .collect();
@@ -6754,4 +6754,85 @@ fn the_blockers_table_takes_the_user_off_exactly_the_marked_blockers_lists() {
 
 fn pairs_of_blockers(from: &[&str], to: &str) -> Vec<Pair> {
     from.iter().map(|f| Pair::new(id(f), id(to))).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Remapped keys
+
+/// The keymap of a config file's `[keys]` table.
+fn keymap(keys: &str) -> blockdeck::app::keymap::Keymap {
+    let file: blockdeck::config::ConfigFile =
+        toml::from_str(&format!("[keys]\n{keys}")).expect("valid TOML");
+    file.look().expect("valid keys").keymap
+}
+
+#[test]
+fn a_remapped_key_acts_and_the_default_key_no_longer_does() {
+    let mut d = Dash::alice(250);
+    d.model.keymap = keymap("unblock = \"d\"\nrefresh = \"ctrl-r\"");
+    // x now does nothing on the table; d asks to unblock the current row.
+    assert!(d.press(ch('x')).is_empty());
+    assert!(d.pending().is_none());
+    assert!(only_checks(&d.press(ch('d'))));
+    let p = d.pending().expect("a confirmation");
+    assert_eq!(p.op, Operation::Unblock);
+    // The messages name the remapped key.
+    d.press(ch('n'));
+    d.model.list.owner = None;
+    d.press(ctrl('r'));
+    let notice = d.model.notice.clone().unwrap_or_default();
+    assert!(notice.contains("Ctrl-R looks them up again"), "{notice}");
+}
+
+#[test]
+fn the_bar_and_the_help_show_the_remapped_key() {
+    let mut d = Dash::alice(250);
+    d.model.keymap = keymap("unblock = \"d\"\nhelp = \"f1\"");
+    let bar: Vec<String> = command::bar(&d.model, &contexts(&d.model))
+        .into_iter()
+        .map(|(s, b)| format!("{} {}", b.label, s.short))
+        .collect();
+    assert!(bar.contains(&"d unblock".to_owned()), "{bar:?}");
+    assert!(bar.contains(&"F1 help".to_owned()), "{bar:?}");
+    assert!(!bar.iter().any(|b| b.starts_with("x ")), "{bar:?}");
+
+    let sections = blockdeck::app::help::sections(&d.model.keymap, false, false);
+    let table = &sections[0];
+    assert!(
+        table
+            .entries
+            .iter()
+            .any(|e| e.label == "d" && e.help.starts_with("unblock the marked rows")),
+        "{:?}",
+        table.entries
+    );
+    let commands = sections.last().unwrap();
+    assert!(
+        commands
+            .entries
+            .iter()
+            .any(|e| e.label.starts_with(":unblock") && e.help == "= d"),
+        "{:?}",
+        commands.entries
+    );
+}
+
+#[test]
+fn the_confirmation_names_the_remapped_answers() {
+    let mut d = Dash::alice(250);
+    d.model.keymap = keymap("yes = \"o\"\nno = [\"ctrl-n\", \"esc\"]");
+    d.press(ch('x'));
+    let keys: Vec<&str> = command::popup_keys(&d.model.keymap, Context::Confirm)
+        .into_iter()
+        .map(|(_, b)| b.label)
+        .collect();
+    assert_eq!(&keys[..2], ["o", "Ctrl-N/Esc"]);
+    // `y` no longer answers; `o` does once the question has been read.
+    d.model.ms += 1000;
+    assert!(d.press(ch('y')).is_empty());
+    assert!(d.pending().is_some());
+    assert_eq!(
+        d.model.keymap.resolve(&contexts(&d.model), &ch('o')),
+        Some(Command::Yes)
+    );
 }

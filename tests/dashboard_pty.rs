@@ -916,3 +916,97 @@ fn mouse_and_osc52_off_in_the_config_stay_off() {
     assert!(!contains(&raw, b"\x1b]52;"), "something was copied");
     assert_restored(&pty);
 }
+/// With `unblock = "d"` in the config file, `d` on a row asks to unblock it (and `x` does not),
+/// and the help lists `d`.
+#[test]
+fn a_key_remapped_in_the_config_file_works_and_the_help_shows_it() {
+    let mut ws = Workspace::new();
+    ws.config = ws.write("config.toml", "[keys]\nunblock = \"d\"\n");
+    let sandbox = LocalSandbox::on(alice_seed());
+    let mut pty = dashboard(&ws, &sandbox, 120, 40);
+    wait_first_frame(&pty);
+    let screen = look_up(&pty, "alice", ROSTER);
+    assert!(screen.contains("d unblock"), "the bar names d\n{screen}");
+    assert!(!screen.contains("x unblock"), "{screen}");
+
+    pty.press(Key::Char('x'));
+    pty.press(Key::Char('d'));
+    let screen = pty.wait_for_all(&["Unblock", "alice → blk01", "y confirm"], WAIT);
+    assert!(!screen.contains("Unblock 2"), "x asked nothing\n{screen}");
+    pty.press(Key::Char('n'));
+    pty.wait_for_all(&["cancelled: nothing was sent"], WAIT);
+
+    pty.press(Key::Char('?'));
+    let screen = pty.wait_for_all(&["Help —", "d      unblock the marked rows", "= d"], WAIT);
+    assert!(!screen.contains("x      unblock the marked"), "{screen}");
+    pty.press(Key::Esc);
+    pty.press(Key::Char('q'));
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "exit status {status:?}");
+    assert_restored(&pty);
+    assert_eq!(sandbox.blocklist("alice"), roster(), "nothing was sent");
+}
+
+/// A config file whose `[keys]` has a problem stops the dashboard, and the CLI, before anything
+/// is drawn or sent, with the file's line and what to do.
+#[test]
+fn a_bad_key_in_the_config_file_stops_the_dashboard_and_the_cli_with_its_line() {
+    let mut ws = Workspace::new();
+    ws.config = ws.write("config.toml", "[keys]\nsort = \"o\"\nunblock = \"i\"\n");
+    let sandbox = LocalSandbox::on(alice_seed());
+    let mut pty = dashboard(&ws, &sandbox, 120, 40);
+    let status = pty.wait_exit(WAIT);
+    assert!(!status.success(), "the dashboard started");
+    let text = String::from_utf8_lossy(&pty.raw()).into_owned();
+    assert!(text.contains("config.toml, line 3"), "{text}");
+    assert!(text.contains("already the key of inspect"), "{text}");
+    assert!(text.contains("remap inspect too"), "{text}");
+    assert!(
+        !contains(&pty.raw(), b"\x1b[?1049h"),
+        "the terminal was never taken over"
+    );
+
+    let out = common::cli::run(ws.cmd(&sandbox.url(), &["list", "alice"]));
+    assert_ne!(out.code, Some(0), "{}", out.all());
+    assert!(out.stderr.contains("config.toml, line 3"), "{}", out.stderr);
+    assert_eq!(sandbox.total_calls(), 0, "nothing was sent");
+}
+
+/// Whether any cell on screen has the background `rgb`.
+fn has_background(pty: &Pty, rgb: (u8, u8, u8)) -> bool {
+    pty.with_screen(|s| {
+        let (rows, cols) = s.size();
+        (0..rows.get()).any(|r| {
+            (0..cols.get()).any(|c| {
+                s.cell(r, c)
+                    .is_some_and(|cell| cell.bgcolor() == vt100::Color::Rgb(rgb.0, rgb.1, rgb.2))
+            })
+        })
+    })
+}
+
+/// The `[theme]` of the config file colours the screen; under `NO_COLOR` it is not used.
+#[test]
+fn the_theme_colours_the_cursor_unless_no_color() {
+    let mut ws = Workspace::new();
+    ws.config = ws.write("config.toml", "[theme]\ncursor = \"#123456\"\n");
+    let sandbox = LocalSandbox::on(alice_seed());
+    for no_color in [false, true] {
+        let mut command = dashboard_command(&ws, &sandbox).size(120, 40);
+        if no_color {
+            command = command.env("NO_COLOR", "1");
+        }
+        let mut pty = command.spawn();
+        wait_first_frame(&pty);
+        let screen = look_up(&pty, "alice", ROSTER);
+        assert!(screen.contains("> [ ] blk01"), "{screen}");
+        assert_eq!(
+            has_background(&pty, (0x12, 0x34, 0x56)),
+            !no_color,
+            "NO_COLOR={no_color}"
+        );
+        pty.press(Key::Char('q'));
+        let status = pty.wait_exit(WAIT);
+        assert!(status.success(), "exit status {status:?}");
+    }
+}

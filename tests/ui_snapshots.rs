@@ -14,6 +14,7 @@ use blockdeck::client::{Operation, Pair};
 use blockdeck::feed::{ChangeKind, Role};
 use blockdeck::ui;
 use common::dashboard::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -357,6 +358,22 @@ fn result(w: u16, h: u16, mono: bool) -> Dash {
 fn help(w: u16, h: u16, mono: bool) -> Dash {
     let mut d = alice(w, h, 250, mono);
     d.press(ch('?'));
+    d
+}
+
+/// The help with keys remapped in the config file: the remapped keys are the ones listed.
+fn help_remapped(w: u16, h: u16, mono: bool) -> Dash {
+    let mut d = alice(w, h, 250, mono);
+    let file: blockdeck::config::ConfigFile = toml::from_str(
+        "[keys]\nunblock = \"d\"\nfind-blockers = [\"W\", \"ctrl-w\"]\nhelp = \"f1\"\n",
+    )
+    .expect("valid TOML");
+    d.model.keymap = file.look().expect("valid keys").keymap;
+    d.press(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE));
+    assert!(
+        matches!(d.model.overlay, Overlay::Help(_)),
+        "F1 opens the help"
+    );
     d
 }
 
@@ -710,6 +727,7 @@ const SCREENS: &[(&str, Screen)] = &[
     ("stopped", stopped),
     ("cancelled", cancelled),
     ("help", help),
+    ("help_remapped", help_remapped),
     ("read_only", read_only),
     ("inspector", inspector),
     ("feed", feed),
@@ -925,6 +943,13 @@ fn snapshot_journal() {
 fn snapshot_help() {
     for (w, h) in SIZES {
         snapshot("help", w, h);
+    }
+}
+
+#[test]
+fn snapshot_help_remapped() {
+    for (w, h) in SIZES {
+        snapshot("help_remapped", w, h);
     }
 }
 

@@ -9,6 +9,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+pub use super::keymap::Keymap;
 use super::model::{ListKind, Model, Overlay};
 use crate::display::sanitize;
 use crate::tim::codes::{self, Class};
@@ -505,38 +506,65 @@ impl Command {
         spec(self).mutates
     }
 
-    /// The key first written for the command (`R`), if it has one.
+    /// The key first written for the command in the table (`R`), if it has one.
+    #[deprecated(note = "use model.keymap.label(Command::X): it shows a key the config remapped")]
     pub fn key_label(self) -> Option<&'static str> {
         spec(self).bindings.first().map(|b| b.label)
     }
+
+    /// The command's name in the config file's `[keys]`: its name in kebab-case
+    /// (`FindBlockers` is `find-blockers`, `UnblockAB` is `unblock-ab`).
+    pub fn action(self) -> &'static str {
+        static NAMES: std::sync::OnceLock<Vec<(Command, String)>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            TABLE
+                .iter()
+                .map(|s| (s.command, kebab(&format!("{:?}", s.command))))
+                .collect()
+        });
+        names
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map(|(_, n)| n.as_str())
+            .expect("every command has a row")
+    }
+
+    /// The command called `action` in `[keys]`.
+    pub fn by_action(action: &str) -> Option<Command> {
+        TABLE
+            .iter()
+            .map(|s| s.command)
+            .find(|c| c.action() == action)
+    }
 }
 
-/// Whether `key` is one of `keys` (Shift is ignored for characters, which carry their own case).
-fn matches(keys: &[Key], key: &KeyEvent) -> bool {
-    keys.iter().any(|&(code, mods)| {
-        code == key.code
-            && match code {
-                KeyCode::Char(_) => (mods & !SHIFT) == (key.modifiers & !SHIFT),
-                _ => mods == key.modifiers,
-            }
-    })
+/// `FindBlockers` → `find-blockers`; a run of capitals stays one word (`UnblockAB` →
+/// `unblock-ab`).
+fn kebab(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            out.push('-');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
-/// Every binding in table order, with its command.
+/// Every binding of the table (the default keys) in table order, with its command; what is in
+/// use is [`Keymap::bindings`].
 pub fn bindings() -> impl Iterator<Item = (&'static Spec, &'static Binding)> {
     TABLE
         .iter()
         .flat_map(|spec| spec.bindings.iter().map(move |b| (spec, b)))
 }
 
-/// The command `key` asks for in the first of `contexts` that binds it.
-pub fn resolve(contexts: &[Context], key: &KeyEvent) -> Option<Command> {
-    contexts.iter().find_map(|ctx| {
-        bindings()
-            .filter(|(_, b)| b.contexts.contains(ctx))
-            .find(|(_, b)| matches(b.keys, key))
-            .map(|(spec, _)| spec.command)
-    })
+/// The command `key` asks for in the first of `contexts` that binds it, with the keys of
+/// `keymap`.
+pub fn resolve(keymap: &Keymap, contexts: &[Context], key: &KeyEvent) -> Option<Command> {
+    keymap.resolve(contexts, key)
 }
 
 // ------------------------------------------------------------------------- the command line
@@ -614,7 +642,10 @@ pub fn availability(model: &Model, inv: &Invocation) -> Result<(), Unavailable> 
     allowed_in_mode(model, inv.command)?;
     let spec = spec(inv.command);
     if spec.mutates && model.running.is_some() {
-        return Err("a batch is running: wait for it to end, or cancel it (Ctrl-C)".to_owned());
+        return Err(format!(
+            "a batch is running: wait for it to end, or cancel it ({})",
+            model.keymap.key(Command::CancelBatch)
+        ));
     }
     prerequisites(model, inv)
 }
@@ -653,11 +684,12 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
     let bare = inv.args == Args::None;
     match inv.command {
         Command::Yes if !model.armed() => Err(format!(
-            "the question has just opened: read it, then press y ({} s after it opens)",
+            "the question has just opened: read it, then press {} ({} s after it opens)",
+            model.keymap.key(Command::Yes),
             super::model::ARMING_MS as f64 / 1000.0
         )),
         Command::Yes => match &model.overlay {
-            Overlay::Confirm(pending) => pending.ready(),
+            Overlay::Confirm(pending) => pending.ready(&model.keymap),
             _ => Ok(()),
         },
         Command::Reason | Command::NameProtected
@@ -756,7 +788,10 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
             }
         }
         Command::Refresh if model.journal.is_some() => Ok(()),
-        Command::Refresh => needs_owner(model, "r looks them up again"),
+        Command::Refresh => needs_owner(
+            model,
+            &format!("{} looks them up again", model.keymap.key(Command::Refresh)),
+        ),
         Command::UndoBatch => undo_batch_availability(model),
         Command::Watch if inv.args != Args::On(false) => {
             needs_owner(model, ":watch follows their list")
@@ -782,7 +817,8 @@ fn prerequisites(model: &Model, inv: &Invocation) -> Result<(), Unavailable> {
                     format!("the list stopped at page {}", f.pages + 1)
                 };
                 Err(format!(
-                    "{what}: an export would miss entries; r reads it again, then export"
+                    "{what}: an export would miss entries; {} reads it again, then export",
+                    model.keymap.key(Command::Refresh)
                 ))
             }
             (_, Args::Path(path)) => crate::export::Format::for_path(path).map(|_| ()),
@@ -842,8 +878,9 @@ fn retry_availability(model: &Model) -> Result<(), Unavailable> {
             .map(|g| format!("{} {}", g.code, codes::lookup(g.code).name))
             .collect();
         return Err(format!(
-            "nothing to retry: its failures are permanent ({}); no retry fixes them (= shows why)",
-            codes.join(", ")
+            "nothing to retry: its failures are permanent ({}); no retry fixes them ({} shows why)",
+            codes.join(", "),
+            model.keymap.key(Command::ShowResult)
         ));
     }
     Ok(())
@@ -865,8 +902,9 @@ fn resume_availability(model: &Model, args: &Args) -> Result<(), Unavailable> {
     match found.len() {
         1 => Ok(()),
         0 => Err(format!(
-            "no unfinished batch {}: Tab offers the ones the journal holds ({} of them)",
+            "no unfinished batch {}: {} offers the ones the journal holds ({} of them)",
             crate::display::sanitize(wanted),
+            model.keymap.key(Command::Complete),
             model.incomplete.len()
         )),
         n => Err(format!(
@@ -900,7 +938,10 @@ fn undo_batch_availability(model: &Model) -> Result<(), Unavailable> {
             return Err("the journal is still being read".to_owned());
         }
         super::model::JournalLoad::Failed(_) => {
-            return Err("the journal could not be read: r reads it again".to_owned());
+            return Err(format!(
+                "the journal could not be read: {} reads it again",
+                model.keymap.key(Command::Refresh)
+            ));
         }
         _ => {}
     }
@@ -934,7 +975,10 @@ fn undo_batch_availability(model: &Model) -> Result<(), Unavailable> {
 
 fn inspector_unblock(model: &Model, command: Command) -> Result<(), Unavailable> {
     let Overlay::Inspector(inspector) = &model.overlay else {
-        return Err("open the inspector first (i on a row)".to_owned());
+        return Err(format!(
+            "open the inspector first ({} on a row)",
+            model.keymap.key(Command::Inspect)
+        ));
     };
     let seen = match &inspector.result {
         Some(Ok(seen)) => seen,
@@ -960,7 +1004,11 @@ fn inspector_unblock(model: &Model, command: Command) -> Result<(), Unavailable>
 pub fn bar(model: &Model, contexts: &[Context]) -> Vec<(&'static Spec, &'static Binding)> {
     let mut out: Vec<(&'static Spec, &'static Binding)> = Vec::new();
     for ctx in contexts {
-        for (spec, b) in bindings().filter(|(_, b)| b.contexts.contains(ctx) && b.in_bar) {
+        for (spec, b) in model
+            .keymap
+            .bindings()
+            .filter(|(_, b)| b.contexts.contains(ctx) && b.in_bar)
+        {
             if out.iter().any(|(s, _)| s.command == spec.command) {
                 continue;
             }
@@ -973,15 +1021,19 @@ pub fn bar(model: &Model, contexts: &[Context]) -> Vec<(&'static Spec, &'static 
 }
 
 /// The keys that answer a popup of `context` (`y confirm · n/Esc cancel`), whatever the model.
-pub fn popup_keys(context: Context) -> Vec<(&'static Spec, &'static Binding)> {
-    bindings()
+pub fn popup_keys(keymap: &Keymap, context: Context) -> Vec<(&'static Spec, &'static Binding)> {
+    keymap
+        .bindings()
         .filter(|(_, b)| b.contexts.contains(&context) && b.in_bar)
         .collect()
 }
 
 /// The groups of the help, each with the bindings that work there (read-only mode leaves out the
 /// ones that change anything).
-pub fn help_groups(read_only: bool) -> Vec<(&'static str, Vec<(&'static Spec, &'static Binding)>)> {
+pub fn help_groups(
+    keymap: &Keymap,
+    read_only: bool,
+) -> Vec<(&'static str, Vec<(&'static Spec, &'static Binding)>)> {
     const GROUPS: [(&str, Context); 11] = [
         ("Blocklist", Table),
         ("Journal (:journal)", Journal),
@@ -998,7 +1050,8 @@ pub fn help_groups(read_only: bool) -> Vec<(&'static str, Vec<(&'static Spec, &'
     GROUPS
         .into_iter()
         .map(|(title, ctx)| {
-            let items = bindings()
+            let items = keymap
+                .bindings()
                 .filter(|(s, b)| b.contexts.contains(&ctx) && !(read_only && s.mutates))
                 .collect();
             (title, items)
@@ -1010,7 +1063,7 @@ pub fn help_groups(read_only: bool) -> Vec<(&'static str, Vec<(&'static Spec, &'
 
 impl Context {
     /// Where the context holds, in the README's words.
-    fn words(self) -> &'static str {
+    pub fn words(self) -> &'static str {
         match self {
             Lookup => "lookup line",
             LookupEmpty => "empty lookup line",
@@ -1033,13 +1086,16 @@ impl Context {
     }
 }
 
-/// A key as the README writes it: `x`, `space`, `Ctrl-C`, `↑`, `PgDn`, `S-Tab`.
-fn key_words(&(code, mods): &Key) -> String {
+/// A key as the README and the screen write it: `x`, `space`, `Ctrl-C`, `↑`, `PgDn`, `S-Tab`,
+/// `F2`, `Alt-x`.
+pub fn key_words(&(code, mods): &Key) -> String {
     let name = match code {
         KeyCode::Char(' ') => "space".to_owned(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Up => "↑".to_owned(),
         KeyCode::Down => "↓".to_owned(),
+        KeyCode::Left => "←".to_owned(),
+        KeyCode::Right => "→".to_owned(),
         KeyCode::Home => "Home".to_owned(),
         KeyCode::End => "End".to_owned(),
         KeyCode::PageUp => "PgUp".to_owned(),
@@ -1049,10 +1105,18 @@ fn key_words(&(code, mods): &Key) -> String {
         KeyCode::Enter => "Enter".to_owned(),
         KeyCode::Esc => "Esc".to_owned(),
         KeyCode::Backspace => "Backspace".to_owned(),
+        KeyCode::Delete => "Del".to_owned(),
+        KeyCode::Insert => "Ins".to_owned(),
+        KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
     };
-    if mods.contains(CTRL) {
+    let name = if mods.contains(CTRL) {
         format!("Ctrl-{}", name.to_uppercase())
+    } else {
+        name
+    };
+    if mods.contains(KeyModifiers::ALT) {
+        format!("Alt-{name}")
     } else {
         name
     }
@@ -1146,14 +1210,17 @@ mod tests {
     #[test]
     fn letters_are_commands_only_in_tables() {
         let x = press(KeyCode::Char('x'), NONE);
-        assert_eq!(resolve(&[Table], &x), Some(Command::Unblock));
-        assert_eq!(resolve(&[Lookup], &x), None);
-        assert_eq!(resolve(&[Typing], &x), None);
-        assert_eq!(resolve(&[Palette], &x), None);
-        let colon = press(KeyCode::Char(':'), NONE);
-        assert_eq!(resolve(&[Lookup], &colon), None);
         assert_eq!(
-            resolve(&[LookupEmpty, Lookup], &colon),
+            resolve(&Keymap::default(), &[Table], &x),
+            Some(Command::Unblock)
+        );
+        assert_eq!(resolve(&Keymap::default(), &[Lookup], &x), None);
+        assert_eq!(resolve(&Keymap::default(), &[Typing], &x), None);
+        assert_eq!(resolve(&Keymap::default(), &[Palette], &x), None);
+        let colon = press(KeyCode::Char(':'), NONE);
+        assert_eq!(resolve(&Keymap::default(), &[Lookup], &colon), None);
+        assert_eq!(
+            resolve(&Keymap::default(), &[LookupEmpty, Lookup], &colon),
             Some(Command::Palette)
         );
     }
@@ -1162,11 +1229,19 @@ mod tests {
     fn shifted_letters_match_with_or_without_the_shift_flag() {
         for mods in [SHIFT, NONE] {
             assert_eq!(
-                resolve(&[Table], &press(KeyCode::Char('G'), mods)),
+                resolve(
+                    &Keymap::default(),
+                    &[Table],
+                    &press(KeyCode::Char('G'), mods)
+                ),
                 Some(Command::Bottom)
             );
             assert_eq!(
-                resolve(&[Table], &press(KeyCode::Char('U'), mods)),
+                resolve(
+                    &Keymap::default(),
+                    &[Table],
+                    &press(KeyCode::Char('U'), mods)
+                ),
                 Some(Command::Undo)
             );
         }
@@ -1210,9 +1285,9 @@ mod tests {
         // No binding is shadowed entirely by an earlier one in all of its contexts.
         for (spec, b) in bindings() {
             let reachable = b.contexts.iter().any(|ctx| {
-                b.keys
-                    .iter()
-                    .any(|&(code, mods)| resolve(&[*ctx], &press(code, mods)) == Some(spec.command))
+                b.keys.iter().any(|&(code, mods)| {
+                    resolve(&Keymap::default(), &[*ctx], &press(code, mods)) == Some(spec.command)
+                })
             });
             assert!(reachable, "{:?} ({}) is shadowed", spec.command, b.label);
         }

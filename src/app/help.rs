@@ -3,7 +3,7 @@
 //! listed above names them on one line; then the command line's commands. The view lays it out;
 //! what it says, and how many items it has to scroll through, is decided here.
 
-use super::command::{self, Binding, Command, Context};
+use super::command::{self, Binding, Command, Context, Keymap};
 
 /// The heading of the command line's commands.
 pub const COMMANDS_TITLE: &str = "Commands (after :)";
@@ -106,8 +106,8 @@ fn add_entry(
 }
 
 /// The help's groups; `compact` gathers families of keys on one line.
-pub fn sections(read_only: bool, compact: bool) -> Vec<Section> {
-    let groups = command::help_groups(read_only);
+pub fn sections(keymap: &Keymap, read_only: bool, compact: bool) -> Vec<Section> {
+    let groups = command::help_groups(keymap, read_only);
     let mut out: Vec<Section> = Vec::with_capacity(groups.len() + 1);
     let mut listed: Vec<*const Binding> = Vec::with_capacity(64);
     // Keys that work anywhere are listed once, under "Anywhere", even where another binding of
@@ -162,7 +162,7 @@ pub fn sections(read_only: bool, compact: bool) -> Vec<Section> {
         entries: command::palette_names(read_only)
             .map(|(spec, p)| Entry {
                 label: format!(":{}", p.usage),
-                help: match spec.command.key_label() {
+                help: match keymap.label(spec.command) {
                     Some(key) => format!("= {key}"),
                     None => spec.help.to_owned(),
                 },
@@ -176,8 +176,8 @@ pub fn sections(read_only: bool, compact: bool) -> Vec<Section> {
 
 /// How many items the full help has (a heading, a key, a command, an "as above" line): what its
 /// window scrolls through, one item per step, when it does not fit the screen.
-pub fn items(read_only: bool) -> usize {
-    sections(read_only, false)
+pub fn items(keymap: &Keymap, read_only: bool) -> usize {
+    sections(keymap, read_only, false)
         .iter()
         .map(|s| 1 + s.entries.len() + usize::from(!s.also.is_empty()))
         .sum()
@@ -190,7 +190,7 @@ mod tests {
     #[test]
     fn every_binding_and_command_is_in_the_help_once() {
         for read_only in [false, true] {
-            let sections = sections(read_only, false);
+            let sections = sections(&Keymap::default(), read_only, false);
             let written: Vec<&Entry> = sections.iter().flat_map(|s| &s.entries).collect();
             for (spec, b) in command::bindings() {
                 let entry = written
@@ -223,7 +223,7 @@ mod tests {
                     p.name
                 );
             }
-            assert!(items(read_only) > commands.entries.len());
+            assert!(items(&Keymap::default(), read_only) > commands.entries.len());
         }
     }
 }

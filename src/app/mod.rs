@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod help;
+pub mod keymap;
 pub mod layout;
 pub mod model;
 pub mod msg;

@@ -161,13 +161,19 @@ fn usage(p: &PaletteName) -> String {
 
 /// Parses a command line (without its `:`) into an invocation, or says what is wrong with it.
 pub fn parse(line: &str) -> Result<Invocation, String> {
+    parse_with(line, &command::Keymap::default())
+}
+
+/// [`parse`], its messages naming the keys of `keys`.
+pub fn parse_with(line: &str, keys: &command::Keymap) -> Result<Invocation, String> {
     let words = split(line, Cut::Words, false).map_err(|e| e.to_string())?;
+    let complete = keys.key(command::Command::Complete);
     let Some(first) = words.first() else {
-        return Err("type a command (Tab lists them)".to_owned());
+        return Err(format!("type a command ({complete} lists them)"));
     };
     let Some(spec) = command::by_name(&first.text) else {
         return Err(format!(
-            "unknown command :{} — Tab lists the commands",
+            "unknown command :{} — {complete} lists the commands",
             sanitize(&first.text)
         ));
     };

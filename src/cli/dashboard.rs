@@ -187,6 +187,8 @@ pub fn demo(global: &GlobalArgs, listen: Option<SocketAddr>, seed: Option<PathBu
             protected: Default::default(),
             mouse: interface.mouse(),
             osc52: interface.osc52(),
+            // The config file's keys and colours, checked when it was read.
+            look: interface.look().unwrap_or_default(),
         };
         let code = open_with_feed(
             Target {
@@ -482,6 +484,8 @@ async fn open_with_feed(target: Target, feed: Feed) -> Result<u8> {
         unix_now(),
     );
     model.osc52 = settings.osc52;
+    model.keymap = settings.look.keymap;
+    model.theme = settings.look.theme;
     model.rules = crate::moderation::Rules {
         require_reason: settings.require_reason,
         protected: settings.protected.clone(),

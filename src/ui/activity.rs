@@ -27,7 +27,13 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
         title.push(Span::styled(format!("· {back} newer below "), theme.dim));
     }
     if alone {
-        title.push(Span::styled("· Tab: feed ", theme.dim));
+        title.push(Span::styled(
+            format!(
+                "· {}: feed ",
+                model.keymap.key(crate::app::command::Command::FocusNext)
+            ),
+            theme.dim,
+        ));
     }
     let block = theme.pane(title, focused);
     let inner = block.inner(area);

@@ -8,8 +8,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::text::{clip, fit, scrub, width, wrap};
 use super::theme::Theme;
-use crate::app::command::Command;
-use crate::app::model::{Blockers, Blocklist, Column, Focus, ListKind, LoadFailure, Model};
+use crate::app::command::{Command, Keymap};
+use crate::app::model::{Blockers, Column, Focus, ListKind, LoadFailure, Model};
 use crate::display::{ago, sanitize, utc};
 
 /// Width of the "blocked since" column: `364d ago 2026-11-22 01:35:00Z`.
@@ -29,7 +29,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let title = title(prefix, model, room);
     let mut block = theme.pane(vec![Span::styled(title, style)], focused);
     if let (ListKind::Blockers, Some(view)) = (list.kind, &model.reverse) {
-        let (text, bad) = reverse_footer(view);
+        let (text, bad) = reverse_footer(view, model.keymap.key(Command::Export));
         let text = format!(" {} ", fit(&text, room.saturating_sub(4)));
         let style = if bad { theme.warning } else { theme.dim };
         block = block.title_bottom(Line::styled(text, style));
@@ -49,7 +49,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         && let Some(failure) = &list.failure
     {
         // A list that could not be read is said so where it would be, never shown as empty.
-        failed(failure, theme, frame, text_area);
+        failed(failure, &model.keymap, theme, frame, text_area);
         return;
     }
     if list.view.is_empty() {
@@ -69,7 +69,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 _ => "no entry matches the filter".to_owned(),
             }
         } else if list.owner.is_none() {
-            "look a user up: type an ID and press Enter".to_owned()
+            format!(
+                "look a user up: type an ID and press {}",
+                model.keymap.key(Command::Submit)
+            )
         } else if list.loading && list.rows.is_empty() {
             format!(
                 "loading…{}",
@@ -204,9 +207,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// The title's facts after `Blocklist of <owner> — `, each with a rank: when the title is too
 /// wide, facts are dropped from the highest rank down (sort first; marks and filter never).
 /// The cause of a failed lookup, what to do, and `r`, wrapped in the table's place.
-fn failed(failure: &LoadFailure, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn failed(failure: &LoadFailure, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width).max(1);
-    let refresh = Command::Refresh.key_label().unwrap_or("r");
+    let refresh = keymap.key(Command::Refresh);
     let head = if failure.pages == 0 {
         format!("✗ the lookup failed: {}", failure.kind.label())
     } else {
@@ -233,9 +236,9 @@ fn failed(failure: &LoadFailure, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn title_parts(model: &Model) -> Vec<(u8, String)> {
     let list = &model.list;
-    let refresh = Command::Refresh.key_label().unwrap_or("r");
+    let refresh = model.keymap.key(Command::Refresh);
     if let (ListKind::Blockers, Some(view)) = (list.kind, &model.reverse) {
-        return reverse_parts(list, view);
+        return reverse_parts(model, view);
     }
     // A lookup that failed before any page came has nothing to count, page or sort.
     if list.failure.as_ref().is_some_and(|f| f.pages == 0) {
@@ -255,7 +258,7 @@ fn title_parts(model: &Model) -> Vec<(u8, String)> {
         (if list.failure.is_some() { 0 } else { 1 }, state),
         (3, format!("page {}/{}", list.page() + 1, list.pages())),
     ];
-    table_parts(list, &mut parts);
+    table_parts(model, &mut parts);
     if list.stale {
         parts.push((0, format!("changed elsewhere: {refresh} refreshes")));
     }
@@ -263,7 +266,8 @@ fn title_parts(model: &Model) -> Vec<(u8, String)> {
 }
 
 /// What every table's title says of its sort, filter, marks and the range begun.
-fn table_parts(list: &Blocklist, parts: &mut Vec<(u8, String)>) {
+fn table_parts(model: &Model, parts: &mut Vec<(u8, String)>) {
+    let list = &model.list;
     parts.push((4, format!("sort {}", list.sort.label_for(list.kind))));
     if !list.filter.is_empty() {
         parts.push((0, format!("filter \"{}\"", scrub(&list.filter))));
@@ -272,16 +276,18 @@ fn table_parts(list: &Blocklist, parts: &mut Vec<(u8, String)>) {
         parts.push((0, format!("{} marked", list.marks.len())));
     }
     if let Some(range) = list.pending_range() {
-        let v = Command::MarkRange.key_label().unwrap_or("v");
+        let v = model.keymap.key(Command::MarkRange);
+        let esc = model.keymap.key(Command::Back);
         parts.push((
             0,
-            format!("range of {}: {v} marks it, Esc cancels", range.len()),
+            format!("range of {}: {v} marks it, {esc} cancels", range.len()),
         ));
     }
 }
 
 /// The title's facts for a table of blockers: how many, how far the checks are.
-fn reverse_parts(list: &Blocklist, view: &Blockers) -> Vec<(u8, String)> {
+fn reverse_parts(model: &Model, view: &Blockers) -> Vec<(u8, String)> {
+    let list = &model.list;
     let state = match (&view.error, view.done) {
         (Some(_), _) => "stopped".to_owned(),
         (None, true) => format!("complete: {} checked", view.checked),
@@ -292,13 +298,13 @@ fn reverse_parts(list: &Blocklist, view: &Blockers) -> Vec<(u8, String)> {
         ),
     };
     let mut parts = vec![(2, format!("{} found", list.rows.len())), (1, state)];
-    table_parts(list, &mut parts);
+    table_parts(model, &mut parts);
     parts
 }
 
 /// The bottom line of a table of blockers: where the candidates came from, what the history
 /// said, what could not be checked; and whether it tells of a problem.
-fn reverse_footer(view: &Blockers) -> (String, bool) {
+fn reverse_footer(view: &Blockers, export: &str) -> (String, bool) {
     // What went wrong first: the line is cut at its end.
     let mut parts = Vec::with_capacity(4);
     if let Some(e) = &view.error {
@@ -306,7 +312,7 @@ fn reverse_footer(view: &Blockers) -> (String, bool) {
     }
     if !view.failed.is_empty() {
         parts.push(format!(
-            "{} could not be checked (e exports them)",
+            "{} could not be checked ({export} exports them)",
             view.failed.len()
         ));
     }

@@ -57,7 +57,13 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
         extras.push(Span::styled(format!("· {back} newer below "), theme.dim));
     }
     if alone {
-        extras.push(Span::styled("· Tab: activity ", theme.dim));
+        extras.push(Span::styled(
+            format!(
+                "· {}: activity ",
+                model.keymap.key(crate::app::command::Command::FocusNext)
+            ),
+            theme.dim,
+        ));
     }
     let room = usize::from(area.width.saturating_sub(2));
     let fixed = width(prefix) + width("Feed — ") + 1 + extras.iter().map(span_width).sum::<usize>();
@@ -104,8 +110,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect, alone: 
     if total == 0 {
         let hint = if !feed.filter.is_empty() {
             format!(
-                "no change with an account containing \"{}\" (Esc shows every change)",
-                scrub(&feed.filter)
+                "no change with an account containing \"{}\" ({} shows every change)",
+                scrub(&feed.filter),
+                model.keymap.key(crate::app::command::Command::ClearFilter)
             )
         } else if feed.source.is_some() {
             "no changes yet".to_owned()

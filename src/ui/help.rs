@@ -18,6 +18,7 @@ use ratatui::widgets::Clear;
 use super::popups::centered;
 use super::text::{clip, fit, line_fit, width, wrap, wrap_hanging};
 use super::theme::Theme;
+use crate::app::command::Command;
 use crate::app::help::{Entry, Section, sections};
 use crate::app::model::{Model, Scroll};
 
@@ -241,9 +242,9 @@ fn chunks(sections: &[Section], form: Form, col_w: usize, theme: &Theme) -> Vec<
 
 /// Every item of the full help, each with its rows, in one column: what the scroll form scrolls
 /// through (as many as [`crate::app::help::items`] counts).
-fn scroll_items(read_only: bool, col_w: usize, theme: &Theme) -> Vec<Vec<Line<'static>>> {
+fn scroll_items(model: &Model, col_w: usize, theme: &Theme) -> Vec<Vec<Line<'static>>> {
     let mut items = Vec::with_capacity(80);
-    for section in sections(read_only, false) {
+    for section in sections(&model.keymap, model.read_only, false) {
         let (heading, groups) = section_rows(&section, FORMS[0], col_w, theme);
         items.push(vec![heading]);
         items.extend(groups);
@@ -301,7 +302,12 @@ pub fn draw(model: &Model, scroll: Scroll, theme: &Theme, frame: &mut Frame, are
     // The roomiest form that fits, in columns of even height.
     let mut columns = None;
     for form in FORMS {
-        let chunks = chunks(&sections(model.read_only, form.compact), form, col_w, theme);
+        let chunks = chunks(
+            &sections(&model.keymap, model.read_only, form.compact),
+            form,
+            col_w,
+            theme,
+        );
         let rows: usize = chunks
             .iter()
             .filter(|c| !c.blank)
@@ -348,7 +354,7 @@ fn draw_column(column: Vec<Line<'static>>, x: u16, col_w: usize, inner: Rect, fr
 fn scrolled(model: &Model, scroll: Scroll, theme: &Theme, frame: &mut Frame, area: Rect, w: u16) {
     let col_w = usize::from(w.saturating_sub(2)).max(1);
     let height = usize::from(area.height.saturating_sub(2)).max(1);
-    let items = scroll_items(model.read_only, col_w, theme);
+    let items = scroll_items(model, col_w, theme);
     let first = scroll.offset.min(items.len().saturating_sub(1));
     let mut rows: Vec<Line<'static>> = Vec::with_capacity(height);
     // The last item shown whole (the one after it may show its first rows).
@@ -363,11 +369,15 @@ fn scrolled(model: &Model, scroll: Scroll, theme: &Theme, frame: &mut Frame, are
         rows.extend(item.iter().take(height - rows.len()).cloned());
     }
     let rect = centered(area, w, height as u16 + 2);
+    let keys = &model.keymap;
     let title = format!(
-        " Help — items {}–{} of {} · j/k PgUp/PgDn scroll ",
+        " Help — items {}–{} of {} · {} {}/{} scroll ",
         first + 1,
         last + 1,
-        items.len()
+        items.len(),
+        keys.label(Command::Down).unwrap_or("j/k"),
+        keys.key(Command::PageUp),
+        keys.key(Command::PageDown)
     );
     let block = theme.popup(&title);
     let inner = block.inner(rect);

@@ -102,7 +102,7 @@ pub fn draw(model: &Model, view: &HistoryView, theme: &Theme, frame: &mut Frame,
     };
     match &view.load {
         HistoryLoad::Failed(text) => {
-            let refresh = Command::Refresh.key_label().unwrap_or("r");
+            let refresh = model.keymap.key(Command::Refresh);
             let mut lines = words("✗ the change store could not be read", theme.error);
             lines.extend(words(text, theme.text));
             lines.push(Line::raw(""));

@@ -111,7 +111,7 @@ fn inspector_keys<'a>(
             // allowed now.
             if let (true, Some(label)) = (
                 super::statusbar::available(model, command),
-                command.key_label(),
+                model.keymap.label(command),
             ) {
                 keys.push((label, words));
             }
@@ -119,12 +119,12 @@ fn inspector_keys<'a>(
     }
     if let (true, Some(label)) = (
         super::statusbar::available(model, Command::ShowHistory),
-        Command::ShowHistory.key_label(),
+        model.keymap.label(Command::ShowHistory),
     ) {
         let b = clip(view.b.as_str(), 24);
         keys.push((label, format!("history of {b}")));
     }
-    if let Some(label) = Command::Close.key_label() {
+    if let Some(label) = model.keymap.label(Command::Close) {
         keys.push((label, "close".to_owned()));
     }
     hints(keys, theme, room)

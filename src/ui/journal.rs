@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::text::{clip, fit, scrub, wrap};
 use super::theme::Theme;
-use crate::app::command::Command;
+use crate::app::command::{Command, Keymap};
 use crate::app::model::{JournalBatch, JournalItems, JournalLoad, JournalView, Model};
 
 /// `2026-11-22 01:35:00Z`.
@@ -79,9 +79,9 @@ fn say(frame: &mut Frame, area: Rect, line: Line<'_>) {
 }
 
 /// Why the journal could not be read, and `r`, wrapped.
-fn failed(text: &str, what: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn failed(text: &str, what: &str, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width).max(1);
-    let refresh = Command::Refresh.key_label().unwrap_or("r");
+    let refresh = keymap.key(Command::Refresh);
     let mut lines: Vec<Line> = wrap(&format!("✗ {what} could not be read"), room)
         .into_iter()
         .map(|l| Line::styled(l, theme.error))
@@ -115,7 +115,7 @@ fn draw_list(model: &Model, view: &JournalView, theme: &Theme, frame: &mut Frame
         ..inner
     };
     if let JournalLoad::Failed(text) = &view.load {
-        failed(text, "the journal", theme, frame, text_area);
+        failed(text, "the journal", &model.keymap, theme, frame, text_area);
         return;
     }
     if view.view.is_empty() {
@@ -303,7 +303,7 @@ fn draw_items(
         ..inner
     };
     if let JournalLoad::Failed(text) = &items.load {
-        failed(text, "the batch", theme, frame, text_area);
+        failed(text, "the batch", &model.keymap, theme, frame, text_area);
         return;
     }
     if let Some(batch) = batch {

@@ -127,7 +127,7 @@ pub fn render(model: &Model, frame: &mut Frame) -> Option<Position> {
         Overlay::Result => popups::result(model, &theme, frame, above_bar),
         Overlay::QuitConfirm => popups::quit_confirm(model, &theme, frame, above_bar),
         Overlay::Inspector(view) => inspect::inspector(model, view, &theme, frame, above_bar),
-        Overlay::Entry(entry) => popups::entry(entry, &theme, frame, above_bar),
+        Overlay::Entry(entry) => popups::entry(entry, &model.keymap, &theme, frame, above_bar),
         Overlay::None
         | Overlay::Palette(_)
         | Overlay::Filter(_)
@@ -871,7 +871,7 @@ mod tests {
         assert!(!help.contains("block IDs for the looked-up user"), "{help}");
         // The commands come last: scrolled to the end.
         ro.overlay = Overlay::Help(crate::app::model::Scroll {
-            offset: crate::app::help::items(true) - 12,
+            offset: crate::app::help::items(&Default::default(), true) - 12,
             ..Default::default()
         });
         let help = screen(&buffer(&ro));
@@ -1065,7 +1065,7 @@ mod tests {
 
     #[test]
     fn help_lists_every_key_group_and_the_commands() {
-        let titles: Vec<&str> = crate::app::command::help_groups(false)
+        let titles: Vec<&str> = crate::app::command::help_groups(&Default::default(), false)
             .into_iter()
             .map(|(title, _)| title)
             .chain([crate::app::help::COMMANDS_TITLE])
@@ -1107,7 +1107,7 @@ mod tests {
     #[test]
     fn a_help_too_long_for_the_screen_scrolls_through_every_item() {
         let mut model = with_list(80, 24, 10, false);
-        let items = crate::app::help::items(false);
+        let items = crate::app::help::items(&Default::default(), false);
         let mut seen = String::new();
         let mut offset = 0;
         while offset < items {

@@ -11,7 +11,7 @@ use tui_input::Input;
 use super::statusbar::{available, duration};
 use super::text::{fit, input_window, line_fit, scrub, span_width, typed_width, width, wrap};
 use super::theme::Theme;
-use crate::app::command::{self, Command, Context};
+use crate::app::command::{self, Command, Context, Keymap};
 use crate::app::model::{
     BatchOutcome, Checks, ConfirmLine, Entry, ExportWhat, Level, Model, Overlay, PaletteLine,
     PendingAction, SAMPLE,
@@ -74,16 +74,24 @@ fn pair_text(pair: &Pair) -> String {
 /// and while the checks before a change are still running.
 fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
     if matches!(&model.overlay, Overlay::Confirm(p) if p.typing.is_some()) {
+        let keys = &model.keymap;
         return Line::from(vec![
-            Span::styled("Enter", theme.key),
+            Span::styled(keys.key(Command::Submit), theme.key),
             Span::styled(" keeps the line", theme.text),
             Span::styled(" · ", theme.dim),
-            Span::styled("Esc", theme.key),
-            Span::styled(" leaves it (then y/n answer)", theme.text),
+            Span::styled(keys.key(Command::CancelLine), theme.key),
+            Span::styled(
+                format!(
+                    " leaves it (then {}/{} answer)",
+                    keys.key(Command::Yes),
+                    keys.key(Command::No)
+                ),
+                theme.text,
+            ),
         ]);
     }
     let not_yet = match &model.overlay {
-        Overlay::Confirm(pending) if pending.ready().is_err() => {
+        Overlay::Confirm(pending) if pending.ready(&model.keymap).is_err() => {
             if matches!(pending.checks, Checks::Running { .. }) {
                 Some(" (after the checks)")
             } else {
@@ -96,7 +104,7 @@ fn confirm_keys(model: &Model, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::with_capacity(8);
     // The reason line belongs to a change, not to the question about quitting.
     let change = matches!(model.overlay, Overlay::Confirm(_));
-    for (i, (spec, b)) in command::popup_keys(Context::Confirm)
+    for (i, (spec, b)) in command::popup_keys(&model.keymap, Context::Confirm)
         .into_iter()
         .filter(|(spec, _)| change || spec.command != Command::Reason)
         .enumerate()
@@ -163,8 +171,9 @@ fn check_lines(
             "? ",
             theme.warning,
             format!(
-                "the checks could not run ({why}): y sends all {} as asked, and the service \
+                "the checks could not run ({why}): {} sends all {} as asked, and the service \
                  decides each",
+                model.keymap.key(Command::Yes),
                 action.pairs.len()
             ),
         ),
@@ -238,18 +247,26 @@ fn check_lines(
                     "→ ",
                     theme.text,
                     format!(
-                        "y sends all {send}, so that the journal batch accounts for each; what \
-                         is so already is not changed"
+                        "{} sends all {send}, so that the journal batch accounts for each; what \
+                         is so already is not changed",
+                        model.keymap.key(Command::Yes)
                     ),
                 );
             } else if send == 0 {
                 note(
                     "✗ ",
                     theme.error,
-                    "nothing left to send: n closes".to_owned(),
+                    format!(
+                        "nothing left to send: {} closes",
+                        model.keymap.key(Command::No)
+                    ),
                 );
             } else {
-                note("→ ", theme.text, format!("y sends the other {send}"));
+                note(
+                    "→ ",
+                    theme.text,
+                    format!("{} sends the other {send}", model.keymap.key(Command::Yes)),
+                );
             }
         }
     }
@@ -358,9 +375,10 @@ fn rule_lines(
             "⊘ ",
             theme.warning,
             format!(
-                "{} held out: they touch protected account(s) {}; p names one to let it through",
+                "{} held out: they touch protected account(s) {}; {} names one to let it through",
                 count_pairs(action.protected.len()),
-                some_of(&accounts, room.saturating_sub(40).max(12))
+                some_of(&accounts, room.saturating_sub(40).max(12)),
+                model.keymap.key(Command::NameProtected)
             ),
         );
         if action.typing == Some(ConfirmLine::Include) {
@@ -381,13 +399,20 @@ fn rule_lines(
         (true, _) => note(
             "> ",
             theme.key,
-            format!("{label}: {}▏ (Enter keeps it)", sanitize(typed)),
+            format!(
+                "{label}: {}▏ ({} keeps it)",
+                sanitize(typed),
+                model.keymap.key(Command::Submit)
+            ),
         ),
         (false, false) => note("  ", theme.text, format!("{label}: {}", sanitize(typed))),
         (false, true) if action.reason_required => note(
             "! ",
             theme.warning,
-            format!("{label}: none yet; press r and type why"),
+            format!(
+                "{label}: none yet; press {} and type why",
+                model.keymap.key(Command::Reason)
+            ),
         ),
         (false, true) => {}
     }
@@ -543,7 +568,10 @@ pub fn palette_line(
 /// `  — inspect [A] B: the relationship between …` once the command's name is typed.
 fn usage_hint(model: &Model, text: &str) -> String {
     let Some(name) = text.split_whitespace().next() else {
-        return "  Tab lists the commands".to_owned();
+        return format!(
+            "  {} lists the commands",
+            model.keymap.key(Command::Complete)
+        );
     };
     match command::by_name(name) {
         Some(spec) if !(model.read_only && spec.mutates) => {
@@ -752,9 +780,9 @@ fn result_lines<'a>(
     for group in &last.failures {
         lines.push(Line::raw(""));
         let fix = if crate::app::command::retry_can_fix(group.code) {
-            "R retries these"
+            format!("{} retries these", model.keymap.key(Command::RetryFailed))
         } else {
-            "permanent: a retry cannot fix these"
+            "permanent: a retry cannot fix these".to_owned()
         };
         let head = format!(
             "✗ {} ({}) — {} — {fix}",
@@ -817,7 +845,7 @@ fn result_lines<'a>(
         lines.push(Line::raw(""));
         let mut spans = vec![Span::styled("after closing: ", theme.dim)];
         for (i, (command, words)) in hints.into_iter().enumerate() {
-            let Some(label) = command.key_label() else {
+            let Some(label) = model.keymap.label(command) else {
                 continue;
             };
             if i > 0 {
@@ -862,7 +890,7 @@ fn entry_frame(area: Rect) -> (usize, usize) {
 
 /// An activity or feed line opened whole: every word of it, wrapped; `j`/`k` scroll it when it
 /// is longer than the screen.
-pub fn entry(entry: &Entry, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn entry(entry: &Entry, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let w = popup_width(area, 76);
     let (room, rows) = entry_frame(area);
     let body = entry_body(entry, room);
@@ -883,7 +911,7 @@ pub fn entry(entry: &Entry, theme: &Theme, frame: &mut Frame, area: Rect) {
         )));
         hint.push(Span::styled(" · ", theme.dim));
     }
-    if let Some(label) = Command::Close.key_label() {
+    if let Some(label) = keymap.label(Command::Close) {
         hint.push(Span::styled(label, theme.key));
         hint.push(Span::raw(" close"));
     }

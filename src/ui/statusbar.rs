@@ -293,7 +293,7 @@ fn idle<'a>(model: &Model, theme: &Theme, words: bool, verdict: bool) -> Vec<Spa
             }
         }
         for (i, (command, word)) in hints.into_iter().enumerate() {
-            let Some(label) = command.key_label() else {
+            let Some(label) = model.keymap.label(command) else {
                 continue;
             };
             out.push(if i == 0 {

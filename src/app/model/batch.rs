@@ -123,27 +123,34 @@ impl PendingAction {
     }
 
     /// Whether `y` can send now, or why not: the checks are still running, or they held out
-    /// every pair.
-    pub fn ready(&self) -> Result<(), String> {
+    /// every pair. The keys named are those of `keys`.
+    pub fn ready(&self, keys: &crate::app::keymap::Keymap) -> Result<(), String> {
+        use crate::app::command::Command;
         if self.reason_required && self.reason.value().trim().is_empty() {
-            return Err(
-                "the profile requires a reason for every change: press r, type why, Enter"
-                    .to_owned(),
-            );
+            return Err(format!(
+                "the profile requires a reason for every change: press {}, type why, {}",
+                keys.key(Command::Reason),
+                keys.key(Command::Submit)
+            ));
         }
         if self.pairs.is_empty() && !self.protected.is_empty() {
             return Err(format!(
-                "every pair touches a protected account ({} held out): press p and type the                  account to let it through, or n",
-                self.protected.len()
+                "every pair touches a protected account ({} held out): press {} and type the \
+                 account to let it through, or {}",
+                self.protected.len(),
+                keys.key(Command::NameProtected),
+                keys.key(Command::No)
             ));
         }
         match &self.checks {
-            Checks::Running { .. } => Err(
-                "the targets are still being checked: y sends once the checks are in".to_owned(),
-            ),
+            Checks::Running { .. } => Err(format!(
+                "the targets are still being checked: {} sends once the checks are in",
+                keys.key(Command::Yes)
+            )),
             Checks::Done(held) if !self.pairs.is_empty() && self.sends() == 0 => Err(format!(
-                "nothing left to send: the checks held out all {} pair(s) (n closes)",
-                held.count()
+                "nothing left to send: the checks held out all {} pair(s) ({} closes)",
+                held.count(),
+                keys.key(Command::No)
             )),
             _ => Ok(()),
         }

@@ -206,11 +206,11 @@ impl Model {
         match self.focus {
             Focus::Feed => match self.feed.selected() {
                 Some(FeedEntry::Change(line)) => parse(&line.raw.from),
-                Some(FeedEntry::Team(_)) => Err(
-                    "this line is a teammate's batch, not an account's change: H opens the \
-                     history of the account that made a change"
-                        .to_owned(),
-                ),
+                Some(FeedEntry::Team(_)) => Err(format!(
+                    "this line is a teammate's batch, not an account's change: {} opens the \
+                     history of the account that made a change",
+                    self.keymap.key(crate::app::command::Command::ShowHistory)
+                )),
                 None => Err("no change on the feed yet".to_owned()),
             },
             Focus::Blocklist => match self.list.current() {

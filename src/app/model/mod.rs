@@ -381,6 +381,10 @@ pub struct Model {
     pub rates: Rates,
     /// Whether `c` may copy through OSC 52 (`osc52 = false` in the config file turns it off).
     pub osc52: bool,
+    /// The keys in use: the command table's, with the config file's `[keys]` over them.
+    pub keymap: crate::app::keymap::Keymap,
+    /// The colours of the config file's `[theme]` (unused under `NO_COLOR`).
+    pub theme: crate::ui::theme::Theme,
 }
 
 impl Model {

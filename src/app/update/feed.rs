@@ -69,10 +69,11 @@ fn change(model: &mut Model, event: FeedEvent) {
         model.log(
             Level::Info,
             format!(
-                "{}'s list was changed elsewhere ({} {}…): r refreshes it",
+                "{}'s list was changed elsewhere ({} {}…): {} refreshes it",
                 sanitize(&event.from),
                 event.kind.past_tense(),
-                sanitize(&event.to)
+                sanitize(&event.to),
+                model.keymap.key(crate::app::command::Command::Refresh)
             ),
         );
     }

@@ -81,7 +81,7 @@ pub(super) fn submit(model: &mut Model) -> Vec<Effect> {
     let text = model.lookup.value().trim().to_owned();
     if let Some(line) = text.strip_prefix(':') {
         model.lookup.reset();
-        return match palette::parse(line) {
+        return match palette::parse_with(line, &model.keymap) {
             Ok(inv) => run_typed(model, line, inv),
             Err(error) => super::palette::reopen(model, line, error),
         };
@@ -235,6 +235,10 @@ fn on_failed(model: &mut Model, error: &Failure) {
     };
     model.log(
         Level::Error,
-        format!("{at}: {text} — {}; r tries again", error.kind.remedy()),
+        format!(
+            "{at}: {text} — {}; {} tries again",
+            error.kind.remedy(),
+            model.keymap.key(crate::app::command::Command::Refresh)
+        ),
     );
 }

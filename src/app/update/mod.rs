@@ -193,7 +193,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         };
     }
-    match command::resolve(&contexts(model), &key) {
+    match command::resolve(&model.keymap, &contexts(model), &key) {
         Some(command) => run(model, Invocation::key(command)),
         None => {
             type_key(model, key);
@@ -354,7 +354,7 @@ pub(super) fn run(model: &mut Model, inv: Invocation) -> Vec<Effect> {
 /// Says why `command` cannot run now.
 fn refuse(model: &mut Model, command: Command, why: &str) {
     let spec = command.spec();
-    let asked = match (command.key_label(), &spec.palette) {
+    let asked = match (model.keymap.label(command), &spec.palette) {
         (Some(key), _) => format!("{key} {}", spec.short),
         (None, Some(p)) => format!(":{}", p.name),
         (None, None) => spec.short.to_owned(),

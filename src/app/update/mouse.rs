@@ -93,7 +93,7 @@ fn wheel(model: &mut Model, x: u16, y: u16, down: bool) {
     // Windows on top that scroll by key scroll by the wheel too, wherever the pointer is.
     match &model.overlay {
         Overlay::Help(_) => {
-            let items = super::super::help::items(model.read_only);
+            let items = super::super::help::items(&model.keymap, model.read_only);
             let rows = model.help_rows();
             if let Overlay::Help(scroll) = &mut model.overlay {
                 for _ in 0..WHEEL_ROWS {

@@ -26,7 +26,7 @@ pub(super) fn submit(model: &mut Model, line: PaletteLine) -> Vec<Effect> {
     if text.trim().is_empty() {
         return Vec::new();
     }
-    let inv = match palette::parse(&text) {
+    let inv = match palette::parse_with(&text, &model.keymap) {
         Ok(inv) => inv,
         Err(error) => return reopen_as(model, line, error),
     };

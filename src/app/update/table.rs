@@ -43,7 +43,7 @@ pub(super) fn motion(model: &mut Model, command: Command) -> Vec<Effect> {
     let motion = motion_of(command);
     if matches!(model.overlay, Overlay::Help(_)) {
         // The help scrolls by item (a heading, a key, a command), one item per step.
-        let items = super::super::help::items(model.read_only);
+        let items = super::super::help::items(&model.keymap, model.read_only);
         let rows = model.help_rows();
         if let Overlay::Help(scroll) = &mut model.overlay {
             scroll.scroll(motion, items + rows - 1, rows);
@@ -107,7 +107,8 @@ pub(super) fn open(model: &mut Model) -> Vec<Effect> {
                     paragraphs.push((
                         Level::Info,
                         format!(
-                            "from the team's journal: J lists it, `journal show {}` on the command line",
+                            "from the team's journal: {} lists it, `journal show {}` on the command line",
+                            model.keymap.key(Command::Journal),
                             sanitize(team.batch.id.as_str())
                         ),
                     ));

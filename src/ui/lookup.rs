@@ -67,7 +67,13 @@ const HINT_RECENT: usize = 4;
 /// suggestions in the demo, else the latest lookups of earlier runs), in `room` columns: the
 /// words after the suggested accounts give way from the last one back, then the line is cut.
 fn hint<'a>(model: &'a Model, theme: &Theme, room: usize) -> Vec<Span<'a>> {
-    let head = Span::styled("type a user ID and press Enter", theme.dim);
+    let head = Span::styled(
+        format!(
+            "type a user ID and press {}",
+            model.keymap.key(crate::app::command::Command::Submit)
+        ),
+        theme.dim,
+    );
     if !model.suggestions.is_empty() {
         let line = |words: usize| {
             let mut out = vec![head.clone(), Span::styled("; try ", theme.dim)];

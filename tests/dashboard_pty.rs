@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use common::cli::{LEAK_KEY, LocalSandbox, SECRET_ENV, Workspace};
 use common::harness;
-use common::pty::{ARMING, Key, Pty, PtyCommand, assert_restored, contains, positions};
+use common::pty::{
+    ARMING, Key, Pty, PtyCommand, assert_restored, contains, dashboard_on, positions,
+};
 use serde_json::{Value, json};
 
 /// Longest wait for anything on screen.
@@ -50,20 +52,7 @@ fn dashboard(ws: &Workspace, sandbox: &LocalSandbox, cols: u16, rows: u16) -> Pt
 
 /// [`dashboard`]'s command, for more arguments.
 fn dashboard_command(ws: &Workspace, sandbox: &LocalSandbox) -> PtyCommand {
-    let journal = ws.journal.display().to_string();
-    let config = ws.config.display().to_string();
-    PtyCommand::new(ws.dir.path())
-        .env(SECRET_ENV, LEAK_KEY)
-        .args([
-            "--base-url",
-            &sandbox.url(),
-            "--sdkappid",
-            &harness::SDKAPPID.to_string(),
-            "--journal",
-            &journal,
-            "--config",
-            &config,
-        ])
+    dashboard_on(ws, &sandbox.url(), &ws.journal.display().to_string())
 }
 
 /// `blockdeck demo` (its own sandbox on a free loopback port) with the workspace's journal.

@@ -10,9 +10,9 @@ mod common {
 
 use std::time::Duration;
 
-use common::cli::{LEAK_KEY, LocalSandbox, SECRET_ENV, Workspace};
+use common::cli::{LocalSandbox, Workspace};
 use common::harness;
-use common::pty::{ARMING, Key, Pty, PtyCommand};
+use common::pty::{ARMING, Key, Pty, dashboard_on};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -44,20 +44,7 @@ fn seed() -> blockdeck::sandbox::Seed {
 }
 
 fn dashboard(ws: &Workspace, sandbox: &LocalSandbox, cols: u16, rows: u16) -> Pty {
-    let journal = ws.journal.display().to_string();
-    let config = ws.config.display().to_string();
-    PtyCommand::new(ws.dir.path())
-        .env(SECRET_ENV, LEAK_KEY)
-        .args([
-            "--base-url",
-            &sandbox.url(),
-            "--sdkappid",
-            &harness::SDKAPPID.to_string(),
-            "--journal",
-            &journal,
-            "--config",
-            &config,
-        ])
+    dashboard_on(ws, &sandbox.url(), &ws.journal.display().to_string())
         .size(cols, rows)
         .spawn()
 }

@@ -512,8 +512,6 @@ fn a_lines_journal_is_imported_into_postgres_and_resumed() {
 /// starts and as it ends (LISTEN/NOTIFY).
 #[test]
 fn a_teammates_batch_shows_in_the_dashboards_feed() {
-    use common::cli::{LEAK_KEY, SECRET_ENV};
-    use common::pty::PtyCommand;
     let Some(cluster) = team() else { return };
     let sb = LocalSandbox::on(harness::seed(json!({
         "accounts": [{"id": "alice"}, {"id": "bob"}, {"id": "carol"}],
@@ -521,20 +519,9 @@ fn a_teammates_batch_shows_in_the_dashboards_feed() {
     })));
     let url = cluster.verified_url("ana", "team");
     let ws = Workspace::new();
-    let pty = PtyCommand::new(ws.dir.path())
-        .env(SECRET_ENV, LEAK_KEY)
+    let pty = common::pty::dashboard_on(&ws, &sb.url(), &url)
         .env("PGPASSWORD", PASSWORD)
         .env("BLOCKDECK_MODERATOR", "ana")
-        .args([
-            "--base-url",
-            &sb.url(),
-            "--sdkappid",
-            &harness::SDKAPPID.to_string(),
-            "--journal",
-            &url,
-            "--config",
-            &ws.config.display().to_string(),
-        ])
         .size(120, 40)
         .spawn();
     let wait = std::time::Duration::from_secs(15);

@@ -11,9 +11,9 @@ mod common {
 use std::time::{Duration, Instant};
 
 use blockdeck::sandbox::CallbackTarget;
-use common::cli::{LEAK_KEY, LocalSandbox, Running, SECRET_ENV, Workspace, run};
+use common::cli::{LocalSandbox, Running, Workspace, run};
 use common::harness;
-use common::pty::{Pty, PtyCommand};
+use common::pty::{Pty, dashboard_on};
 use serde_json::json;
 
 /// Longest wait for anything on screen.
@@ -57,19 +57,7 @@ fn relay(ws: &Workspace, store: &str) -> (Running, String) {
 
 /// The dashboard on `sandbox` with `store` as its journal, which it follows.
 fn dashboard(ws: &Workspace, sandbox: &LocalSandbox, store: &str, cols: u16, rows: u16) -> Pty {
-    let config = ws.config.display().to_string();
-    PtyCommand::new(ws.dir.path())
-        .env(SECRET_ENV, LEAK_KEY)
-        .args([
-            "--base-url",
-            &sandbox.url(),
-            "--sdkappid",
-            &harness::SDKAPPID.to_string(),
-            "--journal",
-            store,
-            "--config",
-            &config,
-        ])
+    dashboard_on(ws, &sandbox.url(), store)
         .size(cols, rows)
         .spawn()
 }

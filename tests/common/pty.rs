@@ -570,3 +570,20 @@ pub fn assert_restored(pty: &Pty) {
 fn tail(raw: &[u8]) -> String {
     show(&raw[raw.len().saturating_sub(200)..])
 }
+
+/// The dashboard (no subcommand) as a moderator starts it on the sandbox at `url`: the secret key
+/// in the environment, the workspace's config file, and `journal` (a file or a URL).
+pub fn dashboard_on(ws: &super::cli::Workspace, url: &str, journal: &str) -> PtyCommand {
+    PtyCommand::new(ws.dir.path())
+        .env(super::cli::SECRET_ENV, super::cli::LEAK_KEY)
+        .args([
+            "--base-url",
+            url,
+            "--sdkappid",
+            &super::harness::SDKAPPID.to_string(),
+            "--journal",
+            journal,
+            "--config",
+            &ws.config.display().to_string(),
+        ])
+}

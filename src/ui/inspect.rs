@@ -396,6 +396,12 @@ pub(super) fn history_words(view: &Blockers) -> Option<String> {
         None => "the history is empty".to_owned(),
     };
     if let Some(h) = &view.history {
+        if h.suspects == 0 {
+            return Some(format!(
+                "{RECORDED} the history names no blocker · {}",
+                reach(h.reach)
+            ));
+        }
         let outdated = match h.outdated.len() {
             0 => String::new(),
             n => format!(" ({n} no longer)"),

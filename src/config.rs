@@ -870,6 +870,31 @@ impl Settings {
         lines.push(("secret key", self.key_source()));
         lines.push(("journal", self.journal.to_string()));
         lines.push(("config file", self.config_path.display().to_string()));
+        lines.push((
+            "mouse",
+            if self.mouse {
+                "on"
+            } else {
+                "off (mouse = false)"
+            }
+            .to_owned(),
+        ));
+        lines.push((
+            "copy (OSC 52)",
+            if self.osc52 {
+                "on"
+            } else {
+                "off (osc52 = false)"
+            }
+            .to_owned(),
+        ));
+        lines.push((
+            "keys",
+            match self.look.keymap.remapped() {
+                0 => "the defaults".to_owned(),
+                n => format!("{n} action(s) remapped in [keys]"),
+            },
+        ));
 
         let width = lines
             .iter()
@@ -2210,6 +2235,12 @@ read_only = true
         assert!(text.contains("environment BLOCKDECK_SECRET_KEY"), "{text}");
         assert!(text.contains("read-only:"), "{text}");
         assert!(!text.contains("region:"), "{text}");
+        assert!(text.contains("mouse:"), "{text}");
+        assert!(text.contains("copy (OSC 52):"), "{text}");
+        assert!(
+            text.contains("keys:") && text.contains("the defaults"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -2244,6 +2244,24 @@ read_only = true
     }
 
     #[test]
+    fn the_readme_example_of_keys_and_colours_is_a_valid_config_file() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("### Keys and colours")
+            .nth(1)
+            .expect("README has a Keys and colours section");
+        let example = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("the section has a TOML example");
+        let file: ConfigFile = toml::from_str(example).expect("the example parses");
+        assert_eq!((file.mouse(), file.osc52()), (false, true));
+        let look = file.look().expect("its keys and colours are valid");
+        assert!(look.keymap.remapped() > 0);
+    }
+
+    #[test]
     fn default_paths() {
         assert!(
             default_journal_path().ends_with("blockdeck/journal.db"),

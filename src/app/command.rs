@@ -389,7 +389,7 @@ pub static TABLE: &[Spec] = &[
         mutates: false, palette: None,
         bindings: &[bind(&[ch(' ')], "space", &[Table], true)] },
     Spec { command: Command::MarkRange, short: "range",
-        help: "mark a range: press at one end, then at the other (Esc cancels)", mutates: false,
+        help: "mark a range: press at one end, then at the other ({back} cancels)", mutates: false,
         palette: None,
         bindings: &[bind(&[ch('v')], "v", &[Table], true)] },
     Spec { command: Command::MarkAll, short: "all", help: "mark every row that passes the filter",
@@ -433,7 +433,7 @@ pub static TABLE: &[Spec] = &[
             "blockers [friends|listed|file PATH|ID…]"),
         bindings: &[bind(&[ch('w')], "w", &[Table, Activity, Feed], false)] },
     Spec { command: Command::Filter, short: "filter",
-        help: "filter the table as you type (the feed: by account); Esc clears",
+        help: "filter the table as you type (the feed: by account); {cancel-line} clears",
         mutates: false,
         palette: name("filter", &["f"], Grammar::Text, "filter [TEXT]"),
         bindings: &[bind(&[ch('/')], "/", &[Table, Journal, Feed], true)] },
@@ -451,7 +451,7 @@ pub static TABLE: &[Spec] = &[
         palette: name("summary", &["="], Grammar::Nothing, "summary"),
         bindings: &[bind(&[ch('=')], "=", &[Table, Activity], false)] },
     Spec { command: Command::Palette, short: "cmd",
-        help: "command line: every command below, with Tab to complete", mutates: false,
+        help: "command line: every command below, with {complete} to complete", mutates: false,
         palette: None,
         bindings: &[bind(&[ch(':')], ":", &[LookupEmpty, Table, Activity, Feed, Journal,
             JournalItems], true)] },
@@ -459,11 +459,12 @@ pub static TABLE: &[Spec] = &[
         palette: name("help", &["h", "?"], Grammar::Nothing, "help"),
         bindings: &[bind(&[ch('?')], "?", &[Table, Activity, Feed, Journal, JournalItems], true)] },
     Spec { command: Command::OpenRow, short: "open",
-        help: "open the row's account: its lookup and blocklist (Esc comes back)",
+        help: "open the row's account: its lookup and blocklist ({back} comes back)",
         mutates: false, palette: None,
         bindings: &[bind(&[key(KeyCode::Enter)], "Enter", &[Table], true)] },
     Spec { command: Command::Back, short: "back",
-        help: "cancel the range begun, clear the filter, or go back to where Enter or w came from",
+        help: "cancel the range begun, clear the filter, or go back to where {open-row} or \
+            {find-blockers} came from",
         mutates: false, palette: name("back", &[], Grammar::Nothing, "back"),
         bindings: &[bind(&[key(KeyCode::Esc), key(KeyCode::Backspace)], "Esc", &[Table], true)] },
     Spec { command: Command::Quit, short: "quit", help: "quit (asks first while a batch runs)",
@@ -488,6 +489,35 @@ pub static TABLE: &[Spec] = &[
         help: "refresh the list when it changes (polls its sequence)", mutates: false,
         palette: name("watch", &[], Grammar::OnOff, "watch [on|off]"), bindings: &[] },
 ];
+
+impl Spec {
+    /// The help sentence with each `{action}` in it written as that action's key in `keymap`
+    /// (the README's key map uses the defaults), so that the help never names a key remapped.
+    pub fn help_in(&self, keymap: &Keymap) -> std::borrow::Cow<'static, str> {
+        if !self.help.contains('{') {
+            return std::borrow::Cow::Borrowed(self.help);
+        }
+        let mut out = String::with_capacity(self.help.len());
+        let mut rest = self.help;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else {
+                out.push_str(&rest[open..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..close];
+            match Command::by_action(name) {
+                Some(command) => out.push_str(keymap.key(command)),
+                None => out.push_str(&rest[open..open + close + 2]),
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        std::borrow::Cow::Owned(out)
+    }
+}
 
 /// The row of `command`.
 pub fn spec(command: Command) -> &'static Spec {
@@ -1193,7 +1223,7 @@ pub fn key_map_markdown() -> String {
             "| {} | {} | {command} | {}{mutates} |\n",
             keys.join(", "),
             wheres.join(", "),
-            spec.help.replace('|', "\\|"),
+            spec.help_in(&Keymap::default()).replace('|', "\\|"),
         ));
     }
     out
@@ -1301,6 +1331,26 @@ mod tests {
         for code in [30006, 30008, 60007, 70009, 70050, -1, -3] {
             assert!(retry_can_fix(code), "{code}");
         }
+    }
+
+    #[test]
+    fn keys_named_in_the_help_follow_the_keymap() {
+        // Every `{…}` in a help sentence names an action, so none is left in the text.
+        for spec in TABLE {
+            let text = spec.help_in(&Keymap::default());
+            assert!(!text.contains('{'), "{:?}: {text}", spec.command);
+        }
+        assert_eq!(
+            spec(Command::MarkRange).help_in(&Keymap::default()),
+            "mark a range: press at one end, then at the other (Esc cancels)"
+        );
+        let file: crate::config::ConfigFile =
+            toml::from_str("[keys]\nback = \"ctrl-b\"").expect("valid TOML");
+        let keymap = file.look().expect("valid keys").keymap;
+        assert_eq!(
+            spec(Command::MarkRange).help_in(&keymap),
+            "mark a range: press at one end, then at the other (Ctrl-B cancels)"
+        );
     }
 
     #[test]

@@ -65,7 +65,7 @@ fn add_entry(
     entries: &mut Vec<Entry>,
     families: &mut Vec<(usize, usize)>,
     command: Command,
-    help: &'static str,
+    help: &str,
     b: &'static Binding,
     compact: bool,
 ) {
@@ -141,7 +141,7 @@ pub fn sections(keymap: &Keymap, read_only: bool, compact: bool) -> Vec<Section>
                 &mut entries,
                 &mut families,
                 spec.command,
-                spec.help,
+                &spec.help_in(keymap),
                 b,
                 compact,
             );
@@ -164,7 +164,7 @@ pub fn sections(keymap: &Keymap, read_only: bool, compact: bool) -> Vec<Section>
                 label: format!(":{}", p.usage),
                 help: match keymap.label(spec.command) {
                     Some(key) => format!("= {key}"),
-                    None => spec.help.to_owned(),
+                    None => spec.help_in(keymap).into_owned(),
                 },
             })
             .collect(),
@@ -198,7 +198,7 @@ mod tests {
                     .find(|e| b.label.split('/').all(|k| written_in(&e.label, k)));
                 if read_only && spec.mutates {
                     assert!(
-                        entry.is_none_or(|e| !e.help.contains(spec.help)),
+                        entry.is_none_or(|e| !e.help.contains(&*spec.help_in(&Keymap::default()))),
                         "read-only help shows {:?}",
                         spec.command
                     );

@@ -470,7 +470,7 @@ pub fn action_names_markdown() -> String {
             "| `{}` | {} | {} |\n",
             spec.command.action(),
             keys.join(", "),
-            spec.help.replace('|', "\\|")
+            spec.help_in(&Keymap::default()).replace('|', "\\|")
         ));
     }
     out

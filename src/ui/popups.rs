@@ -576,7 +576,7 @@ fn usage_hint(model: &Model, text: &str) -> String {
     match command::by_name(name) {
         Some(spec) if !(model.read_only && spec.mutates) => {
             let usage = spec.palette.as_ref().map_or("", |p| p.usage);
-            format!("  — :{usage}: {}", spec.help)
+            format!("  — :{usage}: {}", spec.help_in(&model.keymap))
         }
         _ => String::new(),
     }

@@ -65,9 +65,10 @@ pub(super) fn back(model: &mut Model) -> Vec<Effect> {
         // It was left while loading, and its answers were dropped since: said, and `r` reads it.
         model.list.loading = false;
         if model.list.kind == ListKind::Blocklist {
+            let refresh = model.keymap.key(super::super::command::Command::Refresh);
             model.log(
                 Level::Warning,
-                "the list was left before it had loaded: r reads it again",
+                format!("the list was left before it had loaded: {refresh} reads it again"),
             );
         }
     }

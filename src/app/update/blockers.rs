@@ -85,7 +85,12 @@ pub(super) fn stop_running(model: &mut Model) -> Vec<Effect> {
     match model.reverse.as_mut() {
         Some(view) if !view.done => {
             view.done = true;
-            view.error = Some("stopped when its table was left: w runs it again".to_owned());
+            let again = model
+                .keymap
+                .key(super::super::command::Command::FindBlockers);
+            view.error = Some(format!(
+                "stopped when its table was left: {again} runs it again"
+            ));
             model.list.loading = false;
             vec![Effect::CancelBlockers]
         }

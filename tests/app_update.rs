@@ -6604,14 +6604,24 @@ fn enter_opens_the_row_and_esc_comes_back_to_the_same_row_filter_and_marks() {
     assert!(d.model.list.filter.is_empty() && d.model.list.marks.is_empty());
     d.answer(req, &roster(3), 1);
     assert_eq!(d.model.list.rows.len(), 3);
-    // Enter again, deeper; Backspace comes back one place.
+    // Enter again, deeper, and `w` before that list has loaded; Esc comes back to it.
     let deeper = current(&d.model).to_owned();
     d.press(enter());
+    assert_eq!(
+        d.model.path(),
+        ["alice".to_owned(), row.clone(), deeper.clone()]
+    );
+    assert!(d.model.list.loading);
+    d.find_blockers();
+    assert!(d.press(esc()).contains(&Effect::CancelBlockers));
     assert_eq!(d.model.path(), ["alice".to_owned(), row.clone(), deeper]);
+    // It was left loading and its answers are dropped: said, never shown as loading forever.
+    assert!(!d.model.list.loading);
+    assert!(d.logged("left before it had loaded"), "{:?}", d.log_texts());
+    // Backspace comes back one place more.
     assert!(d.press(key(KeyCode::Backspace)).is_empty());
     assert_eq!(d.model.path(), ["alice".to_owned(), row.clone()]);
-    // It was left loading: said, and r reads it again (nothing shown as loading forever).
-    assert!(!d.model.list.loading);
+    assert_eq!(d.model.list.rows.len(), 3);
     // Esc: back on alice's list, as it was.
     assert!(d.press(esc()).is_empty());
     assert_eq!(d.model.path(), ["alice"]);

@@ -107,13 +107,30 @@ pub fn table_body(pane: Rect) -> Rect {
     }
 }
 
-/// Where the rows of the journal's batch list or of the history view are drawn: as
-/// [`table_body`], less the two lines about the row at the cursor below the table.
+/// The journal's batch list and the history view inside their borders (`inner`): the table
+/// (its column header first), and the two lines about the row at the cursor below it.
+pub fn table_and_detail(inner: Rect) -> (Rect, Rect) {
+    let table_h = inner.height.saturating_sub(2);
+    let table = Rect {
+        height: table_h,
+        ..inner
+    };
+    let detail = Rect {
+        y: inner.y + table_h,
+        height: inner.height - table_h,
+        ..inner
+    };
+    (table, detail)
+}
+
+/// Where the rows of the journal's batch list or of the history view are drawn: the table of
+/// [`table_and_detail`], below its column header.
 pub fn view_body(panes: Rect) -> Rect {
-    let body = table_body(panes);
+    let (table, _) = table_and_detail(inner(panes));
     Rect {
-        height: body.height.saturating_sub(2),
-        ..body
+        y: table.y.saturating_add(1),
+        height: table.height.saturating_sub(1),
+        ..table
     }
 }
 

@@ -150,14 +150,11 @@ pub fn draw(model: &Model, view: &HistoryView, theme: &Theme, frame: &mut Frame,
         }
         _ => {}
     }
-    let table_area = Rect {
-        height: inner.height - 2,
-        ..inner
-    };
+    let (table_area, below) = crate::app::layout::table_and_detail(inner);
     let detail_area = Rect {
-        y: inner.y + inner.height - 2,
-        height: 2,
-        ..text_area
+        x: text_area.x,
+        width: text_area.width,
+        ..below
     };
     table(view, theme, frame, table_area);
     if let Some(line) = view.current() {

@@ -131,14 +131,11 @@ fn draw_list(model: &Model, view: &JournalView, theme: &Theme, frame: &mut Frame
         return;
     }
 
-    let table_area = Rect {
-        height: inner.height - 2,
-        ..inner
-    };
+    let (table_area, below) = crate::app::layout::table_and_detail(inner);
     let detail_area = Rect {
-        y: inner.y + inner.height - 2,
-        height: 2,
-        ..text_area
+        x: text_area.x,
+        width: text_area.width,
+        ..below
     };
     table(view, theme, frame, table_area);
     if let Some(batch) = view.current() {

@@ -245,6 +245,18 @@ fn two_moderators_share_the_journal_and_resume_each_others_batches() {
     let done = open[0]["done"].as_u64().unwrap();
     assert!((5..120).contains(&done), "killed part way: {done}");
 
+    // The killed run's session lets go of its claim once its server process has seen the
+    // connection close, which takes a moment after the kill.
+    wait_until("the killed run's claim to go", || {
+        cluster
+            .sql_in(
+                "team",
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+            )
+            .trim()
+            == "0"
+    });
+
     // bo resumes it from his host, slowly; ana's second resume meanwhile is refused, naming bo.
     let resume = Running::spawn(as_moderator(
         bo.cmd(
@@ -261,16 +273,26 @@ fn two_moderators_share_the_journal_and_resume_each_others_batches() {
         ),
         "bo",
     ));
+    // This batch's claim (an earlier batch's row names bo too).
+    let claimed = format!("SELECT holder FROM blockdeck.claims WHERE batch = '{batch}'");
     wait_until("bo's claim", || {
-        cluster
-            .sql_in("team", "SELECT holder FROM blockdeck.claims")
-            .contains("bo (")
+        cluster.sql_in("team", &claimed).contains("bo (")
     });
     let out = run(as_moderator(
         ana.cmd(&sb.url(), &["resume", &batch, "--yes"]),
         "ana",
     ));
-    out.assert_code(2, "a second resume");
+    // When the second resume is not refused, what bo's run said so far tells why its claim was
+    // not held.
+    assert_eq!(
+        out.code,
+        Some(2),
+        "a second resume: exit code\n--- stdout\n{}\n--- stderr\n{}\n--- bo's resume so far\n{}\n{}",
+        out.stdout,
+        out.stderr,
+        resume.stdout_so_far(),
+        resume.stderr_so_far()
+    );
     assert!(
         out.stderr
             .contains("being run or resumed right now by bo ("),
